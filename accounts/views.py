@@ -1,0 +1,42 @@
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts.serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
+from accounts.services import token_for_user
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token (``Authorization: Token …``)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    def post(self, request: Request) -> Response:
+        given = TokenRequestSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=given.validated_data["username"],
+            password=given.validated_data["password"],
+        )
+        if user is None:
+            return Response(
+                {"detail": "Unable to log in with the given username and password."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response({"token": token_for_user(user=user)})
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)

@@ -1,0 +1,85 @@
+"""GET /api/v1/health/: can this deployment serve and run jobs right now?
+
+Each probe is bounded in time so that the whole answer comes within about 3 s even when
+Redis hangs or the broker port is closed.
+"""
+
+import logging
+
+import redis
+from django.conf import settings
+from django.db import connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+PROBE_TIMEOUT = 1.0
+
+
+def database_status() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any failure to answer means down; the reason goes to the log
+        logger.warning("health: database probe failed", exc_info=True)
+        return "down"
+    return "ok"
+
+
+def broker_status() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "eager"
+    client = redis.Redis.from_url(
+        settings.CELERY_BROKER_URL,
+        socket_connect_timeout=PROBE_TIMEOUT,
+        socket_timeout=PROBE_TIMEOUT,
+    )
+    try:
+        client.ping()
+    except redis.RedisError:
+        logger.warning("health: broker probe failed", exc_info=True)
+        return "down"
+    finally:
+        client.close()
+    return "ok"
+
+
+def worker_count() -> int:
+    """Workers answering a broadcast ping within PROBE_TIMEOUT; call only with a live broker."""
+    try:
+        with celery_app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
+            replies = celery_app.control.ping(timeout=PROBE_TIMEOUT, connection=conn)
+    except Exception:  # kombu raises several families here; none of them is fatal to health
+        logger.warning("health: worker ping failed", exc_info=True)
+        return 0
+    return len(replies or [])
+
+
+class HealthView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Health",
+            {
+                "database": serializers.ChoiceField(["ok", "down"]),
+                "broker": serializers.ChoiceField(["ok", "eager", "down"]),
+                "workers": serializers.IntegerField(),
+            },
+        )
+    )
+    def get(self, request: Request) -> Response:
+        broker = broker_status()
+        workers = worker_count() if broker == "ok" else 0
+        body = {"database": database_status(), "broker": broker, "workers": workers}
+        healthy = body["database"] == "ok" and broker != "down"
+        return Response(body, status=200 if healthy else 503)

@@ -1,0 +1,15 @@
+// Small DOM helpers. Text always goes in through textContent, never innerHTML.
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) {
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export const t = (text) => (typeof window.gettext === "function" ? window.gettext(text) : text);

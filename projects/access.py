@@ -1,0 +1,47 @@
+"""The one funnel for project-scoped reads: every view that touches a project calls it.
+
+A user who is not a member of the project gets ``Http404`` (the project's existence is not
+revealed); a member whose role is too low gets ``PermissionDenied`` (403).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, QuerySet, Subquery, Value
+from django.http import Http404
+
+from accounts.models import User
+from projects.models import Membership, Project, Role
+
+# Roles ordered by what they may see of a project: a manager may do what a reviewer may, a
+# reviewer what an annotator may. Clients see only delivered work, so they rank lowest.
+ROLE_RANK = {Role.CLIENT: 0, Role.ANNOTATOR: 1, Role.REVIEWER: 2, Role.MANAGER: 3}
+
+
+def projects_visible_to(user: User) -> QuerySet[Project]:
+    """Projects the user is a member of, each annotated with the user's ``role``.
+
+    Superusers see every project, as managers.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Project.objects.none()
+    if user.is_superuser:
+        return Project.objects.annotate(role=Value(Role.MANAGER.value))
+    role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+    return Project.objects.annotate(role=Subquery(role)).filter(role__isnull=False)
+
+
+def access_project(user: User, project_id: object, *, min_role: Role | None = None) -> Project:
+    """Return the project if ``user`` is a member with at least ``min_role``; one query.
+
+    Raises Http404 for non-members and unknown ids, PermissionDenied for members below
+    ``min_role``. The returned project carries the caller's role as ``project.role``.
+    """
+    try:
+        pk = int(str(project_id))
+    except ValueError:
+        raise Http404 from None
+    project = projects_visible_to(user).filter(pk=pk).first()
+    if project is None:
+        raise Http404
+    if min_role is not None and ROLE_RANK[Role(project.role)] < ROLE_RANK[min_role]:
+        raise PermissionDenied
+    return project

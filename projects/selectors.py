@@ -1,0 +1,10 @@
+from django.db.models import QuerySet
+
+from accounts.models import User
+from projects.access import projects_visible_to
+from projects.models import Project
+
+
+def project_list(*, user: User) -> QuerySet[Project]:
+    """The projects ``user`` belongs to, newest first, each with the user's ``role``."""
+    return projects_visible_to(user).order_by("-id")

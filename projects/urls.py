@@ -1,0 +1,8 @@
+from django.urls import path
+
+from projects import views
+
+urlpatterns = [
+    path("projects/", views.ProjectListView.as_view(), name="project-list"),
+    path("projects/<int:project_id>/", views.ProjectDetailView.as_view(), name="project-detail"),
+]

@@ -1,0 +1,90 @@
+"""The environment decides the configuration once, at start-up."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+from config.celery import app
+print(json.dumps({
+    "engine": settings.DATABASES["default"]["ENGINE"],
+    "eager": app.conf.task_always_eager,
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "broker": app.conf.broker_url or "",
+    "data_dir": str(settings.DATA_DIR),
+    "secret": settings.SECRET_KEY,
+    "acks_late": app.conf.task_acks_late,
+    "reject_on_worker_lost": app.conf.task_reject_on_worker_lost,
+    "prefetch": app.conf.worker_prefetch_multiplier,
+    "accept": app.conf.accept_content,
+    "socket_timeout": app.conf.broker_transport_options["socket_timeout"],
+}))
+"""
+
+
+def configuration(tmp_path: Path, **env: str) -> dict:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    clean.update(BIAOZHU_DATA_DIR=str(tmp_path / "data"), DJANGO_SETTINGS_MODULE="config.settings")
+    clean.pop("DJANGO_SECRET_KEY", None)
+    clean.update(env)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_nothing_set_runs_embedded(tmp_path):
+    config = configuration(tmp_path)
+
+    assert config["engine"] == "django.db.backends.sqlite3"
+    assert config["eager"] is True
+    assert config["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert config["data_dir"] == str(tmp_path / "data")
+    # The secret key is generated on first run, kept in the data folder, and reused.
+    key_file = tmp_path / "data" / "secret_key"
+    assert key_file.read_text().strip() == config["secret"]
+    assert len(config["secret"]) >= 50
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert configuration(tmp_path)["secret"] == config["secret"]
+
+
+def test_service_urls_switch_to_postgresql_and_redis(tmp_path):
+    config = configuration(
+        tmp_path,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/test",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+
+    assert config["engine"] == "django.db.backends.postgresql"
+    assert config["eager"] is False
+    assert config["broker"] == "redis://127.0.0.1:6379/0"
+    assert config["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_celery_is_configured_for_safe_redelivery(tmp_path):
+    config = configuration(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0")
+
+    assert config["acks_late"] is True
+    assert config["reject_on_worker_lost"] is True
+    assert config["prefetch"] == 1
+    assert config["accept"] == ["json"]
+    assert config["socket_timeout"] <= 2
+
+
+def test_this_run_uses_the_services_the_environment_names(settings):
+    """In CI's second run DATABASE_URL and REDIS_URL are set: the suite really uses them."""
+    from config.celery import app
+
+    if os.environ.get("DATABASE_URL"):
+        assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    else:
+        assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert app.conf.task_always_eager is not bool(os.environ.get("REDIS_URL"))

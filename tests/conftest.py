@@ -1,0 +1,91 @@
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+from projects.models import Role
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+
+# Everyone a permission matrix walks through: anonymous, a stranger, and each role.
+ACTORS = ["anonymous", "outsider", "client", "annotator", "reviewer", "manager"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def project():
+    return ProjectFactory()
+
+
+@pytest.fixture
+def members(project):
+    """One user per role in ``project``, plus an outsider who belongs to another project."""
+    users = {
+        role.value: MembershipFactory(project=project, role=role, user__username=role.value).user
+        for role in Role
+    }
+    users["outsider"] = MembershipFactory(role=Role.MANAGER, user__username="outsider").user
+    return users
+
+
+@pytest.fixture
+def client_for(members):
+    """An API client logged in as the named actor (``anonymous`` for none)."""
+
+    def make(actor: str) -> APIClient:
+        client = APIClient()
+        if actor != "anonymous":
+            client.force_authenticate(members[actor])
+        return client
+
+    return make
+
+
+def real_services() -> bool:
+    return bool(os.environ.get("REDIS_URL"))
+
+
+@pytest.fixture
+def user():
+    return UserFactory()
+
+
+def worker_available() -> bool:
+    """A real worker needs a broker and a database it can share with the tests."""
+    return bool(os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL"))
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return os.environ["REDIS_URL"]
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real ``celery worker`` process on the test database, for the session.
+
+    It is started on first use, after the test database exists, and stopped at the end.
+    """
+    from tests.worker import WorkerProcess
+
+    worker = WorkerProcess.for_test_database()
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(autouse=True)
+def _worker_for_marked_tests(request):
+    if request.node.get_closest_marker("worker") is None:
+        return
+    if not worker_available():
+        pytest.skip("needs DATABASE_URL and REDIS_URL for a real Celery worker")
+    request.getfixturevalue("celery_worker")

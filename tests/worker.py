@@ -1,0 +1,80 @@
+"""Start and stop a real Celery worker process against the test database."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from config.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_database_url() -> str:
+    db = settings.DATABASES["default"]
+    assert "postgresql" in db["ENGINE"], "a worker shares the test database only on PostgreSQL"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class WorkerProcess:
+    def __init__(self, env: dict[str, str], concurrency: int = 1) -> None:
+        self.env = env
+        self.concurrency = concurrency
+        self.process: subprocess.Popen | None = None
+
+    @classmethod
+    def for_test_database(cls, concurrency: int = 1) -> "WorkerProcess":
+        env = dict(os.environ, DATABASE_URL=test_database_url(), PYTHONUNBUFFERED="1")
+        return cls(env, concurrency)
+
+    def start(self, timeout: float = 30) -> None:
+        # Workers must not hold connections to the test database when it is dropped.
+        connection.close()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--loglevel=WARNING",
+                f"--concurrency={self.concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"test-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"celery worker exited with {self.process.returncode}")
+            if celery_app.control.ping(timeout=0.5):
+                return
+        self.stop()
+        raise RuntimeError("celery worker did not answer a ping in time")
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker, parent and children, as a crash would."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
