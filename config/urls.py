@@ -8,6 +8,7 @@ api_v1 = [
     path("health/", HealthView.as_view(), name="health"),
     path("", include("accounts.urls")),
     path("", include("projects.urls")),
+    path("", include("annotation.urls")),
 ]
 
 urlpatterns = [

@@ -20,8 +20,20 @@ class Project(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # How imported text is cleaned, cut and pre-tokenized (annotation.ingest).
+    clean_reflow = models.BooleanField(default=True)
+    clean_cjk_spaces = models.BooleanField(default=True)
+    clean_punctuation = models.BooleanField(default=True)
+    max_snippet_chars = models.PositiveIntegerField(default=256)
+    tokenizer_hmm = models.BooleanField(default=True)
+
     class Meta:
         ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(max_snippet_chars__gte=16), name="project_snippet_length_min"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,0 +1,35 @@
+"""Access helpers for annotation objects: each narrows by the caller's projects first."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from accounts.models import User
+from annotation.models import ImportJob, Snippet
+from projects.access import ROLE_RANK, access_project
+from projects.models import Role
+
+
+def access_import(user: User, import_id: int) -> ImportJob:
+    """An import job of a project where ``user`` is a manager; 404 for everyone else."""
+    job = ImportJob.objects.filter(id=import_id).select_related("tokenize_run").first()
+    if job is None:
+        raise Http404
+    project = access_project(user, job.project_id)
+    if project.role != Role.MANAGER:
+        raise Http404
+    return job
+
+
+def access_snippet(user: User, snippet_id: int) -> Snippet:
+    """A snippet of a project where ``user`` is at least a reviewer.
+
+    Annotators reach snippets through their assignments (a later stage), clients through
+    accepted batches, so neither reads snippets directly.
+    """
+    snippet = Snippet.objects.filter(id=snippet_id).first()
+    if snippet is None:
+        raise Http404
+    project = access_project(user, snippet.project_id)
+    if ROLE_RANK[Role(project.role)] < ROLE_RANK[Role.REVIEWER]:
+        raise PermissionDenied
+    return snippet

@@ -1,0 +1,328 @@
+"""Cleaning and cutting of raw Chinese text into snippets, with offset maps. Pure Python.
+
+The raw text is never changed. Cleaning only ever drops characters or replaces one character
+by one other (a half-width comma by a full-width one, a line break between two Latin words by
+a space), so every character of a snippet comes from exactly one raw character. A snippet's
+offset map records that as *runs*: pairs ``(snippet_index, raw_index)`` where a stretch of
+consecutive snippet characters starts; inside a run both indices advance together.
+Indices are code points, and ranges are end-exclusive.
+"""
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+# Ideographs (with extensions), CJK symbols and punctuation, full-width forms, and the
+# quotes and dashes Chinese typesetting uses.
+_CJK_RANGES = (
+    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u31c0-\u31ef\u3200-\u9fff"
+    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f"
+    "\u2018\u2019\u201c\u201d\u2014\u2026\u00b7"
+)
+_CJK = f"[{_CJK_RANGES}]"
+_CJK_RE = re.compile(_CJK)
+_CJK_SPACES = re.compile(f"(?<={_CJK})[ \\t\\u3000\\u00a0]+(?={_CJK})")
+_HALF_PUNCT = re.compile(r"[,;:!?]")
+_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
+# Characters a paragraph may end with; a line ending otherwise was broken by the layout.
+_FINAL = frozenset("。！？!?…；;”’」』》)）\"'")
+_SENTENCE_PUNCT = re.compile(r"[，,。；;！!？?]")
+_SENTENCE_END = re.compile(r"[。！？；!?;…]+[”’」』）)\"'》]*")
+_SOFT_BREAK = re.compile(r"[，,、：:]")
+_HEADING_MARKERS = frozenset("#■□●◆▲★☆◎")
+_QUOTES = "\"'"
+_SPACE = " \t\u3000\u00a0"
+HEADING_MAX_CHARS = 40
+HEADING_BLOCK_MAX_LINES = 3
+
+
+def is_cjk(char: str | None) -> bool:
+    return char is not None and _CJK_RE.match(char) is not None
+
+
+@dataclass(frozen=True)
+class CleaningOptions:
+    reflow: bool = True
+    remove_cjk_spaces: bool = True
+    normalize_punctuation: bool = True
+    max_snippet_chars: int = 256
+
+
+@dataclass
+class Piece:
+    """Text derived from a raw text, with the map back to it."""
+
+    text: str
+    runs: list[tuple[int, int]] = field(default_factory=list)
+
+    def raw_index(self, index: int) -> int:
+        """The raw index of character ``index`` of this text."""
+        starts = [start for start, _ in self.runs]
+        run = bisect_right(starts, index) - 1
+        clean_start, raw_start = self.runs[run]
+        return raw_start + index - clean_start
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """The raw range covering characters ``[start, end)`` (end-exclusive)."""
+        return self.raw_index(start), self.raw_index(end - 1) + 1
+
+    def flat_map(self) -> list[int]:
+        """The runs flattened as ``[clean0, raw0, clean1, raw1, ...]`` for storage."""
+        return [number for run in self.runs for number in run]
+
+    def slice(self, start: int, end: int) -> "Piece":
+        runs: list[tuple[int, int]] = []
+        for position, (clean_start, raw_start) in enumerate(self.runs):
+            clean_end = self.runs[position + 1][0] if position + 1 < len(self.runs) else None
+            if clean_end is not None and clean_end <= start:
+                continue
+            if clean_start >= end:
+                break
+            first = max(clean_start, start)
+            runs.append((first - start, raw_start + first - clean_start))
+        return Piece(self.text[start:end], runs)
+
+    def delete(self, ranges: list[tuple[int, int]]) -> "Piece":
+        """Drop the sorted, disjoint ``[start, end)`` ranges; the rest keeps its map."""
+        if not ranges:
+            return self
+        kept: list[tuple[int, int]] = []
+        cursor = 0
+        for start, end in ranges:
+            if start > cursor:
+                kept.append((cursor, start))
+            cursor = max(cursor, end)
+        if cursor < len(self.text):
+            kept.append((cursor, len(self.text)))
+        result = Piece("", [])
+        for start, end in kept:
+            result = result.join(self.slice(start, end))
+        return result
+
+    def join(self, other: "Piece") -> "Piece":
+        offset = len(self.text)
+        runs = list(self.runs)
+        for clean_start, raw_start in other.runs:
+            shifted = (clean_start + offset, raw_start)
+            if runs:
+                last_clean, last_raw = runs[-1]
+                if last_raw + shifted[0] - last_clean == raw_start:
+                    continue  # contiguous with the previous run in both texts
+            runs.append(shifted)
+        return Piece(self.text + other.text, runs)
+
+    def strip(self) -> "Piece":
+        text = self.text
+        start = len(text) - len(text.lstrip())
+        end = len(text.rstrip())
+        if start == 0 and end == len(text):
+            return self
+        return self.slice(start, max(start, end))
+
+
+@dataclass
+class Article:
+    """One article cut from a page: its raw slice, title and snippets.
+
+    ``raw_start`` locates the article in the page; snippet maps are relative to the
+    article's own raw text (``page[raw_start:raw_end]``).
+    """
+
+    raw_start: int
+    raw_end: int
+    title: str
+    snippets: list[Piece]
+
+
+@dataclass
+class _Line:
+    start: int  # raw index of the first non-space character
+    end: int  # raw index after the last non-space character
+    text: str
+    heading: bool = False
+
+
+def _lines(raw: str) -> list[_Line | None]:
+    """Stripped lines with their raw ranges; None for blank lines."""
+    result: list[_Line | None] = []
+    position = 0
+    for line in raw.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            lead = len(line) - len(line.lstrip())
+            start = position + lead
+            result.append(_Line(start, start + len(stripped), stripped))
+        else:
+            result.append(None)
+        position += len(line) + 1
+    return result
+
+
+def _looks_like_heading(text: str) -> bool:
+    return len(text) <= HEADING_MAX_CHARS and not _SENTENCE_PUNCT.search(text)
+
+
+def _mark_headings(lines: list[_Line | None]) -> None:
+    """Markdown headings and marked lines; short blocks of short lines without punctuation."""
+    block: list[_Line] = []
+    for line in [*lines, None]:
+        if line is not None:
+            block.append(line)
+            line.heading = line.text[0] in _HEADING_MARKERS
+            continue
+        if 0 < len(block) <= HEADING_BLOCK_MAX_LINES and all(
+            _looks_like_heading(item.text) for item in block
+        ):
+            for item in block:
+                item.heading = True
+        block = []
+
+
+def _paragraphs(raw: str, options: CleaningOptions) -> list[tuple[bool, Piece]]:
+    """(is_heading, piece) in reading order, lines reflowed where the layout broke them."""
+    every_line = _lines(raw)
+    _mark_headings(every_line)
+    lines = [line for line in every_line if line is not None]
+    result: list[tuple[bool, Piece]] = []
+    current: Piece | None = None
+    previous: _Line | None = None
+    for line in lines:
+        piece = Piece(line.text, [(0, line.start)])
+        joins = (
+            options.reflow
+            and current is not None
+            and previous is not None
+            and not previous.heading
+            and not line.heading
+            and previous.text[-1] not in _FINAL
+        )
+        if joins and current is not None and previous is not None:
+            if (
+                previous.text[-1].isascii()
+                and previous.text[-1].isalnum()
+                and (line.text[0].isascii() and line.text[0].isalnum())
+            ):
+                # Two Latin words or numbers: the line break stands for a space.
+                current = current.join(Piece(" ", [(0, previous.end)]))
+            current = current.join(piece)
+        else:
+            if current is not None and previous is not None:
+                result.append((previous.heading, current))
+            current = piece
+        previous = line
+    if current is not None and previous is not None:
+        result.append((previous.heading, current))
+    return result
+
+
+def _neighbour(text: str, index: int, step: int) -> str | None:
+    index += step
+    while 0 <= index < len(text) and (text[index] in _SPACE or text[index] in _QUOTES):
+        index += step
+    return text[index] if 0 <= index < len(text) else None
+
+
+def _full_width(text: str) -> str:
+    """Half-width ``,;:!?()`` next to Chinese text become full-width; length is kept."""
+    chars = list(text)
+    for match in _HALF_PUNCT.finditer(text):
+        index = match.start()
+        if is_cjk(_neighbour(text, index, -1)) or is_cjk(_neighbour(text, index, 1)):
+            chars[index] = _FULL[chars[index]]
+    # Brackets go in pairs, so that "(2025-2026年)" does not end up half converted.
+    opened: list[int] = []
+    pairs: list[tuple[int | None, int | None]] = []
+    for index, char in enumerate(text):
+        if char == "(":
+            opened.append(index)
+        elif char == ")":
+            pairs.append((opened.pop() if opened else None, index))
+    pairs.extend((index, None) for index in opened)
+    for left, right in pairs:
+        inside = text[(left or 0) : (right if right is not None else len(text))]
+        near = [
+            _neighbour(text, left, -1) if left is not None else None,
+            _neighbour(text, right, 1) if right is not None else None,
+        ]
+        if any(is_cjk(char) for char in near) or _CJK_RE.search(inside):
+            for index in (left, right):
+                if index is not None:
+                    chars[index] = _FULL[text[index]]
+    return "".join(chars)
+
+
+def clean_paragraph(piece: Piece, options: CleaningOptions) -> Piece:
+    if options.normalize_punctuation:
+        piece = Piece(_full_width(piece.text), piece.runs)
+    if options.remove_cjk_spaces:
+        piece = piece.delete([match.span() for match in _CJK_SPACES.finditer(piece.text)])
+    return piece.strip()
+
+
+def cut_paragraph(piece: Piece, max_chars: int) -> list[Piece]:
+    """Split a paragraph longer than ``max_chars`` at sentence ends (then commas, then hard)."""
+    text = piece.text
+    if len(text) <= max_chars:
+        return [piece] if text else []
+    ends = [match.end() for match in _SENTENCE_END.finditer(text)]
+    result: list[Piece] = []
+    start = 0
+    while len(text) - start > max_chars:
+        limit = start + max_chars
+        candidates = [end for end in ends if start < end <= limit]
+        if candidates:
+            end = candidates[-1]
+        else:
+            soft = [m.end() for m in _SOFT_BREAK.finditer(text, start + 1, limit)]
+            end = soft[-1] if soft else limit
+        result.append(piece.slice(start, end).strip())
+        start = end
+    result.append(piece.slice(start, len(text)).strip())
+    return [part for part in result if part.text]
+
+
+def _heading_text(piece: Piece) -> str:
+    return piece.text.lstrip("#").strip()
+
+
+def clean_article(raw: str, options: CleaningOptions) -> tuple[str, list[Piece]]:
+    """One article: its title (from its leading headings) and its snippets."""
+    title_parts: list[str] = []
+    snippets: list[Piece] = []
+    for heading, piece in _paragraphs(raw, options):
+        if heading:
+            if not snippets:
+                title_parts.append(_heading_text(piece))
+            continue
+        snippets.extend(cut_paragraph(clean_paragraph(piece, options), options.max_snippet_chars))
+    return " ".join(part for part in title_parts if part), snippets
+
+
+def split_page(raw: str, options: CleaningOptions) -> list[Article]:
+    """A page holding several articles, each starting at a heading after body text.
+
+    The articles' raw slices are contiguous and together make up the whole page.
+    """
+    paragraphs = _paragraphs(raw, options)
+    starts = [0]
+    seen_body = False
+    for heading, piece in paragraphs:
+        if heading and seen_body:
+            starts.append(piece.runs[0][1])
+            seen_body = False
+        elif not heading:
+            seen_body = True
+    starts.append(len(raw))
+    articles: list[Article] = []
+    pending: int | None = None  # start of leading headings that had no body of their own
+    for raw_start, raw_end in zip(starts, starts[1:], strict=False):
+        begin = raw_start if pending is None else pending
+        title, snippets = clean_article(raw[begin:raw_end], options)
+        if snippets:
+            articles.append(Article(begin, raw_end, title, snippets))
+            pending = None
+        elif articles:  # trailing headings stay with the article before them
+            articles[-1].raw_end = raw_end
+        else:
+            pending = begin
+    return articles

@@ -1,0 +1,256 @@
+"""Reading import files: encoding detection and the record formats. Pure Python.
+
+A file arrives as an iterable of byte chunks so that a large one is never held whole.
+``detect_encoding`` makes a cheap first pass over the bytes; ``read_records`` makes the
+second and yields one ``Record`` per article. Every refusal is an ``ImportFileError`` that
+names the line and the reason.
+"""
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+FORMATS = ("text", "jsonl", "json", "csv")
+# One line (or one record of a JSON array) may not exceed this many characters.
+MAX_LINE_CHARS = 2_000_000
+_SNIFF_BYTES = 64 * 1024
+
+
+class ImportFileError(Exception):
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "reason": self.reason}
+
+
+@dataclass
+class Record:
+    text: str
+    line: int
+    title: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+ChunkSource = Callable[[], Iterable[bytes]]
+
+
+def _is_plausible_gb(text: str) -> bool:
+    """GB18030 decodes almost any bytes; real simplified Chinese is mostly in GB2312."""
+    han = [char for char in text if "\u4e00" <= char <= "\u9fff"]
+    if not han:
+        return True
+    common = 0
+    for char in han:
+        try:
+            char.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += 1
+    return common / len(han) >= 0.9
+
+
+def _decodes(chunks: ChunkSource, encoding: str) -> str | None:
+    """The first stretch of decoded text if every byte decodes, else None."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    sample: list[str] = []
+    sampled = 0
+    try:
+        for chunk in chunks():
+            text = decoder.decode(chunk)
+            if sampled < _SNIFF_BYTES:
+                sample.append(text[:_SNIFF_BYTES])
+                sampled += len(text)
+        sample.append(decoder.decode(b"", final=True))
+    except UnicodeDecodeError:
+        return None
+    return "".join(sample)
+
+
+def detect_encoding(chunks: ChunkSource) -> str:
+    """UTF-8 (with or without BOM), then GB18030; anything else is refused."""
+    head = b""
+    for chunk in chunks():
+        head += chunk
+        if len(head) >= _SNIFF_BYTES:
+            break
+    if not head:
+        raise ImportFileError("the file is empty")
+    if head.startswith((b"PK\x03\x04", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")):
+        raise ImportFileError("the file is an archive (zip, gzip, 7z or rar); unpack it first")
+    if b"\x00" in head:
+        raise ImportFileError("the file holds NUL bytes: it is binary, or UTF-16/32 text")
+    if head.startswith(codecs.BOM_UTF8):
+        if _decodes(chunks, "utf-8-sig") is None:
+            raise ImportFileError("the file starts with a UTF-8 BOM but is not valid UTF-8")
+        return "utf-8-sig"
+    if _decodes(chunks, "utf-8") is not None:
+        return "utf-8"
+    sample = _decodes(chunks, "gb18030")
+    if sample is not None and _is_plausible_gb(sample):
+        return "gb18030"
+    raise ImportFileError(
+        "the file is neither UTF-8 nor GBK/GB18030 text (Big5 and other encodings are "
+        "not supported: convert it to UTF-8)"
+    )
+
+
+class _ChunkReader(io.RawIOBase):
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        while not self._buffer:
+            try:
+                self._buffer = next(self._chunks)
+            except StopIteration:
+                return 0
+        size = min(len(target), len(self._buffer))
+        target[:size] = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        return size
+
+
+def open_text(chunks: ChunkSource, encoding: str) -> io.TextIOWrapper:
+    """A text stream over the chunks; CRLF and CR become LF."""
+    return io.TextIOWrapper(
+        io.BufferedReader(_ChunkReader(chunks()), 1024 * 1024), encoding=encoding, newline=None
+    )
+
+
+def check_text(text: str, line: int) -> None:
+    """Refuse what must never be stored: NUL characters and lone surrogates."""
+    if "\x00" in text:
+        raise ImportFileError("the text holds a NUL character (\\u0000)", line)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ImportFileError("the text holds a lone surrogate (invalid Unicode)", line) from None
+
+
+def _lines(stream: io.TextIOWrapper) -> Iterator[tuple[int, str]]:
+    number = 0
+    while True:
+        line = stream.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise ImportFileError(f"the line is longer than {MAX_LINE_CHARS:,} characters", number)
+        yield number, line
+
+
+def _record(value: Any, line: int) -> Record:
+    if not isinstance(value, dict):
+        raise ImportFileError('a record must be a JSON object with a "text" field', line)
+    text = value.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ImportFileError('the record has no "text" (a non-empty string)', line)
+    title = value.get("title", "")
+    if not isinstance(title, str):
+        raise ImportFileError('"title" must be a string', line)
+    meta = value.get("meta", {})
+    if not isinstance(meta, dict):
+        raise ImportFileError('"meta" must be a JSON object', line)
+    check_text(text, line)
+    check_text(title, line)
+    # Line breaks inside JSON strings are normalised like those of a text file.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return Record(text=text, title=title.strip(), meta=meta, line=line)
+
+
+def _text_records(stream: io.TextIOWrapper) -> Iterator[Record]:
+    lines = []
+    for number, line in _lines(stream):
+        check_text(line, number)
+        lines.append(line)
+    text = "".join(lines)
+    if not text.strip():
+        raise ImportFileError("the file holds no text")
+    yield Record(text=text, line=1)
+
+
+def _jsonl_records(stream: io.TextIOWrapper) -> Iterator[Record]:
+    for number, line in _lines(stream):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as error:
+            message = f"invalid JSON: {error.msg} (column {error.colno})"
+            raise ImportFileError(message, number) from None
+        yield _record(value, number)
+
+
+def _json_records(stream: io.TextIOWrapper) -> Iterator[Record]:
+    text = stream.read()
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ImportFileError(f"invalid JSON: {error.msg}", error.lineno) from None
+    items = value if isinstance(value, list) else [value]
+    for index, item in enumerate(items, start=1):
+        yield _record(item, index)
+
+
+def _csv_records(stream: io.TextIOWrapper, text_column: str, title_column: str) -> Iterator[Record]:
+    reader = csv.DictReader(stream)
+    columns = reader.fieldnames or []
+    if text_column not in columns:
+        raise ImportFileError(
+            f'the CSV has no column "{text_column}" (its columns: {", ".join(columns)})', 1
+        )
+    try:
+        for row in reader:
+            number = reader.line_num
+            text = row.get(text_column) or ""
+            if not text.strip():
+                raise ImportFileError(f'the "{text_column}" cell is empty', number)
+            check_text(text, number)
+            meta = {
+                key: value for key, value in row.items() if key not in (text_column, title_column)
+            }
+            title = (row.get(title_column) or "").strip() if title_column else ""
+            yield Record(text=text, title=title, meta=meta, line=number)
+    except csv.Error as error:
+        raise ImportFileError(f"invalid CSV: {error}", reader.line_num) from None
+
+
+def guess_format(filename: str) -> str:
+    name = filename.lower()
+    for suffix, name_format in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "json")):
+        if name.endswith(suffix):
+            return name_format
+    if name.endswith((".csv", ".tsv")):
+        return "csv"
+    return "text"
+
+
+def read_records(
+    chunks: ChunkSource,
+    *,
+    file_format: str,
+    encoding: str,
+    text_column: str = "text",
+    title_column: str = "",
+) -> Iterator[Record]:
+    stream = open_text(chunks, encoding)
+    if file_format == "text":
+        return _text_records(stream)
+    if file_format == "jsonl":
+        return _jsonl_records(stream)
+    if file_format == "json":
+        return _json_records(stream)
+    if file_format == "csv":
+        return _csv_records(stream, text_column, title_column)
+    raise ImportFileError(f'unknown format "{file_format}"; use one of {", ".join(FORMATS)}')

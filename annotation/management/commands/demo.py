@@ -1,0 +1,83 @@
+"""python manage.py demo [addrport] [--no-serve]: the platform with demo data, in one command."""
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from accounts.services import user_ensure
+from annotation.ingest.services import import_create
+from annotation.models import ImportJob, JobStatus
+from projects.models import Project, Role
+from projects.services import membership_set, project_create
+
+DEMO_PROJECT = "演示项目：数据标注产业新闻"
+DEMO_DESCRIPTION = "四篇报纸版面（PDF/OCR 文本），用于实体标注与分词校对的演示。"
+SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
+ACCOUNTS = [
+    ("manager", Role.MANAGER),
+    ("annotator1", Role.ANNOTATOR),
+    ("annotator2", Role.ANNOTATOR),
+    ("reviewer", Role.REVIEWER),
+    ("client", Role.CLIENT),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts and a demo project from seeds/, then serve (like runserver)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument("--no-serve", action="store_true", help="Load the data and exit.")
+
+    def handle(self, *args, addrport: str, no_serve: bool, **options) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        password = os.environ.get("BIAOZHU_DEMO_PASSWORD") or "biaozhu-demo"
+        project = self.load(password)
+        self.report(project, addrport, password)
+        if not no_serve:
+            call_command("runserver", addrport, use_reloader=False)
+
+    def load(self, password: str) -> Project:
+        users = {
+            name: user_ensure(
+                username=name, password=password, can_create_projects=(role == Role.MANAGER)
+            )[0]
+            for name, role in ACCOUNTS
+        }
+        with transaction.atomic():
+            project = Project.objects.filter(name=DEMO_PROJECT).first()
+            if project is None:
+                project = project_create(
+                    creator=users["manager"], name=DEMO_PROJECT, description=DEMO_DESCRIPTION
+                )
+            for name, role in ACCOUNTS:
+                membership_set(project=project, user=users[name], role=role)
+        done = set(
+            ImportJob.objects.filter(project=project, status=JobStatus.SUCCEEDED).values_list(
+                "filename", flat=True
+            )
+        )
+        for path in sorted(SEEDS_DIR.glob("*.txt")):
+            if path.name in done:
+                continue
+            upload = SimpleUploadedFile(path.name, path.read_bytes(), "text/plain")
+            with transaction.atomic():
+                job = import_create(project=project, user=users["manager"], upload=upload)
+            job.refresh_from_db()
+            self.stdout.write(f"  {path.name}: {job.status}, {job.snippets} snippets")
+        return project
+
+    def report(self, project: Project, addrport: str, password: str) -> None:
+        host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
+        self.stdout.write(self.style.SUCCESS(f"\nBiaozhu demo: http://{host}/"))
+        self.stdout.write(
+            f"Project: {project.name} (id {project.id}, {project.snippets.count()} snippets)"
+        )
+        self.stdout.write(f"Log in with any of these accounts, password: {password}")
+        for name, role in ACCOUNTS:
+            self.stdout.write(f"  {name:<11} {role.label}")

@@ -1,0 +1,66 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation.access import access_import, access_snippet
+from annotation.ingest.services import import_create
+from annotation.selectors import import_list, snippet_list
+from annotation.serializers import ImportCreateSerializer, ImportJobSerializer, SnippetSerializer
+from projects.access import access_project
+from projects.models import Role
+
+
+class ImportListView(generics.ListAPIView):
+    """A project's imports (managers); POST a file to start one."""
+
+    serializer_class = ImportJobSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        project = access_project(
+            self.request.user, self.kwargs["project_id"], min_role=Role.MANAGER
+        )
+        return import_list(project=project)
+
+    @extend_schema(request=ImportCreateSerializer, responses={202: ImportJobSerializer})
+    def post(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        given = ImportCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        job = import_create(
+            project=project,
+            user=request.user,
+            upload=given.validated_data["file"],
+            file_format=given.validated_data.get("format") or "",
+            text_column=given.validated_data["text_column"],
+            title_column=given.validated_data["title_column"],
+        )
+        job.refresh_from_db()
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportDetailView(APIView):
+    @extend_schema(responses=ImportJobSerializer)
+    def get(self, request: Request, import_id: int) -> Response:
+        return Response(ImportJobSerializer(access_import(request.user, import_id)).data)
+
+
+class SnippetListView(generics.ListAPIView):
+    """A project's snippets with their token hints (reviewers and managers)."""
+
+    serializer_class = SnippetSerializer
+
+    def get_queryset(self):
+        project = access_project(
+            self.request.user, self.kwargs["project_id"], min_role=Role.REVIEWER
+        )
+        return snippet_list(project=project)
+
+
+class SnippetDetailView(APIView):
+    @extend_schema(responses=SnippetSerializer)
+    def get(self, request: Request, snippet_id: int) -> Response:
+        return Response(SnippetSerializer(access_snippet(request.user, snippet_id)).data)
