@@ -15,6 +15,20 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache(request, settings):
+    """Each test starts with an empty cache (login throttles live there).
+
+    Tests with a real worker keep the shared Redis cache; the others get a private one,
+    since clearing Redis would also clear the broker's queues.
+    """
+    from django.core.cache import cache
+
+    if request.node.get_closest_marker("worker") is None:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        cache.clear()
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
@@ -84,8 +98,16 @@ def celery_worker(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _worker_for_marked_tests(request):
+    """Tests marked ``worker`` get a real worker; the others run jobs eagerly, in-process."""
     if request.node.get_closest_marker("worker") is None:
+        from config.celery import app
+
+        eager = app.conf.task_always_eager
+        app.conf.update(CELERY_TASK_ALWAYS_EAGER=True)
+        yield
+        app.conf.update(CELERY_TASK_ALWAYS_EAGER=eager)
         return
     if not worker_available():
         pytest.skip("needs DATABASE_URL and REDIS_URL for a real Celery worker")
     request.getfixturevalue("celery_worker")
+    yield

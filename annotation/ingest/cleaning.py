@@ -55,6 +55,10 @@ class Piece:
     text: str
     runs: list[tuple[int, int]] = field(default_factory=list)
 
+    @classmethod
+    def from_flat_map(cls, text: str, flat: list[int]) -> "Piece":
+        return cls(text, list(zip(flat[0::2], flat[1::2], strict=True)))
+
     def raw_index(self, index: int) -> int:
         """The raw index of character ``index`` of this text."""
         starts = [start for start, _ in self.runs]

@@ -91,10 +91,12 @@ def import_create(
 
 
 def _upload_chunks(job: ImportJob) -> formats.ChunkSource:
+    """The upload's bytes, one chunk (1 MiB) a query, so that no cursor stays open."""
+
     def chunks() -> Iterator[bytes]:
-        rows = UploadChunk.objects.filter(job=job).order_by("seq").values_list("data", flat=True)
-        for data in rows.iterator(chunk_size=4):
-            yield bytes(data)
+        rows = UploadChunk.objects.filter(job=job)
+        for seq in rows.order_by("seq").values_list("seq", flat=True):
+            yield bytes(rows.filter(seq=seq).values_list("data", flat=True).get())
 
     return chunks
 
@@ -188,13 +190,22 @@ def _snippets_insert(project_id: int, rows: list[tuple[int, int, cleaning.Piece,
     if not rows:
         return
     if connection.vendor == "postgresql":
-        columns = "project_id, article_id, position, text, text_hash, offset_map"
+        columns = "project_id, article_id, position, text, text_hash, offset_map, tokens, tokenizer_version"
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY annotation_snippet ({columns}) FROM STDIN") as copy:
                 for article_id, position, piece, text_hash in rows:
                     offset_map = json.dumps(piece.flat_map())
                     copy.write_row(
-                        (project_id, article_id, position, piece.text, text_hash, offset_map)
+                        (
+                            project_id,
+                            article_id,
+                            position,
+                            piece.text,
+                            text_hash,
+                            offset_map,
+                            "",
+                            "",
+                        )
                     )
         return
     Snippet.objects.bulk_create(

@@ -81,10 +81,9 @@ def test_celery_is_configured_for_safe_redelivery(tmp_path):
 
 def test_this_run_uses_the_services_the_environment_names(settings):
     """In CI's second run DATABASE_URL and REDIS_URL are set: the suite really uses them."""
-    from config.celery import app
-
     if os.environ.get("DATABASE_URL"):
         assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     else:
         assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
-    assert app.conf.task_always_eager is not bool(os.environ.get("REDIS_URL"))
+    assert settings.CELERY_TASK_ALWAYS_EAGER is not bool(os.environ.get("REDIS_URL"))
+    assert settings.CELERY_BROKER_URL == os.environ.get("REDIS_URL", "")

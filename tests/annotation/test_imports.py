@@ -1,0 +1,236 @@
+"""Imports through the API: formats, encodings, refusals, duplicates and permissions."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from annotation.ingest.cleaning import Piece
+from annotation.models import Article, ImportJob, Snippet, UploadChunk
+from tests.annotation.test_cleaning import assert_maps_back
+from tests.conftest import ACTORS
+
+pytestmark = pytest.mark.django_db
+
+SEEDS = sorted((Path(__file__).resolve().parents[2] / "seeds").glob("*.txt"))
+TEXT = "聊城建成7个数据标注产业基地。\n\n企业当前日均处理10万帧图像,已与百度合作。\n"
+
+
+def nothing_kept(project):
+    return (
+        not Article.objects.filter(project=project).exists()
+        and not Snippet.objects.filter(project=project).exists()
+        and not UploadChunk.objects.exists()
+    )
+
+
+def test_a_seed_page_imports_and_is_tokenized(upload, project, members):
+    response, job = upload(project, SEEDS[0].name, SEEDS[0].read_bytes())
+
+    assert response.status_code == 202
+    assert job["status"] == "succeeded"
+    assert job["progress"] == 1.0
+    assert job["encoding"] == "utf-8"
+    assert job["articles"] >= 3
+    assert job["snippets"] == Snippet.objects.filter(project=project).count() > 20
+    assert job["tokenized"] == job["snippets"]
+    for snippet in Snippet.objects.filter(project=project).select_related("article"):
+        assert_maps_back(
+            snippet.article.raw_text, Piece.from_flat_map(snippet.text, snippet.offset_map)
+        )
+
+
+def test_each_seed_page_imports(upload, project, members):
+    for path in SEEDS:
+        _, job = upload(project, path.name, path.read_bytes())
+        assert job["status"] == "succeeded", job["errors"]
+        assert job["snippets"] > 20
+
+
+def test_raw_text_is_stored_unchanged(upload, project, members):
+    raw = SEEDS[1].read_text(encoding="utf-8")
+
+    upload(project, "page.txt", raw.encode())
+
+    articles = Article.objects.filter(project=project).order_by("id")
+    assert "".join(article.raw_text for article in articles) == raw
+
+
+def test_reuploading_the_same_file_adds_nothing(upload, project, members):
+    _, first = upload(project, "a.txt", SEEDS[2].read_bytes())
+    _, second = upload(project, "a-again.txt", SEEDS[2].read_bytes())
+
+    assert second["status"] == "succeeded"
+    assert second["snippets"] == 0
+    assert second["duplicates"] == first["snippets"]
+    assert Snippet.objects.filter(project=project).count() == first["snippets"]
+
+
+def test_snippets_api_gives_text_and_token_offsets(upload, project, members, client_for):
+    upload(project, "a.txt", TEXT.encode())
+
+    page = client_for("reviewer").get(f"/api/v1/projects/{project.id}/snippets/").json()
+
+    assert page["count"] == 2
+    for item in page["results"]:
+        tokens = item["tokens"]
+        assert tokens[0][0] == 0 and tokens[-1][1] == len(item["text"])
+        assert all(a[1] == b[0] for a, b in zip(tokens, tokens[1:], strict=False))
+    texts = [item["text"] for item in page["results"]]
+    assert texts[1] == "企业当前日均处理10万帧图像，已与百度合作。"
+    detail = client_for("manager").get(f"/api/v1/snippets/{page['results'][1]['id']}/").json()
+    assert detail["text"] == texts[1]
+
+
+ACCEPTED = [
+    ("gbk.txt", TEXT.encode("gbk"), "gb18030"),
+    ("bom.txt", b"\xef\xbb\xbf" + TEXT.encode(), "utf-8-sig"),
+    ("crlf.txt", TEXT.replace("\n", "\r\n").encode(), "utf-8"),
+    ("cr.txt", TEXT.replace("\n", "\r").encode(), "utf-8"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "encoding"), ACCEPTED)
+def test_encodings_and_line_ends_are_accepted(upload, project, members, name, content, encoding):
+    _, job = upload(project, name, content)
+
+    assert job["status"] == "succeeded", job["errors"]
+    assert job["encoding"] == encoding
+    texts = list(
+        Snippet.objects.filter(project=project).order_by("id").values_list("text", flat=True)
+    )
+    assert texts == ["聊城建成7个数据标注产业基地。", "企业当前日均处理10万帧图像，已与百度合作。"]
+    assert "\r" not in Article.objects.get(project=project).raw_text
+
+
+def test_astral_characters_and_emoji_keep_offsets_right(upload, project, members):
+    record = {"text": "𠮷野家 👩‍👩‍👧 的牛肉饭,在北京。", "title": "美食"}
+    _, job = upload(project, "a.jsonl", json.dumps(record, ensure_ascii=False).encode())
+
+    assert job["status"] == "succeeded"
+    snippet = Snippet.objects.get(project=project)
+    assert snippet.text == "𠮷野家 👩‍👩‍👧 的牛肉饭，在北京。"
+    assert snippet.article.title == "美食"
+    start = snippet.text.index("北京")
+    raw_start, raw_end = Piece.from_flat_map(snippet.text, snippet.offset_map).raw_span(
+        start, start + 2
+    )
+    assert snippet.article.raw_text[raw_start:raw_end] == "北京"
+    assert int(snippet.tokens.split(",")[-1]) == len(snippet.text)
+
+
+def test_a_raw_line_separator_inside_a_json_string_is_fine(upload, project, members):
+    content = '{"text": "第一句话。\u2028第二句话。"}\n{"text": "另一条。"}\n'.encode()
+
+    _, job = upload(project, "a.jsonl", content, format="jsonl")
+
+    assert job["status"] == "succeeded", job["errors"]
+    assert job["articles"] == 2
+
+
+def test_csv_with_a_chosen_column(upload, project, members):
+    content = 'id,正文,标题\n1,第一篇文章的正文。,甲\n2,"第二篇,有逗号。",乙\n'.encode()
+
+    _, job = upload(project, "a.csv", content, text_column="正文", title_column="标题")
+
+    assert job["status"] == "succeeded", job["errors"]
+    titles = sorted(Article.objects.filter(project=project).values_list("title", flat=True))
+    assert titles == ["乙", "甲"]
+    assert Article.objects.get(title="甲").meta == {"id": "1"}
+
+
+REFUSED = [
+    ("binary.bin", bytes(range(256)) * 40, {}, None, "NUL"),
+    (
+        "big5.txt",
+        "臺灣的資料標註產業發展迅速，許多公司投入大量資源。".encode("big5") * 20,
+        {},
+        None,
+        "neither UTF-8 nor GBK",
+    ),
+    (
+        "bad.jsonl",
+        b'{"text": "a"}\n{"text": "b"}\n{"text": \n{"text": "d"}\n{"text": "e"}\n',
+        {},
+        3,
+        "invalid JSON",
+    ),
+    ("nul.jsonl", b'{"text": "a\\u0000b"}\n', {}, 1, "NUL"),
+    ("surrogate.jsonl", b'{"text": "a\\ud800b"}\n', {}, 1, "surrogate"),
+    ("a.csv", "标题,内容\n甲,乙\n".encode(), {"text_column": "正文"}, 1, 'no column "正文"'),
+    ("long.txt", b"a" * (50 * 1024 * 1024), {}, 1, "longer than"),
+    ("a.zip", b"PK\x03\x04" + b"\x00" * 100, {}, None, "archive"),
+    ("notext.jsonl", b'{"title": "x"}\n', {}, 1, '"text"'),
+]
+
+
+def test_an_empty_file_is_refused_at_upload(upload, project, members):
+    response, _ = upload(project, "empty.txt", b"")
+
+    assert response.status_code == 400
+    assert response.json()["file"]  # "提交的是空文件。"
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize(("name", "content", "fields", "line", "reason"), REFUSED)
+def test_bad_input_is_refused_whole_with_line_and_reason(
+    upload, project, members, name, content, fields, line, reason
+):
+    _, job = upload(project, name, content, **fields)
+
+    assert job["status"] == "failed"
+    [error] = job["errors"]
+    assert error["line"] == line
+    assert reason in error["reason"]
+    assert nothing_kept(project)
+
+
+def test_a_bad_record_late_in_a_file_leaves_no_earlier_rows(upload, project, members):
+    good = "".join(
+        json.dumps({"text": f"第{n}条新闻的正文。"}, ensure_ascii=False) + "\n" for n in range(5000)
+    )
+
+    _, job = upload(project, "a.jsonl", (good + "{oops}\n").encode())
+
+    assert job["status"] == "failed"
+    assert job["errors"][0]["line"] == 5001
+    assert nothing_kept(project)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_only_managers_import(client_for, project, members, actor, upload):
+    response, job = upload(project, "a.txt", TEXT.encode(), actor=actor)
+
+    if actor == "manager":
+        assert response.status_code == 202
+        assert job["status"] == "succeeded"
+    else:
+        expected = {"anonymous": (401, 403), "outsider": (404,)}.get(actor, (403,))
+        assert response.status_code in expected
+        assert not ImportJob.objects.exists()
+        assert nothing_kept(project)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_import_and_snippet_reads_by_actor(client_for, project, members, actor, upload):
+    _, job = upload(project, "a.txt", TEXT.encode())
+    snippet = Snippet.objects.filter(project=project).first()
+    client = client_for(actor)
+
+    codes = {
+        "list": client.get(f"/api/v1/projects/{project.id}/imports/").status_code,
+        "import": client.get(f"/api/v1/imports/{job['id']}/").status_code,
+        "snippets": client.get(f"/api/v1/projects/{project.id}/snippets/").status_code,
+        "snippet": client.get(f"/api/v1/snippets/{snippet.id}/").status_code,
+    }
+
+    if actor == "anonymous":
+        assert set(codes.values()) <= {401, 403}
+    elif actor == "outsider":
+        assert set(codes.values()) == {404}
+    elif actor == "manager":
+        assert set(codes.values()) == {200}
+    elif actor == "reviewer":
+        assert codes == {"list": 403, "import": 404, "snippets": 200, "snippet": 200}
+    else:
+        assert codes == {"list": 403, "import": 404, "snippets": 403, "snippet": 403}
