@@ -190,7 +190,10 @@ def _snippets_insert(project_id: int, rows: list[tuple[int, int, cleaning.Piece,
     if not rows:
         return
     if connection.vendor == "postgresql":
-        columns = "project_id, article_id, position, text, text_hash, offset_map, tokens, tokenizer_version"
+        columns = (
+            "project_id, article_id, position, text, text_hash, offset_map, tokens, "
+            "tokenizer_version"
+        )
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY annotation_snippet ({columns}) FROM STDIN") as copy:
                 for article_id, position, piece, text_hash in rows:

@@ -10,7 +10,10 @@ SEEDS = sorted((Path(__file__).resolve().parents[2] / "seeds").glob("*.txt"))
 FULL_TO_HALF = {"，": ",", "；": ";", "：": ":", "！": "!", "？": "?", "（": "(", "）": ")"}
 
 
-def all_snippets(raw: str, options: CleaningOptions = CleaningOptions()):
+DEFAULTS = CleaningOptions()
+
+
+def all_snippets(raw: str, options: CleaningOptions = DEFAULTS):
     for article in split_page(raw, options):
         article_raw = raw[article.raw_start : article.raw_end]
         for snippet in article.snippets:
