@@ -173,8 +173,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": REDIS_SOCKET_TIMEOUT,
     "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
-    # A redelivered task must outlive the longest task; Redis re-queues unacked ones after it.
-    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 300,
+    # A task taken by a worker that died is handed out again after this many seconds. It
+    # may also be handed out twice if it runs longer; every job is safe to run twice.
+    "visibility_timeout": int(os.environ.get("BIAOZHU_BROKER_VISIBILITY_TIMEOUT", 3600)),
+    "unacked_restore_interval": int(os.environ.get("BIAOZHU_BROKER_RESTORE_INTERVAL", 10)),
+    "unacked_restore_throttle": 1,
 }
 # Publishing from a web request tries once; an unsent job stays "pending" and is re-sent.
 CELERY_TASK_PUBLISH_RETRY = False

@@ -30,7 +30,14 @@ class WorkerProcess:
 
     @classmethod
     def for_test_database(cls, concurrency: int = 1) -> "WorkerProcess":
-        env = dict(os.environ, DATABASE_URL=test_database_url(), PYTHONUNBUFFERED="1")
+        env = dict(
+            os.environ,
+            DATABASE_URL=test_database_url(),
+            PYTHONUNBUFFERED="1",
+            # A killed worker's task comes back within seconds, not the production hour.
+            BIAOZHU_BROKER_VISIBILITY_TIMEOUT="4",
+            BIAOZHU_BROKER_RESTORE_INTERVAL="1",
+        )
         return cls(env, concurrency)
 
     def start(self, timeout: float = 30) -> None:

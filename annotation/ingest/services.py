@@ -287,6 +287,10 @@ def import_run(*, job_id: int) -> None:
     try:
         encoding = formats.detect_encoding(source)
         with transaction.atomic():
+            # A second delivery of the same job waits here, then finds it finished.
+            job = ImportJob.objects.select_for_update().get(id=job_id)
+            if job.finished:
+                return
             # One import at a time per project, so that duplicates are seen across imports.
             project = Project.objects.select_for_update().get(id=job.project_id)
             records = formats.read_records(
@@ -306,14 +310,8 @@ def import_run(*, job_id: int) -> None:
             )
             job.save(
                 update_fields=[
-                    "encoding",
-                    "status",
-                    "progress",
-                    "finished_at",
-                    "articles",
-                    "snippets",
-                    "duplicates",
-                    "tokenize_run",
+                    "encoding", "status", "progress", "finished_at", "articles", "snippets",
+                    "duplicates", "tokenize_run",
                 ]
             )
             UploadChunk.objects.filter(job=job).delete()

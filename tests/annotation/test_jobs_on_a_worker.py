@@ -1,0 +1,80 @@
+"""Imports and pre-tokenization on a real Celery worker (PostgreSQL + Redis, CI's 2nd run)."""
+
+import json
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+
+from annotation.ingest.services import import_create
+from annotation.models import ImportJob, JobStatus, Snippet, TokenizeChunk
+from tests.factories import MembershipFactory
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for(condition, timeout: float = 120, step: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def import_done(job_id: int) -> bool:
+    job = ImportJob.objects.select_related("tokenize_run").get(id=job_id)
+    assert job.status != JobStatus.FAILED, job.errors
+    return job.status == JobStatus.SUCCEEDED and job.tokenize_run.status == JobStatus.SUCCEEDED
+
+
+def test_an_upload_is_imported_and_tokenized_by_the_worker(api):
+    manager = MembershipFactory(role="manager").user
+    project = manager.memberships.get().project
+    api.force_authenticate(manager)
+    content = "聊城建成7个数据标注产业基地。\n\n企业当前日均处理10万帧图像。\n".encode()
+
+    response = api.post(
+        f"/api/v1/projects/{project.id}/imports/", {"file": SimpleUploadedFile("a.txt", content)}
+    )
+
+    assert response.status_code == 202
+    assert response.json()["status"] == "pending"  # the work happens in the worker
+    wait_for(lambda: import_done(response.json()["id"]), timeout=60)
+    body = api.get(f"/api/v1/imports/{response.json()['id']}/").json()
+    assert body["status"] == "succeeded"
+    assert body["snippets"] == body["tokenized"] == 2
+    assert all(s.tokens for s in Snippet.objects.filter(project=project))
+
+
+def test_a_worker_killed_mid_import_ends_with_every_snippet_tokenized_once(celery_worker):
+    membership = MembershipFactory(role="manager")
+    records = [
+        json.dumps(
+            {"text": f"第{n}号新闻：数据标注产业基地在聊城建成，带动就业{n}人。"},
+            ensure_ascii=False,
+        )
+        for n in range(30000)
+    ]
+    upload = SimpleUploadedFile("big.jsonl", "\n".join(records).encode())
+    with transaction.atomic():
+        job = import_create(project=membership.project, user=membership.user, upload=upload)
+
+    wait_for(lambda: ImportJob.objects.get(id=job.id).status == JobStatus.RUNNING, step=0.05)
+    time.sleep(0.5)
+    celery_worker.kill()
+    assert ImportJob.objects.get(id=job.id).status == JobStatus.RUNNING
+    assert not Snippet.objects.filter(project=membership.project).exists()
+    celery_worker.start()
+
+    wait_for(lambda: import_done(job.id), timeout=240)
+    job.refresh_from_db()
+    assert job.attempts >= 2
+    assert job.snippets == 30000
+    snippets = Snippet.objects.filter(project=membership.project)
+    assert snippets.count() == 30000
+    assert not snippets.filter(tokenizer_version="").exists()
+    chunks = TokenizeChunk.objects.filter(run=job.tokenize_run)
+    assert job.tokenize_run.snippets_done == sum(chunk.size for chunk in chunks) == 30000
