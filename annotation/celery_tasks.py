@@ -9,6 +9,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from annotation.ingest import services
+from annotation.ingest.formats import gettext_noop
 
 TRANSIENT = (OperationalError, InterfaceError)
 RETRY = {
@@ -26,7 +27,8 @@ def import_file_task(self, job_id: int) -> None:
         services.import_run(job_id=job_id)
     except TRANSIENT:
         if self.request.retries >= self.max_retries:
-            services.import_fail(job_id=job_id, reason="the database could not be reached")
+            reason = gettext_noop("the database could not be reached")
+            services.import_fail(job_id=job_id, reason=reason)
         raise
 
 

@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 
 from annotation.jobs import progress_read
-from annotation.models import ImportJob, JobStatus, Snippet
+from annotation.models import ImportJob, JobStatus, Snippet, TokenizeRun
 from projects.models import Project
 
 
@@ -31,3 +31,7 @@ def import_status(job: ImportJob) -> str:
     if job.status == JobStatus.SUCCEEDED and run is not None and run.status != JobStatus.SUCCEEDED:
         return JobStatus.RUNNING
     return job.status
+
+
+def tokenize_run_latest(*, project: Project) -> TokenizeRun | None:
+    return TokenizeRun.objects.filter(project=project).order_by("-id").first()

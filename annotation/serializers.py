@@ -1,8 +1,9 @@
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from annotation.ingest.formats import FORMATS
 from annotation.ingest.tokenizer import decode_spans
-from annotation.models import ImportJob, Snippet
+from annotation.models import ImportJob, Snippet, TokenizeRun
 from annotation.selectors import import_progress, import_status
 
 
@@ -17,6 +18,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
     status = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField()
     tokenized = serializers.SerializerMethodField()
+    errors = serializers.SerializerMethodField()
 
     class Meta:
         model = ImportJob
@@ -41,6 +43,20 @@ class ImportJobSerializer(serializers.ModelSerializer):
     def get_status(self, job: ImportJob) -> str:
         return import_status(job)
 
+    def get_errors(self, job: ImportJob) -> list[dict]:
+        """Each error with its line and its reason, in the caller's language."""
+        errors = []
+        for error in job.errors:
+            message = error.get("message")
+            params = error.get("params") or {}
+            reason = (
+                (gettext(message) % params if params else gettext(message))
+                if message
+                else error["reason"]
+            )
+            errors.append({"line": error.get("line"), "reason": reason})
+        return errors
+
     def get_progress(self, job: ImportJob) -> float:
         return round(import_progress(job), 4)
 
@@ -61,3 +77,35 @@ class SnippetSerializer(serializers.ModelSerializer):
 
     def get_status(self, snippet: Snippet) -> str:
         return "tokenized" if snippet.tokenizer_version else "new"
+
+
+class DictionaryWordSerializer(serializers.Serializer):
+    word = serializers.CharField(max_length=100)
+    freq = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    tag = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+
+    def validate_word(self, word: str) -> str:
+        if any(char.isspace() for char in word):
+            raise serializers.ValidationError("A dictionary word holds no spaces.")
+        return word
+
+
+class TokenizeRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TokenizeRun
+        fields = ["id", "status", "progress", "snippets_total", "snippets_done", "created_at"]
+
+
+class TokenizerSerializer(serializers.Serializer):
+    hmm = serializers.BooleanField()
+    words = DictionaryWordSerializer(many=True)
+    version = serializers.CharField(read_only=True)
+    run = TokenizeRunSerializer(read_only=True, allow_null=True)
+
+    def validate_words(self, words: list[dict]) -> list[dict]:
+        seen = set()
+        for item in words:
+            if item["word"] in seen:
+                raise serializers.ValidationError(f"{item['word']} is listed twice.")
+            seen.add(item["word"])
+        return words

@@ -10,5 +10,6 @@ urlpatterns = [
         views.SnippetListView.as_view(),
         name="snippet-list",
     ),
+    path("projects/<int:project_id>/tokenizer/", views.TokenizerView.as_view(), name="tokenizer"),
     path("snippets/<int:snippet_id>/", views.SnippetDetailView.as_view(), name="snippet-detail"),
 ]

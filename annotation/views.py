@@ -6,9 +6,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.access import access_import, access_snippet
-from annotation.ingest.services import import_create
-from annotation.selectors import import_list, snippet_list
-from annotation.serializers import ImportCreateSerializer, ImportJobSerializer, SnippetSerializer
+from annotation.ingest.services import import_create, tokenizer_config, tokenizer_update
+from annotation.ingest.tokenizer import UserWord
+from annotation.selectors import import_list, snippet_list, tokenize_run_latest
+from annotation.serializers import (
+    ImportCreateSerializer,
+    ImportJobSerializer,
+    SnippetSerializer,
+    TokenizerSerializer,
+)
 from projects.access import access_project
 from projects.models import Role
 
@@ -64,3 +70,37 @@ class SnippetDetailView(APIView):
     @extend_schema(responses=SnippetSerializer)
     def get(self, request: Request, snippet_id: int) -> Response:
         return Response(SnippetSerializer(access_snippet(request.user, snippet_id)).data)
+
+
+class TokenizerView(APIView):
+    """The project's jieba settings: HMM on/off and the user dictionary (managers)."""
+
+    def _body(self, project, run=None) -> dict:
+        config = tokenizer_config(project)
+        return TokenizerSerializer(
+            {
+                "hmm": config.hmm,
+                "words": [
+                    {"word": w.word, "freq": w.freq, "tag": w.tag or ""} for w in config.words
+                ],
+                "version": config.version,
+                "run": run or tokenize_run_latest(project=project),
+            }
+        ).data
+
+    @extend_schema(responses=TokenizerSerializer)
+    def get(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        return Response(self._body(project))
+
+    @extend_schema(request=TokenizerSerializer, responses={200: TokenizerSerializer})
+    def put(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        given = TokenizerSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        words = [
+            UserWord(w["word"], w["freq"], w["tag"] or None) for w in given.validated_data["words"]
+        ]
+        tokenizer_update(project=project, hmm=given.validated_data["hmm"], words=words)
+        project.refresh_from_db()
+        return Response(self._body(project))

@@ -111,3 +111,11 @@ def _worker_for_marked_tests(request):
         pytest.skip("needs DATABASE_URL and REDIS_URL for a real Celery worker")
     request.getfixturevalue("celery_worker")
     yield
+
+
+@pytest.fixture
+def worker(request):
+    """The session's real worker, for tests that stop or kill it; skipped without one."""
+    if not worker_available():
+        pytest.skip("needs DATABASE_URL and REDIS_URL for a real Celery worker")
+    return request.getfixturevalue("celery_worker")

@@ -20,14 +20,28 @@ MAX_LINE_CHARS = 2_000_000
 _SNIFF_BYTES = 64 * 1024
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for translation (makemessages finds it); the UI translates it."""
+    return message
+
+
 class ImportFileError(Exception):
-    def __init__(self, reason: str, line: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    """A refusal: ``message`` is an English template, filled with ``params``."""
+
+    def __init__(self, message: str, line: int | None = None, **params: Any) -> None:
+        self.message = message
+        self.params = params
+        self.reason = message % params if params else message
         self.line = line
+        super().__init__(self.reason)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "reason": self.reason}
+        return {
+            "line": self.line,
+            "reason": self.reason,
+            "message": self.message,
+            "params": self.params,
+        }
 
 
 @dataclass
@@ -81,14 +95,20 @@ def detect_encoding(chunks: ChunkSource) -> str:
         if len(head) >= _SNIFF_BYTES:
             break
     if not head:
-        raise ImportFileError("the file is empty")
+        raise ImportFileError(gettext_noop("the file is empty"))
     if head.startswith((b"PK\x03\x04", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")):
-        raise ImportFileError("the file is an archive (zip, gzip, 7z or rar); unpack it first")
+        raise ImportFileError(
+            gettext_noop("the file is an archive (zip, gzip, 7z or rar); unpack it first")
+        )
     if b"\x00" in head:
-        raise ImportFileError("the file holds NUL bytes: it is binary, or UTF-16/32 text")
+        raise ImportFileError(
+            gettext_noop("the file holds NUL bytes: it is binary, or UTF-16/32 text")
+        )
     if head.startswith(codecs.BOM_UTF8):
         if _decodes(chunks, "utf-8-sig") is None:
-            raise ImportFileError("the file starts with a UTF-8 BOM but is not valid UTF-8")
+            raise ImportFileError(
+                gettext_noop("the file starts with a UTF-8 BOM but is not valid UTF-8")
+            )
         return "utf-8-sig"
     if _decodes(chunks, "utf-8") is not None:
         return "utf-8"
@@ -96,8 +116,10 @@ def detect_encoding(chunks: ChunkSource) -> str:
     if sample is not None and _is_plausible_gb(sample):
         return "gb18030"
     raise ImportFileError(
-        "the file is neither UTF-8 nor GBK/GB18030 text (Big5 and other encodings are "
-        "not supported: convert it to UTF-8)"
+        gettext_noop(
+            "the file is neither UTF-8 nor GBK/GB18030 text (Big5 and other encodings are "
+            "not supported: convert it to UTF-8)"
+        )
     )
 
 
@@ -131,11 +153,13 @@ def open_text(chunks: ChunkSource, encoding: str) -> io.TextIOWrapper:
 def check_text(text: str, line: int) -> None:
     """Refuse what must never be stored: NUL characters and lone surrogates."""
     if "\x00" in text:
-        raise ImportFileError("the text holds a NUL character (\\u0000)", line)
+        raise ImportFileError(gettext_noop("the text holds a NUL character (\\u0000)"), line)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise ImportFileError("the text holds a lone surrogate (invalid Unicode)", line) from None
+        raise ImportFileError(
+            gettext_noop("the text holds a lone surrogate (invalid Unicode)"), line
+        ) from None
 
 
 def _lines(stream: io.TextIOWrapper) -> Iterator[tuple[int, str]]:
@@ -146,22 +170,28 @@ def _lines(stream: io.TextIOWrapper) -> Iterator[tuple[int, str]]:
             return
         number += 1
         if len(line) > MAX_LINE_CHARS:
-            raise ImportFileError(f"the line is longer than {MAX_LINE_CHARS:,} characters", number)
+            raise ImportFileError(
+                gettext_noop("the line is longer than %(limit)s characters"),
+                number,
+                limit=f"{MAX_LINE_CHARS:,}",
+            )
         yield number, line
 
 
 def _record(value: Any, line: int) -> Record:
     if not isinstance(value, dict):
-        raise ImportFileError('a record must be a JSON object with a "text" field', line)
+        raise ImportFileError(
+            gettext_noop('a record must be a JSON object with a "text" field'), line
+        )
     text = value.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise ImportFileError('the record has no "text" (a non-empty string)', line)
+        raise ImportFileError(gettext_noop('the record has no "text" (a non-empty string)'), line)
     title = value.get("title", "")
     if not isinstance(title, str):
-        raise ImportFileError('"title" must be a string', line)
+        raise ImportFileError(gettext_noop('"title" must be a string'), line)
     meta = value.get("meta", {})
     if not isinstance(meta, dict):
-        raise ImportFileError('"meta" must be a JSON object', line)
+        raise ImportFileError(gettext_noop('"meta" must be a JSON object'), line)
     check_text(text, line)
     check_text(title, line)
     # Line breaks inside JSON strings are normalised like those of a text file.
@@ -176,7 +206,7 @@ def _text_records(stream: io.TextIOWrapper) -> Iterator[Record]:
         lines.append(line)
     text = "".join(lines)
     if not text.strip():
-        raise ImportFileError("the file holds no text")
+        raise ImportFileError(gettext_noop("the file holds no text"))
     yield Record(text=text, line=1)
 
 
@@ -187,8 +217,12 @@ def _jsonl_records(stream: io.TextIOWrapper) -> Iterator[Record]:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as error:
-            message = f"invalid JSON: {error.msg} (column {error.colno})"
-            raise ImportFileError(message, number) from None
+            raise ImportFileError(
+                gettext_noop("invalid JSON: %(error)s (column %(column)s)"),
+                number,
+                error=error.msg,
+                column=error.colno,
+            ) from None
         yield _record(value, number)
 
 
@@ -197,7 +231,9 @@ def _json_records(stream: io.TextIOWrapper) -> Iterator[Record]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ImportFileError(f"invalid JSON: {error.msg}", error.lineno) from None
+        raise ImportFileError(
+            gettext_noop("invalid JSON: %(error)s"), error.lineno, error=error.msg
+        ) from None
     items = value if isinstance(value, list) else [value]
     for index, item in enumerate(items, start=1):
         yield _record(item, index)
@@ -208,14 +244,19 @@ def _csv_records(stream: io.TextIOWrapper, text_column: str, title_column: str) 
     columns = reader.fieldnames or []
     if text_column not in columns:
         raise ImportFileError(
-            f'the CSV has no column "{text_column}" (its columns: {", ".join(columns)})', 1
+            gettext_noop('the CSV has no column "%(column)s" (its columns: %(columns)s)'),
+            1,
+            column=text_column,
+            columns=", ".join(columns),
         )
     try:
         for row in reader:
             number = reader.line_num
             text = row.get(text_column) or ""
             if not text.strip():
-                raise ImportFileError(f'the "{text_column}" cell is empty', number)
+                raise ImportFileError(
+                    gettext_noop('the "%(column)s" cell is empty'), number, column=text_column
+                )
             check_text(text, number)
             meta = {
                 key: value for key, value in row.items() if key not in (text_column, title_column)
@@ -223,7 +264,9 @@ def _csv_records(stream: io.TextIOWrapper, text_column: str, title_column: str) 
             title = (row.get(title_column) or "").strip() if title_column else ""
             yield Record(text=text, title=title, meta=meta, line=number)
     except csv.Error as error:
-        raise ImportFileError(f"invalid CSV: {error}", reader.line_num) from None
+        raise ImportFileError(
+            gettext_noop("invalid CSV: %(error)s"), reader.line_num, error=str(error)
+        ) from None
 
 
 def guess_format(filename: str) -> str:
@@ -253,4 +296,8 @@ def read_records(
         return _json_records(stream)
     if file_format == "csv":
         return _csv_records(stream, text_column, title_column)
-    raise ImportFileError(f'unknown format "{file_format}"; use one of {", ".join(FORMATS)}')
+    raise ImportFileError(
+        gettext_noop('unknown format "%(format)s"; use one of %(formats)s'),
+        format=file_format,
+        formats=", ".join(FORMATS),
+    )

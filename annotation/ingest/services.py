@@ -252,7 +252,7 @@ def _import_records(job: ImportJob, project: Project, records: Iterable[formats.
         progress_publish("import", job.id, min(0.95, consumed / max(job.size, 1)))
     writer.flush()
     if writer.articles == 0 and writer.duplicates == 0:
-        raise formats.ImportFileError("the file holds no text to annotate")
+        raise formats.ImportFileError(formats.gettext_noop("the file holds no text to annotate"))
     job.articles, job.snippets, job.duplicates = writer.articles, writer.snippets, writer.duplicates
 
 
@@ -310,8 +310,14 @@ def import_run(*, job_id: int) -> None:
             )
             job.save(
                 update_fields=[
-                    "encoding", "status", "progress", "finished_at", "articles", "snippets",
-                    "duplicates", "tokenize_run",
+                    "encoding",
+                    "status",
+                    "progress",
+                    "finished_at",
+                    "articles",
+                    "snippets",
+                    "duplicates",
+                    "tokenize_run",
                 ]
             )
             UploadChunk.objects.filter(job=job).delete()
@@ -323,7 +329,7 @@ def import_fail(*, job_id: int, reason: str) -> None:
     """Record the final failure of an import that could not be run (after its retries)."""
     job = ImportJob.objects.filter(id=job_id).first()
     if job is not None and not job.finished:
-        _job_fail(job, [{"line": None, "reason": reason}])
+        _job_fail(job, [formats.ImportFileError(reason).as_dict()])
 
 
 def _job_snippet_ids(job: ImportJob) -> list[int]:
@@ -418,3 +424,30 @@ def tokenize_chunk_run(*, chunk_id: int) -> None:
         TokenizeRun.objects.filter(id=run.id, chunks_done=F("chunks_total")).update(
             status=JobStatus.SUCCEEDED, progress=1.0, finished_at=timezone.now()
         )
+
+
+@transaction.atomic
+def tokenizer_update(*, project: Project, hmm: bool, words: list[UserWord]) -> TokenizeRun | None:
+    """Set the project's HMM switch and user dictionary; re-tokenize if tokens could change.
+
+    Returns the new run (dispatched after commit), or None when nothing changed.
+    """
+    project = Project.objects.select_for_update().get(id=project.id)
+    before = tokenizer_config(project).version
+    DictionaryWord.objects.filter(project=project).delete()
+    DictionaryWord.objects.bulk_create(
+        [DictionaryWord(project=project, word=w.word, freq=w.freq, tag=w.tag or "") for w in words]
+    )
+    if project.tokenizer_hmm != hmm:
+        project.tokenizer_hmm = hmm
+        project.save(update_fields=["tokenizer_hmm"])
+    after = tokenizer_config(project)
+    if after.version == before:
+        return None
+    stale = (
+        Snippet.objects.filter(project=project)
+        .exclude(tokenizer_version=after.version)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    return tokenize_run_create(project=project, snippet_ids=list(stale))

@@ -49,7 +49,7 @@ def test_an_upload_is_imported_and_tokenized_by_the_worker(api):
     assert all(s.tokens for s in Snippet.objects.filter(project=project))
 
 
-def test_a_worker_killed_mid_import_ends_with_every_snippet_tokenized_once(celery_worker):
+def test_a_worker_killed_mid_import_ends_with_every_snippet_tokenized_once(worker):
     membership = MembershipFactory(role="manager")
     records = [
         json.dumps(
@@ -64,10 +64,10 @@ def test_a_worker_killed_mid_import_ends_with_every_snippet_tokenized_once(celer
 
     wait_for(lambda: ImportJob.objects.get(id=job.id).status == JobStatus.RUNNING, step=0.05)
     time.sleep(0.5)
-    celery_worker.kill()
+    worker.kill()
     assert ImportJob.objects.get(id=job.id).status == JobStatus.RUNNING
     assert not Snippet.objects.filter(project=membership.project).exists()
-    celery_worker.start()
+    worker.start()
 
     wait_for(lambda: import_done(job.id), timeout=240)
     job.refresh_from_db()

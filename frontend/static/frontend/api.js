@@ -34,9 +34,34 @@ export async function request(method, path, body) {
   return data;
 }
 
+// An upload through XMLHttpRequest, which (unlike fetch) reports upload progress.
+export function upload(path, formData, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api/v1/${path}`);
+    xhr.setRequestHeader("X-CSRFToken", cookie("csrftoken"));
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    });
+    xhr.addEventListener("load", () => {
+      const data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data);
+      else reject(new ApiError(xhr.status, data));
+    });
+    xhr.addEventListener("error", () => reject(new ApiError(0, null)));
+    xhr.send(formData);
+  });
+}
+
 export const api = {
   me: () => request("GET", "me/"),
   projects: () => request("GET", "projects/"),
   project: (id) => request("GET", `projects/${id}/`),
   createProject: (fields) => request("POST", "projects/", fields),
+  imports: (projectId) => request("GET", `projects/${projectId}/imports/`),
+  importJob: (id) => request("GET", `imports/${id}/`),
+  startImport: (projectId, formData, onProgress) =>
+    upload(`projects/${projectId}/imports/`, formData, onProgress),
+  snippets: (projectId, page = 1) => request("GET", `projects/${projectId}/snippets/?page=${page}`),
 };

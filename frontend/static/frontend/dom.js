@@ -12,4 +12,7 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-export const t = (text) => (typeof window.gettext === "function" ? window.gettext(text) : text);
+// Django's JavaScript catalog (/jsi18n/) defines window.gettext; named so that makemessages
+// finds the strings.
+export const gettext = (text) =>
+  typeof window.gettext === "function" ? window.gettext(text) : text;

@@ -1,11 +1,11 @@
 import { api, ApiError } from "./api.js";
-import { el, t } from "./dom.js";
+import { el, gettext } from "./dom.js";
 
 const ROLE_LABELS = {
-  manager: t("Project manager"),
-  reviewer: t("Reviewer"),
-  annotator: t("Annotator"),
-  client: t("Client"),
+  manager: gettext("Project manager"),
+  reviewer: gettext("Reviewer"),
+  annotator: gettext("Annotator"),
+  client: gettext("Client"),
 };
 
 function renderProjects(projects) {
@@ -41,7 +41,7 @@ document.getElementById("new-project").addEventListener("submit", async (event) 
     window.location.assign(`/projects/${project.id}/`);
   } catch (failure) {
     error.hidden = false;
-    error.textContent = failure instanceof ApiError ? failure.message : t("Network error");
+    error.textContent = failure instanceof ApiError ? failure.message : gettext("Network error");
   }
 });
 

@@ -1,0 +1,144 @@
+import { api, ApiError } from "./api.js";
+import { el, gettext } from "./dom.js";
+
+const root = document.getElementById("project");
+const projectId = root.dataset.projectId;
+const POLL_MS = 1000;
+
+const STATUS_LABELS = {
+  pending: gettext("Waiting"),
+  running: gettext("Running"),
+  succeeded: gettext("Done"),
+  failed: gettext("Failed"),
+};
+
+function progressBar(value) {
+  const bar = el("progress", { max: "1" });
+  bar.value = value;
+  return el("div", { class: "progress" }, bar, el("span", {}, `${Math.round(value * 100)}%`));
+}
+
+function errorList(errors) {
+  return el(
+    "ul",
+    { class: "error-list" },
+    ...errors.map((error) =>
+      el(
+        "li",
+        {},
+        error.line
+          ? interpolate(gettext("Line %s: %s"), [error.line, error.reason])
+          : error.reason,
+      ),
+    ),
+  );
+}
+
+function importRow(job) {
+  const status = el("td", {}, el("span", { class: `status ${job.status}` }, STATUS_LABELS[job.status]));
+  const row = el(
+    "tr",
+    { "data-job": String(job.id) },
+    el("td", {}, job.filename),
+    status,
+    el("td", {}, progressBar(job.progress)),
+    el("td", {}, String(job.articles)),
+    el("td", {}, String(job.snippets)),
+    el("td", {}, String(job.duplicates)),
+  );
+  if (job.errors.length) status.append(errorList(job.errors));
+  return row;
+}
+
+async function loadImports() {
+  const tbody = document.querySelector("#imports tbody");
+  const page = await api.imports(projectId);
+  tbody.replaceChildren(...page.results.map(importRow));
+  document.getElementById("no-imports").hidden = page.results.length > 0;
+  const unfinished = page.results.some((job) => job.status === "pending" || job.status === "running");
+  if (unfinished) setTimeout(loadImports, POLL_MS);
+  else loadSnippets();
+}
+
+function snippetItem(snippet) {
+  // Token offsets are code points; Array.from splits the string into code points.
+  const codePoints = Array.from(snippet.text);
+  const tokens = snippet.tokens.length ? snippet.tokens : [[0, codePoints.length]];
+  const text = el("p", { class: "snippet-text", lang: "zh-Hans" });
+  for (const [start, end] of tokens) {
+    text.append(el("span", { class: "token" }, codePoints.slice(start, end).join("")));
+  }
+  return el("li", {}, text);
+}
+
+async function loadSnippets() {
+  const list = document.getElementById("snippets");
+  if (!list) return;
+  const page = await api.snippets(projectId);
+  list.replaceChildren(...page.results.map(snippetItem));
+  document.getElementById("snippet-count").textContent =
+    interpolate(gettext("%s snippets"), [page.count]);
+}
+
+function interpolate(format, values) {
+  if (typeof window.interpolate === "function") return window.interpolate(format, values);
+  return values.reduce((text, value) => text.replace("%s", value), format);
+}
+
+function setUpImportForm() {
+  const form = document.getElementById("import-form");
+  if (!form) return;
+  const input = document.getElementById("import-file");
+  const zone = document.getElementById("dropzone");
+  const label = zone.querySelector(".dropzone-text");
+  const error = form.querySelector(".error");
+  input.addEventListener("change", () => {
+    if (input.files.length) label.textContent = input.files[0].name;
+  });
+  for (const name of ["dragenter", "dragover"]) {
+    zone.addEventListener(name, (event) => {
+      event.preventDefault();
+      zone.classList.add("over");
+    });
+  }
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("over");
+    input.files = event.dataTransfer.files;
+    input.dispatchEvent(new Event("change"));
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      await api.startImport(projectId, new FormData(form), (fraction) => {
+        button.textContent = `${gettext("Uploading")} ${Math.round(fraction * 100)}%`;
+      });
+      form.reset();
+      label.textContent = gettext("Drop a file here, or click to choose one");
+      await loadImports();
+    } catch (failure) {
+      error.hidden = false;
+      error.textContent = failure instanceof ApiError && failure.body
+        ? Object.values(failure.body).flat().join(" ")
+        : gettext("Network error");
+    } finally {
+      button.disabled = false;
+      button.textContent = gettext("Upload");
+    }
+  });
+}
+
+const toggle = document.getElementById("show-tokens");
+if (toggle) {
+  toggle.addEventListener("change", () => {
+    document.getElementById("snippets").classList.toggle("plain", !toggle.checked);
+  });
+}
+
+setUpImportForm();
+if (root.dataset.role === "manager") loadImports();
+else loadSnippets();

@@ -1,0 +1,106 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from annotation.models import Article, ImportJob, Snippet, TokenizeRun
+from projects.models import Membership, Project
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> dict[str, int]:
+    models = [User, Project, Membership, Article, Snippet, ImportJob, TokenizeRun]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def run_demo(capture) -> str:
+    out = StringIO()
+    with capture(execute=True):
+        call_command("demo", "--no-serve", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_loads_the_seeds_and_twice_changes_nothing(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.delenv("BIAOZHU_DEMO_PASSWORD", raising=False)
+
+    first_output = run_demo(django_capture_on_commit_callbacks)
+    first = counts()
+    second_output = run_demo(django_capture_on_commit_callbacks)
+
+    assert counts() == first
+    assert first["Project"] == 1 and first["ImportJob"] == 4 and first["Snippet"] > 100
+    assert not Snippet.objects.filter(tokenizer_version="").exists()
+    project = Project.objects.get()
+    roles = dict(Membership.objects.filter(project=project).values_list("user__username", "role"))
+    assert roles == {
+        "manager": "manager",
+        "annotator1": "annotator",
+        "annotator2": "annotator",
+        "reviewer": "reviewer",
+        "client": "client",
+    }
+    assert User.objects.get(username="manager").has_perm("projects.add_project")
+    assert User.objects.get(username="annotator1").check_password("biaozhu-demo")
+    for output in (first_output, second_output):
+        assert "http://127.0.0.1:8000/" in output
+        assert "biaozhu-demo" in output
+        assert "annotator1" in output
+
+
+def test_demo_password_comes_from_the_environment(django_capture_on_commit_callbacks, monkeypatch):
+    monkeypatch.setenv("BIAOZHU_DEMO_PASSWORD", "another-secret-42")
+
+    output = run_demo(django_capture_on_commit_callbacks)
+
+    assert "another-secret-42" in output
+    assert User.objects.get(username="client").check_password("another-secret-42")
+
+
+def test_demo_serves_the_platform(tmp_path):
+    """The README's first command, end to end: a fresh data folder, then pages and API."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env["BIAOZHU_DATA_DIR"] = str(tmp_path)
+    root = Path(__file__).resolve().parents[2]
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "demo", f"127.0.0.1:{port}"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as page:
+                    html = page.read().decode()
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read().decode()
+                assert time.monotonic() < deadline, "demo did not serve in time"
+                time.sleep(0.5)
+        assert "登录" in html  # Chinese by default
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health/") as health:
+            assert health.status == 200
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        output = server.communicate(timeout=20)[0].decode()
+    assert f"http://127.0.0.1:{port}/" in output
+    assert "annotator1" in output
