@@ -4,7 +4,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 @pytest.fixture
 def upload(client_for, django_capture_on_commit_callbacks):
-    """POST a file to a project's imports as ``actor``; the job runs at commit, eagerly."""
+    """POST a file to a project's imports as ``actor``; the job runs at commit, eagerly.
+
+    Returns the upload's response and the job as the API then reports it.
+    """
 
     def post(project, name: str, content: bytes, actor: str = "manager", **fields):
         client = client_for(actor)
@@ -13,7 +16,9 @@ def upload(client_for, django_capture_on_commit_callbacks):
             response = client.post(f"/api/v1/projects/{project.id}/imports/", data)
         if response.status_code != 202:
             return response, None
-        job = client.get(f"/api/v1/imports/{response.json()['id']}/").json()
+        # Reasons in English, so that the assertions read the same in any locale.
+        job_url = f"/api/v1/imports/{response.json()['id']}/"
+        job = client.get(job_url, HTTP_ACCEPT_LANGUAGE="en").json()
         return response, job
 
     return post
