@@ -7,8 +7,8 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def test_login_page_is_chinese_by_default(client):
-    html = client.get("/login/").content.decode()
+def test_login_page_is_chinese_by_default_whatever_the_browser_says(client):
+    html = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
 
     assert '<html lang="zh-hans">' in html
     assert "登录" in html and "用户名" in html

@@ -18,7 +18,7 @@ export class ApiError extends Error {
 }
 
 export async function request(method, path, body) {
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang };
   const init = { method, headers, credentials: "same-origin" };
   if (method !== "GET" && method !== "HEAD") headers["X-CSRFToken"] = cookie("csrftoken");
   if (body instanceof FormData) {
@@ -41,6 +41,7 @@ export function upload(path, formData, onProgress) {
     xhr.open("POST", `/api/v1/${path}`);
     xhr.setRequestHeader("X-CSRFToken", cookie("csrftoken"));
     xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("Accept-Language", document.documentElement.lang);
     xhr.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable) onProgress(event.loaded / event.total);
     });

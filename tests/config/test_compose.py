@@ -1,0 +1,79 @@
+"""docker-compose.yml, read against the Compose specification (no engine runs it here)."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+# Service attributes this file may use, as the Compose specification names them.
+SERVICE_KEYS = {
+    "build",
+    "image",
+    "restart",
+    "environment",
+    "depends_on",
+    "command",
+    "ports",
+    "healthcheck",
+    "volumes",
+}
+CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_services_are_web_worker_database_and_redis():
+    services = compose()["services"]
+
+    assert set(services) == {"migrate", "web", "worker", "db", "redis"}
+    for name, service in services.items():
+        assert set(service) <= SERVICE_KEYS, name
+        assert "image" in service or "build" in service
+
+
+def test_web_and_worker_share_one_service_definition():
+    services = compose()["services"]
+    shared = ("build", "image", "environment")
+
+    for key in shared:
+        assert services["web"][key] == services["worker"][key] == services["migrate"][key]
+    env = services["web"]["environment"]
+    assert env["DATABASE_URL"].startswith("postgres://") and "@db:5432/" in env["DATABASE_URL"]
+    assert env["REDIS_URL"] == "redis://redis:6379/0"
+    assert "?" in env["DJANGO_SECRET_KEY"]  # required from the environment, no default key
+
+
+def test_commands_and_start_order():
+    services = compose()["services"]
+
+    assert services["web"]["command"][0] == "gunicorn"
+    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    for name in ("web", "worker"):
+        depends = services[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+        assert depends["db"]["condition"] == "service_healthy"
+        for dependency, rule in depends.items():
+            assert dependency in services and rule["condition"] in CONDITIONS
+
+
+def test_named_volumes_are_declared_and_ports_are_well_formed():
+    document = compose()
+    declared = set(document["volumes"])
+
+    for service in document["services"].values():
+        for volume in service.get("volumes", []):
+            assert volume.split(":")[0] in declared
+        for port in service.get("ports", []):
+            assert re.fullmatch(r"\$\{BIAOZHU_PORT:-\d+\}:\d+|\d+:\d+", port)
+
+
+def test_the_image_is_built_from_a_dockerfile_that_installs_the_requirements():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+
+    assert compose()["services"]["web"]["build"] == "."
+    assert "pip install --no-cache-dir -r requirements.txt" in dockerfile
+    assert "USER biaozhu" in dockerfile
