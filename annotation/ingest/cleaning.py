@@ -23,6 +23,8 @@ _CJK = f"[{_CJK_RANGES}]"
 _CJK_RE = re.compile(_CJK)
 _CJK_SPACES = re.compile(f"(?<={_CJK})[ \\t\\u3000\\u00a0]+(?={_CJK})")
 _HALF_PUNCT = re.compile(r"[,;:!?]")
+_BRACKETS = re.compile(r"[()]")
+_HALF_OR_BRACKET = re.compile(r"[,;:!?()]")
 _FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
 # Characters a paragraph may end with; a line ending otherwise was broken by the layout.
 _FINAL = frozenset("。！？!?…；;”’」』》)）\"'")
@@ -228,6 +230,8 @@ def _neighbour(text: str, index: int, step: int) -> str | None:
 
 def _full_width(text: str) -> str:
     """Half-width ``,;:!?()`` next to Chinese text become full-width; length is kept."""
+    if not _HALF_OR_BRACKET.search(text):
+        return text
     chars = list(text)
     for match in _HALF_PUNCT.finditer(text):
         index = match.start()
@@ -236,10 +240,11 @@ def _full_width(text: str) -> str:
     # Brackets go in pairs, so that "(2025-2026年)" does not end up half converted.
     opened: list[int] = []
     pairs: list[tuple[int | None, int | None]] = []
-    for index, char in enumerate(text):
-        if char == "(":
+    for match in _BRACKETS.finditer(text):
+        index = match.start()
+        if match.group() == "(":
             opened.append(index)
-        elif char == ")":
+        else:
             pairs.append((opened.pop() if opened else None, index))
     pairs.extend((index, None) for index in opened)
     for left, right in pairs:

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 UPLOAD_CHUNK_BYTES = 1024 * 1024
 FLUSH_SNIPPETS = 2000
 TOKENIZE_CHUNK_SNIPPETS = 500
+PROGRESS_EVERY_SECONDS = 0.5
 
 
 def cleaning_options(project: Project) -> cleaning.CleaningOptions:
@@ -244,12 +246,15 @@ def _import_records(job: ImportJob, project: Project, records: Iterable[formats.
     options = cleaning_options(project)
     writer = _ImportWriter(job, project)
     consumed = 0
+    published = time.monotonic()
     for record in records:
         for title, raw, snippets in _articles_of(record, job.format, options):
             writer.add(title, raw, record.meta, record.line, snippets)
         # UTF-8 Chinese takes about three bytes a character: a progress estimate, capped.
         consumed += len(record.text) * 3
-        progress_publish("import", job.id, min(0.95, consumed / max(job.size, 1)))
+        if time.monotonic() - published > PROGRESS_EVERY_SECONDS:
+            progress_publish("import", job.id, min(0.95, consumed / max(job.size, 1)))
+            published = time.monotonic()
     writer.flush()
     if writer.articles == 0 and writer.duplicates == 0:
         raise formats.ImportFileError(formats.gettext_noop("the file holds no text to annotate"))
@@ -398,7 +403,9 @@ def tokenize_chunk_run(*, chunk_id: int) -> None:
     """
     with transaction.atomic():
         chunk = (
-            TokenizeChunk.objects.select_for_update()
+            # Lock the chunk row only: locking the joined run and project rows too would
+            # make chunks of the same project wait for each other.
+            TokenizeChunk.objects.select_for_update(of=("self",))
             .select_related("run__project")
             .filter(id=chunk_id)
             .first()

@@ -1,0 +1,205 @@
+"""Import benchmark: upload → every snippet tokenized, against raw jieba on the same text.
+
+Needs PostgreSQL and Redis (defaults: the local ones). It creates a scratch database, starts
+a Celery worker with --concurrency 2 (one process per core), uploads a JSONL file of N
+snippets built from seeds/, and waits until every snippet is tokenized. In the same run it
+times raw jieba on the same snippet texts, in one process and in two, and prints the ratio.
+
+    python bench/import.py [--snippets 100000] [--keep]
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+DB_NAME = "biaozhu_bench"
+PARAGRAPHS_PER_ARTICLE = 5
+
+
+def seed_snippets() -> list[str]:
+    from annotation.ingest.cleaning import CleaningOptions, split_page
+
+    texts = []
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        for article in split_page(path.read_text(encoding="utf-8"), CleaningOptions()):
+            texts.extend(piece.text for piece in article.snippets)
+    return texts
+
+
+def build_file(count: int, path: Path) -> int:
+    """JSONL of articles of five paragraphs; every paragraph is a distinct seed snippet."""
+    base = seed_snippets()
+    paragraphs = [f"第{n}条：{base[n % len(base)]}" for n in range(count)]
+    with path.open("w", encoding="utf-8") as handle:
+        for start in range(0, count, PARAGRAPHS_PER_ARTICLE):
+            text = "\n\n".join(paragraphs[start : start + PARAGRAPHS_PER_ARTICLE])
+            handle.write(json.dumps({"text": text}, ensure_ascii=False) + "\n")
+    return sum(len(p) for p in paragraphs)
+
+
+def _jieba_chunk(texts: list[str]) -> int:
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    return sum(1 for text in texts for _ in jieba.cut(text))
+
+
+def raw_jieba(texts: list[str], processes: int) -> float:
+    """Seconds for raw jieba to tokenize the texts (dictionary loading not counted)."""
+    if processes == 1:
+        import jieba
+
+        jieba.setLogLevel(60)
+        jieba.initialize()
+        started = time.perf_counter()
+        for text in texts:
+            list(jieba.cut(text))
+        return time.perf_counter() - started
+    size = (len(texts) + processes - 1) // processes
+    parts = [texts[i : i + size] for i in range(0, len(texts), size)]
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        pool.map(_jieba_chunk, [["预热"]] * processes)  # load the dictionary first
+        started = time.perf_counter()
+        pool.map(_jieba_chunk, parts)
+        return time.perf_counter() - started
+
+
+def peak_rss_mb(pids: list[int]) -> float:
+    peak = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]))
+    return peak / 1024
+
+
+def worker_pids(parent: int) -> list[int]:
+    children = Path(f"/proc/{parent}/task/{parent}/children")
+    return [parent, *map(int, children.read_text().split())] if children.exists() else [parent]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--snippets", type=int, default=100_000)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = parser.parse_args()
+
+    import psycopg
+
+    with psycopg.connect(BASE_URL, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        admin.execute(f"CREATE DATABASE {DB_NAME}")
+    database_url = BASE_URL.rsplit("/", 1)[0] + f"/{DB_NAME}"
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        REDIS_URL=REDIS_URL,
+        BIAOZHU_DATA_DIR=str(ROOT / "var" / "bench"),
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    os.environ.update(env)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
+
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    from accounts.services import user_ensure
+    from annotation.models import ImportJob, JobStatus, Snippet
+    from projects.services import project_create
+
+    data_file = ROOT / "var" / "bench" / f"import-{args.snippets}.jsonl"
+    data_file.parent.mkdir(parents=True, exist_ok=True)
+    characters = build_file(args.snippets, data_file)
+    size_mb = data_file.stat().st_size / 1e6
+
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--concurrency=2",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        user, _ = user_ensure(username="bench", password="bench-password", is_staff=True)
+        project = project_create(creator=user, name="bench")
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(user)
+        time.sleep(3)  # let the worker connect
+
+        started = time.perf_counter()
+        with data_file.open("rb") as handle:
+            response = client.post(f"/api/v1/projects/{project.id}/imports/", {"file": handle})
+        upload_seconds = time.perf_counter() - started
+        assert response.status_code == 202, response.content
+        job_id = response.json()["id"]
+        imported_at = None
+        while True:
+            job = ImportJob.objects.select_related("tokenize_run").get(id=job_id)
+            if job.status == JobStatus.FAILED:
+                raise SystemExit(f"import failed: {job.errors}")
+            if imported_at is None and job.status == JobStatus.SUCCEEDED:
+                imported_at = time.perf_counter()
+            run = job.tokenize_run
+            if run is not None and run.status == JobStatus.SUCCEEDED:
+                break
+            time.sleep(0.1)
+        total = time.perf_counter() - started
+        peak = peak_rss_mb(worker_pids(worker.pid))
+    finally:
+        worker.terminate()
+        worker.wait(30)
+
+    # Raw jieba on exactly the snippet texts the platform tokenized.
+    texts = list(Snippet.objects.filter(project=project).values_list("text", flat=True))
+    jieba_one = raw_jieba(texts, 1)
+    jieba_two = raw_jieba(texts, 2)
+    rows = [
+        ("snippets", f"{len(texts):,} ({characters:,} characters, {size_mb:.1f} MB JSONL)"),
+        ("upload request", f"{upload_seconds:.2f} s"),
+        ("upload → imported (cleaned, cut)", f"{imported_at - started:.2f} s"),
+        ("upload → all tokenized", f"{total:.2f} s ({len(texts) / total:,.0f} snippets/s)"),
+        ("raw jieba, 1 process", f"{jieba_one:.2f} s ({len(texts) / jieba_one:,.0f} snippets/s)"),
+        ("raw jieba, 2 processes", f"{jieba_two:.2f} s ({len(texts) / jieba_two:,.0f} snippets/s)"),
+        ("throughput ÷ raw jieba, 1 process", f"{jieba_one / total:.0%}"),
+        ("throughput ÷ raw jieba, 2 processes", f"{jieba_two / total:.0%}"),
+        ("peak worker memory (RSS, max of processes)", f"{peak:.0f} MB"),
+    ]
+    for name, value in rows:
+        print(f"{name:<44} {value}")
+    if not args.keep:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(BASE_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+
+
+if __name__ == "__main__":
+    main()
