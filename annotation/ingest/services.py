@@ -75,21 +75,30 @@ def import_create(
         format=file_format or formats.guess_format(filename),
         options={"text_column": text_column, "title_column": title_column},
     )
-    size = 0
-    batch: list[UploadChunk] = []
-    for seq, data in enumerate(upload.chunks(UPLOAD_CHUNK_BYTES)):
-        batch.append(UploadChunk(job=job, seq=seq, data=data))
-        size += len(data)
-        if len(batch) >= 16:
-            UploadChunk.objects.bulk_create(batch)
-            batch = []
-    UploadChunk.objects.bulk_create(batch)
-    job.size = size
+    job.size = _upload_store(job, upload)
     job.save(update_fields=["size"])
     from annotation.celery_tasks import import_file_task
 
     dispatch_on_commit(import_file_task, job.id)
     return job
+
+
+def _upload_store(job: ImportJob, upload: UploadedFile) -> int:
+    """Write the upload's bytes as 1 MiB rows; binary COPY on PostgreSQL. Returns the size."""
+    chunks = upload.chunks(UPLOAD_CHUNK_BYTES)
+    size = 0
+    if connection.vendor == "postgresql":
+        sql = "COPY annotation_uploadchunk (job_id, seq, data) FROM STDIN (FORMAT BINARY)"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            copy.set_types(["bigint", "integer", "bytea"])
+            for seq, data in enumerate(chunks):
+                copy.write_row((job.id, seq, data))
+                size += len(data)
+        return size
+    for seq, data in enumerate(chunks):
+        UploadChunk.objects.create(job=job, seq=seq, data=data)
+        size += len(data)
+    return size
 
 
 def _upload_chunks(job: ImportJob) -> formats.ChunkSource:
