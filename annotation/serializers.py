@@ -2,7 +2,7 @@ from django.utils.translation import gettext
 from rest_framework import serializers
 
 from annotation.ingest.formats import FORMATS
-from annotation.ingest.tokenizer import decode_spans
+from annotation.ingest.tokenizer import ENGINES, decode_spans, engine_available
 from annotation.models import ImportJob, Snippet, TokenizeRun
 from annotation.selectors import import_progress, import_status
 
@@ -97,10 +97,16 @@ class TokenizeRunSerializer(serializers.ModelSerializer):
 
 
 class TokenizerSerializer(serializers.Serializer):
+    engine = serializers.ChoiceField(choices=ENGINES, default="jieba")
     hmm = serializers.BooleanField()
     words = DictionaryWordSerializer(many=True)
     version = serializers.CharField(read_only=True)
     run = TokenizeRunSerializer(read_only=True, allow_null=True)
+
+    def validate_engine(self, engine: str) -> str:
+        if not engine_available(engine):
+            raise serializers.ValidationError(f"{engine} is not installed on this server.")
+        return engine
 
     def validate_words(self, words: list[dict]) -> list[dict]:
         seen = set()

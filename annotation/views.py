@@ -79,6 +79,7 @@ class TokenizerView(APIView):
         config = tokenizer_config(project)
         return TokenizerSerializer(
             {
+                "engine": config.engine,
                 "hmm": config.hmm,
                 "words": [
                     {"word": w.word, "freq": w.freq, "tag": w.tag or ""} for w in config.words
@@ -101,6 +102,11 @@ class TokenizerView(APIView):
         words = [
             UserWord(w["word"], w["freq"], w["tag"] or None) for w in given.validated_data["words"]
         ]
-        tokenizer_update(project=project, hmm=given.validated_data["hmm"], words=words)
+        tokenizer_update(
+            project=project,
+            hmm=given.validated_data["hmm"],
+            words=words,
+            engine=given.validated_data["engine"],
+        )
         project.refresh_from_db()
         return Response(self._body(project))

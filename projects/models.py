@@ -26,6 +26,12 @@ class Project(models.Model):
     clean_punctuation = models.BooleanField(default=True)
     max_snippet_chars = models.PositiveIntegerField(default=256)
     tokenizer_hmm = models.BooleanField(default=True)
+    # jieba, or a jieba-compatible engine installed beside it (annotation.ingest.tokenizer).
+    tokenizer_engine = models.CharField(
+        max_length=16,
+        default="jieba",
+        choices=[("jieba", "jieba"), ("jieba_fast", "jieba_fast"), ("rjieba", "rjieba")],
+    )
 
     class Meta:
         ordering = ["-id"]

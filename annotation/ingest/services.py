@@ -50,6 +50,7 @@ def tokenizer_config(project: Project) -> TokenizerConfig:
     return TokenizerConfig(
         hmm=project.tokenizer_hmm,
         words=tuple(UserWord(w.word, w.freq, w.tag or None) for w in words),
+        engine=project.tokenizer_engine,
     )
 
 
@@ -443,8 +444,10 @@ def tokenize_chunk_run(*, chunk_id: int) -> None:
 
 
 @transaction.atomic
-def tokenizer_update(*, project: Project, hmm: bool, words: list[UserWord]) -> TokenizeRun | None:
-    """Set the project's HMM switch and user dictionary; re-tokenize if tokens could change.
+def tokenizer_update(
+    *, project: Project, hmm: bool, words: list[UserWord], engine: str = "jieba"
+) -> TokenizeRun | None:
+    """Set the project's engine, HMM switch and dictionary; re-tokenize if tokens could change.
 
     Returns the new run (dispatched after commit), or None when nothing changed.
     """
@@ -454,9 +457,10 @@ def tokenizer_update(*, project: Project, hmm: bool, words: list[UserWord]) -> T
     DictionaryWord.objects.bulk_create(
         [DictionaryWord(project=project, word=w.word, freq=w.freq, tag=w.tag or "") for w in words]
     )
-    if project.tokenizer_hmm != hmm:
+    if (project.tokenizer_hmm, project.tokenizer_engine) != (hmm, engine):
         project.tokenizer_hmm = hmm
-        project.save(update_fields=["tokenizer_hmm"])
+        project.tokenizer_engine = engine
+        project.save(update_fields=["tokenizer_hmm", "tokenizer_engine"])
     after = tokenizer_config(project)
     if after.version == before:
         return None

@@ -1,20 +1,44 @@
-"""The jieba wrapper: one cached ``jieba.Tokenizer`` per dictionary in each process. Pure.
+"""The jieba wrapper: one cached tokenizer per engine and dictionary in each process. Pure.
 
 Tokens are stored compactly as the code-point offsets where they end ("3,5,9"); jieba's
 tokens tile the text, so starts follow from ends.
+
+Besides jieba itself, two jieba-compatible engines can be chosen per project when they are
+installed: ``jieba_fast`` (C, identical tokens on the seeds) and ``rjieba`` (Rust, 99.95 %
+identical); bench/tokenizers.py measures both. The engine is part of the tokenizer version.
 """
 
+import functools
 import hashlib
+import importlib
+import importlib.metadata
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 import jieba
 
 jieba.setLogLevel(logging.WARNING)
 
+ENGINES = ("jieba", "jieba_fast", "rjieba")
 _CACHE_SIZE = 4
-_tokenizers: OrderedDict[str, jieba.Tokenizer] = OrderedDict()
+_tokenizers: OrderedDict[tuple[str, str], Any] = OrderedDict()
+
+
+def engine_available(engine: str) -> bool:
+    if engine not in ENGINES:
+        return False
+    try:
+        importlib.import_module(engine)
+    except ImportError:
+        return False
+    return True
+
+
+@functools.cache
+def _engine_version(engine: str) -> str:
+    return importlib.metadata.version(engine)
 
 
 @dataclass(frozen=True)
@@ -28,6 +52,7 @@ class UserWord:
 class TokenizerConfig:
     hmm: bool = True
     words: tuple[UserWord, ...] = ()
+    engine: str = "jieba"
 
     @property
     def dictionary_hash(self) -> str:
@@ -40,17 +65,28 @@ class TokenizerConfig:
     def version(self) -> str:
         """Changes whenever the tokens could change: engine version, HMM or dictionary."""
         words = self.dictionary_hash if self.words else "none"
-        return f"jieba-{jieba.__version__}:hmm={int(self.hmm)}:dict={words}"
+        engine = f"{self.engine}-{_engine_version(self.engine)}"
+        return f"{engine}:hmm={int(self.hmm)}:dict={words}"
 
 
-def tokenizer_for(config: TokenizerConfig) -> jieba.Tokenizer:
-    key = config.dictionary_hash
+def _new_tokenizer(config: TokenizerConfig) -> Any:
+    if config.engine == "rjieba":
+        tokenizer = importlib.import_module("rjieba").Jieba()
+    else:
+        module = jieba if config.engine == "jieba" else importlib.import_module(config.engine)
+        module.setLogLevel(logging.WARNING)
+        tokenizer = module.Tokenizer()
+        tokenizer.initialize()
+    for item in config.words:
+        tokenizer.add_word(item.word, item.freq, item.tag)
+    return tokenizer
+
+
+def tokenizer_for(config: TokenizerConfig) -> Any:
+    key = (config.engine, config.dictionary_hash)
     tokenizer = _tokenizers.get(key)
     if tokenizer is None:
-        tokenizer = jieba.Tokenizer()
-        tokenizer.initialize()
-        for item in config.words:
-            tokenizer.add_word(item.word, item.freq, item.tag)
+        tokenizer = _new_tokenizer(config)
         _tokenizers[key] = tokenizer
         while len(_tokenizers) > _CACHE_SIZE:
             _tokenizers.popitem(last=False)
@@ -59,11 +95,18 @@ def tokenizer_for(config: TokenizerConfig) -> jieba.Tokenizer:
     return tokenizer
 
 
+def _cut(config: TokenizerConfig, text: str) -> Any:
+    tokenizer = tokenizer_for(config)
+    if config.engine == "rjieba":
+        return tokenizer.cut(text, config.hmm)
+    return tokenizer.cut(text, HMM=config.hmm)
+
+
 def token_ends(text: str, config: TokenizerConfig) -> list[int]:
     """Where each token ends, in code points; the last end is ``len(text)``."""
     ends = []
     position = 0
-    for token in tokenizer_for(config).cut(text, HMM=config.hmm):
+    for token in _cut(config, text):
         position += len(token)
         ends.append(position)
     return ends

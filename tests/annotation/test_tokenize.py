@@ -123,3 +123,43 @@ def test_tokenizer_settings_by_actor(project, members, client_for, actor):
         assert read in expected and write.status_code in expected
         assert project.tokenizer_hmm is True
         assert not project.dictionary.exists()
+
+
+def test_an_engine_that_is_not_installed_is_refused(project, members, client_for, monkeypatch):
+    monkeypatch.setattr("annotation.serializers.engine_available", lambda engine: engine == "jieba")
+
+    response = client_for("manager").put(
+        f"/api/v1/projects/{project.id}/tokenizer/",
+        {"engine": "rjieba", "hmm": True, "words": []},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    project.refresh_from_db()
+    assert project.tokenizer_engine == "jieba"
+
+
+def test_switching_to_rjieba_retokenizes_with_it(
+    upload, project, members, client_for, django_capture_on_commit_callbacks
+):
+    pytest.importorskip("rjieba")
+    upload(project, "a.txt", TEXT.encode())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        body = (
+            client_for("manager")
+            .put(
+                f"/api/v1/projects/{project.id}/tokenizer/",
+                {"engine": "rjieba", "hmm": True, "words": [{"word": "昌云数据"}]},
+                format="json",
+            )
+            .json()
+        )
+
+    assert body["engine"] == "rjieba"
+    assert body["version"].startswith("rjieba-")
+    snippet = Snippet.objects.get(project=project)
+    assert snippet.tokenizer_version == body["version"]
+    spans = decode_spans(snippet.tokens)
+    assert spans[-1][1] == len(snippet.text)
+    assert "昌云数据" in [snippet.text[a:b] for a, b in spans]
