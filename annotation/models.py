@@ -124,6 +124,8 @@ class Snippet(models.Model):
     offset_map = models.JSONField()
     tokens = models.TextField(blank=True, default="")
     tokenizer_version = models.CharField(max_length=100, blank=True, default="")
+    # Pre-annotations from the import: [{"start", "end", "label"}], shown as suggestions.
+    suggestions = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

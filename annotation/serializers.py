@@ -70,7 +70,16 @@ class SnippetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Snippet
-        fields = ["id", "article", "position", "text", "tokens", "tokenizer_version", "status"]
+        fields = [
+            "id",
+            "article",
+            "position",
+            "text",
+            "tokens",
+            "tokenizer_version",
+            "suggestions",
+            "status",
+        ]
 
     def get_tokens(self, snippet: Snippet) -> list[list[int]]:
         return decode_spans(snippet.tokens)

@@ -68,6 +68,16 @@ class Piece:
         clean_start, raw_start = self.runs[run]
         return raw_start + index - clean_start
 
+    def clean_index(self, raw_index: int) -> int | None:
+        """The index of the character cut from ``raw_index``, or None if it was dropped."""
+        for position, (clean_start, raw_start) in enumerate(self.runs):
+            clean_end = (
+                self.runs[position + 1][0] if position + 1 < len(self.runs) else len(self.text)
+            )
+            if raw_start <= raw_index < raw_start + clean_end - clean_start:
+                return clean_start + raw_index - raw_start
+        return None
+
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """The raw range covering characters ``[start, end)`` (end-exclusive)."""
         return self.raw_index(start), self.raw_index(end - 1) + 1

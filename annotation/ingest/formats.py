@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import json
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,8 @@ class Record:
     line: int
     title: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    # Pre-annotations: (start, end, label), code points of ``text``, end-exclusive.
+    spans: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 ChunkSource = Callable[[], Iterable[bytes]]
@@ -194,9 +197,47 @@ def _record(value: Any, line: int) -> Record:
         raise ImportFileError(gettext_noop('"meta" must be a JSON object'), line)
     check_text(text, line)
     check_text(title, line)
-    # Line breaks inside JSON strings are normalised like those of a text file.
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return Record(text=text, title=title.strip(), meta=meta, line=line)
+    spans = _spans(value.get("spans", []), text, line)
+    if "\r\n" in text:
+        # Line breaks inside JSON strings are normalised like those of a text file; each
+        # dropped "\r" moves the offsets after it one place to the left.
+        dropped = [index for index, char in enumerate(text) if text.startswith("\r\n", index)]
+        spans = [
+            (start - bisect_left(dropped, start), end - bisect_left(dropped, end), label)
+            for start, end, label in spans
+        ]
+        text = text.replace("\r\n", "\n")
+    text = text.replace("\r", "\n")
+    return Record(text=text, title=title.strip(), meta=meta, line=line, spans=spans)
+
+
+def _spans(value: Any, text: str, line: int) -> list[tuple[int, int, str]]:
+    """Pre-annotations in our own shape: ``[{"start", "end", "label"}]`` on ``text``."""
+    if not isinstance(value, list):
+        raise ImportFileError(gettext_noop('"spans" must be a list'), line)
+    spans = []
+    for number, span in enumerate(value, start=1):
+        start = span.get("start") if isinstance(span, dict) else None
+        end = span.get("end") if isinstance(span, dict) else None
+        label = span.get("label") if isinstance(span, dict) else None
+        valid = (
+            isinstance(start, int)
+            and isinstance(end, int)
+            and 0 <= start < end <= len(text)
+            and isinstance(label, str)
+            and label.strip()
+        )
+        if not valid:
+            raise ImportFileError(
+                gettext_noop(
+                    "span %(number)s: needs start < end within the text (code points, "
+                    "end-exclusive) and a label"
+                ),
+                line,
+                number=number,
+            )
+        spans.append((start, end, label.strip()))
+    return spans
 
 
 def _text_records(stream: io.TextIOWrapper) -> Iterator[Record]:

@@ -124,6 +124,7 @@ def _digest(text: str, size: int = 32) -> str:
 class _PendingArticle:
     article: Article
     snippets: list[cleaning.Piece]
+    suggestions: list[list[dict]]
 
 
 class _ImportWriter:
@@ -138,7 +139,15 @@ class _ImportWriter:
         self.seen_snippets: set[str] = set()
         self.articles = self.snippets = self.duplicates = 0
 
-    def add(self, title: str, raw: str, meta: dict, line: int, pieces: list[cleaning.Piece]):
+    def add(
+        self,
+        title: str,
+        raw: str,
+        meta: dict,
+        line: int,
+        pieces: list[cleaning.Piece],
+        suggestions: list[list[dict]],
+    ) -> None:
         raw_hash = _digest(raw)
         if raw_hash in self.seen_articles:
             self.duplicates += len(pieces)
@@ -153,7 +162,7 @@ class _ImportWriter:
             meta=meta,
             source_line=line,
         )
-        self.pending.append(_PendingArticle(article, pieces))
+        self.pending.append(_PendingArticle(article, pieces, suggestions))
         self.pending_snippets += len(pieces)
         if self.pending_snippets >= FLUSH_SNIPPETS:
             self.flush()
@@ -176,8 +185,10 @@ class _ImportWriter:
 
         rows = []
         for item in fresh:
-            for position, piece in enumerate(item.snippets):
-                rows.append((item.article.id, position, piece, _digest(piece.text, 16)))
+            for position, (piece, suggested) in enumerate(
+                zip(item.snippets, item.suggestions, strict=True)
+            ):
+                rows.append((item.article.id, position, piece, _digest(piece.text, 16), suggested))
         candidates = [row[3] for row in rows if row[3] not in self.seen_snippets]
         known_snippets = set(
             Snippet.objects.filter(project=self.project, text_hash__in=candidates).values_list(
@@ -197,14 +208,17 @@ class _ImportWriter:
         self.pending_snippets = 0
 
 
-def _snippets_insert(project_id: int, rows: list[tuple[int, int, cleaning.Piece, str]]) -> None:
+SnippetRow = tuple[int, int, cleaning.Piece, str, list[dict]]
+
+
+def _snippets_insert(project_id: int, rows: list[SnippetRow]) -> None:
     """Insert snippet rows: COPY on PostgreSQL (20x faster than INSERT), bulk_create else."""
     if not rows:
         return
     if connection.vendor == "postgresql":
         columns = (
             "project_id, article_id, position, text, text_hash, offset_map, tokens, "
-            "tokenizer_version"
+            "tokenizer_version, suggestions"
         )
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY annotation_snippet ({columns}) FROM STDIN") as copy:
@@ -232,24 +246,48 @@ def _snippets_insert(project_id: int, rows: list[tuple[int, int, cleaning.Piece,
                 text=piece.text,
                 text_hash=text_hash,
                 offset_map=piece.flat_map(),
+                suggestions=suggested,
             )
-            for article_id, position, piece, text_hash in rows
+            for article_id, position, piece, text_hash, suggested in rows
         ],
         batch_size=500,
     )
 
 
+def _suggestions(record: formats.Record, snippets: list[cleaning.Piece]) -> list[list[dict]]:
+    """The record's pre-annotated spans, moved into the coordinates of their snippets."""
+    placed: list[list[dict]] = [[] for _ in snippets]
+    for number, (start, end, label) in enumerate(record.spans, start=1):
+        for index, piece in enumerate(snippets):
+            first, last = piece.clean_index(start), piece.clean_index(end - 1)
+            if first is not None and last is not None:
+                placed[index].append({"start": first, "end": last + 1, "label": label})
+                break
+        else:
+            raise formats.ImportFileError(
+                formats.gettext_noop(
+                    "span %(number)s (%(start)s–%(end)s) does not lie within one snippet "
+                    "after cleaning"
+                ),
+                record.line,
+                number=number,
+                start=start,
+                end=end,
+            )
+    return placed
+
+
 def _articles_of(
     record: formats.Record, file_format: str, options: cleaning.CleaningOptions
-) -> Iterator[tuple[str, str, list[cleaning.Piece]]]:
-    """(title, raw text, snippets) for each article a record holds."""
+) -> Iterator[tuple[str, str, list[cleaning.Piece], list[list[dict]]]]:
+    """(title, raw text, snippets, suggestions per snippet) for each article of a record."""
     if file_format == "text":
         for article in cleaning.split_page(record.text, options):
             raw = record.text[article.raw_start : article.raw_end]
-            yield article.title, raw, article.snippets
+            yield article.title, raw, article.snippets, [[] for _ in article.snippets]
         return
     title, snippets = cleaning.clean_article(record.text, options)
-    yield record.title or title, record.text, snippets
+    yield record.title or title, record.text, snippets, _suggestions(record, snippets)
 
 
 def _import_records(job: ImportJob, project: Project, records: Iterable[formats.Record]) -> None:
@@ -258,8 +296,8 @@ def _import_records(job: ImportJob, project: Project, records: Iterable[formats.
     consumed = 0
     published = time.monotonic()
     for record in records:
-        for title, raw, snippets in _articles_of(record, job.format, options):
-            writer.add(title, raw, record.meta, record.line, snippets)
+        for title, raw, snippets, suggestions in _articles_of(record, job.format, options):
+            writer.add(title, raw, record.meta, record.line, snippets, suggestions)
         # UTF-8 Chinese takes about three bytes a character: a progress estimate, capped.
         consumed += len(record.text) * 3
         if time.monotonic() - published > PROGRESS_EVERY_SECONDS:

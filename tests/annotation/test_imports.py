@@ -234,3 +234,44 @@ def test_import_and_snippet_reads_by_actor(client_for, project, members, actor, 
         assert codes == {"list": 403, "import": 404, "snippets": 200, "snippet": 200}
     else:
         assert codes == {"list": 403, "import": 404, "snippets": 403, "snippet": 403}
+
+
+def test_pre_annotations_follow_their_text_through_cleaning(upload, project, members, client_for):
+    text = "𠮷野家 👩‍👩‍👧 在 北 京,开了新店。\r\n\r\n第二段提到上海。"
+    spans = [
+        {"start": text.index("北"), "end": text.index("京") + 1, "label": "LOC"},
+        {"start": text.index("上海"), "end": text.index("上海") + 2, "label": "LOC"},
+        {"start": 0, "end": 3, "label": "ORG"},
+    ]
+    record = {"text": text, "spans": spans}
+
+    _, job = upload(project, "a.jsonl", json.dumps(record, ensure_ascii=False).encode())
+
+    assert job["status"] == "succeeded", job["errors"]
+    page = client_for("manager").get(f"/api/v1/projects/{project.id}/snippets/").json()
+    first, second = page["results"]
+    assert first["text"] == "𠮷野家 👩‍👩‍👧 在北京，开了新店。"
+    labelled = [(first["text"][s["start"] : s["end"]], s["label"]) for s in first["suggestions"]]
+    assert labelled == [("北京", "LOC"), ("𠮷野家", "ORG")]
+    assert [second["text"][s["start"] : s["end"]] for s in second["suggestions"]] == ["上海"]
+
+
+@pytest.mark.parametrize(
+    ("spans", "reason"),
+    [
+        ([{"start": 3, "end": 2, "label": "X"}], "span 1"),
+        ([{"start": 0, "end": 99, "label": "X"}], "span 1"),
+        ([{"start": 0, "end": 1}], "span 1"),
+        ([{"start": 0, "end": 1, "label": "X"}, {"start": 4, "end": 12, "label": "X"}], "span 2"),
+    ],
+)
+def test_bad_pre_annotations_are_refused_with_their_line(upload, project, members, spans, reason):
+    good = json.dumps({"text": "第一篇。"}, ensure_ascii=False)
+    bad = json.dumps({"text": "北京很大。\n\n上海也很大。", "spans": spans}, ensure_ascii=False)
+
+    _, job = upload(project, "a.jsonl", f"{good}\n{bad}\n".encode())
+
+    assert job["status"] == "failed"
+    assert job["errors"][0]["line"] == 2
+    assert reason in job["errors"][0]["reason"]
+    assert nothing_kept(project)

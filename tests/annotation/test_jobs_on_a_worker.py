@@ -78,3 +78,32 @@ def test_a_worker_killed_mid_import_ends_with_every_snippet_tokenized_once(worke
     assert not snippets.filter(tokenizer_version="").exists()
     chunks = TokenizeChunk.objects.filter(run=job.tokenize_run)
     assert job.tokenize_run.snippets_done == sum(chunk.size for chunk in chunks) == 30000
+
+
+def test_a_worker_killed_mid_tokenization_counts_every_chunk_once(worker):
+    membership = MembershipFactory(role="manager")
+    records = [
+        json.dumps(
+            {"text": f"第{n}号：聊城数据标注基地日均处理{n}万帧图像，带动就业。"},
+            ensure_ascii=False,
+        )
+        for n in range(20000)
+    ]
+    upload = SimpleUploadedFile("big.jsonl", "\n".join(records).encode())
+    with transaction.atomic():
+        job = import_create(project=membership.project, user=membership.user, upload=upload)
+
+    def tokenizing() -> bool:
+        run = ImportJob.objects.get(id=job.id).tokenize_run
+        return run is not None and 0 < run.chunks_done < run.chunks_total
+
+    wait_for(tokenizing, step=0.02)
+    worker.kill()
+    worker.start()
+
+    wait_for(lambda: import_done(job.id), timeout=240)
+    run = ImportJob.objects.get(id=job.id).tokenize_run
+    assert run.chunks_done == run.chunks_total == 40
+    assert run.snippets_done == run.snippets_total == 20000
+    assert not TokenizeChunk.objects.filter(run=run, done=False).exists()
+    assert not Snippet.objects.filter(project=membership.project, tokenizer_version="").exists()
