@@ -8,7 +8,7 @@ failure is recorded on the job's row.
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from annotation.ingest import services
+from annotation.ingest import services, tokenizing
 from annotation.ingest.formats import gettext_noop
 
 TRANSIENT = (OperationalError, InterfaceError)
@@ -34,4 +34,4 @@ def import_file_task(self, job_id: int) -> None:
 
 @shared_task(name="annotation.pretokenize_chunk", **RETRY)
 def pretokenize_chunk_task(chunk_id: int) -> None:
-    services.tokenize_chunk_run(chunk_id=chunk_id)
+    tokenizing.tokenize_chunk_run(chunk_id=chunk_id)

@@ -6,8 +6,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.access import access_import, access_snippet
-from annotation.ingest.services import import_create, tokenizer_config, tokenizer_update
+from annotation.ingest.services import import_create
 from annotation.ingest.tokenizer import UserWord
+from annotation.ingest.tokenizing import tokenizer_config, tokenizer_update
 from annotation.selectors import import_list, snippet_list, tokenize_run_latest
 from annotation.serializers import (
     ImportCreateSerializer,

@@ -2,7 +2,6 @@
 
 import pytest
 
-from annotation.ingest.services import tokenize_chunk_run
 from annotation.ingest.tokenizer import (
     TokenizerConfig,
     UserWord,
@@ -10,6 +9,7 @@ from annotation.ingest.tokenizer import (
     encode_ends,
     token_ends,
 )
+from annotation.ingest.tokenizing import tokenize_chunk_run
 from annotation.models import Snippet, TokenizeChunk, TokenizeRun
 from tests.conftest import ACTORS
 
