@@ -208,8 +208,7 @@ def _snippets_insert(project_id: int, rows: list[SnippetRow]) -> None:
         )
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY annotation_snippet ({columns}) FROM STDIN") as copy:
-                for article_id, position, piece, text_hash in rows:
-                    offset_map = json.dumps(piece.flat_map())
+                for article_id, position, piece, text_hash, suggested in rows:
                     copy.write_row(
                         (
                             project_id,
@@ -217,9 +216,10 @@ def _snippets_insert(project_id: int, rows: list[SnippetRow]) -> None:
                             position,
                             piece.text,
                             text_hash,
-                            offset_map,
+                            json.dumps(piece.flat_map()),
                             "",
                             "",
+                            json.dumps(suggested, ensure_ascii=False),
                         )
                     )
         return
