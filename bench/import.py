@@ -160,7 +160,10 @@ def main() -> None:
         assert response.status_code == 202, response.content
         job_id = response.json()["id"]
         imported_at = None
+        deadline = started + 30 * 60
         while True:
+            if time.perf_counter() > deadline:
+                raise SystemExit("the import did not finish within 30 minutes")
             job = ImportJob.objects.select_related("tokenize_run").get(id=job_id)
             if job.status == JobStatus.FAILED:
                 raise SystemExit(f"import failed: {job.errors}")

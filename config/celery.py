@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -10,3 +11,11 @@ app = Celery("biaozhu")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Task modules are named celery_tasks.py (STYLE.md), not Celery's default tasks.py.
 app.autodiscover_tasks(related_name="celery_tasks")
+
+
+@worker_process_init.connect
+def _load_tokenizer(**kwargs) -> None:
+    # Each worker process loads jieba's dictionary when it starts, before it takes a task.
+    from annotation.ingest.tokenizer import warm_up
+
+    warm_up()

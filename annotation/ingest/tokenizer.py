@@ -126,3 +126,8 @@ def decode_spans(encoded: str) -> list[list[int]]:
         spans.append([start, end])
         start = end
     return spans
+
+
+def warm_up() -> None:
+    """Load jieba's default dictionary now (about 1.5 s), not in the first task."""
+    tokenizer_for(TokenizerConfig())
