@@ -10,10 +10,27 @@ class Role(models.TextChoices):
     CLIENT = "client", _("Client")
 
 
+class Kind(models.TextChoices):
+    SPANS = "spans", _("Entity spans")
+    CLASSES = "classes", _("Classes")
+    SEGMENTATION = "segmentation", _("Word segmentation")
+
+
+def default_kinds() -> list[str]:
+    return [Kind.SPANS.value]
+
+
 class Project(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     guidelines = models.TextField(blank=True, help_text="Markdown, shown to annotators.")
+    # What annotators do, and how work is handed out.
+    kinds = models.JSONField(default=default_kinds)
+    multi_label = models.BooleanField(default=False)
+    allow_overlap = models.BooleanField(default=False)
+    snap_to_tokens = models.BooleanField(default=True)
+    overlap = models.PositiveSmallIntegerField(default=1, help_text="Annotators per snippet.")
+    lease_minutes = models.PositiveIntegerField(default=30)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -39,6 +56,10 @@ class Project(models.Model):
             models.CheckConstraint(
                 condition=models.Q(max_snippet_chars__gte=16), name="project_snippet_length_min"
             ),
+            models.CheckConstraint(condition=models.Q(overlap__gte=1), name="project_overlap_min"),
+            models.CheckConstraint(
+                condition=models.Q(lease_minutes__gte=1), name="project_lease_min"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -63,3 +84,30 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.project_id}:{self.role}"
+
+
+class Label(models.Model):
+    """A label of a project: an entity type (kind ``spans``) or a class (kind ``classes``)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="labels")
+    kind = models.CharField(
+        max_length=16, choices=[(k.value, k.label) for k in (Kind.SPANS, Kind.CLASSES)]
+    )
+    name = models.CharField(max_length=100)
+    color = models.CharField(max_length=7, default="#4c6ef5")
+    hotkey = models.CharField(max_length=1, blank=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "kind", "name"], name="label_unique_name_per_kind"
+            ),
+            models.UniqueConstraint(
+                fields=["project", "hotkey"],
+                condition=~models.Q(hotkey=""),
+                name="label_unique_hotkey",
+            ),
+        ]

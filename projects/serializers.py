@@ -1,12 +1,103 @@
+import re
+
 from rest_framework import serializers
 
-from projects.models import Project
+from projects.models import Kind, Label, Membership, Project, Role
+
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+LABEL_KINDS = (Kind.SPANS.value, Kind.CLASSES.value)
+
+
+class LabelSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=LABEL_KINDS, default=Kind.SPANS.value)
+
+    class Meta:
+        model = Label
+        fields = ["id", "name", "kind", "color", "hotkey", "description"]
+        read_only_fields = ["id"]
+        # Uniqueness is checked across the whole list in ProjectSerializer.validate_labels.
+        validators: list = []
+
+    def validate_color(self, color: str) -> str:
+        if not COLOR.match(color):
+            raise serializers.ValidationError("A colour is written #RRGGBB.")
+        return color.lower()
+
+    def validate_hotkey(self, hotkey: str) -> str:
+        if hotkey.isspace():
+            raise serializers.ValidationError("A hotkey is one visible character.")
+        return hotkey
 
 
 class ProjectSerializer(serializers.ModelSerializer):
     role = serializers.CharField(read_only=True, help_text="The caller's role in the project.")
+    kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=Kind.values), allow_empty=False, required=False
+    )
+    labels = LabelSerializer(many=True, required=False)
+    overlap = serializers.IntegerField(min_value=1, max_value=20, required=False)
+    lease_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, required=False)
+    max_snippet_chars = serializers.IntegerField(min_value=16, max_value=10_000, required=False)
 
     class Meta:
         model = Project
-        fields = ["id", "name", "description", "guidelines", "role", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "guidelines",
+            "role",
+            "kinds",
+            "labels",
+            "multi_label",
+            "allow_overlap",
+            "snap_to_tokens",
+            "overlap",
+            "lease_minutes",
+            "max_snippet_chars",
+            "clean_reflow",
+            "clean_cjk_spaces",
+            "clean_punctuation",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "role", "created_at", "updated_at"]
+
+    def validate_kinds(self, kinds: list[str]) -> list[str]:
+        if len(set(kinds)) != len(kinds):
+            raise serializers.ValidationError("Each kind is listed once.")
+        return [kind for kind in Kind.values if kind in kinds]
+
+    def validate_labels(self, labels: list[dict]) -> list[dict]:
+        for label in labels:  # a PATCH is partial all the way down: fill the defaults here
+            label.setdefault("kind", Kind.SPANS.value)
+        names = [(label["kind"], label["name"]) for label in labels]
+        if len(set(names)) != len(names):
+            raise serializers.ValidationError("Two labels of one kind share a name.")
+        hotkeys = [label["hotkey"] for label in labels if label.get("hotkey")]
+        if len(set(hotkeys)) != len(hotkeys):
+            raise serializers.ValidationError("Two labels share a hotkey.")
+        return labels
+
+    def validate(self, data: dict) -> dict:
+        kinds = data.get("kinds") or (self.instance.kinds if self.instance else [Kind.SPANS])
+        for label in data.get("labels", []):
+            if label["kind"] not in kinds:
+                raise serializers.ValidationError(
+                    {
+                        "labels": f"Label {label['name']} is of kind {label['kind']}, "
+                        "which the project does not use."
+                    }
+                )
+        return data
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username")
+    user_id = serializers.IntegerField(source="user.id", read_only=True)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+    class Meta:
+        model = Membership
+        fields = ["user_id", "username", "role", "created_at"]
+        read_only_fields = ["user_id", "created_at"]

@@ -1,29 +1,91 @@
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
-from projects.models import Membership, Project, Role
+from projects.models import Label, Membership, Project, Role
+
+LABEL_FIELDS = ("color", "hotkey", "description")
 
 
 @transaction.atomic
 def project_create(
-    *, creator: User, name: str, description: str = "", guidelines: str = ""
+    *, creator: User, name: str, labels: list[dict] | None = None, **settings: Any
 ) -> Project:
     """Create a project; its creator becomes its manager. The caller checks the right."""
-    project = Project.objects.create(
-        name=name, description=description, guidelines=guidelines, created_by=creator
-    )
+    project = Project.objects.create(name=name, created_by=creator, **settings)
     Membership.objects.create(project=project, user=creator, role=Role.MANAGER)
+    if labels:
+        labels_set(project=project, labels=labels)
     project.role = Role.MANAGER.value
     return project
 
 
 @transaction.atomic
+def project_update(
+    *, project: Project, labels: list[dict] | None = None, **settings: Any
+) -> Project:
+    """Change the given settings (validated by the caller) and, if given, the label set."""
+    for field, value in settings.items():
+        setattr(project, field, value)
+    if settings:
+        project.save(update_fields=[*settings, "updated_at"])
+    if labels is not None:
+        labels_set(project=project, labels=labels)
+    return project
+
+
+def labels_set(*, project: Project, labels: list[dict]) -> None:
+    """Make the project's labels exactly ``labels``, in order.
+
+    A label keeps its row (and id) while its kind and name stay the same; labels not given
+    are deleted, new ones created. Hotkeys are cleared first so that two labels may swap them.
+    """
+    existing = {(label.kind, label.name): label for label in project.labels.all()}
+    given = {(item["kind"], item["name"]) for item in labels}
+    gone = [label.id for key, label in existing.items() if key not in given]
+    Label.objects.filter(id__in=gone).delete()
+    Label.objects.filter(project=project).update(hotkey="")
+    for position, item in enumerate(labels):
+        values = {**{key: item.get(key, "") for key in LABEL_FIELDS}, "position": position}
+        values["color"] = values["color"] or "#4c6ef5"
+        label = existing.get((item["kind"], item["name"]))
+        if label is None:
+            Label.objects.create(project=project, kind=item["kind"], name=item["name"], **values)
+        else:
+            for key, value in values.items():
+                setattr(label, key, value)
+            label.save(update_fields=list(values))
+
+
+@transaction.atomic
+def membership_remove(*, project: Project, user: User) -> None:
+    """Take ``user`` off the project; the last manager cannot be removed."""
+    membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
+    if membership is None:
+        return
+    if membership.role == Role.MANAGER:
+        managers = Membership.objects.select_for_update().filter(project=project, role=Role.MANAGER)
+        if managers.count() == 1:
+            raise ValidationError("A project keeps at least one manager.")
+    membership.delete()
+
+
+@transaction.atomic
 def membership_set(*, project: Project, user: User, role: Role) -> Membership:
-    """Give ``user`` the ``role`` in ``project``, replacing any role held. Idempotent."""
-    membership, created = Membership.objects.get_or_create(
+    """Give ``user`` the ``role`` in ``project``, replacing any role held. Idempotent.
+
+    The last manager cannot be given another role.
+    """
+    membership, created = Membership.objects.select_for_update().get_or_create(
         project=project, user=user, defaults={"role": role}
     )
     if not created and membership.role != role:
+        if membership.role == Role.MANAGER and (
+            Membership.objects.filter(project=project, role=Role.MANAGER).count() == 1
+        ):
+            raise ValidationError("A project keeps at least one manager.")
         membership.role = role
         membership.save(update_fields=["role"])
     return membership

@@ -1,15 +1,19 @@
+from django.core.exceptions import ValidationError as ModelValidationError
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from accounts.selectors import user_can_create_projects
 from projects.access import access_project
-from projects.selectors import project_list
-from projects.serializers import ProjectSerializer
-from projects.services import project_create
+from projects.models import Role
+from projects.selectors import member_list, project_list
+from projects.serializers import MemberSerializer, ProjectSerializer
+from projects.services import membership_remove, membership_set, project_create, project_update
 
 
 class ProjectListView(generics.ListAPIView):
@@ -35,3 +39,52 @@ class ProjectDetailView(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         project = access_project(request.user, project_id)
         return Response(ProjectSerializer(project).data)
+
+    @extend_schema(request=ProjectSerializer, responses=ProjectSerializer)
+    def patch(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        given = ProjectSerializer(project, data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        project = project_update(project=project, **given.validated_data)
+        return Response(ProjectSerializer(project).data)
+
+
+def _model_error(error: ModelValidationError) -> ValidationError:
+    return ValidationError({"detail": error.messages})
+
+
+class MemberListView(APIView):
+    """The project's members (managers): list, add or change a role."""
+
+    @extend_schema(responses=MemberSerializer(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        return Response(MemberSerializer(member_list(project=project), many=True).data)
+
+    @extend_schema(request=MemberSerializer, responses=MemberSerializer)
+    def post(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        given = MemberSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        username = given.validated_data["user"]["username"]
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise ValidationError({"username": f"No active user is called {username}."})
+        try:
+            membership = membership_set(
+                project=project, user=user, role=Role(given.validated_data["role"])
+            )
+        except ModelValidationError as error:
+            raise _model_error(error) from None
+        return Response(MemberSerializer(membership).data, status=status.HTTP_200_OK)
+
+
+class MemberDetailView(APIView):
+    def delete(self, request: Request, project_id: int, user_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        user = get_object_or_404(User, id=user_id, memberships__project=project)
+        try:
+            membership_remove(project=project, user=user)
+        except ModelValidationError as error:
+            raise _model_error(error) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,189 @@
+"""Project set-up: settings, labels and members, through the API."""
+
+import pytest
+
+from accounts.services import user_ensure
+from projects.models import Label, Membership
+from tests.conftest import ACTORS
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LABELS = [
+    {"name": "人名", "kind": "spans", "color": "#E03131", "hotkey": "p", "description": "人"},
+    {"name": "地名", "kind": "spans", "color": "#2f9e44", "hotkey": "l"},
+    {"name": "正面", "kind": "classes", "hotkey": "1"},
+]
+
+
+def test_a_project_is_created_with_its_settings_and_labels(api):
+    creator, _ = user_ensure(username="pm", password="pw-12345678", can_create_projects=True)
+    api.force_authenticate(creator)
+
+    response = api.post(
+        "/api/v1/projects/",
+        {
+            "name": "新闻实体",
+            "guidelines": "# 规范\n人名包括笔名。",
+            "kinds": ["classes", "spans"],
+            "labels": LABELS,
+            "multi_label": True,
+            "allow_overlap": True,
+            "snap_to_tokens": False,
+            "overlap": 3,
+            "lease_minutes": 45,
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["kinds"] == ["spans", "classes"]
+    assert (body["overlap"], body["lease_minutes"], body["multi_label"]) == (3, 45, True)
+    labels = body["labels"]
+    assert [(x["name"], x["kind"], x["color"], x["hotkey"]) for x in labels] == [
+        ("人名", "spans", "#e03131", "p"),
+        ("地名", "spans", "#2f9e44", "l"),
+        ("正面", "classes", "#4c6ef5", "1"),
+    ]
+
+
+def test_defaults_of_a_new_project(api):
+    creator, _ = user_ensure(username="pm", password="pw-12345678", can_create_projects=True)
+    api.force_authenticate(creator)
+
+    body = api.post("/api/v1/projects/", {"name": "默认"}, format="json").json()
+
+    assert body["kinds"] == ["spans"]
+    assert (body["overlap"], body["lease_minutes"]) == (1, 30)
+    assert body["snap_to_tokens"] is True and body["allow_overlap"] is False
+    assert body["labels"] == []
+
+
+def test_patch_replaces_labels_keeping_the_ones_that_stay(client_for, project, members):
+    client = client_for("manager")
+    url = f"/api/v1/projects/{project.id}/"
+    client.patch(url, {"kinds": ["spans", "classes"], "labels": LABELS}, format="json")
+    kept_id = Label.objects.get(name="地名").id
+
+    # 人名 goes, 地名 and 正面 swap nothing but 地名 takes 人名's hotkey, 机构 is new.
+    response = client.patch(
+        url,
+        {
+            "labels": [
+                {"name": "地名", "kind": "spans", "hotkey": "p"},
+                {"name": "机构", "kind": "spans", "hotkey": "o"},
+                {"name": "正面", "kind": "classes", "hotkey": "1"},
+            ],
+            "overlap": 2,
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    names = [(label["name"], label["hotkey"]) for label in response.json()["labels"]]
+    assert names == [("地名", "p"), ("机构", "o"), ("正面", "1")]
+    assert Label.objects.get(name="地名").id == kept_id
+    assert not Label.objects.filter(name="人名").exists()
+    project.refresh_from_db()
+    assert project.overlap == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"labels": [{"name": "甲", "hotkey": "a"}, {"name": "乙", "hotkey": "a"}]}, "labels"),
+        ({"labels": [{"name": "甲"}, {"name": "甲"}]}, "labels"),
+        ({"labels": [{"name": "甲", "kind": "classes"}]}, "labels"),
+        ({"labels": [{"name": "甲", "color": "red"}]}, "labels"),
+        ({"overlap": 0}, "overlap"),
+        ({"lease_minutes": 0}, "lease_minutes"),
+        ({"kinds": []}, "kinds"),
+        ({"kinds": ["ner"]}, "kinds"),
+    ],
+)
+def test_bad_settings_are_refused_and_change_nothing(client_for, project, members, body, field):
+    before = (project.overlap, project.lease_minutes, project.kinds)
+
+    response = client_for("manager").patch(f"/api/v1/projects/{project.id}/", body, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()
+    project.refresh_from_db()
+    assert (project.overlap, project.lease_minutes, project.kinds) == before
+    assert not Label.objects.exists()
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_only_managers_change_a_project(client_for, project, members, actor):
+    response = client_for(actor).patch(
+        f"/api/v1/projects/{project.id}/", {"name": "改名", "overlap": 5}, format="json"
+    )
+
+    project.refresh_from_db()
+    if actor == "manager":
+        assert response.status_code == 200
+        assert (project.name, project.overlap) == ("改名", 5)
+    else:
+        expected = {"anonymous": (401, 403), "outsider": (404,)}.get(actor, (403,))
+        assert response.status_code in expected
+        assert (project.name, project.overlap) != ("改名", 5)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_members_by_actor(client_for, project, members, actor):
+    newcomer = UserFactory(username="新人")
+    client = client_for(actor)
+    url = f"/api/v1/projects/{project.id}/members/"
+
+    listed = client.get(url)
+    added = client.post(url, {"username": "新人", "role": "annotator"}, format="json")
+    removed = client.delete(f"{url}{members['client'].id}/")
+
+    in_project = set(
+        Membership.objects.filter(project=project).values_list("user__username", flat=True)
+    )
+    if actor == "manager":
+        assert listed.status_code == 200
+        assert {m["username"] for m in listed.json()} == {
+            "manager",
+            "reviewer",
+            "annotator",
+            "client",
+        }
+        assert added.status_code == 200 and added.json()["role"] == "annotator"
+        assert removed.status_code == 204
+        assert "新人" in in_project and "client" not in in_project
+    else:
+        expected = {"anonymous": {401, 403}, "outsider": {404}}.get(actor, {403})
+        assert {listed.status_code, added.status_code, removed.status_code} <= expected
+        assert "新人" not in in_project and "client" in in_project
+    assert newcomer.memberships.count() == (1 if actor == "manager" else 0)
+
+
+def test_a_role_can_change_but_the_last_manager_stays(client_for, project, members):
+    client = client_for("manager")
+    url = f"/api/v1/projects/{project.id}/members/"
+
+    promoted = client.post(url, {"username": "reviewer", "role": "manager"}, format="json")
+    demoted_self = client.post(url, {"username": "manager", "role": "client"}, format="json")
+    last = client_for("reviewer").post(
+        url, {"username": "reviewer", "role": "client"}, format="json"
+    )
+    removed_last = client_for("reviewer").delete(f"{url}{members['reviewer'].id}/")
+
+    assert promoted.status_code == 200 and demoted_self.status_code == 200
+    assert last.status_code == 400 and removed_last.status_code == 400
+    assert Membership.objects.get(project=project, user=members["reviewer"]).role == "manager"
+
+
+def test_unknown_user_and_user_of_another_project(client_for, project, members):
+    client = client_for("manager")
+    url = f"/api/v1/projects/{project.id}/members/"
+
+    assert (
+        client.post(url, {"username": "nobody", "role": "annotator"}, format="json").status_code
+        == 400
+    )
+    assert client.delete(f"{url}{members['outsider'].id}/").status_code == 404
+    assert Membership.objects.filter(user=members["outsider"]).count() == 1
