@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.models import User
-from annotation.models import ImportJob, Snippet
+from annotation.models import Assignment, ImportJob, Snippet
 from projects.access import ROLE_RANK, access_project
 from projects.models import Role
 
@@ -33,3 +33,23 @@ def access_snippet(user: User, snippet_id: int) -> Snippet:
     if ROLE_RANK[Role(project.role)] < ROLE_RANK[Role.REVIEWER]:
         raise PermissionDenied
     return snippet
+
+
+def access_assignment(user: User, assignment_id: int, *, write: bool = False) -> Assignment:
+    """An assignment its annotator may read and write, and reviewers and managers read.
+
+    Anyone else — another annotator of the project included — gets 404, as non-members do.
+    """
+    assignment = (
+        Assignment.objects.filter(id=assignment_id).select_related("snippet", "annotator").first()
+    )
+    if assignment is None:
+        raise Http404
+    project = access_project(user, assignment.project_id)
+    if assignment.annotator_id == user.id:
+        return assignment
+    if ROLE_RANK[Role(project.role)] < ROLE_RANK[Role.REVIEWER]:
+        raise Http404
+    if write:
+        raise PermissionDenied
+    return assignment

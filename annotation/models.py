@@ -109,6 +109,30 @@ class Article(models.Model):
         ]
 
 
+class BatchStatus(models.TextChoices):
+    ANNOTATING = "annotating", _("Annotating")
+    REVIEWING = "reviewing", _("Reviewing")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned")
+
+
+class Batch(models.Model):
+    """A batch (任务包): snippets handed out, reviewed and accepted together."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="batches")
+    name = models.CharField(max_length=255)
+    import_job = models.OneToOneField(
+        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="batch"
+    )
+    status = models.CharField(
+        max_length=16, choices=BatchStatus.choices, default=BatchStatus.ANNOTATING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
 class Snippet(models.Model):
     """The unit of annotation: cleaned text cut from an article, with its map back.
 
@@ -126,12 +150,20 @@ class Snippet(models.Model):
     tokenizer_version = models.CharField(max_length=100, blank=True, default="")
     # Pre-annotations from the import: [{"start", "end", "label"}], shown as suggestions.
     suggestions = models.JSONField(default=list, blank=True)
+    batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="snippets"
+    )
+    # Assignments holding a slot (active or submitted); at most the project's overlap.
+    slots_taken = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["project", "text_hash"], name="snippet_unique_text"),
         ]
-        indexes = [models.Index(fields=["project", "id"], name="snippet_project_id")]
+        indexes = [
+            models.Index(fields=["project", "id"], name="snippet_project_id"),
+            models.Index(fields=["project", "slots_taken", "id"], name="snippet_open_slots"),
+        ]
 
 
 class DictionaryWord(models.Model):
@@ -145,4 +177,69 @@ class DictionaryWord(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["project", "word"], name="dictionary_word_unique"),
+        ]
+
+
+class AssignmentStatus(models.TextChoices):
+    ACTIVE = "active", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+    SKIPPED = "skipped", _("Skipped")
+    EXPIRED = "expired", _("Lease expired")
+
+
+class Assignment(models.Model):
+    """One annotator's slot on one snippet. Never two for the same annotator and snippet."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments")
+    snippet = models.ForeignKey(Snippet, on_delete=models.CASCADE, related_name="assignments")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    status = models.CharField(
+        max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.ACTIVE
+    )
+    lease_expires_at = models.DateTimeField()
+    # The draft autosaved by the browser, and its version for optimistic concurrency.
+    draft = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(default=0)
+    skip_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snippet", "annotator"], name="assignment_once_per_annotator"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["project", "annotator", "status"], name="assignment_mine"),
+            models.Index(fields=["project", "status", "lease_expires_at"], name="assignment_lease"),
+        ]
+
+
+class Revision(models.Model):
+    """One submitted annotation. Revisions are only ever added, never changed."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="revisions"
+    )
+    spans = models.JSONField(default=list, blank=True)
+    classes = models.JSONField(default=list, blank=True)
+    segmentation = models.JSONField(default=list, blank=True)
+    time_spent_ms = models.PositiveIntegerField(default=0)
+    late = models.BooleanField(default=False, help_text="Submitted after the lease expired.")
+    idempotency_key = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "number"], name="revision_number"),
+            models.UniqueConstraint(
+                fields=["assignment", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="revision_idempotency_key",
+            ),
         ]

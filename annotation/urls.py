@@ -1,6 +1,7 @@
 from django.urls import path
 
 from annotation import views
+from annotation.work import views as work
 
 urlpatterns = [
     path("projects/<int:project_id>/imports/", views.ImportListView.as_view(), name="import-list"),
@@ -12,4 +13,19 @@ urlpatterns = [
     ),
     path("projects/<int:project_id>/tokenizer/", views.TokenizerView.as_view(), name="tokenizer"),
     path("snippets/<int:snippet_id>/", views.SnippetDetailView.as_view(), name="snippet-detail"),
+    path("projects/<int:project_id>/tasks/next/", work.TaskNextView.as_view(), name="task-next"),
+    path(
+        "assignments/<int:assignment_id>/",
+        work.AssignmentDetailView.as_view(),
+        name="assignment-detail",
+    ),
+    path(
+        "assignments/<int:assignment_id>/draft/", work.DraftView.as_view(), name="assignment-draft"
+    ),
+    path(
+        "assignments/<int:assignment_id>/submit/",
+        work.SubmitView.as_view(),
+        name="assignment-submit",
+    ),
+    path("assignments/<int:assignment_id>/skip/", work.SkipView.as_view(), name="assignment-skip"),
 ]

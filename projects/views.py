@@ -80,6 +80,7 @@ class MemberListView(APIView):
 
 
 class MemberDetailView(APIView):
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, project_id: int, user_id: int) -> Response:
         project = access_project(request.user, project_id, min_role=Role.MANAGER)
         user = get_object_or_404(User, id=user_id, memberships__project=project)

@@ -17,6 +17,7 @@ from annotation.ingest.tokenizing import tokenize_run_create
 from annotation.jobs import dispatch_on_commit, progress_publish
 from annotation.models import (
     Article,
+    Batch,
     ImportJob,
     JobStatus,
     Snippet,
@@ -116,9 +117,10 @@ class _PendingArticle:
 class _ImportWriter:
     """Buffers articles and snippets and writes them in batches, skipping duplicates."""
 
-    def __init__(self, job: ImportJob, project: Project) -> None:
+    def __init__(self, job: ImportJob, project: Project, batch: Batch) -> None:
         self.job = job
         self.project = project
+        self.batch = batch
         self.pending: list[_PendingArticle] = []
         self.pending_snippets = 0
         self.seen_articles: set[str] = set()
@@ -188,7 +190,7 @@ class _ImportWriter:
                 continue
             self.seen_snippets.add(row[3])
             kept.append(row)
-        _snippets_insert(self.project.id, kept)
+        _snippets_insert(self.project.id, self.batch.id, kept)
         self.snippets += len(kept)
         self.pending = []
         self.pending_snippets = 0
@@ -197,14 +199,14 @@ class _ImportWriter:
 SnippetRow = tuple[int, int, cleaning.Piece, str, list[dict]]
 
 
-def _snippets_insert(project_id: int, rows: list[SnippetRow]) -> None:
+def _snippets_insert(project_id: int, batch_id: int, rows: list[SnippetRow]) -> None:
     """Insert snippet rows: COPY on PostgreSQL (20x faster than INSERT), bulk_create else."""
     if not rows:
         return
     if connection.vendor == "postgresql":
         columns = (
             "project_id, article_id, position, text, text_hash, offset_map, tokens, "
-            "tokenizer_version, suggestions"
+            "tokenizer_version, suggestions, batch_id, slots_taken"
         )
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY annotation_snippet ({columns}) FROM STDIN") as copy:
@@ -220,6 +222,8 @@ def _snippets_insert(project_id: int, rows: list[SnippetRow]) -> None:
                             "",
                             "",
                             json.dumps(suggested, ensure_ascii=False),
+                            batch_id,
+                            0,
                         )
                     )
         return
@@ -233,6 +237,7 @@ def _snippets_insert(project_id: int, rows: list[SnippetRow]) -> None:
                 text_hash=text_hash,
                 offset_map=piece.flat_map(),
                 suggestions=suggested,
+                batch_id=batch_id,
             )
             for article_id, position, piece, text_hash, suggested in rows
         ],
@@ -278,7 +283,9 @@ def _articles_of(
 
 def _import_records(job: ImportJob, project: Project, records: Iterable[formats.Record]) -> None:
     options = cleaning_options(project)
-    writer = _ImportWriter(job, project)
+    # Each import makes one batch (任务包) of the snippets it adds.
+    batch = Batch.objects.create(project=project, name=job.filename[:255], import_job=job)
+    writer = _ImportWriter(job, project, batch)
     consumed = 0
     published = time.monotonic()
     for record in records:
@@ -290,6 +297,8 @@ def _import_records(job: ImportJob, project: Project, records: Iterable[formats.
             progress_publish("import", job.id, min(0.95, consumed / max(job.size, 1)))
             published = time.monotonic()
     writer.flush()
+    if writer.snippets == 0:
+        batch.delete()
     if writer.articles == 0 and writer.duplicates == 0:
         raise formats.ImportFileError(formats.gettext_noop("the file holds no text to annotate"))
     job.articles, job.snippets, job.duplicates = writer.articles, writer.snippets, writer.duplicates
@@ -331,7 +340,7 @@ def import_run(*, job_id: int) -> None:
             if job.finished:
                 return
             # One import at a time per project, so that duplicates are seen across imports.
-            project = Project.objects.select_for_update().get(id=job.project_id)
+            project = Project.objects.select_for_update(no_key=True).get(id=job.project_id)
             records = formats.read_records(
                 source,
                 file_format=job.format,

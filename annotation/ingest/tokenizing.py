@@ -116,7 +116,7 @@ def tokenizer_update(
 
     Returns the new run (dispatched after commit), or None when nothing changed.
     """
-    project = Project.objects.select_for_update().get(id=project.id)
+    project = Project.objects.select_for_update(no_key=True).get(id=project.id)
     before = tokenizer_config(project).version
     DictionaryWord.objects.filter(project=project).delete()
     DictionaryWord.objects.bulk_create(

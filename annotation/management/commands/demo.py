@@ -18,6 +18,20 @@ from projects.services import membership_set, project_create
 DEMO_PROJECT = "演示项目：数据标注产业新闻"
 DEMO_DESCRIPTION = "四篇报纸版面（PDF/OCR 文本），用于实体标注与分词校对的演示。"
 SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
+DEMO_SETTINGS = {
+    "kinds": ["spans", "classes", "segmentation"],
+    "overlap": 2,
+    "guidelines": "## 标注规范\n\n- **人名**：真实人物的姓名。\n- **地名**：行政区划与地点。\n"
+    "- **机构**：公司、政府部门、学校等。\n\n每个片段再选一个主题分类。",
+}
+DEMO_LABELS = [
+    {"name": "人名", "kind": "spans", "color": "#e03131", "hotkey": "p"},
+    {"name": "地名", "kind": "spans", "color": "#2f9e44", "hotkey": "l"},
+    {"name": "机构", "kind": "spans", "color": "#1971c2", "hotkey": "o"},
+    {"name": "产业", "kind": "classes", "color": "#f08c00", "hotkey": "1"},
+    {"name": "政务", "kind": "classes", "color": "#6741d9", "hotkey": "2"},
+    {"name": "社会", "kind": "classes", "color": "#0c8599", "hotkey": "3"},
+]
 ACCOUNTS = [
     ("manager", Role.MANAGER),
     ("annotator1", Role.ANNOTATOR),
@@ -53,7 +67,11 @@ class Command(BaseCommand):
             project = Project.objects.filter(name=DEMO_PROJECT).first()
             if project is None:
                 project = project_create(
-                    creator=users["manager"], name=DEMO_PROJECT, description=DEMO_DESCRIPTION
+                    creator=users["manager"],
+                    name=DEMO_PROJECT,
+                    description=DEMO_DESCRIPTION,
+                    labels=DEMO_LABELS,
+                    **DEMO_SETTINGS,
                 )
             for name, role in ACCOUNTS:
                 membership_set(project=project, user=users[name], role=role)

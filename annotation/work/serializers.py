@@ -1,0 +1,70 @@
+from rest_framework import serializers
+
+from annotation.ingest.tokenizer import decode_spans
+from annotation.models import Assignment, Revision, Snippet
+
+
+class TaskSnippetSerializer(serializers.ModelSerializer):
+    tokens = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Snippet
+        fields = ["id", "text", "tokens", "suggestions"]
+
+    def get_tokens(self, snippet: Snippet) -> list[list[int]]:
+        return decode_spans(snippet.tokens)
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Revision
+        fields = [
+            "id",
+            "number",
+            "spans",
+            "classes",
+            "segmentation",
+            "time_spent_ms",
+            "late",
+            "created_at",
+        ]
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    snippet = TaskSnippetSerializer()
+    annotator = serializers.CharField(source="annotator.username")
+    latest = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "snippet",
+            "annotator",
+            "status",
+            "draft",
+            "version",
+            "lease_expires_at",
+            "submitted_at",
+            "latest",
+        ]
+
+    def get_latest(self, assignment: Assignment) -> dict | None:
+        revision = assignment.revisions.order_by("-number").first()
+        return RevisionSerializer(revision).data if revision else None
+
+
+class DraftSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=0)
+    draft = serializers.JSONField()
+
+
+class SubmitSerializer(serializers.Serializer):
+    spans = serializers.JSONField(required=False, default=list)
+    classes = serializers.JSONField(required=False, default=list)
+    segmentation = serializers.JSONField(required=False, default=list)
+    time_spent_ms = serializers.IntegerField(min_value=0, required=False, default=0)
+
+
+class SkipSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")

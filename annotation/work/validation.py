@@ -1,0 +1,106 @@
+"""Checking a submitted annotation against its snippet and its project's schema. Pure.
+
+Offsets are code points of the snippet text, end-exclusive; each span carries the text it
+covers, which must be exactly the snippet's text there (so a UTF-16 mix-up in a browser is
+caught, never stored).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class AnnotationError(Exception):
+    """A refusal naming where: ``{"spans": {"1": "reason"}}`` or ``{"classes": "reason"}``."""
+
+    def __init__(self, field: str, reason: str, index: int | None = None) -> None:
+        super().__init__(reason)
+        self.field, self.reason, self.index = field, reason, index
+
+    def as_dict(self) -> dict[str, Any]:
+        if self.index is None:
+            return {self.field: [self.reason]}
+        return {self.field: {str(self.index): [self.reason]}}
+
+
+@dataclass(frozen=True)
+class Schema:
+    kinds: frozenset[str]
+    span_labels: frozenset[str]
+    class_labels: frozenset[str]
+    multi_label: bool = False
+    allow_overlap: bool = False
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _spans(text: str, schema: Schema, spans: Any) -> list[dict]:
+    if not isinstance(spans, list):
+        raise AnnotationError("spans", "must be a list")
+    if spans and "spans" not in schema.kinds:
+        raise AnnotationError("spans", "this project does not annotate spans")
+    result = []
+    for index, span in enumerate(spans):
+        if not isinstance(span, dict):
+            raise AnnotationError("spans", "must be an object", index)
+        start, end, label = span.get("start"), span.get("end"), span.get("label")
+        if not (_int(start) and _int(end) and 0 <= start < end <= len(text)):
+            raise AnnotationError(
+                "spans", f"needs 0 <= start < end <= {len(text)} (code points)", index
+            )
+        if label not in schema.span_labels:
+            raise AnnotationError("spans", f"unknown label {label!r}", index)
+        if span.get("text") != text[start:end]:
+            raise AnnotationError(
+                "spans",
+                f"text {span.get('text')!r} is not the snippet's {text[start:end]!r} "
+                f"at {start}–{end}",
+                index,
+            )
+        result.append({"start": start, "end": end, "label": label})
+    ordered = sorted(result, key=lambda item: (item["start"], item["end"], item["label"]))
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if before == after:
+            raise AnnotationError("spans", "the same span is given twice", result.index(after))
+        if after["start"] < before["end"] and not schema.allow_overlap:
+            raise AnnotationError("spans", "overlaps another span", result.index(after))
+    return ordered
+
+
+def _classes(schema: Schema, classes: Any) -> list[str]:
+    if not isinstance(classes, list) or not all(isinstance(item, str) for item in classes):
+        raise AnnotationError("classes", "must be a list of label names")
+    if classes and "classes" not in schema.kinds:
+        raise AnnotationError("classes", "this project does not annotate classes")
+    unknown = [item for item in classes if item not in schema.class_labels]
+    if unknown:
+        raise AnnotationError("classes", f"unknown label {unknown[0]!r}")
+    if len(set(classes)) != len(classes):
+        raise AnnotationError("classes", "a class is given twice")
+    if len(classes) > 1 and not schema.multi_label:
+        raise AnnotationError("classes", "this project takes one class per snippet")
+    return classes
+
+
+def _segmentation(text: str, schema: Schema, ends: Any) -> list[int]:
+    if not isinstance(ends, list) or not all(_int(end) for end in ends):
+        raise AnnotationError("segmentation", "must be a list of word ends (code points)")
+    if not ends:
+        return []
+    if "segmentation" not in schema.kinds:
+        raise AnnotationError("segmentation", "this project does not correct segmentation")
+    if any(b <= a for a, b in zip([0, *ends], ends, strict=False)) or ends[-1] != len(text):
+        raise AnnotationError(
+            "segmentation", f"word ends must rise strictly and finish at {len(text)}"
+        )
+    return ends
+
+
+def validate(text: str, schema: Schema, body: dict[str, Any]) -> dict[str, Any]:
+    """The annotation, normalised: spans sorted, without their text; or AnnotationError."""
+    return {
+        "spans": _spans(text, schema, body.get("spans", [])),
+        "classes": _classes(schema, body.get("classes", [])),
+        "segmentation": _segmentation(text, schema, body.get("segmentation", [])),
+    }

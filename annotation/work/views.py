@@ -1,0 +1,94 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation.access import access_assignment
+from annotation.work import services
+from annotation.work.serializers import (
+    AssignmentSerializer,
+    DraftSerializer,
+    RevisionSerializer,
+    SkipSerializer,
+    SubmitSerializer,
+)
+from annotation.work.validation import AnnotationError
+from projects.access import access_project
+from projects.models import Role
+
+
+class TaskNextView(APIView):
+    """The caller's next assignment (200), or 204 when nothing is left for them."""
+
+    @extend_schema(request=None, responses={200: AssignmentSerializer, 204: None})
+    def post(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.ANNOTATOR)
+        assignment = services.task_next(project=project, annotator=request.user)
+        if assignment is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(AssignmentSerializer(assignment).data)
+
+
+class AssignmentDetailView(APIView):
+    @extend_schema(responses=AssignmentSerializer)
+    def get(self, request: Request, assignment_id: int) -> Response:
+        return Response(AssignmentSerializer(access_assignment(request.user, assignment_id)).data)
+
+
+class DraftView(APIView):
+    """Autosave: send the ``version`` the draft was based on; a stale one gets 409."""
+
+    @extend_schema(request=DraftSerializer, responses={200: DraftSerializer, 409: DraftSerializer})
+    def put(self, request: Request, assignment_id: int) -> Response:
+        assignment = access_assignment(request.user, assignment_id, write=True)
+        given = DraftSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            version = services.draft_save(
+                assignment=assignment,
+                version=given.validated_data["version"],
+                draft=given.validated_data["draft"],
+            )
+        except services.DraftConflict as conflict:
+            body = {"version": conflict.version, "draft": conflict.draft}
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        return Response({"version": version, "draft": given.validated_data["draft"]})
+
+
+class SubmitView(APIView):
+    """Submit an annotation; the same ``Idempotency-Key`` again returns the same revision."""
+
+    @extend_schema(
+        request=SubmitSerializer,
+        responses={201: RevisionSerializer, 200: RevisionSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+    )
+    def post(self, request: Request, assignment_id: int) -> Response:
+        assignment = access_assignment(request.user, assignment_id, write=True)
+        given = SubmitSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        time_spent_ms = data.pop("time_spent_ms")
+        try:
+            revision, created = services.submit(
+                assignment=assignment,
+                body=data,
+                idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
+                time_spent_ms=time_spent_ms,
+            )
+        except AnnotationError as error:
+            raise ValidationError(error.as_dict()) from None
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(RevisionSerializer(revision).data, status=code)
+
+
+class SkipView(APIView):
+    @extend_schema(request=SkipSerializer, responses=AssignmentSerializer)
+    def post(self, request: Request, assignment_id: int) -> Response:
+        assignment = access_assignment(request.user, assignment_id, write=True)
+        given = SkipSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        skipped = services.skip(assignment=assignment, reason=given.validated_data["reason"])
+        return Response(AssignmentSerializer(skipped).data)

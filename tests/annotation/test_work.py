@@ -1,0 +1,302 @@
+"""Handing out tasks, drafts, submits and skips through the API."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from annotation.models import Assignment, Revision, Snippet
+from tests.conftest import ACTORS
+from tests.factories import MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "𠮷野家👩‍👩‍👧在北京开了新店，张三去了。\n\n第二段：上海也很大。\n\n第三段：广州。\n"
+LABELS = [
+    {"name": "人名", "kind": "spans", "hotkey": "p"},
+    {"name": "地名", "kind": "spans", "hotkey": "l"},
+    {"name": "正面", "kind": "classes", "hotkey": "1"},
+    {"name": "负面", "kind": "classes", "hotkey": "2"},
+]
+
+
+@pytest.fixture
+def work_project(project, members, client_for, upload):
+    client_for("manager").patch(
+        f"/api/v1/projects/{project.id}/",
+        {"kinds": ["spans", "classes", "segmentation"], "labels": LABELS, "overlap": 2},
+        format="json",
+    )
+    upload(project, "a.txt", TEXT.encode())
+    project.refresh_from_db()
+    return project
+
+
+def next_task(client, project):
+    return client.post(f"/api/v1/projects/{project.id}/tasks/next/")
+
+
+def span(text, word, label):
+    start = text.index(word)
+    return {"start": start, "end": start + len(word), "label": label, "text": word}
+
+
+def test_next_gives_a_task_and_gives_it_back_until_submitted(work_project, client_for):
+    client = client_for("annotator")
+
+    first = next_task(client, work_project)
+    again = next_task(client, work_project)
+
+    assert first.status_code == 200
+    body = first.json()
+    assert body["version"] == 0 and body["draft"] == {} and body["status"] == "active"
+    assert body["snippet"]["text"] == "𠮷野家👩‍👩‍👧在北京开了新店，张三去了。"
+    assert body["snippet"]["tokens"][-1][1] == len(body["snippet"]["text"])
+    assert again.json()["id"] == body["id"]
+
+
+def test_overlap_k_annotators_per_snippet_and_nobody_twice(work_project, client_for, members):
+    third = MembershipFactory(project=work_project, role="annotator", user__username="a3").user
+    clients = {name: client_for(name) for name in ("annotator", "reviewer", "manager")}
+    seen = {name: [] for name in clients}
+    # Each works through everything; every snippet takes exactly two of them.
+    for _ in range(10):
+        for name, client in clients.items():
+            response = next_task(client, work_project)
+            if response.status_code == 204:
+                continue
+            task = response.json()
+            seen[name].append(task["snippet"]["id"])
+            client.post(f"/api/v1/assignments/{task['id']}/submit/", {}, format="json")
+
+    snippets = list(Snippet.objects.filter(project=work_project).values_list("id", flat=True))
+    for name, ids in seen.items():
+        assert len(ids) == len(set(ids)), name
+    counts = {sid: sum(ids.count(sid) for ids in seen.values()) for sid in snippets}
+    assert set(counts.values()) == {2}
+    assert Assignment.objects.filter(annotator=third).count() == 0
+
+
+def test_draft_versions_and_conflict(work_project, client_for):
+    client = client_for("annotator")
+    task = next_task(client, work_project).json()
+    url = f"/api/v1/assignments/{task['id']}/draft/"
+
+    saved = client.put(url, {"version": 0, "draft": {"spans": [1]}}, format="json")
+    stale = client.put(url, {"version": 0, "draft": {"spans": [2]}}, format="json")
+
+    assert saved.status_code == 200 and saved.json()["version"] == 1
+    assert stale.status_code == 409
+    assert stale.json() == {"version": 1, "draft": {"spans": [1]}}
+    reloaded = client.get(f"/api/v1/assignments/{task['id']}/").json()
+    assert (reloaded["version"], reloaded["draft"]) == (1, {"spans": [1]})
+
+
+def test_submit_stores_code_point_offsets_once_per_idempotency_key(work_project, client_for):
+    client = client_for("annotator")
+    task = next_task(client, work_project).json()
+    text = task["snippet"]["text"]
+    body = {
+        "spans": [span(text, "北京", "地名"), span(text, "张三", "人名")],
+        "classes": ["正面"],
+        "segmentation": [1, 3, 4, len(text)],
+        "time_spent_ms": 8200,
+    }
+    url = f"/api/v1/assignments/{task['id']}/submit/"
+
+    first = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    retried = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+
+    assert first.status_code == 201 and retried.status_code == 200
+    assert retried.json()["id"] == first.json()["id"]
+    revision = Revision.objects.get()
+    # 𠮷 and the family emoji count as 1 and 5 code points: 北京 starts at 9.
+    assert revision.spans == [
+        {"start": 9, "end": 11, "label": "地名"},
+        {"start": 16, "end": 18, "label": "人名"},
+    ]
+    assert text[9:11] == "北京"
+    assert (revision.classes, revision.time_spent_ms, revision.late) == (["正面"], 8200, False)
+    assert Assignment.objects.get(id=task["id"]).status == "submitted"
+
+
+def test_a_second_submit_keeps_both_revisions(work_project, client_for):
+    client = client_for("annotator")
+    task = next_task(client, work_project).json()
+    url = f"/api/v1/assignments/{task['id']}/submit/"
+
+    client.post(url, {"classes": ["正面"]}, format="json", HTTP_IDEMPOTENCY_KEY="a")
+    client.post(url, {"classes": ["负面"]}, format="json", HTTP_IDEMPOTENCY_KEY="b")
+
+    revisions = list(Revision.objects.order_by("number").values_list("number", "classes"))
+    assert revisions == [(1, ["正面"]), (2, ["负面"])]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "where"),
+    [
+        ({"spans": [{"start": 9, "end": 11, "label": "地名", "text": "上海"}]}, "spans", "0"),
+        ({"spans": [{"start": 9, "end": 99, "label": "地名", "text": "x"}]}, "spans", "0"),
+        ({"spans": [{"start": 10, "end": 9, "label": "地名", "text": ""}]}, "spans", "0"),
+        ({"spans": [{"start": 9, "end": 11, "label": "公司", "text": "北京"}]}, "spans", "0"),
+        (
+            {
+                "spans": [
+                    {"start": 9, "end": 11, "label": "地名", "text": "北京"},
+                    {"start": 10, "end": 12, "label": "人名", "text": "京开"},
+                ]
+            },
+            "spans",
+            "1",
+        ),
+        ({"classes": ["正面", "负面"]}, "classes", None),
+        ({"classes": ["中性"]}, "classes", None),
+        ({"segmentation": [3, 2]}, "segmentation", None),
+    ],
+)
+def test_bad_submits_are_refused_naming_the_span(work_project, client_for, body, field, where):
+    client = client_for("annotator")
+    task = next_task(client, work_project).json()
+
+    response = client.post(f"/api/v1/assignments/{task['id']}/submit/", body, format="json")
+
+    assert response.status_code == 400
+    error = response.json()[field]
+    if where is not None:
+        assert where in error
+    assert not Revision.objects.exists()
+    assert Assignment.objects.get(id=task["id"]).status == "active"
+
+
+def test_skip_frees_the_slot_and_the_annotator_never_gets_it_again(work_project, client_for):
+    client = client_for("annotator")
+    task = next_task(client, work_project).json()
+
+    skipped = client.post(f"/api/v1/assignments/{task['id']}/skip/", {"reason": "看不懂"})
+    following = next_task(client, work_project).json()
+
+    assert skipped.json()["status"] == "skipped"
+    assert following["snippet"]["id"] != task["snippet"]["id"]
+    assert Snippet.objects.get(id=task["snippet"]["id"]).slots_taken == 0
+    assert Assignment.objects.get(id=task["id"]).skip_reason == "看不懂"
+
+
+def test_an_expired_lease_returns_the_slot_and_a_late_submit_is_kept(
+    work_project, client_for, members
+):
+    work_project.overlap = 1
+    work_project.save(update_fields=["overlap"])
+    first = client_for("annotator")
+    task = next_task(first, work_project).json()
+    Assignment.objects.filter(id=task["id"]).update(
+        lease_expires_at=timezone.now() - timedelta(minutes=1)
+    )
+
+    taken = next_task(client_for("reviewer"), work_project).json()
+    late = first.post(f"/api/v1/assignments/{task['id']}/submit/", {}, format="json")
+
+    assert taken["snippet"]["id"] == task["snippet"]["id"]
+    assert late.status_code == 201 and late.json()["late"] is True
+    assert Assignment.objects.get(id=task["id"]).status == "expired"
+    assert Snippet.objects.get(id=task["snippet"]["id"]).slots_taken == 1
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_next_task_by_actor(work_project, client_for, actor):
+    response = next_task(client_for(actor), work_project)
+
+    expected = {
+        "anonymous": {401, 403},
+        "outsider": {404},
+        "client": {403},
+    }.get(actor, {200})
+    assert response.status_code in expected
+    assert Assignment.objects.exists() is (200 in expected)
+
+
+@pytest.mark.parametrize("actor", [*ACTORS, "other annotator"])
+def test_an_assignment_by_actor(work_project, client_for, members, actor):
+    task = next_task(client_for("annotator"), work_project).json()
+    if actor == "other annotator":
+        MembershipFactory(project=work_project, role="annotator", user__username="other")
+        client = client_for("anonymous")
+        client.force_authenticate(UserFactory(username="other"))
+    else:
+        client = client_for(actor)
+    base = f"/api/v1/assignments/{task['id']}/"
+
+    read = client.get(base).status_code
+    writes = {
+        client.put(f"{base}draft/", {"version": 0, "draft": {"x": 1}}, format="json").status_code,
+        client.post(f"{base}submit/", {}, format="json").status_code,
+        client.post(f"{base}skip/", {}).status_code,
+    }
+
+    if actor == "annotator":
+        assert read == 200 and writes <= {200, 201}
+        return
+    if actor in ("reviewer", "manager"):
+        assert read == 200 and writes == {403}
+    elif actor == "anonymous":
+        assert {read, *writes} <= {401, 403}
+    else:  # outsider, client, another annotator: as if it did not exist
+        assert {read, *writes} == {404}
+    assignment = Assignment.objects.get(id=task["id"])
+    assert (assignment.version, assignment.status) == (0, "active")
+    assert not Revision.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_sixteen_annotators_claiming_at_once_fill_every_slot_exactly():
+    from django.db import connections
+
+    from annotation.models import Article
+    from annotation.work.services import submit, task_next
+    from projects.models import Project
+    from tests.factories import ProjectFactory
+
+    project: Project = ProjectFactory(overlap=3)
+    article = Article.objects.create(project=project, raw_text="x", raw_hash="x")
+    Snippet.objects.bulk_create(
+        Snippet(
+            project=project,
+            article=article,
+            position=n,
+            text=f"第{n}句。",
+            text_hash=str(n),
+            offset_map=[0, 0],
+        )
+        for n in range(60)
+    )
+    annotators = [
+        MembershipFactory(project=project, role="annotator", user__username=f"t{n}").user
+        for n in range(16)
+    ]
+    errors = []
+
+    def work(annotator):
+        try:
+            while (task := task_next(project=project, annotator=annotator)) is not None:
+                submit(assignment=task, body={})
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(a,)) for a in annotators]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert errors == []
+    submitted = Assignment.objects.filter(project=project, status="submitted")
+    per_snippet = {}
+    for snippet_id, annotator_id in submitted.values_list("snippet_id", "annotator_id"):
+        per_snippet.setdefault(snippet_id, []).append(annotator_id)
+    assert len(per_snippet) == 60
+    assert all(len(ids) == 3 == len(set(ids)) for ids in per_snippet.values())
+    assert Revision.objects.filter(assignment__project=project).count() == 180
