@@ -38,7 +38,8 @@ def task_next(*, project: Project, annotator: User) -> Assignment | None:
     Membership.objects.select_for_update().filter(project=project, user=annotator).first()
     now = timezone.now()
     mine = (
-        Assignment.objects.filter(
+        Assignment.objects.select_related("snippet")
+        .filter(
             project=project,
             annotator=annotator,
             status=AssignmentStatus.ACTIVE,
@@ -53,6 +54,7 @@ def task_next(*, project: Project, annotator: User) -> Assignment | None:
     had_it = Assignment.objects.filter(snippet=OuterRef("snippet_id"), annotator=annotator)
     stale = (
         Assignment.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("snippet")
         .filter(project=project, status=AssignmentStatus.ACTIVE, lease_expires_at__lte=now)
         .exclude(Exists(had_it))
         .order_by("lease_expires_at")
@@ -64,7 +66,7 @@ def task_next(*, project: Project, annotator: User) -> Assignment | None:
         stale.save(update_fields=["status"])
         return Assignment.objects.create(
             project=project,
-            snippet_id=stale.snippet_id,
+            snippet=stale.snippet,
             annotator=annotator,
             lease_expires_at=lease,
         )
@@ -74,7 +76,6 @@ def task_next(*, project: Project, annotator: User) -> Assignment | None:
         .filter(project=project, slots_taken__lt=project.overlap)
         .exclude(Exists(mine_before))
         .order_by("id")
-        .only("id")
         .first()
     )
     if snippet is None:

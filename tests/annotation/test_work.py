@@ -300,3 +300,26 @@ def test_sixteen_annotators_claiming_at_once_fill_every_slot_exactly():
     assert len(per_snippet) == 60
     assert all(len(ids) == 3 == len(set(ids)) for ids in per_snippet.values())
     assert Revision.objects.filter(assignment__project=project).count() == 180
+
+
+def test_hot_endpoints_use_a_bounded_number_of_queries(
+    work_project, client_for, django_assert_max_num_queries
+):
+    client = client_for("annotator")
+    # Each count covers auth (session-less force_authenticate: none), the access funnel,
+    # the work itself and the response; a growing project must not change them.
+    with django_assert_max_num_queries(10):
+        task = next_task(client, work_project).json()
+    with django_assert_max_num_queries(6):
+        client.put(
+            f"/api/v1/assignments/{task['id']}/draft/", {"version": 0, "draft": {}}, format="json"
+        )
+    text = task["snippet"]["text"]
+    with django_assert_max_num_queries(12):
+        response = client.post(
+            f"/api/v1/assignments/{task['id']}/submit/",
+            {"spans": [span(text, "北京", "地名")]},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="q",
+        )
+    assert response.status_code == 201
