@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.models import User
-from annotation.models import Assignment, ImportJob, Snippet
+from annotation.models import Assignment, Batch, ImportJob, Snippet
 from projects.access import ROLE_RANK, access_project
 from projects.models import Role
 
@@ -53,3 +53,12 @@ def access_assignment(user: User, assignment_id: int, *, write: bool = False) ->
     if write:
         raise PermissionDenied
     return assignment
+
+
+def access_batch(user: User, batch_id: int, *, min_role: Role) -> Batch:
+    """A batch of a project where ``user`` holds at least ``min_role``; 404 for non-members."""
+    batch = Batch.objects.filter(id=batch_id).select_related("project").first()
+    if batch is None:
+        raise Http404
+    access_project(user, batch.project_id, min_role=min_role)
+    return batch

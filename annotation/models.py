@@ -128,6 +128,10 @@ class Batch(models.Model):
         max_length=16, choices=BatchStatus.choices, default=BatchStatus.ANNOTATING
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Annotators the manager reserved this batch for; nobody else gets its snippets.
+    assignees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="reserved_batches"
+    )
 
     class Meta:
         ordering = ["id"]

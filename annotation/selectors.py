@@ -1,7 +1,7 @@
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from annotation.jobs import progress_read
-from annotation.models import ImportJob, JobStatus, Snippet, TokenizeRun
+from annotation.models import Batch, ImportJob, JobStatus, Snippet, TokenizeRun
 from projects.models import Project
 
 
@@ -35,3 +35,12 @@ def import_status(job: ImportJob) -> str:
 
 def tokenize_run_latest(*, project: Project) -> TokenizeRun | None:
     return TokenizeRun.objects.filter(project=project).order_by("-id").first()
+
+
+def batch_list(*, project: Project) -> QuerySet[Batch]:
+    return (
+        Batch.objects.filter(project=project)
+        .annotate(snippet_count=Count("snippets"))
+        .prefetch_related("assignees")
+        .order_by("id")
+    )

@@ -14,6 +14,12 @@ urlpatterns = [
     path("projects/<int:project_id>/tokenizer/", views.TokenizerView.as_view(), name="tokenizer"),
     path("snippets/<int:snippet_id>/", views.SnippetDetailView.as_view(), name="snippet-detail"),
     path("projects/<int:project_id>/tasks/next/", work.TaskNextView.as_view(), name="task-next"),
+    path("projects/<int:project_id>/batches/", work.BatchListView.as_view(), name="batch-list"),
+    path(
+        "batches/<int:batch_id>/assignees/",
+        work.BatchAssigneesView.as_view(),
+        name="batch-assignees",
+    ),
     path(
         "assignments/<int:assignment_id>/",
         work.AssignmentDetailView.as_view(),

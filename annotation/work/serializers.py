@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from annotation.ingest.tokenizer import decode_spans
-from annotation.models import Assignment, Revision, Snippet
+from annotation.models import Assignment, Batch, Revision, Snippet
 
 
 class TaskSnippetSerializer(serializers.ModelSerializer):
@@ -68,3 +68,16 @@ class SubmitSerializer(serializers.Serializer):
 
 class SkipSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    snippets = serializers.IntegerField(source="snippet_count", read_only=True)
+    assignees = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
+
+    class Meta:
+        model = Batch
+        fields = ["id", "name", "status", "snippets", "assignees", "created_at"]
+
+
+class BatchAssigneesSerializer(serializers.Serializer):
+    usernames = serializers.ListField(child=serializers.CharField(), allow_empty=True)

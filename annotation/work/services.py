@@ -9,7 +9,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
-from annotation.models import Assignment, AssignmentStatus, Revision, Snippet
+from annotation.models import Assignment, AssignmentStatus, Batch, Revision, Snippet
 from annotation.work.validation import Schema, validate
 from projects.models import Kind, Membership, Project
 
@@ -52,10 +52,12 @@ def task_next(*, project: Project, annotator: User) -> Assignment | None:
         return mine
     lease = now + timedelta(minutes=project.lease_minutes)
     had_it = Assignment.objects.filter(snippet=OuterRef("snippet_id"), annotator=annotator)
+    reserved_stale = Batch.assignees.through.objects.filter(batch_id=OuterRef("snippet__batch_id"))
     stale = (
         Assignment.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("snippet")
         .filter(project=project, status=AssignmentStatus.ACTIVE, lease_expires_at__lte=now)
+        .filter(~Exists(reserved_stale) | Exists(reserved_stale.filter(user_id=annotator.id)))
         .exclude(Exists(had_it))
         .order_by("lease_expires_at")
         .first()
@@ -71,9 +73,11 @@ def task_next(*, project: Project, annotator: User) -> Assignment | None:
             lease_expires_at=lease,
         )
     mine_before = Assignment.objects.filter(snippet=OuterRef("pk"), annotator=annotator)
+    reserved = Batch.assignees.through.objects.filter(batch_id=OuterRef("batch_id"))
     snippet = (
         Snippet.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(project=project, slots_taken__lt=project.overlap)
+        .filter(~Exists(reserved) | Exists(reserved.filter(user_id=annotator.id)))
         .exclude(Exists(mine_before))
         .order_by("id")
         .first()
@@ -163,3 +167,13 @@ def skip(*, assignment: Assignment, reason: str) -> Assignment:
     locked.save(update_fields=["status", "skip_reason"])
     Snippet.objects.filter(id=locked.snippet_id).update(slots_taken=F("slots_taken") - 1)
     return locked
+
+
+@transaction.atomic
+def batch_reserve(*, batch: Batch, annotators: list[User]) -> Batch:
+    """Reserve the batch for these annotators (an empty list opens it to everyone).
+
+    Slots already handed out stay with whoever holds them.
+    """
+    batch.assignees.set(annotators)
+    return batch

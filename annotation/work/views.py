@@ -5,10 +5,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.access import access_assignment
+from accounts.models import User
+from annotation.access import access_assignment, access_batch
+from annotation.selectors import batch_list
 from annotation.work import services
 from annotation.work.serializers import (
     AssignmentSerializer,
+    BatchAssigneesSerializer,
+    BatchSerializer,
     DraftSerializer,
     RevisionSerializer,
     SkipSerializer,
@@ -92,3 +96,37 @@ class SkipView(APIView):
         given.is_valid(raise_exception=True)
         skipped = services.skip(assignment=assignment, reason=given.validated_data["reason"])
         return Response(AssignmentSerializer(skipped).data)
+
+
+class BatchListView(APIView):
+    """A project's batches (任务包) with their sizes and reserved annotators."""
+
+    @extend_schema(responses=BatchSerializer(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+        return Response(BatchSerializer(batch_list(project=project), many=True).data)
+
+
+class BatchAssigneesView(APIView):
+    """Reserve a batch for named annotators of its project (managers); [] opens it again."""
+
+    @extend_schema(request=BatchAssigneesSerializer, responses=BatchSerializer)
+    def put(self, request: Request, batch_id: int) -> Response:
+        batch = access_batch(request.user, batch_id, min_role=Role.MANAGER)
+        given = BatchAssigneesSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        names = set(given.validated_data["usernames"])
+        annotators = list(
+            User.objects.filter(
+                username__in=names,
+                memberships__project_id=batch.project_id,
+                memberships__role=Role.ANNOTATOR,
+            )
+        )
+        unknown = names - {user.username for user in annotators}
+        if unknown:
+            raise ValidationError(
+                {"usernames": [f"Not an annotator of this project: {', '.join(sorted(unknown))}"]}
+            )
+        services.batch_reserve(batch=batch, annotators=annotators)
+        return Response(BatchSerializer(batch_list(project=batch.project).get(id=batch.id)).data)

@@ -323,3 +323,63 @@ def test_hot_endpoints_use_a_bounded_number_of_queries(
             HTTP_IDEMPOTENCY_KEY="q",
         )
     assert response.status_code == 201
+
+
+def test_batches_are_made_per_import_and_can_be_reserved(work_project, client_for, members):
+    manager = client_for("manager")
+    [batch] = manager.get(f"/api/v1/projects/{work_project.id}/batches/").json()
+    assert (batch["name"], batch["snippets"], batch["status"]) == ("a.txt", 3, "annotating")
+
+    reserved = manager.put(
+        f"/api/v1/batches/{batch['id']}/assignees/", {"usernames": ["annotator"]}, format="json"
+    )
+    outside = next_task(client_for("reviewer"), work_project)
+    inside = next_task(client_for("annotator"), work_project)
+
+    assert reserved.status_code == 200 and reserved.json()["assignees"] == ["annotator"]
+    assert outside.status_code == 204
+    assert inside.status_code == 200
+
+
+def test_only_annotators_of_the_project_can_be_reserved(work_project, client_for, members):
+    batch_id = (
+        client_for("manager").get(f"/api/v1/projects/{work_project.id}/batches/").json()[0]["id"]
+    )
+
+    response = client_for("manager").put(
+        f"/api/v1/batches/{batch_id}/assignees/",
+        {"usernames": ["reviewer", "outsider"]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "outsider" in response.json()["usernames"][0]
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_batches_by_actor(work_project, client_for, members, actor):
+    client = client_for(actor)
+    batch_id = (
+        client_for("manager").get(f"/api/v1/projects/{work_project.id}/batches/").json()[0]["id"]
+    )
+
+    listed = client.get(f"/api/v1/projects/{work_project.id}/batches/").status_code
+    reserve = client.put(
+        f"/api/v1/batches/{batch_id}/assignees/", {"usernames": ["annotator"]}, format="json"
+    ).status_code
+
+    from annotation.models import Batch
+
+    reserved = Batch.objects.get(id=batch_id).assignees.exists()
+    if actor == "manager":
+        assert (listed, reserve, reserved) == (200, 200, True)
+        return
+    assert not reserved
+    if actor == "anonymous":
+        assert {listed, reserve} <= {401, 403}
+    elif actor == "outsider":
+        assert (listed, reserve) == (404, 404)
+    elif actor == "reviewer":
+        assert (listed, reserve) == (200, 403)
+    else:
+        assert (listed, reserve) == (403, 403)
