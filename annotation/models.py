@@ -128,6 +128,7 @@ class Batch(models.Model):
         max_length=16, choices=BatchStatus.choices, default=BatchStatus.ANNOTATING
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    size = models.PositiveIntegerField(default=0, help_text="Snippets in the batch.")
     # Annotators the manager reserved this batch for; nobody else gets its snippets.
     assignees = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="reserved_batches"
@@ -246,4 +247,30 @@ class Revision(models.Model):
                 condition=~models.Q(idempotency_key=""),
                 name="revision_idempotency_key",
             ),
+        ]
+
+
+class WorkTally(models.Model):
+    """Running counts of one annotator's work on one batch, kept by the work services.
+
+    Progress reads these rows instead of counting assignments and revisions. ``durations``
+    is a histogram of seconds per submitted item (annotation/work/tally.py), from which the
+    median is read.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tallies")
+    batch = models.ForeignKey(Batch, null=True, on_delete=models.CASCADE, related_name="tallies")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tallies"
+    )
+    taken = models.PositiveIntegerField(default=0)
+    submitted = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    expired = models.PositiveIntegerField(default=0)
+    time_ms = models.PositiveBigIntegerField(default=0)
+    durations = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "annotator"], name="tally_batch_annotator"),
         ]

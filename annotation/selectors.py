@@ -1,7 +1,8 @@
 from django.db.models import Count, QuerySet
 
 from annotation.jobs import progress_read
-from annotation.models import Batch, ImportJob, JobStatus, Snippet, TokenizeRun
+from annotation.models import Batch, ImportJob, JobStatus, Snippet, TokenizeRun, WorkTally
+from annotation.work import tally
 from projects.models import Project
 
 
@@ -44,3 +45,60 @@ def batch_list(*, project: Project) -> QuerySet[Batch]:
         .prefetch_related("assignees")
         .order_by("id")
     )
+
+
+def work_progress(*, project: Project) -> dict:
+    """Progress per batch and per annotator, from the counter rows (WorkTally) alone.
+
+    Reads one row per batch and one per (batch, annotator): its cost does not grow with the
+    number of snippets or annotations.
+    """
+    batches = {
+        batch.id: {
+            "id": batch.id,
+            "name": batch.name,
+            "status": batch.status,
+            "snippets": batch.size,
+            "slots": batch.size * project.overlap,
+            "taken": 0,
+            "submitted": 0,
+            "skipped": 0,
+            "expired": 0,
+        }
+        for batch in Batch.objects.filter(project=project).order_by("id")
+    }
+    annotators: dict[int, dict] = {}
+    for row in WorkTally.objects.filter(project=project).select_related("annotator"):
+        person = annotators.setdefault(
+            row.annotator_id,
+            {
+                "username": row.annotator.username,
+                "taken": 0,
+                "submitted": 0,
+                "skipped": 0,
+                "expired": 0,
+                "time_ms": 0,
+                "histograms": [],
+            },
+        )
+        for field in ("taken", "submitted", "skipped", "expired"):
+            person[field] += getattr(row, field)
+            if row.batch_id in batches:
+                batches[row.batch_id][field] += getattr(row, field)
+        person["time_ms"] += row.time_ms
+        person["histograms"].append(row.durations)
+    for batch in batches.values():
+        holding = batch["taken"] - batch["skipped"] - batch["expired"]
+        batch["in_progress"] = holding - batch["submitted"]
+        batch["remaining"] = max(0, batch["slots"] - holding)
+    people = []
+    for person in annotators.values():
+        hours = person.pop("time_ms") / 3_600_000
+        histogram = tally.merge(person.pop("histograms"))
+        person["in_progress"] = (
+            person["taken"] - person["submitted"] - person["skipped"] - person["expired"]
+        )
+        person["items_per_hour"] = round(person["submitted"] / hours, 1) if hours else None
+        person["median_seconds"] = tally.median_seconds(histogram)
+        people.append(person)
+    return {"batches": list(batches.values()), "annotators": people}

@@ -15,6 +15,7 @@ urlpatterns = [
     path("snippets/<int:snippet_id>/", views.SnippetDetailView.as_view(), name="snippet-detail"),
     path("projects/<int:project_id>/tasks/next/", work.TaskNextView.as_view(), name="task-next"),
     path("projects/<int:project_id>/batches/", work.BatchListView.as_view(), name="batch-list"),
+    path("projects/<int:project_id>/progress/", work.ProgressView.as_view(), name="progress"),
     path(
         "batches/<int:batch_id>/assignees/",
         work.BatchAssigneesView.as_view(),

@@ -299,6 +299,9 @@ def _import_records(job: ImportJob, project: Project, records: Iterable[formats.
     writer.flush()
     if writer.snippets == 0:
         batch.delete()
+    else:
+        batch.size = writer.snippets
+        batch.save(update_fields=["size"])
     if writer.articles == 0 and writer.duplicates == 0:
         raise formats.ImportFileError(formats.gettext_noop("the file holds no text to annotate"))
     job.articles, job.snippets, job.duplicates = writer.articles, writer.snippets, writer.duplicates

@@ -81,3 +81,33 @@ class BatchSerializer(serializers.ModelSerializer):
 
 class BatchAssigneesSerializer(serializers.Serializer):
     usernames = serializers.ListField(child=serializers.CharField(), allow_empty=True)
+
+
+class BatchProgressSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    snippets = serializers.IntegerField()
+    slots = serializers.IntegerField(help_text="Snippets × overlap.")
+    taken = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    expired = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    remaining = serializers.IntegerField(help_text="Slots nobody holds yet.")
+
+
+class AnnotatorProgressSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    taken = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    expired = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    items_per_hour = serializers.FloatField(allow_null=True, help_text="Per hour of work time.")
+    median_seconds = serializers.FloatField(allow_null=True)
+
+
+class ProgressSerializer(serializers.Serializer):
+    batches = BatchProgressSerializer(many=True)
+    annotators = AnnotatorProgressSerializer(many=True)

@@ -9,9 +9,39 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
-from annotation.models import Assignment, AssignmentStatus, Batch, Revision, Snippet
+from annotation.models import (
+    Assignment,
+    AssignmentStatus,
+    Batch,
+    Revision,
+    Snippet,
+    WorkTally,
+)
+from annotation.work import tally
 from annotation.work.validation import Schema, validate
 from projects.models import Kind, Membership, Project
+
+
+def _tally(*, project_id: int, batch_id: int | None, annotator_id: int) -> WorkTally:
+    """The locked counter row of this annotator on this batch, created on first use."""
+    row, _ = WorkTally.objects.select_for_update().get_or_create(
+        project_id=project_id, batch_id=batch_id, annotator_id=annotator_id
+    )
+    return row
+
+
+def _count(row: WorkTally, field: str) -> None:
+    setattr(row, field, getattr(row, field) + 1)
+    row.save(update_fields=[field])
+
+
+def _assign(project: Project, snippet: Snippet, annotator: User, lease) -> Assignment:
+    _count(
+        _tally(project_id=project.id, batch_id=snippet.batch_id, annotator_id=annotator.id), "taken"
+    )
+    return Assignment.objects.create(
+        project=project, snippet=snippet, annotator=annotator, lease_expires_at=lease
+    )
 
 
 def schema_of(project: Project) -> Schema:
@@ -66,12 +96,13 @@ def task_next(*, project: Project, annotator: User) -> Assignment | None:
         # The slot passes to the new annotator; the old one's work is kept if it comes later.
         stale.status = AssignmentStatus.EXPIRED
         stale.save(update_fields=["status"])
-        return Assignment.objects.create(
-            project=project,
-            snippet=stale.snippet,
-            annotator=annotator,
-            lease_expires_at=lease,
+        old = _tally(
+            project_id=project.id,
+            batch_id=stale.snippet.batch_id,
+            annotator_id=stale.annotator_id,
         )
+        _count(old, "expired")
+        return _assign(project, stale.snippet, annotator, lease)
     mine_before = Assignment.objects.filter(snippet=OuterRef("pk"), annotator=annotator)
     reserved = Batch.assignees.through.objects.filter(batch_id=OuterRef("batch_id"))
     snippet = (
@@ -85,9 +116,7 @@ def task_next(*, project: Project, annotator: User) -> Assignment | None:
     if snippet is None:
         return None
     Snippet.objects.filter(id=snippet.id).update(slots_taken=F("slots_taken") + 1)
-    return Assignment.objects.create(
-        project=project, snippet=snippet, annotator=annotator, lease_expires_at=lease
-    )
+    return _assign(project, snippet, annotator, lease)
 
 
 @dataclass
@@ -149,6 +178,16 @@ def submit(
         idempotency_key=idempotency_key,
         **annotation,
     )
+    if revision.number == 1:
+        row = _tally(
+            project_id=locked.project_id,
+            batch_id=locked.snippet.batch_id,
+            annotator_id=locked.annotator_id,
+        )
+        row.submitted += 1
+        row.time_ms += time_spent_ms
+        row.durations = tally.add(row.durations, time_spent_ms / 1000)
+        row.save(update_fields=["submitted", "time_ms", "durations"])
     if locked.status != AssignmentStatus.EXPIRED:
         locked.status = AssignmentStatus.SUBMITTED
     locked.submitted_at = now
@@ -159,9 +198,19 @@ def submit(
 @transaction.atomic
 def skip(*, assignment: Assignment, reason: str) -> Assignment:
     """Give the slot back; the annotator will not get this snippet again."""
-    locked = Assignment.objects.select_for_update().get(id=assignment.id)
+    locked = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("snippet")
+        .get(id=assignment.id)
+    )
     if locked.status != AssignmentStatus.ACTIVE:
         return locked
+    row = _tally(
+        project_id=locked.project_id,
+        batch_id=locked.snippet.batch_id,
+        annotator_id=locked.annotator_id,
+    )
+    _count(row, "skipped")
     locked.status = AssignmentStatus.SKIPPED
     locked.skip_reason = reason[:500]
     locked.save(update_fields=["status", "skip_reason"])

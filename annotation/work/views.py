@@ -7,13 +7,14 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from annotation.access import access_assignment, access_batch
-from annotation.selectors import batch_list
+from annotation.selectors import batch_list, work_progress
 from annotation.work import services
 from annotation.work.serializers import (
     AssignmentSerializer,
     BatchAssigneesSerializer,
     BatchSerializer,
     DraftSerializer,
+    ProgressSerializer,
     RevisionSerializer,
     SkipSerializer,
     SubmitSerializer,
@@ -130,3 +131,12 @@ class BatchAssigneesView(APIView):
             )
         services.batch_reserve(batch=batch, annotators=annotators)
         return Response(BatchSerializer(batch_list(project=batch.project).get(id=batch.id)).data)
+
+
+class ProgressView(APIView):
+    """Where the work stands, per batch and per annotator (reviewers and managers)."""
+
+    @extend_schema(responses=ProgressSerializer)
+    def get(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+        return Response(ProgressSerializer(work_progress(project=project)).data)

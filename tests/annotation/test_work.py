@@ -306,16 +306,16 @@ def test_hot_endpoints_use_a_bounded_number_of_queries(
     work_project, client_for, django_assert_max_num_queries
 ):
     client = client_for("annotator")
-    # Each count covers auth (session-less force_authenticate: none), the access funnel,
-    # the work itself and the response; a growing project must not change them.
-    with django_assert_max_num_queries(10):
+    # Each count covers the access funnel, the locks, the work itself, the annotator's
+    # counter row (created on the first claim) and the response; none grows with the project.
+    with django_assert_max_num_queries(16):
         task = next_task(client, work_project).json()
     with django_assert_max_num_queries(6):
         client.put(
             f"/api/v1/assignments/{task['id']}/draft/", {"version": 0, "draft": {}}, format="json"
         )
     text = task["snippet"]["text"]
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         response = client.post(
             f"/api/v1/assignments/{task['id']}/submit/",
             {"spans": [span(text, "北京", "地名")]},
@@ -383,3 +383,42 @@ def test_batches_by_actor(work_project, client_for, members, actor):
         assert (listed, reserve) == (200, 403)
     else:
         assert (listed, reserve) == (403, 403)
+
+
+def test_progress_counts_per_batch_and_per_annotator(
+    work_project, client_for, members, django_assert_max_num_queries
+):
+    annotator = client_for("annotator")
+    times = iter([6000, 9000])
+    for _ in range(2):
+        task = next_task(annotator, work_project).json()
+        annotator.post(
+            f"/api/v1/assignments/{task['id']}/submit/",
+            {"time_spent_ms": next(times)},
+            format="json",
+        )
+    third = next_task(annotator, work_project).json()
+    annotator.post(f"/api/v1/assignments/{third['id']}/skip/", {"reason": "重复"})
+    next_task(client_for("reviewer"), work_project)
+
+    with django_assert_max_num_queries(6):
+        body = client_for("manager").get(f"/api/v1/projects/{work_project.id}/progress/").json()
+
+    [batch] = body["batches"]
+    assert (batch["snippets"], batch["slots"]) == (3, 6)
+    assert (batch["taken"], batch["submitted"], batch["skipped"]) == (4, 2, 1)
+    assert (batch["in_progress"], batch["remaining"]) == (1, 3)
+    people = {person["username"]: person for person in body["annotators"]}
+    mine = people["annotator"]
+    assert (mine["submitted"], mine["skipped"], mine["in_progress"]) == (2, 1, 0)
+    assert mine["items_per_hour"] == round(2 / (15 / 3600), 1)
+    assert 4 <= mine["median_seconds"] <= 12
+    assert people["reviewer"]["in_progress"] == 1
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_progress_by_actor(work_project, client_for, actor):
+    response = client_for(actor).get(f"/api/v1/projects/{work_project.id}/progress/")
+
+    expected = {"anonymous": {401, 403}, "outsider": {404}, "client": {403}, "annotator": {403}}
+    assert response.status_code in expected.get(actor, {200})
