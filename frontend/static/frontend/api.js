@@ -65,4 +65,7 @@ export const api = {
   startImport: (projectId, formData, onProgress) =>
     upload(`projects/${projectId}/imports/`, formData, onProgress),
   snippets: (projectId, page = 1) => request("GET", `projects/${projectId}/snippets/?page=${page}`),
+  progress: (projectId) => request("GET", `projects/${projectId}/progress/`),
+  members: (projectId) => request("GET", `projects/${projectId}/members/`),
+  setMember: (projectId, fields) => request("POST", `projects/${projectId}/members/`, fields),
 };

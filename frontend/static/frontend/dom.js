@@ -12,7 +12,7 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-// Django's JavaScript catalog (/jsi18n/) defines window.gettext; named so that makemessages
+// Django's JavaScript catalog (/jsi18n/) defines a global gettext; named so that makemessages
 // finds the strings.
 export const gettext = (text) =>
-  typeof window.gettext === "function" ? window.gettext(text) : text;
+  typeof globalThis.gettext === "function" ? globalThis.gettext(text) : text;

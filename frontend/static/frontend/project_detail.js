@@ -1,5 +1,6 @@
 import { api, ApiError } from "./api.js";
 import { el, gettext } from "./dom.js";
+import { ROLE_LABELS } from "./labels.js";
 
 const root = document.getElementById("project");
 const projectId = root.dataset.projectId;
@@ -81,7 +82,7 @@ async function loadSnippets() {
 }
 
 function interpolate(format, values) {
-  if (typeof window.interpolate === "function") return window.interpolate(format, values);
+  if (typeof globalThis.interpolate === "function") return globalThis.interpolate(format, values);
   return values.reduce((text, value) => text.replace("%s", value), format);
 }
 
@@ -132,6 +133,91 @@ function setUpImportForm() {
   });
 }
 
+const BATCH_LABELS = {
+  annotating: gettext("Annotating"),
+  reviewing: gettext("Reviewing"),
+  accepted: gettext("Accepted"),
+  returned: gettext("Returned"),
+};
+
+function cells(...values) {
+  return values.map((value) => el("td", {}, value instanceof Node ? value : String(value ?? "—")));
+}
+
+async function loadProgress() {
+  const panel = document.getElementById("progress-panel");
+  if (!panel) return;
+  const progress = await api.progress(projectId);
+  panel.querySelector("#batch-progress tbody").replaceChildren(
+    ...progress.batches.map((batch) =>
+      el(
+        "tr",
+        {},
+        ...cells(
+          batch.name,
+          BATCH_LABELS[batch.status] ?? batch.status,
+          progressBar(batch.slots ? batch.submitted / batch.slots : 0),
+          `${batch.submitted} / ${batch.slots}`,
+          batch.in_progress,
+          batch.remaining,
+        ),
+      ),
+    ),
+  );
+  panel.querySelector("#annotator-progress tbody").replaceChildren(
+    ...progress.annotators.map((person) =>
+      el(
+        "tr",
+        {},
+        ...cells(
+          person.username,
+          person.submitted,
+          person.skipped,
+          person.in_progress,
+          person.items_per_hour,
+          person.median_seconds,
+        ),
+      ),
+    ),
+  );
+}
+
+async function loadMembers() {
+  const list = document.getElementById("members");
+  if (!list) return;
+  const members = await api.members(projectId);
+  list.replaceChildren(
+    ...members.map((member) =>
+      el(
+        "li",
+        {},
+        el("span", {}, member.username),
+        el("span", { class: "badge" }, ROLE_LABELS[member.role] ?? member.role),
+      ),
+    ),
+  );
+}
+
+function setUpMemberForm() {
+  const form = document.getElementById("member-form");
+  if (!form) return;
+  const error = form.querySelector(".error");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    try {
+      await api.setMember(projectId, Object.fromEntries(new FormData(form)));
+      form.reset();
+      await loadMembers();
+    } catch (failure) {
+      error.hidden = false;
+      error.textContent = failure instanceof ApiError && failure.body
+        ? Object.values(failure.body).flat().join(" ")
+        : gettext("Network error");
+    }
+  });
+}
+
 const toggle = document.getElementById("show-tokens");
 if (toggle) {
   toggle.addEventListener("change", () => {
@@ -140,5 +226,8 @@ if (toggle) {
 }
 
 setUpImportForm();
+setUpMemberForm();
+loadProgress();
+loadMembers();
 if (root.dataset.role === "manager") loadImports();
 else loadSnippets();

@@ -1,12 +1,6 @@
 import { api, ApiError } from "./api.js";
 import { el, gettext } from "./dom.js";
-
-const ROLE_LABELS = {
-  manager: gettext("Project manager"),
-  reviewer: gettext("Reviewer"),
-  annotator: gettext("Annotator"),
-  client: gettext("Client"),
-};
+import { ROLE_LABELS } from "./labels.js";
 
 function renderProjects(projects) {
   const list = document.getElementById("projects");
