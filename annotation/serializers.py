@@ -1,4 +1,5 @@
 from django.utils.translation import gettext
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotation.ingest.formats import FORMATS
@@ -64,8 +65,24 @@ class ImportJobSerializer(serializers.ModelSerializer):
         return job.tokenize_run.snippets_done if job.tokenize_run else 0
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+    }
+)
+class TokenSpansField(serializers.Field):
+    """Stored token ends ("2,5") as ``[[0, 2], [2, 5]]`` code-point spans; read-only."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: str) -> list[list[int]]:
+        return decode_spans(value)
+
+
 class SnippetSerializer(serializers.ModelSerializer):
-    tokens = serializers.SerializerMethodField()
+    tokens = TokenSpansField()
     status = serializers.SerializerMethodField()
 
     class Meta:
@@ -80,9 +97,6 @@ class SnippetSerializer(serializers.ModelSerializer):
             "suggestions",
             "status",
         ]
-
-    def get_tokens(self, snippet: Snippet) -> list[list[int]]:
-        return decode_spans(snippet.tokens)
 
     def get_status(self, snippet: Snippet) -> str:
         return "tokenized" if snippet.tokenizer_version else "new"

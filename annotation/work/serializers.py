@@ -1,18 +1,15 @@
 from rest_framework import serializers
 
-from annotation.ingest.tokenizer import decode_spans
 from annotation.models import Assignment, Batch, Revision, Snippet
+from annotation.serializers import TokenSpansField
 
 
 class TaskSnippetSerializer(serializers.ModelSerializer):
-    tokens = serializers.SerializerMethodField()
+    tokens = TokenSpansField()
 
     class Meta:
         model = Snippet
         fields = ["id", "text", "tokens", "suggestions"]
-
-    def get_tokens(self, snippet: Snippet) -> list[list[int]]:
-        return decode_spans(snippet.tokens)
 
 
 class RevisionSerializer(serializers.ModelSerializer):

@@ -49,18 +49,24 @@ def test_an_upload_is_imported_and_tokenized_by_the_worker(api):
     assert all(s.tokens for s in Snippet.objects.filter(project=project))
 
 
-def test_a_worker_killed_mid_import_ends_with_every_snippet_tokenized_once(worker):
+def start_big_import(count: int):
+    """Queue an import of ``count`` distinct one-sentence records; returns membership, job."""
     membership = MembershipFactory(role="manager")
     records = [
         json.dumps(
-            {"text": f"第{n}号新闻：数据标注产业基地在聊城建成，带动就业{n}人。"},
+            {"text": f"第{n}号：聊城数据标注基地日均处理{n}万帧图像，带动就业。"},
             ensure_ascii=False,
         )
-        for n in range(30000)
+        for n in range(count)
     ]
     upload = SimpleUploadedFile("big.jsonl", "\n".join(records).encode())
     with transaction.atomic():
         job = import_create(project=membership.project, user=membership.user, upload=upload)
+    return membership, job
+
+
+def test_a_worker_killed_mid_import_ends_with_every_snippet_tokenized_once(worker):
+    membership, job = start_big_import(30000)
 
     wait_for(lambda: ImportJob.objects.get(id=job.id).status == JobStatus.RUNNING, step=0.05)
     time.sleep(0.5)
@@ -81,17 +87,7 @@ def test_a_worker_killed_mid_import_ends_with_every_snippet_tokenized_once(worke
 
 
 def test_a_worker_killed_mid_tokenization_counts_every_chunk_once(worker):
-    membership = MembershipFactory(role="manager")
-    records = [
-        json.dumps(
-            {"text": f"第{n}号：聊城数据标注基地日均处理{n}万帧图像，带动就业。"},
-            ensure_ascii=False,
-        )
-        for n in range(20000)
-    ]
-    upload = SimpleUploadedFile("big.jsonl", "\n".join(records).encode())
-    with transaction.atomic():
-        job = import_create(project=membership.project, user=membership.user, upload=upload)
+    membership, job = start_big_import(20000)
 
     def tokenizing() -> bool:
         run = ImportJob.objects.get(id=job.id).tokenize_run
