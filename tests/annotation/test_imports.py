@@ -275,3 +275,20 @@ def test_bad_pre_annotations_are_refused_with_their_line(upload, project, member
     assert job["errors"][0]["line"] == 2
     assert reason in job["errors"][0]["reason"]
     assert nothing_kept(project)
+
+
+def test_an_unexpected_error_fails_the_job_instead_of_leaving_it_running(
+    upload, project, members, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("annotation.ingest.services._import_records", broken)
+
+    with pytest.raises(RuntimeError):
+        upload(project, "a.txt", TEXT.encode())
+
+    job = ImportJob.objects.get()
+    assert job.status == "failed"
+    assert "internal error" in job.errors[0]["reason"]
+    assert not Snippet.objects.exists()
