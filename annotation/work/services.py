@@ -1,7 +1,7 @@
 """Writes of the work stage: handing out tasks, drafts, submits and skips."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -35,7 +35,7 @@ def _count(row: WorkTally, field: str) -> None:
     row.save(update_fields=[field])
 
 
-def _assign(project: Project, snippet: Snippet, annotator: User, lease) -> Assignment:
+def _assign(project: Project, snippet: Snippet, annotator: User, lease: datetime) -> Assignment:
     _count(
         _tally(project_id=project.id, batch_id=snippet.batch_id, annotator_id=annotator.id), "taken"
     )
