@@ -254,7 +254,7 @@ class WorkTally(models.Model):
     """Running counts of one annotator's work on one batch, kept by the work services.
 
     Progress reads these rows instead of counting assignments and revisions. ``durations``
-    is a histogram of seconds per submitted item (annotation/work/tally.py), from which the
+    is a histogram of seconds per submitted item (annotation.work.tally), from which the
     median is read.
     """
 
