@@ -47,6 +47,8 @@ class AssignmentSerializer(serializers.ModelSerializer):
         ]
 
     def get_latest(self, assignment: Assignment) -> dict | None:
+        if assignment.submitted_at is None:  # every submit sets it: nothing to look up
+            return None
         revision = assignment.revisions.order_by("-number").first()
         return RevisionSerializer(revision).data if revision else None
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -30,14 +30,24 @@ def _tally(*, project_id: int, batch_id: int | None, annotator_id: int) -> WorkT
     return row
 
 
-def _count(row: WorkTally, field: str) -> None:
-    setattr(row, field, getattr(row, field) + 1)
-    row.save(update_fields=[field])
+def _count(*, project_id: int, batch_id: int | None, annotator_id: int, field: str) -> None:
+    """Add one to a counter of the annotator's row: one UPDATE, or an INSERT the first time.
+
+    Each annotator's claims are serialised by their membership lock, so two first times
+    cannot race for the same row.
+    """
+    rows = WorkTally.objects.filter(
+        project_id=project_id, batch_id=batch_id, annotator_id=annotator_id
+    )
+    if not rows.update(**{field: F(field) + 1}):
+        WorkTally.objects.create(
+            project_id=project_id, batch_id=batch_id, annotator_id=annotator_id, **{field: 1}
+        )
 
 
 def _assign(project: Project, snippet: Snippet, annotator: User, lease: datetime) -> Assignment:
     _count(
-        _tally(project_id=project.id, batch_id=snippet.batch_id, annotator_id=annotator.id), "taken"
+        project_id=project.id, batch_id=snippet.batch_id, annotator_id=annotator.id, field="taken"
     )
     return Assignment.objects.create(
         project=project, snippet=snippet, annotator=annotator, lease_expires_at=lease
@@ -96,12 +106,12 @@ def task_next(*, project: Project, annotator: User) -> Assignment | None:
         # The slot passes to the new annotator; the old one's work is kept if it comes later.
         stale.status = AssignmentStatus.EXPIRED
         stale.save(update_fields=["status"])
-        old = _tally(
+        _count(
             project_id=project.id,
             batch_id=stale.snippet.batch_id,
             annotator_id=stale.annotator_id,
+            field="expired",
         )
-        _count(old, "expired")
         return _assign(project, stale.snippet, annotator, lease)
     mine_before = Assignment.objects.filter(snippet=OuterRef("pk"), annotator=annotator)
     reserved = Batch.assignees.through.objects.filter(batch_id=OuterRef("batch_id"))
@@ -162,16 +172,21 @@ def submit(
         .select_related("snippet", "project")
         .get(id=assignment.id)
     )
-    if idempotency_key:
-        earlier = Revision.objects.filter(assignment=locked, idempotency_key=idempotency_key)
-        if earlier.exists():
-            return earlier.get(), False
+    # One query for both: how many revisions there are, and the one with this key if any.
+    earlier = Revision.objects.filter(assignment=locked).aggregate(
+        count=Count("id"),
+        same_key=Max(
+            "id", filter=Q(idempotency_key=idempotency_key) if idempotency_key else Q(pk=None)
+        ),
+    )
+    if earlier["same_key"] is not None:
+        return Revision.objects.get(id=earlier["same_key"]), False
     annotation = validate(locked.snippet.text, schema_of(locked.project), body)
     now = timezone.now()
     late = locked.status == AssignmentStatus.EXPIRED or locked.lease_expires_at < now
     revision = Revision.objects.create(
         assignment=locked,
-        number=locked.revisions.count() + 1,
+        number=earlier["count"] + 1,
         annotator_id=locked.annotator_id,
         time_spent_ms=time_spent_ms,
         late=late,
@@ -205,12 +220,12 @@ def skip(*, assignment: Assignment, reason: str) -> Assignment:
     )
     if locked.status != AssignmentStatus.ACTIVE:
         return locked
-    row = _tally(
+    _count(
         project_id=locked.project_id,
         batch_id=locked.snippet.batch_id,
         annotator_id=locked.annotator_id,
+        field="skipped",
     )
-    _count(row, "skipped")
     locked.status = AssignmentStatus.SKIPPED
     locked.skip_reason = reason[:500]
     locked.save(update_fields=["status", "skip_reason"])

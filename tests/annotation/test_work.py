@@ -308,14 +308,14 @@ def test_hot_endpoints_use_a_bounded_number_of_queries(
     client = client_for("annotator")
     # Each count covers the access funnel, the locks, the work itself, the annotator's
     # counter row (created on the first claim) and the response; none grows with the project.
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(11):
         task = next_task(client, work_project).json()
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(3):
         client.put(
             f"/api/v1/assignments/{task['id']}/draft/", {"version": 0, "draft": {}}, format="json"
         )
     text = task["snippet"]["text"]
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(11):
         response = client.post(
             f"/api/v1/assignments/{task['id']}/submit/",
             {"spans": [span(text, "北京", "地名")]},
