@@ -22,12 +22,9 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import ROOT, drop_database, scratch_database
 
-BASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DB_NAME = "biaozhu_bench_annotate"
 PORT = 8791
 SNIPPETS = 20_000
@@ -126,14 +123,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
-    import psycopg
-
-    with psycopg.connect(BASE_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        admin.execute(f"CREATE DATABASE {DB_NAME}")
     env = dict(
         os.environ,
-        DATABASE_URL=BASE_URL.rsplit("/", 1)[0] + f"/{DB_NAME}",
+        DATABASE_URL=scratch_database(DB_NAME),
         BIAOZHU_DATA_DIR=str(ROOT / "var" / "bench"),
         DJANGO_SETTINGS_MODULE="config.settings",
         BIAOZHU_LOGIN_RATE="100000/min",
@@ -237,9 +229,7 @@ def main() -> None:
     print(f"loops ÷ bare requests   {loops / ceiling:8.0%}")
     print(f"submits seen to succeed {loops}, stored exactly once: {exactly_once}")
     if not args.keep:
-        connections.close_all()
-        with psycopg.connect(BASE_URL, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        drop_database(DB_NAME)
 
 
 if __name__ == "__main__":

@@ -17,23 +17,11 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import ROOT, drop_database, scratch_database, seed_snippets
 
-BASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 DB_NAME = "biaozhu_bench"
 PARAGRAPHS_PER_ARTICLE = 5
-
-
-def seed_snippets() -> list[str]:
-    from annotation.ingest.cleaning import CleaningOptions, split_page
-
-    texts = []
-    for path in sorted((ROOT / "seeds").glob("*.txt")):
-        for article in split_page(path.read_text(encoding="utf-8"), CleaningOptions()):
-            texts.extend(piece.text for piece in article.snippets)
-    return texts
 
 
 def build_file(count: int, path: Path) -> int:
@@ -99,12 +87,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
-    import psycopg
-
-    with psycopg.connect(BASE_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        admin.execute(f"CREATE DATABASE {DB_NAME}")
-    database_url = BASE_URL.rsplit("/", 1)[0] + f"/{DB_NAME}"
+    database_url = scratch_database(DB_NAME)
     env = dict(
         os.environ,
         DATABASE_URL=database_url,
@@ -197,11 +180,7 @@ def main() -> None:
     for name, value in rows:
         print(f"{name:<44} {value}")
     if not args.keep:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(BASE_URL, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        drop_database(DB_NAME)
 
 
 if __name__ == "__main__":

@@ -9,22 +9,9 @@ too, over all seed snippets; speed is snippets per second in one process.
 
 import argparse
 import importlib
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from annotation.ingest.cleaning import CleaningOptions, split_page  # noqa: E402
-
-
-def snippets() -> list[str]:
-    texts = []
-    for path in sorted((ROOT / "seeds").glob("*.txt")):
-        for article in split_page(path.read_text(encoding="utf-8"), CleaningOptions()):
-            texts.extend(piece.text for piece in article.snippets)
-    return texts
+from common import seed_snippets
 
 
 def spans(words) -> set[tuple[int, int]]:
@@ -61,7 +48,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
-    texts = snippets()
+    texts = seed_snippets()
     found = engines()
     reference = [spans(found["jieba 0.42.1"](text)) for text in texts]
     total = sum(len(item) for item in reference)
