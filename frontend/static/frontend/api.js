@@ -1,4 +1,5 @@
 // Every network call of the frontend goes through this module.
+import { gettext } from "./dom.js";
 
 function cookie(name) {
   const prefix = `${name}=`;
@@ -15,6 +16,15 @@ export class ApiError extends Error {
     this.status = status;
     this.body = body;
   }
+}
+
+// What to tell a person when a call failed: the server's reasons, or that the network failed.
+export function failureText(failure) {
+  if (!(failure instanceof ApiError) || failure.status === 0) return gettext("Network error");
+  if (failure.body && typeof failure.body === "object") {
+    return Object.values(failure.body).flat().join(" ");
+  }
+  return failure.message;
 }
 
 export async function request(method, path, body) {

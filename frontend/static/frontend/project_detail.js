@@ -1,4 +1,4 @@
-import { api, ApiError } from "./api.js";
+import { api, failureText } from "./api.js";
 import { el, gettext } from "./dom.js";
 import { ROLE_LABELS } from "./labels.js";
 
@@ -123,9 +123,7 @@ function setUpImportForm() {
       await loadImports();
     } catch (failure) {
       error.hidden = false;
-      error.textContent = failure instanceof ApiError && failure.body
-        ? Object.values(failure.body).flat().join(" ")
-        : gettext("Network error");
+      error.textContent = failureText(failure);
     } finally {
       button.disabled = false;
       button.textContent = gettext("Upload");
@@ -211,9 +209,7 @@ function setUpMemberForm() {
       await loadMembers();
     } catch (failure) {
       error.hidden = false;
-      error.textContent = failure instanceof ApiError && failure.body
-        ? Object.values(failure.body).flat().join(" ")
-        : gettext("Network error");
+      error.textContent = failureText(failure);
     }
   });
 }

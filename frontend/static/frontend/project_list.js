@@ -1,5 +1,5 @@
-import { api, ApiError } from "./api.js";
-import { el, gettext } from "./dom.js";
+import { api, failureText } from "./api.js";
+import { el } from "./dom.js";
 import { ROLE_LABELS } from "./labels.js";
 
 function renderProjects(projects) {
@@ -35,7 +35,7 @@ document.getElementById("new-project").addEventListener("submit", async (event) 
     window.location.assign(`/projects/${project.id}/`);
   } catch (failure) {
     error.hidden = false;
-    error.textContent = failure instanceof ApiError ? failure.message : gettext("Network error");
+    error.textContent = failureText(failure);
   }
 });
 
