@@ -104,7 +104,8 @@ def _upload_chunks(job: ImportJob) -> formats.ChunkSource:
 
 
 def _digest(text: str, size: int = 32) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=size).hexdigest()
+    """Content hash for deduplication (formats.check_text has refused lone surrogates)."""
+    return hashlib.blake2b(text.encode(), digest_size=size).hexdigest()
 
 
 @dataclass
