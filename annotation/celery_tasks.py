@@ -5,7 +5,10 @@ failures of the database are retried, a bounded number of times with backoff; th
 failure is recorded on the job's row.
 """
 
-from celery import shared_task
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
 from annotation.ingest import services, tokenizing
@@ -23,28 +26,31 @@ RETRY = {
 }
 
 
-@shared_task(name="annotation.import_file", bind=True, **RETRY)
-def import_file_task(self, job_id: int) -> None:
+@contextmanager
+def failure_recorded(task: Task, fail: Callable[[str], None]) -> Iterator[None]:
+    """Record a job's final failure on its row, then let Celery see the exception.
+
+    A transient database error is final only once its retries are spent; anything else (a
+    bug, a time limit) is final at once, so that no job stays "running" for ever.
+    """
     try:
-        services.import_run(job_id=job_id)
+        yield
     except TRANSIENT:
-        if self.request.retries >= self.max_retries:
-            services.import_fail(job_id=job_id, reason=UNREACHABLE)
+        if task.request.retries >= task.max_retries:
+            fail(UNREACHABLE)
         raise
     except Exception:
-        # A bug or a time limit: the job must not stay "running" for ever. Logged by Celery.
-        services.import_fail(job_id=job_id, reason=INTERNAL)
+        fail(INTERNAL)
         raise
+
+
+@shared_task(name="annotation.import_file", bind=True, **RETRY)
+def import_file_task(self, job_id: int) -> None:
+    with failure_recorded(self, lambda reason: services.import_fail(job_id=job_id, reason=reason)):
+        services.import_run(job_id=job_id)
 
 
 @shared_task(name="annotation.pretokenize_chunk", bind=True, **RETRY)
 def pretokenize_chunk_task(self, chunk_id: int) -> None:
-    try:
+    with failure_recorded(self, lambda reason: tokenizing.tokenize_run_fail(chunk_id=chunk_id)):
         tokenizing.tokenize_chunk_run(chunk_id=chunk_id)
-    except TRANSIENT:
-        if self.request.retries >= self.max_retries:
-            tokenizing.tokenize_run_fail(chunk_id=chunk_id)
-        raise
-    except Exception:
-        tokenizing.tokenize_run_fail(chunk_id=chunk_id)
-        raise
