@@ -27,11 +27,11 @@ def import_progress(job: ImportJob) -> float:
 
 
 def import_status(job: ImportJob) -> str:
-    """Succeeded only once every snippet of the import is tokenized."""
+    """Succeeded only once every snippet of the import is tokenized; failed if that failed."""
     run = job.tokenize_run
-    if job.status == JobStatus.SUCCEEDED and run is not None and run.status != JobStatus.SUCCEEDED:
-        return JobStatus.RUNNING
-    return job.status
+    if job.status != JobStatus.SUCCEEDED or run is None or run.status == JobStatus.SUCCEEDED:
+        return job.status
+    return JobStatus.FAILED if run.status == JobStatus.FAILED else JobStatus.RUNNING
 
 
 def tokenize_run_latest(*, project: Project) -> TokenizeRun | None:

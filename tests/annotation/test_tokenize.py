@@ -163,3 +163,20 @@ def test_switching_to_rjieba_retokenizes_with_it(
     spans = decode_spans(snippet.tokens)
     assert spans[-1][1] == len(snippet.text)
     assert "昌云数据" in [snippet.text[a:b] for a, b in spans]
+
+
+def test_a_failing_chunk_fails_its_run_and_the_import_says_so(
+    upload, project, members, client_for, monkeypatch
+):
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("annotation.ingest.tokenizing.tokenize_chunk_run", broken)
+
+    with pytest.raises(RuntimeError):
+        upload(project, "a.txt", TEXT.encode())
+
+    run = TokenizeRun.objects.get()
+    assert run.status == "failed" and run.finished_at is not None
+    job = client_for("manager").get(f"/api/v1/projects/{project.id}/imports/").json()
+    assert job["results"][0]["status"] == "failed"
