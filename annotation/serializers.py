@@ -109,7 +109,7 @@ class DictionaryWordSerializer(serializers.Serializer):
 
     def validate_word(self, word: str) -> str:
         if any(char.isspace() for char in word):
-            raise serializers.ValidationError("A dictionary word holds no spaces.")
+            raise serializers.ValidationError(gettext("A dictionary word holds no spaces."))
         return word
 
 
@@ -128,13 +128,15 @@ class TokenizerSerializer(serializers.Serializer):
 
     def validate_engine(self, engine: str) -> str:
         if not engine_available(engine):
-            raise serializers.ValidationError(f"{engine} is not installed on this server.")
+            raise serializers.ValidationError(
+                gettext("%s is not installed on this server.") % engine
+            )
         return engine
 
     def validate_words(self, words: list[dict]) -> list[dict]:
         seen = set()
         for item in words:
             if item["word"] in seen:
-                raise serializers.ValidationError(f"{item['word']} is listed twice.")
+                raise serializers.ValidationError(gettext("%s is listed twice.") % item["word"])
             seen.add(item["word"])
         return words

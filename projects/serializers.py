@@ -1,5 +1,6 @@
 import re
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from projects.models import Kind, Label, Membership, Project, Role
@@ -20,12 +21,12 @@ class LabelSerializer(serializers.ModelSerializer):
 
     def validate_color(self, color: str) -> str:
         if not COLOR.match(color):
-            raise serializers.ValidationError("A colour is written #RRGGBB.")
+            raise serializers.ValidationError(_("A colour is written #RRGGBB."))
         return color.lower()
 
     def validate_hotkey(self, hotkey: str) -> str:
         if hotkey.isspace():
-            raise serializers.ValidationError("A hotkey is one visible character.")
+            raise serializers.ValidationError(_("A hotkey is one visible character."))
         return hotkey
 
 
@@ -65,7 +66,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def validate_kinds(self, kinds: list[str]) -> list[str]:
         if len(set(kinds)) != len(kinds):
-            raise serializers.ValidationError("Each kind is listed once.")
+            raise serializers.ValidationError(_("Each kind is listed once."))
         return [kind for kind in Kind.values if kind in kinds]
 
     def validate_labels(self, labels: list[dict]) -> list[dict]:
@@ -73,10 +74,10 @@ class ProjectSerializer(serializers.ModelSerializer):
             label.setdefault("kind", Kind.SPANS.value)
         names = [(label["kind"], label["name"]) for label in labels]
         if len(set(names)) != len(names):
-            raise serializers.ValidationError("Two labels of one kind share a name.")
+            raise serializers.ValidationError(_("Two labels of one kind share a name."))
         hotkeys = [label["hotkey"] for label in labels if label.get("hotkey")]
         if len(set(hotkeys)) != len(hotkeys):
-            raise serializers.ValidationError("Two labels share a hotkey.")
+            raise serializers.ValidationError(_("Two labels share a hotkey."))
         return labels
 
     def validate(self, data: dict) -> dict:
@@ -85,8 +86,10 @@ class ProjectSerializer(serializers.ModelSerializer):
             if label["kind"] not in kinds:
                 raise serializers.ValidationError(
                     {
-                        "labels": f"Label {label['name']} is of kind {label['kind']}, "
-                        "which the project does not use."
+                        "labels": _(
+                            "Label %(name)s is of kind %(kind)s, which the project does not use."
+                        )
+                        % {"name": label["name"], "kind": label["kind"]}
                     }
                 )
         return data

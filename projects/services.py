@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from projects.models import Label, Membership, Project, Role
@@ -68,7 +69,7 @@ def membership_remove(*, project: Project, user: User) -> None:
     if membership.role == Role.MANAGER:
         managers = Membership.objects.select_for_update().filter(project=project, role=Role.MANAGER)
         if managers.count() == 1:
-            raise ValidationError("A project keeps at least one manager.")
+            raise ValidationError(_("A project keeps at least one manager."))
     membership.delete()
 
 
@@ -85,7 +86,7 @@ def membership_set(*, project: Project, user: User, role: Role) -> Membership:
         if membership.role == Role.MANAGER and (
             Membership.objects.filter(project=project, role=Role.MANAGER).count() == 1
         ):
-            raise ValidationError("A project keeps at least one manager.")
+            raise ValidationError(_("A project keeps at least one manager."))
         membership.role = role
         membership.save(update_fields=["role"])
     return membership

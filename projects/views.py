@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -27,7 +28,7 @@ class ProjectListView(generics.ListAPIView):
     @extend_schema(request=ProjectSerializer, responses={201: ProjectSerializer})
     def post(self, request: Request) -> Response:
         if not user_can_create_projects(request.user):
-            raise PermissionDenied("You may not create projects.")
+            raise PermissionDenied(_("You may not create projects."))
         given = ProjectSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         project = project_create(creator=request.user, **given.validated_data)
@@ -69,7 +70,7 @@ class MemberListView(APIView):
         username = given.validated_data["user"]["username"]
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
-            raise ValidationError({"username": f"No active user is called {username}."})
+            raise ValidationError({"username": _("No active user is called %s.") % username})
         try:
             membership = membership_set(
                 project=project, user=user, role=Role(given.validated_data["role"])

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -127,7 +128,11 @@ class BatchAssigneesView(APIView):
         unknown = names - {user.username for user in annotators}
         if unknown:
             raise ValidationError(
-                {"usernames": [f"Not an annotator of this project: {', '.join(sorted(unknown))}"]}
+                {
+                    "usernames": [
+                        _("Not an annotator of this project: %s") % ", ".join(sorted(unknown))
+                    ]
+                }
             )
         services.batch_reserve(batch=batch, annotators=annotators)
         return Response(BatchSerializer(batch_list(project=batch.project).get(id=batch.id)).data)

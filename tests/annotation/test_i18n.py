@@ -11,3 +11,15 @@ def test_import_errors_are_reported_in_the_callers_language(upload, project, mem
 
     assert chinese.json()["errors"][0]["reason"].startswith("文件是压缩包")
     assert english.json()["errors"][0]["reason"].startswith("the file is an archive")
+
+
+def test_set_up_errors_are_chinese_by_default(project, members, client_for):
+    url = f"/api/v1/projects/{project.id}/members/"
+
+    chinese = client_for("manager").post(url, {"username": "无名", "role": "annotator"})
+    english = client_for("manager").post(
+        url, {"username": "无名", "role": "annotator"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert chinese.json()["username"] == "没有名为 无名 的有效用户。"
+    assert english.json()["username"] == "No active user is called 无名."
