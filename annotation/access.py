@@ -5,7 +5,7 @@ from django.http import Http404
 
 from accounts.models import User
 from annotation.models import Assignment, Batch, ImportJob, Snippet
-from projects.access import ROLE_RANK, access_project
+from projects.access import ROLE_RANK, access_project, role_in
 from projects.models import Role
 
 
@@ -39,16 +39,26 @@ def access_assignment(user: User, assignment_id: int, *, write: bool = False) ->
     """An assignment its annotator may read and write, and reviewers and managers read.
 
     Anyone else — another annotator of the project included — gets 404, as non-members do.
+    One query: the assignment with its snippet, annotator and project, and the caller's
+    role in that project (``assignment.project.role``).
     """
-    assignment = (
-        Assignment.objects.filter(id=assignment_id).select_related("snippet", "annotator").first()
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
+    rows = Assignment.objects.filter(id=assignment_id).select_related(
+        "snippet", "annotator", "project"
     )
+    if not user.is_superuser:
+        rows = rows.annotate(role=role_in(user, "project_id"))
+    assignment = rows.first()
     if assignment is None:
         raise Http404
-    project = access_project(user, assignment.project_id)
+    role = Role.MANAGER if user.is_superuser else assignment.role
+    if role is None:
+        raise Http404
+    assignment.project.role = role
     if assignment.annotator_id == user.id:
         return assignment
-    if ROLE_RANK[Role(project.role)] < ROLE_RANK[Role.REVIEWER]:
+    if ROLE_RANK[Role(role)] < ROLE_RANK[Role.REVIEWER]:
         raise Http404
     if write:
         raise PermissionDenied

@@ -167,7 +167,8 @@ class Snippet(models.Model):
         ]
         indexes = [
             models.Index(fields=["project", "id"], name="snippet_project_id"),
-            models.Index(fields=["project", "slots_taken", "id"], name="snippet_open_slots"),
+            # The claim order: snippets closest to done first (annotation.work.claims).
+            models.Index(fields=["project", "-slots_taken", "id"], name="snippet_claim_order"),
         ]
 
 

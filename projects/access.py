@@ -25,8 +25,14 @@ def projects_visible_to(user: User) -> QuerySet[Project]:
         return Project.objects.none()
     if user.is_superuser:
         return Project.objects.annotate(role=Value(Role.MANAGER.value))
-    role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
-    return Project.objects.annotate(role=Subquery(role)).filter(role__isnull=False)
+    return Project.objects.annotate(role=role_in(user, "pk")).filter(role__isnull=False)
+
+
+def role_in(user: User, project_field: str) -> Subquery:
+    """The user's role in the project that ``project_field`` of the outer query names
+    (None when not a member), for annotating a query with the caller's role."""
+    role = Membership.objects.filter(project=OuterRef(project_field), user=user)
+    return Subquery(role.values("role")[:1])
 
 
 def access_project(user: User, project_id: object, *, min_role: Role | None = None) -> Project:

@@ -42,7 +42,9 @@ def labels_set(*, project: Project, labels: list[dict]) -> None:
 
     A label keeps its row (and id) while its kind and name stay the same; labels not given
     are deleted, new ones created. Hotkeys are cleared first so that two labels may swap them.
+    The project's ``updated_at`` moves, as for any change of what a submit may hold.
     """
+    project.save(update_fields=["updated_at"])
     existing = {(label.kind, label.name): label for label in project.labels.all()}
     given = {(item["kind"], item["name"]) for item in labels}
     gone = [label.id for key, label in existing.items() if key not in given]

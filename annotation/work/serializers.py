@@ -53,6 +53,15 @@ class AssignmentSerializer(serializers.ModelSerializer):
         return RevisionSerializer(revision).data if revision else None
 
 
+class SubmitResultSerializer(RevisionSerializer):
+    """The stored revision; with ``?next=1``, also the caller's next task (or null)."""
+
+    next = AssignmentSerializer(required=False, allow_null=True, read_only=True)
+
+    class Meta(RevisionSerializer.Meta):
+        fields = [*RevisionSerializer.Meta.fields, "next"]
+
+
 class DraftSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=0)
     draft = serializers.JSONField()

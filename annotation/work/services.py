@@ -1,138 +1,151 @@
 """Writes of the work stage: handing out tasks, drafts, submits and skips."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import Any, TypeVar
 
-from django.db import transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import F, Model
 from django.utils import timezone
 
 from accounts.models import User
-from annotation.models import (
-    Assignment,
-    AssignmentStatus,
-    Batch,
-    Revision,
-    Snippet,
-    WorkTally,
-)
-from annotation.work import tally
+from annotation.models import Assignment, AssignmentStatus, Batch, Revision, Snippet
+from annotation.work import statements
 from annotation.work.validation import Schema, validate
-from projects.models import Kind, Membership, Project
+from projects.models import Kind, Project, Role
+
+M = TypeVar("M", bound=Model)
 
 
-def _tally(*, project_id: int, batch_id: int | None, annotator_id: int) -> WorkTally:
-    """The locked counter row of this annotator on this batch, created on first use."""
-    row, _ = WorkTally.objects.select_for_update().get_or_create(
-        project_id=project_id, batch_id=batch_id, annotator_id=annotator_id
-    )
-    return row
+class NoSeat(Exception):
+    """The user may not take tasks in this project (not a member, or a client)."""
 
 
-def _count(*, project_id: int, batch_id: int | None, annotator_id: int, field: str) -> None:
-    """Add one to a counter of the annotator's row: one UPDATE, or an INSERT the first time.
+def _loaded(model: type[M], **values: Any) -> M:
+    """An instance as if read from the database with just these fields; others deferred."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
 
-    Each annotator's claims are serialised by their membership lock, so two first times
-    cannot race for the same row.
-    """
-    rows = WorkTally.objects.filter(
-        project_id=project_id, batch_id=batch_id, annotator_id=annotator_id
-    )
-    if not rows.update(**{field: F(field) + 1}):
-        WorkTally.objects.create(
-            project_id=project_id, batch_id=batch_id, annotator_id=annotator_id, **{field: 1}
+
+# Schemas by (project id, updated_at): a change of settings or labels moves updated_at
+# (projects.services), so an entry is never used after its project changed.
+_schemas: dict[tuple[int, Any], Schema] = {}
+
+
+def schema_of(project_id: int, version: Any) -> Schema:
+    """What a submit to the project may hold, for the project's ``updated_at`` ``version``;
+    read from the database once per version."""
+    key = (project_id, version)
+    schema = _schemas.get(key)
+    if schema is None:
+        project = Project.objects.get(id=project_id)
+        labels = list(project.labels.values_list("kind", "name"))
+        schema = Schema(
+            kinds=frozenset(project.kinds),
+            span_labels=frozenset(name for kind, name in labels if kind == Kind.SPANS),
+            class_labels=frozenset(name for kind, name in labels if kind == Kind.CLASSES),
+            multi_label=project.multi_label,
+            allow_overlap=project.allow_overlap,
         )
-
-
-def _assign(project: Project, snippet: Snippet, annotator: User, lease: datetime) -> Assignment:
-    _count(
-        project_id=project.id, batch_id=snippet.batch_id, annotator_id=annotator.id, field="taken"
-    )
-    return Assignment.objects.create(
-        project=project, snippet=snippet, annotator=annotator, lease_expires_at=lease
-    )
-
-
-def schema_of(project: Project) -> Schema:
-    labels = list(project.labels.values_list("kind", "name"))
-    return Schema(
-        kinds=frozenset(project.kinds),
-        span_labels=frozenset(name for kind, name in labels if kind == Kind.SPANS),
-        class_labels=frozenset(name for kind, name in labels if kind == Kind.CLASSES),
-        multi_label=project.multi_label,
-        allow_overlap=project.allow_overlap,
-    )
+        if len(_schemas) >= 1000:
+            _schemas.clear()
+        _schemas[key] = schema
+    return schema
 
 
 @transaction.atomic
-def task_next(*, project: Project, annotator: User) -> Assignment | None:
+def task_next(*, project_id: int, annotator: User) -> Assignment | None:
     """The annotator's next assignment, or None when nothing is left for them.
 
     Work already started and still leased comes back first. Otherwise the annotator takes
-    a slot whose lease expired, or a free slot of the first snippet with room, on a snippet
-    they never had. Claims lock rows with SKIP LOCKED, so concurrent annotators never wait
-    for, nor take, the same slot; the annotator's membership row is locked too, so a double
-    click hands out one task, not two.
+    a slot whose lease expired, or a free slot of the snippet closest to done, on a
+    snippet they never had. Claims lock rows with SKIP LOCKED (annotation.work.statements),
+    so concurrent annotators never wait for, nor take, the same slot; the annotator's
+    membership row is locked too, so a double click hands out one task, not two.
+    Raises NoSeat when the user may not take tasks here.
     """
-    Membership.objects.select_for_update().filter(project=project, user=annotator).first()
     now = timezone.now()
-    mine = (
-        Assignment.objects.select_related("snippet")
-        .filter(
-            project=project,
-            annotator=annotator,
-            status=AssignmentStatus.ACTIVE,
-            lease_expires_at__gt=now,
-        )
-        .order_by("id")
-        .first()
+    seat = statements.seat_lock(
+        project_id=project_id, user_id=annotator.id, superuser=annotator.is_superuser, now=now
     )
-    if mine is not None:
-        return mine
-    lease = now + timedelta(minutes=project.lease_minutes)
-    had_it = Assignment.objects.filter(snippet=OuterRef("snippet_id"), annotator=annotator)
-    reserved_stale = Batch.assignees.through.objects.filter(batch_id=OuterRef("snippet__batch_id"))
-    stale = (
-        Assignment.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("snippet")
-        .filter(project=project, status=AssignmentStatus.ACTIVE, lease_expires_at__lte=now)
-        .filter(~Exists(reserved_stale) | Exists(reserved_stale.filter(user_id=annotator.id)))
-        .exclude(Exists(had_it))
-        .order_by("lease_expires_at")
-        .first()
-    )
+    if seat is None or seat.role == Role.CLIENT:
+        raise NoSeat
+    if seat.mine is not None:
+        return Assignment.objects.select_related("snippet", "annotator").get(id=seat.mine)
+    stale = None
+    if seat.any_expired:
+        stale = statements.take_stale(project_id=project_id, user_id=annotator.id, now=now)
     if stale is not None:
-        # The slot passes to the new annotator; the old one's work is kept if it comes later.
-        stale.status = AssignmentStatus.EXPIRED
-        stale.save(update_fields=["status"])
-        _count(
-            project_id=project.id,
-            batch_id=stale.snippet.batch_id,
+        # The slot passes to this annotator; the old one's work is kept if it comes later.
+        statements.tally_add(
+            project_id=project_id,
+            batch_id=stale.batch_id,
             annotator_id=stale.annotator_id,
             field="expired",
         )
-        return _assign(project, stale.snippet, annotator, lease)
-    mine_before = Assignment.objects.filter(snippet=OuterRef("pk"), annotator=annotator)
-    reserved = Batch.assignees.through.objects.filter(batch_id=OuterRef("batch_id"))
-    snippet = (
-        Snippet.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(project=project, slots_taken__lt=project.overlap)
-        .filter(~Exists(reserved) | Exists(reserved.filter(user_id=annotator.id)))
-        .exclude(Exists(mine_before))
-        .order_by("id")
-        .first()
+        snippet = Snippet.objects.get(id=stale.snippet_id)
+    else:
+        free = statements.take_free(
+            project_id=project_id, user_id=annotator.id, overlap=seat.overlap
+        )
+        if free is None:
+            return None
+        snippet = _loaded(
+            Snippet,
+            id=free.snippet_id,
+            project_id=project_id,
+            batch_id=free.batch_id,
+            text=free.text,
+            tokens=free.tokens,
+            suggestions=free.suggestions,
+        )
+    statements.tally_add(
+        project_id=project_id, batch_id=snippet.batch_id, annotator_id=annotator.id, field="taken"
     )
-    if snippet is None:
-        return None
-    Snippet.objects.filter(id=snippet.id).update(slots_taken=F("slots_taken") + 1)
-    return _assign(project, snippet, annotator, lease)
+    lease = now + timedelta(minutes=seat.lease_minutes)
+    assignment = _loaded(
+        Assignment,
+        id=statements.assignment_insert(
+            project_id=project_id, snippet_id=snippet.id, user_id=annotator.id, lease=lease, now=now
+        ),
+        project_id=project_id,
+        snippet_id=snippet.id,
+        annotator_id=annotator.id,
+        status=AssignmentStatus.ACTIVE,
+        lease_expires_at=lease,
+        draft={},
+        version=0,
+        skip_reason="",
+        created_at=now,
+        submitted_at=None,
+    )
+    assignment.snippet = snippet
+    assignment.annotator = annotator
+    return assignment
 
 
 @dataclass
 class DraftConflict(Exception):
     version: int
     draft: dict
+
+
+def draft_save_own(*, annotator: User, assignment_id: int, version: int, draft: dict) -> int | None:
+    """The autosave fast path: draft_save's compare-and-set in one UPDATE, applied only to
+    the annotator's own assignment in a project they are still a member of (superusers:
+    any project).
+
+    Returns the new version, or None when it did not apply; the caller then goes through
+    the access funnel and draft_save, which tell why (not theirs, or a stale version).
+    """
+    saved = statements.draft_save_own(
+        assignment_id=assignment_id,
+        user_id=annotator.id,
+        superuser=annotator.is_superuser,
+        version=version,
+        draft=draft,
+    )
+    return version + 1 if saved else None
 
 
 def draft_save(*, assignment: Assignment, version: int, draft: dict) -> int:
@@ -150,64 +163,76 @@ def draft_save(*, assignment: Assignment, version: int, draft: dict) -> int:
     return version + 1
 
 
+@dataclass(frozen=True)
+class Submitted:
+    revision: Revision
+    created: bool  # False: the same Idempotency-Key was seen before; nothing was stored
+    project_id: int
+
+
 @transaction.atomic
 def submit(
     *,
-    assignment: Assignment,
+    annotator: User,
+    assignment_id: int,
     body: dict[str, Any],
     idempotency_key: str = "",
     time_spent_ms: int = 0,
-) -> tuple[Revision, bool]:
-    """Add a revision with the checked annotation; returns it and whether it is new.
+) -> Submitted | None:
+    """Add a revision with the checked annotation to the annotator's own assignment, or
+    return None when the assignment is not theirs (or they left the project): the caller
+    asks the access funnel what to answer.
 
-    The same ``idempotency_key`` again returns the first revision and stores nothing. A
-    submit after the lease expired is kept and flagged ``late``; if the slot went to someone
-    else meanwhile, the assignment stays expired (its work does not count toward overlap).
-    Raises AnnotationError for a body that does not fit the snippet or the project.
+    The assignment row is locked while the revision is added; nothing is overwritten. The
+    same ``idempotency_key`` again returns the first revision and stores nothing. A
+    submit after the lease expired is kept and flagged ``late``; if the slot went to
+    someone else meanwhile, the assignment stays expired (its work does not count toward
+    overlap). Raises AnnotationError for a body that does not fit the snippet or project.
     """
-    # Lock the assignment row only (of=self): a plain FOR UPDATE would lock the joined
-    # snippet and project rows too, and claims and inserts referencing them would deadlock.
-    locked = (
-        Assignment.objects.select_for_update(of=("self",))
-        .select_related("snippet", "project")
-        .get(id=assignment.id)
-    )
-    # One query for both: how many revisions there are, and the one with this key if any.
-    earlier = Revision.objects.filter(assignment=locked).aggregate(
-        count=Count("id"),
-        same_key=Max(
-            "id", filter=Q(idempotency_key=idempotency_key) if idempotency_key else Q(pk=None)
-        ),
-    )
-    if earlier["same_key"] is not None:
-        return Revision.objects.get(id=earlier["same_key"]), False
-    annotation = validate(locked.snippet.text, schema_of(locked.project), body)
     now = timezone.now()
-    late = locked.status == AssignmentStatus.EXPIRED or locked.lease_expires_at < now
-    revision = Revision.objects.create(
-        assignment=locked,
-        number=earlier["count"] + 1,
-        annotator_id=locked.annotator_id,
+    own = statements.own_lock(
+        assignment_id=assignment_id,
+        user_id=annotator.id,
+        superuser=annotator.is_superuser,
+        idempotency_key=idempotency_key,
+        now=now,
+    )
+    if own is None:
+        return None
+    if own.same_key is not None:
+        return Submitted(Revision.objects.get(id=own.same_key), False, own.project_id)
+    annotation = validate(own.text, schema_of(own.project_id, own.project_version), body)
+    late = own.status == AssignmentStatus.EXPIRED or own.lease_over
+    number = (own.last_number or 0) + 1
+    revision = _loaded(
+        Revision,
+        id=statements.revision_insert(
+            own=own,
+            user_id=annotator.id,
+            annotation=annotation,
+            time_ms=time_spent_ms,
+            late=late,
+            key=idempotency_key,
+            now=now,
+        ),
+        assignment_id=own.id,
+        number=number,
+        annotator_id=annotator.id,
         time_spent_ms=time_spent_ms,
         late=late,
         idempotency_key=idempotency_key,
+        created_at=now,
         **annotation,
     )
-    if revision.number == 1:
-        row = _tally(
-            project_id=locked.project_id,
-            batch_id=locked.snippet.batch_id,
-            annotator_id=locked.annotator_id,
+    if number == 1:
+        statements.tally_submitted(
+            project_id=own.project_id,
+            batch_id=own.batch_id,
+            annotator_id=annotator.id,
+            ms=time_spent_ms,
         )
-        row.submitted += 1
-        row.time_ms += time_spent_ms
-        row.durations = tally.add(row.durations, time_spent_ms / 1000)
-        row.save(update_fields=["submitted", "time_ms", "durations"])
-    if locked.status != AssignmentStatus.EXPIRED:
-        locked.status = AssignmentStatus.SUBMITTED
-    locked.submitted_at = now
-    locked.save(update_fields=["status", "submitted_at"])
-    return revision, True
+    statements.assignment_mark_submitted(assignment_id=own.id, now=now)
+    return Submitted(revision, True, own.project_id)
 
 
 @transaction.atomic
@@ -220,7 +245,7 @@ def skip(*, assignment: Assignment, reason: str) -> Assignment:
     )
     if locked.status != AssignmentStatus.ACTIVE:
         return locked
-    _count(
+    statements.tally_add(
         project_id=locked.project_id,
         batch_id=locked.snippet.batch_id,
         annotator_id=locked.annotator_id,

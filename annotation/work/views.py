@@ -1,3 +1,5 @@
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -18,6 +20,7 @@ from annotation.work.serializers import (
     ProgressSerializer,
     RevisionSerializer,
     SkipSerializer,
+    SubmitResultSerializer,
     SubmitSerializer,
 )
 from annotation.work.validation import AnnotationError
@@ -25,16 +28,25 @@ from projects.access import access_project
 from projects.models import Role
 
 
+def _next_for(user: User, project_id: int) -> Response:
+    """The next task of ``user`` in the project as a response; 404/403 for those who may
+    not take tasks there."""
+    try:
+        assignment = services.task_next(project_id=project_id, annotator=user)
+    except services.NoSeat:
+        access_project(user, project_id, min_role=Role.ANNOTATOR)  # 404 or 403
+        raise PermissionDenied from None  # a member a moment ago, and no longer
+    if assignment is None:
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    return Response(AssignmentSerializer(assignment).data)
+
+
 class TaskNextView(APIView):
     """The caller's next assignment (200), or 204 when nothing is left for them."""
 
     @extend_schema(request=None, responses={200: AssignmentSerializer, 204: None})
     def post(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.ANNOTATOR)
-        assignment = services.task_next(project=project, annotator=request.user)
-        if assignment is None:
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(AssignmentSerializer(assignment).data)
+        return _next_for(request.user, project_id)
 
 
 class AssignmentDetailView(APIView):
@@ -48,46 +60,65 @@ class DraftView(APIView):
 
     @extend_schema(request=DraftSerializer, responses={200: DraftSerializer, 409: DraftSerializer})
     def put(self, request: Request, assignment_id: int) -> Response:
-        assignment = access_assignment(request.user, assignment_id, write=True)
         given = DraftSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
-        try:
-            version = services.draft_save(
-                assignment=assignment,
-                version=given.validated_data["version"],
-                draft=given.validated_data["draft"],
-            )
-        except services.DraftConflict as conflict:
-            body = {"version": conflict.version, "draft": conflict.draft}
-            return Response(body, status=status.HTTP_409_CONFLICT)
-        return Response({"version": version, "draft": given.validated_data["draft"]})
+        if not given.is_valid():
+            access_assignment(request.user, assignment_id, write=True)  # 404 before 400
+            raise ValidationError(given.errors)
+        version, draft = given.validated_data["version"], given.validated_data["draft"]
+        saved = services.draft_save_own(
+            annotator=request.user, assignment_id=assignment_id, version=version, draft=draft
+        )
+        if saved is None:
+            assignment = access_assignment(request.user, assignment_id, write=True)
+            try:
+                saved = services.draft_save(assignment=assignment, version=version, draft=draft)
+            except services.DraftConflict as conflict:
+                body = {"version": conflict.version, "draft": conflict.draft}
+                return Response(body, status=status.HTTP_409_CONFLICT)
+        return Response({"version": saved, "draft": draft})
 
 
 class SubmitView(APIView):
-    """Submit an annotation; the same ``Idempotency-Key`` again returns the same revision."""
+    """Submit an annotation; the same ``Idempotency-Key`` again returns the same revision.
+
+    With ``?next=1`` the answer also carries the caller's next task as ``next`` (null when
+    nothing is left), saving the browser a round trip between snippets.
+    """
 
     @extend_schema(
         request=SubmitSerializer,
-        responses={201: RevisionSerializer, 200: RevisionSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        responses={201: SubmitResultSerializer, 200: SubmitResultSerializer},
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER),
+            OpenApiParameter("next", bool, description="Also hand out the next task."),
+        ],
     )
     def post(self, request: Request, assignment_id: int) -> Response:
-        assignment = access_assignment(request.user, assignment_id, write=True)
         given = SubmitSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
+        if not given.is_valid():
+            access_assignment(request.user, assignment_id, write=True)  # 404 before 400
+            raise ValidationError(given.errors)
         data = dict(given.validated_data)
         time_spent_ms = data.pop("time_spent_ms")
         try:
-            revision, created = services.submit(
-                assignment=assignment,
+            result = services.submit(
+                annotator=request.user,
+                assignment_id=assignment_id,
                 body=data,
                 idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
                 time_spent_ms=time_spent_ms,
             )
         except AnnotationError as error:
             raise ValidationError(error.as_dict()) from None
-        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return Response(RevisionSerializer(revision).data, status=code)
+        if result is None:
+            access_assignment(request.user, assignment_id, write=True)  # 404 or 403
+            raise Http404  # it was theirs a moment ago, and no longer is
+        body = RevisionSerializer(result.revision).data
+        if request.query_params.get("next") in ("1", "true"):
+            following = _next_for(request.user, result.project_id)
+            body["next"] = following.data if following.status_code == 200 else None
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(body, status=code)
 
 
 class SkipView(APIView):
