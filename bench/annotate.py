@@ -1,47 +1,211 @@
-"""Annotation loop under load: next → draft → submit, against gunicorn + PostgreSQL.
+"""Annotation under load: saturation and capacity, against gunicorn + PostgreSQL.
 
-    python bench/annotate.py [--clients 50] [--seconds 60] [--workers 4]
+    python bench/annotate.py [--only saturation|capacity] [--seconds 60]
+        [--clients 50] [--annotators 500,1000,1500] [--think 10]
+        [--workers 4] [--worker-class sync] [--threads 1]
 
-Creates a scratch PostgreSQL database with a project of 20,000 snippets and one annotator
-per client, starts gunicorn on loopback, and runs the clients with no pause for the given
-time: each loop takes the next task, saves a draft and submits with an Idempotency-Key.
-Then the same clients hammer a bare DRF endpoint (GET /api/v1/me/: token lookup and one
-row) for the same time: the ceiling of this server. Prints loops/s, the latency
-percentiles of each endpoint, the ratio to the ceiling, and checks that every submit the
-clients saw succeed is stored exactly once.
+Creates a scratch PostgreSQL database, starts gunicorn on loopback with the platform's
+settings plus one bare endpoint (bench/ceiling_urls.py), and drives it with an asyncio
+HTTP client from this process (on the same two cores). Each simulated client keeps its
+connection open for as long as the server does (sync workers close every one; gthread
+workers keep them), and sends its token with every request, as the ceiling's do.
+
+Saturation: ``--clients`` annotators loop with no pause for ``--seconds``, in two styles:
+"three" requests a loop (next → draft → submit) and "two" (draft → submit/?next=1, the
+next task coming with the submit's answer). Then the same clients read one row by primary
+key from the bare endpoint for as long: the ceiling. Prints loops/s, latency percentiles
+and the ratio of loops to ceiling requests.
+
+Capacity: for each number in ``--annotators``, that many annotators each spend about
+``--think`` seconds on a snippet (an autosave halfway, jittered ±20 %, arrivals spread over
+the first think time), next → draft → submit. Latencies are read after the first think
+time. A level passes with zero errors and p95 ≤ 100 ms on every endpoint.
+
+Each run has a project of its own and checks that every submit the clients saw succeed is
+stored exactly once.
 """
 
 import argparse
-import http.client
+import asyncio
 import json
 import os
+import random
 import signal
-import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from common import ROOT, drop_database, scratch_database
 
 DB_NAME = "biaozhu_bench_annotate"
-PORT = 8791
-SNIPPETS = 20_000
+HOST, PORT = "127.0.0.1", 8791
+P95_LIMIT_MS = 100.0
 
 
-class Client:
-    def __init__(self, token: str) -> None:
-        self.connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-        self.headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+class Connection:
+    """One client's HTTP/1.1 connection: kept open while the server keeps it (gthread
+    workers), opened anew when the server closes it (sync workers close every one)."""
 
-    def call(self, method: str, path: str, body: dict | None = None, **headers: str):
-        payload = json.dumps(body) if body is not None else None
+    def __init__(self) -> None:
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def request(self, method: str, path: str, token: str, body=None, key: str = ""):
+        payload = json.dumps(body).encode() if body is not None else b""
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Token {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
+            + (f"Idempotency-Key: {key}\r\n" if key else "")
+            + "\r\n"
+        )
+        reused = self.streams is not None
+        try:
+            return await self._exchange(head.encode() + payload)
+        except (OSError, asyncio.IncompleteReadError, IndexError):
+            self.close()
+            if not reused:
+                raise
+            # The server closed the idle connection first; the request never reached it.
+            return await self._exchange(head.encode() + payload)
+
+    async def _exchange(self, request: bytes) -> tuple[int, bytes]:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(HOST, PORT)
+        reader, writer = self.streams
+        writer.write(request)
+        status = int((await reader.readline()).split()[1])
+        length, close = None, False
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "connection" and value.strip().lower() == "close":
+                close = True
+        data = await (reader.readexactly(length) if length is not None else reader.read())
+        if close or length is None:
+            self.close()
+        return status, data
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+@dataclass
+class Record:
+    recording: bool = True
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    revisions: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    loops: int = 0
+
+    async def timed(
+        self, link: Connection, name: str, method: str, path: str, token: str, body=None, key=""
+    ):
         started = time.perf_counter()
-        self.connection.request(method, path, payload, {**self.headers, **headers})
-        response = self.connection.getresponse()
-        data = response.read()
-        return response.status, data, (time.perf_counter() - started) * 1000
+        try:
+            status, data = await link.request(method, path, token, body, key)
+        except OSError as error:
+            self.errors.append(f"{name}: {error!r}")
+            return None, b""
+        if self.recording:
+            self.latencies[name].append((time.perf_counter() - started) * 1000)
+        if status >= 400:
+            self.errors.append(f"{name}: HTTP {status}")
+        return status, data
+
+
+class Annotator:
+    """One simulated annotator of one project."""
+
+    def __init__(self, token: str, project_id: int, record: Record) -> None:
+        self.token, self.project_id, self.record = token, project_id, record
+        self.link = Connection()
+
+    async def next(self) -> dict | None:
+        path = f"/api/v1/projects/{self.project_id}/tasks/next/"
+        status, data = await self.record.timed(self.link, "next", "POST", path, self.token)
+        return json.loads(data) if status == 200 else None
+
+    async def draft(self, task: dict) -> None:
+        body = {"version": task["version"], "draft": {"classes": ["甲"]}}
+        path = f"/api/v1/assignments/{task['id']}/draft/"
+        await self.record.timed(self.link, "draft", "PUT", path, self.token, body)
+
+    async def submit(self, task: dict, *, then_next: bool = False) -> dict | None:
+        path = f"/api/v1/assignments/{task['id']}/submit/" + ("?next=1" if then_next else "")
+        status, data = await self.record.timed(
+            self.link,
+            "submit",
+            "POST",
+            path,
+            self.token,
+            {"classes": ["甲"]},
+            key=f"bench-{task['id']}",
+        )
+        if status in (200, 201):
+            answer = json.loads(data)
+            self.record.revisions.append(answer["id"])
+            self.record.loops += 1
+            return answer
+        return None
+
+
+async def saturate(annotators: list[Annotator], seconds: float, style: str) -> None:
+    stop = time.perf_counter() + seconds
+
+    async def work(annotator: Annotator) -> None:
+        task = await annotator.next() if style == "two" else None
+        while time.perf_counter() < stop:
+            if style == "three":
+                task = await annotator.next()
+            if task is None:
+                return
+            await annotator.draft(task)
+            answer = await annotator.submit(task, then_next=style == "two")
+            if style == "two":
+                task = answer and answer.get("next")
+
+    await asyncio.gather(*(work(annotator) for annotator in annotators))
+
+
+async def ceiling(tokens: list[str], row_id: int, seconds: float, record: Record) -> None:
+    stop = time.perf_counter() + seconds
+
+    async def work(token: str) -> None:
+        link = Connection()
+        while time.perf_counter() < stop:
+            status, _ = await record.timed(link, "row", "GET", f"/bench/row/{row_id}/", token)
+            if status == 200:
+                record.loops += 1
+
+    await asyncio.gather(*(work(token) for token in tokens))
+
+
+async def simulate(annotators: list[Annotator], seconds: float, think: float) -> None:
+    record = annotators[0].record
+    record.recording = False
+    begin = time.perf_counter()
+    stop = begin + think + seconds
+
+    async def work(annotator: Annotator) -> None:
+        await asyncio.sleep(random.uniform(0, think))
+        while time.perf_counter() < stop:
+            task = await annotator.next()
+            if task is None:
+                return
+            await asyncio.sleep(think / 2 * random.uniform(0.8, 1.2))
+            await annotator.draft(task)
+            await asyncio.sleep(think / 2 * random.uniform(0.8, 1.2))
+            await annotator.submit(task)
+
+    async def start_recording() -> None:
+        await asyncio.sleep(think)
+        record.recording = True
+
+    await asyncio.gather(start_recording(), *(work(annotator) for annotator in annotators))
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -49,105 +213,34 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-def run_clients(tokens, seconds, loop) -> tuple[list, dict[str, list[float]], list]:
-    latencies: dict[str, list[float]] = defaultdict(list)
-    results: list = []
-    errors: list = []
-    stop = time.perf_counter() + seconds
-    lock = threading.Lock()
-
-    def work(token: str) -> None:
-        client = Client(token)
-        while time.perf_counter() < stop:
-            try:
-                outcome = loop(client)
-            except Exception as error:  # noqa: BLE001 - counted and printed as an error
-                with lock:
-                    errors.append(repr(error))
-                client = Client(token)
-                continue
-            with lock:
-                for name, ms in outcome["latencies"]:
-                    latencies[name].append(ms)
-                results.append(outcome.get("result"))
-                errors.extend(outcome.get("errors", []))
-
-    threads = [threading.Thread(target=work, args=(token,)) for token in tokens]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, latencies, errors
-
-
-def annotate_loop(project_id: int):
-    def loop(client: Client) -> dict:
-        status, data, next_ms = client.call("POST", f"/api/v1/projects/{project_id}/tasks/next/")
-        if status == 204:
-            return {"latencies": [("next", next_ms)], "result": "empty"}
-        if status != 200:
-            return {"latencies": [], "errors": [f"next {status}"], "result": "error"}
-        task = json.loads(data)
-        status, _, draft_ms = client.call(
-            "PUT",
-            f"/api/v1/assignments/{task['id']}/draft/",
-            {"version": task["version"], "draft": {"classes": ["甲"]}},
+def describe(record: Record, names: tuple[str, ...]) -> list[str]:
+    lines = []
+    for name in names:
+        values = record.latencies.get(name, [])
+        lines.append(
+            f"  {name:<7} n {len(values):6d}  p50 {percentile(values, 0.5):7.1f} ms  "
+            f"p95 {percentile(values, 0.95):7.1f} ms  p99 {percentile(values, 0.99):7.1f} ms"
         )
-        key = f"bench-{task['id']}"
-        status_submit, body, submit_ms = client.call(
-            "POST",
-            f"/api/v1/assignments/{task['id']}/submit/",
-            {"classes": ["甲"]},
-            **{"Idempotency-Key": key},
-        )
-        ok = status == 200 and status_submit in (200, 201)
-        return {
-            "latencies": [("next", next_ms), ("draft", draft_ms), ("submit", submit_ms)],
-            "result": (task["id"], json.loads(body)["id"]) if ok else "error",
-            "errors": [] if ok else [f"draft {status} submit {status_submit}"],
-        }
-
-    return loop
+    return lines
 
 
-def ceiling_loop(client: Client) -> dict:
-    status, _, ms = client.call("GET", "/api/v1/me/")
-    return {"latencies": [("me", ms)], "result": "ok" if status == 200 else "error"}
+def stored_exactly_once(project_id: int, record: Record) -> bool:
+    from annotation.models import Revision
 
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
-    args = parser.parse_args()
-
-    env = dict(
-        os.environ,
-        DATABASE_URL=scratch_database(DB_NAME),
-        BIAOZHU_DATA_DIR=str(ROOT / "var" / "bench"),
-        DJANGO_SETTINGS_MODULE="config.settings",
-        BIAOZHU_LOGIN_RATE="100000/min",
+    stored = set(
+        Revision.objects.filter(assignment__project_id=project_id).values_list("id", flat=True)
     )
-    env.pop("REDIS_URL", None)
-    os.environ.update(env)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    return len(record.revisions) == len(set(record.revisions)) and stored == set(record.revisions)
 
-    import django
 
-    django.setup()
-    from accounts.services import token_for_user, user_ensure
-    from annotation.models import Article, Revision, Snippet
-    from projects.models import Role
-    from projects.services import membership_set, project_create
+def make_project(owner, users, snippets: int, name: str):
+    """A project of ``snippets`` short snippets with ``users`` as its annotators."""
+    from annotation.models import Article, Snippet
+    from projects.models import Membership, Role
+    from projects.services import project_create
 
-    owner, _ = user_ensure(username="bench-owner", password="bench-password", is_staff=True)
     project = project_create(
-        creator=owner,
-        name="bench",
-        kinds=["classes"],
-        labels=[{"name": "甲", "kind": "classes"}],
+        creator=owner, name=name, kinds=["classes"], labels=[{"name": "甲", "kind": "classes"}]
     )
     article = Article.objects.create(project=project, raw_text="-", raw_hash="-")
     Snippet.objects.bulk_create(
@@ -156,80 +249,176 @@ def main() -> None:
                 project=project,
                 article=article,
                 position=n,
-                text=f"第{n}条：数据标注。",
+                text=f"第{n}条：数据标注平台的一句话。",
                 text_hash=str(n),
                 offset_map=[0, 0],
+                tokens="1,2,3,5,7,9,11,13",
             )
-            for n in range(SNIPPETS)
+            for n in range(snippets)
         ),
-        batch_size=2000,
+        batch_size=5000,
     )
-    tokens = []
-    for n in range(args.clients):
-        user, _ = user_ensure(username=f"annotator{n}", password="bench-password")
-        membership_set(project=project, user=user, role=Role.ANNOTATOR)
-        tokens.append(token_for_user(user=user))
+    Membership.objects.bulk_create(
+        Membership(project=project, user=user, role=Role.ANNOTATOR) for user in users
+    )
+    return project
+
+
+def make_annotators(count: int) -> list:
+    """``count`` annotator accounts with API tokens (passwords unusable: tokens only)."""
+    from django.contrib.auth.hashers import make_password
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+
+    have = list(User.objects.filter(username__startswith="bench-annotator-").order_by("id"))
+    users = have + User.objects.bulk_create(
+        User(username=f"bench-annotator-{n}", password=make_password(None))
+        for n in range(len(have), count)
+    )
+    Token.objects.bulk_create(
+        (Token(key=Token.generate_key(), user=user) for user in users), ignore_conflicts=True
+    )
+    tokens = dict(Token.objects.filter(user__in=users).values_list("user_id", "key"))
+    return [(user, tokens[user.id]) for user in users[:count]]
+
+
+def start_server(env: dict, args) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi",
+        "--bind",
+        f"{HOST}:{PORT}",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        args.worker_class,
+        "--threads",
+        str(args.threads),
+        "--backlog",
+        "4096",
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    for _ in range(100):
+        try:
+            with __import__("socket").create_connection((HOST, PORT), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", choices=["saturation", "capacity"])
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--annotators", default="500,1000,1500")
+    parser.add_argument("--think", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--worker-class", default="sync")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = parser.parse_args()
+    levels = [int(n) for n in args.annotators.split(",")]
+
+    env = dict(
+        os.environ,
+        DATABASE_URL=scratch_database(DB_NAME),
+        BIAOZHU_DATA_DIR=str(ROOT / "var" / "bench"),
+        DJANGO_SETTINGS_MODULE="ceiling_settings",
+        PYTHONPATH=os.pathsep.join(
+            filter(None, [str(ROOT / "bench"), os.environ.get("PYTHONPATH")])
+        ),
+        BIAOZHU_LOGIN_RATE="100000/min",
+    )
+    env.pop("REDIS_URL", None)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT / "bench"))
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+
+    import django
+
+    django.setup()
     from django.db import connections
 
-    connections.close_all()
+    from accounts.services import user_ensure
 
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
+    owner, _ = user_ensure(username="bench-owner", password="bench-password", is_staff=True)
+    people = make_annotators(max([args.clients, *levels]))
+    connections.close_all()
+    server = start_server(env, args)
+    print(
+        f"gunicorn --workers {args.workers} --worker-class {args.worker_class} "
+        f"--threads {args.threads}; runs of {args.seconds:.0f} s"
     )
     try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/")
-                break
-            except OSError:
-                time.sleep(0.2)
-        results, latencies, errors = run_clients(tokens, args.seconds, annotate_loop(project.id))
-        ceiling_results, ceiling_latencies, ceiling_errors = run_clients(
-            tokens, args.seconds, ceiling_loop
-        )
+        if args.only in (None, "saturation"):
+            run_saturation(owner, people[: args.clients], args)
+        if args.only in (None, "capacity"):
+            run_capacity(owner, people, levels, args)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
+        if not args.keep:
+            drop_database(DB_NAME)
 
-    submitted = [result for result in results if isinstance(result, tuple)]
-    loops = len(submitted)
-    ceiling = sum(1 for result in ceiling_results if result == "ok")
-    stored = Revision.objects.filter(assignment__project=project)
-    exactly_once = stored.count() == loops == len({revision for _, revision in submitted}) and set(
-        stored.values_list("id", flat=True)
-    ) == {revision for _, revision in submitted}
-    print(f"clients {args.clients}, {args.seconds} s each run, gunicorn --workers {args.workers}")
-    print(f"annotate loops/s        {loops / args.seconds:8.1f}   errors {len(errors)}")
-    for name in ("next", "draft", "submit"):
-        values = latencies[name]
+
+def run_saturation(owner, people, args) -> None:
+    from django.db import connections
+
+    results = {}
+    for style in ("three", "two"):
+        record = Record()
+        project = make_project(owner, [user for user, _ in people], 40_000, f"saturation-{style}")
+        connections.close_all()
+        annotators = [Annotator(token, project.id, record) for _, token in people]
+        asyncio.run(saturate(annotators, args.seconds, style))
+        results[style] = record.loops / args.seconds
+        print(f"\nsaturation, {len(people)} clients, loop of {style} requests")
+        print(f"  loops/s {results[style]:.1f}   errors {len(record.errors)}")
+        print("\n".join(describe(record, ("next", "draft", "submit"))))
+        print(f"  stored exactly once: {stored_exactly_once(project.id, record)}")
+    record = Record()
+    row_id = project.snippets.order_by("id").values_list("id", flat=True).first()
+    connections.close_all()
+    asyncio.run(ceiling([token for _, token in people], row_id, args.seconds, record))
+    bare = record.loops / args.seconds
+    print(f"\nceiling: bare endpoint reading one row, {len(people)} clients")
+    print(f"  requests/s {bare:.1f}   errors {len(record.errors)}")
+    print("\n".join(describe(record, ("row",))))
+    for style, loops in results.items():
+        print(f"loops of {style} ÷ bare requests: {loops / bare:.0%}")
+
+
+def run_capacity(owner, people, levels, args) -> None:
+    from django.db import connections
+
+    served = 0
+    for count in levels:
+        record = Record()
+        pool = int(count / args.think * (args.seconds + args.think) * 1.3) + 1000
+        project = make_project(owner, [user for user, _ in people[:count]], pool, f"cap-{count}")
+        connections.close_all()
+        annotators = [Annotator(token, project.id, record) for _, token in people[:count]]
+        asyncio.run(simulate(annotators, args.seconds, args.think))
+        p95 = {name: percentile(values, 0.95) for name, values in record.latencies.items()}
+        ok = not record.errors and len(p95) == 3 and max(p95.values()) <= P95_LIMIT_MS
+        served = count if ok else served
+        print(f"\ncapacity, {count} annotators, {args.think:.0f} s a snippet")
         print(
-            f"  {name:<8} p50 {statistics.median(values):6.1f} ms  "
-            f"p95 {percentile(values, 0.95):6.1f} ms  p99 {percentile(values, 0.99):6.1f} ms"
+            f"  loops/s {record.loops / (args.seconds + args.think):.1f}   errors "
+            f"{len(record.errors)}   {'PASS' if ok else 'FAIL'} (p95 ≤ {P95_LIMIT_MS:.0f} ms)"
         )
-    values = ceiling_latencies["me"]
-    print(f"bare endpoint req/s     {ceiling / args.seconds:8.1f}   errors {len(ceiling_errors)}")
-    print(
-        f"  me       p50 {statistics.median(values):6.1f} ms  "
-        f"p95 {percentile(values, 0.95):6.1f} ms  p99 {percentile(values, 0.99):6.1f} ms"
-    )
-    print(f"loops ÷ bare requests   {loops / ceiling:8.0%}")
-    print(f"submits seen to succeed {loops}, stored exactly once: {exactly_once}")
-    if not args.keep:
-        drop_database(DB_NAME)
+        print("\n".join(describe(record, ("next", "draft", "submit"))))
+        print(f"  stored exactly once: {stored_exactly_once(project.id, record)}")
+        if record.errors:
+            print(f"  first errors: {record.errors[:3]}")
+    print(f"\nlargest number served within the limits: {served or 'none of the levels'}")
 
 
 if __name__ == "__main__":

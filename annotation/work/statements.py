@@ -46,17 +46,16 @@ _HELD = """
               AND a.lease_expires_at <= %(now)s)
 """
 
-_SEAT = f"""
-SELECT m.role, p.overlap, p.lease_minutes, {_HELD}
+_SEAT = """
+SELECT m.role, p.overlap, p.lease_minutes
 FROM projects_membership m JOIN projects_project p ON p.id = m.project_id
 WHERE m.project_id = %(project)s AND m.user_id = %(user)s
-{{lock}}
+{lock}
 """
 
 # Superusers act as managers in projects they are not members of: no row to lock.
-_SEAT_SUPERUSER = f"""
-SELECT 'manager', p.overlap, p.lease_minutes, {_HELD}
-FROM projects_project p WHERE p.id = %(project)s
+_SEAT_SUPERUSER = """
+SELECT 'manager', p.overlap, p.lease_minutes FROM projects_project p WHERE p.id = %(project)s
 """
 
 _STALE = f"""
@@ -170,15 +169,21 @@ class Seat:
 
 def seat_lock(*, project_id: int, user_id: int, superuser: bool, now: datetime) -> Seat | None:
     """Lock the annotator's membership row, so that one annotator's claims run one at a
-    time (a double click gets one task), and read their seat; None for non-members."""
+    time (a double click gets one task), and read their seat; None for non-members.
+
+    What they hold is read by a second statement: under READ COMMITTED a statement that
+    waited for the lock still sees the rows of its starting snapshot, so it would miss
+    the assignment the claim it waited for has just committed.
+    """
     values = {"project": project_id, "user": user_id, "now": now}
     row = _run(_SEAT.format(lock=_lock("FOR NO KEY UPDATE OF m")), **values)
     if row is None and superuser:
         row = _run(_SEAT_SUPERUSER, **values)
     if row is None:
         return None
-    role, overlap, lease_minutes, mine, any_expired = row
-    return Seat(role, overlap, lease_minutes, mine, bool(any_expired))
+    held = _run(f"SELECT {_HELD}", **values)
+    assert held is not None
+    return Seat(*row, held[0], bool(held[1]))
 
 
 @dataclass(frozen=True)

@@ -302,13 +302,58 @@ def test_sixteen_annotators_claiming_at_once_fill_every_slot_exactly():
     assert Revision.objects.filter(assignment__project=project).count() == 180
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_hands_out_one_task():
+    from django.db import connections
+
+    from annotation.models import Article
+    from annotation.work.services import submit, task_next
+    from tests.factories import ProjectFactory
+
+    project = ProjectFactory()
+    article = Article.objects.create(project=project, raw_text="x", raw_hash="x")
+    Snippet.objects.bulk_create(
+        Snippet(
+            project=project,
+            article=article,
+            position=n,
+            text=f"第{n}句。",
+            text_hash=str(n),
+            offset_map=[0, 0],
+        )
+        for n in range(20)
+    )
+    annotator = MembershipFactory(project=project, role="annotator").user
+
+    def click(barrier, handed):
+        barrier.wait()
+        try:
+            handed.append(task_next(project_id=project.id, annotator=annotator).id)
+        finally:
+            connections.close_all()
+
+    for _ in range(20):
+        barrier, handed = threading.Barrier(2), []
+        clicks = [threading.Thread(target=click, args=(barrier, handed)) for _ in range(2)]
+        for thread in clicks:
+            thread.start()
+        for thread in clicks:
+            thread.join(timeout=30)
+        assert len(handed) == 2 and handed[0] == handed[1]
+        submit(annotator=annotator, assignment_id=handed[0], body={})
+
+    assert Assignment.objects.filter(annotator=annotator).count() == 20
+
+
 def test_hot_endpoints_use_a_bounded_number_of_queries(
     work_project, client_for, django_assert_max_num_queries, django_assert_num_queries
 ):
     client = client_for("annotator")
     # Counts include the savepoint pair each transaction takes inside a test. A claim: the
-    # locked seat, the slot, the counter (made on the first claim), the assignment.
-    with django_assert_max_num_queries(7):
+    # locked seat, what the annotator holds, the slot, the counter (made on the first
+    # claim), the assignment.
+    with django_assert_max_num_queries(8):
         task = next_task(client, work_project).json()
     with django_assert_num_queries(1):  # autosave is one compare-and-set
         client.put(
@@ -325,9 +370,9 @@ def test_hot_endpoints_use_a_bounded_number_of_queries(
         ).json()["next"]
 
     # The first submit reads the project's labels; later ones find them cached.
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         following = submit_and_next(task, "q1")
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         submit_and_next(following, "q2")
 
 
