@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError
 
 from annotation.ingest import services, tokenizing
 from annotation.ingest.formats import gettext_noop
+from annotation.work import services as work
 
 TRANSIENT = (OperationalError, InterfaceError)
 UNREACHABLE = gettext_noop("the database could not be reached")
@@ -54,3 +55,8 @@ def import_file_task(self, job_id: int) -> None:
 def pretokenize_chunk_task(self, chunk_id: int) -> None:
     with failure_recorded(self, lambda reason: tokenizing.tokenize_run_fail(chunk_id=chunk_id)):
         tokenizing.tokenize_chunk_run(chunk_id=chunk_id)
+
+
+@shared_task(name="annotation.batch_check", bind=True, **RETRY)
+def batch_check_task(self, batch_id: int) -> None:
+    work.batch_advance(batch_id=batch_id)

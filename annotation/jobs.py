@@ -1,33 +1,143 @@
-"""Dispatching background jobs, and the live progress of jobs that run in one transaction."""
+"""Dispatching background jobs through an outbox, and the live progress of long jobs.
 
+A request never talks to the broker. ``dispatch_on_commit`` writes the job into the
+``OutboxMessage`` table in the caller's transaction; once it commits, a publisher thread
+of the process sends pending messages to the broker. While the broker is down the rows
+wait, the thread retries with backoff, and every process sweeps the table now and then,
+so messages left by a process that died are sent too. Sending is at least once: every
+job is safe to run twice (STYLE.md, rule 6).
+
+Without a broker (the embedded default, Celery eager) there is nothing to wait for: the
+job runs in-process after the commit, as Celery's eager mode does.
+"""
+
+import json
 import logging
+import os
+import threading
+import time
 from typing import Any
 
-from celery import Task
+from celery import Task, current_app
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
+
+from annotation.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_TTL = 24 * 60 * 60
+SWEEP_SECONDS = 30.0  # how often each process looks for messages nobody sent
+RETRY_MAX_SECONDS = 10.0  # the longest wait between two tries while the broker is down
+
+_INSERT = (
+    "INSERT INTO annotation_outboxmessage (task, args, coalesce_key, created_at)"
+    " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING"
+)
 
 
-def dispatch_on_commit(task: Task, *args: Any) -> None:
-    """Send ``task`` once the current transaction commits (at once outside of one).
+def dispatch_on_commit(task: Task, *args: Any, coalesce: str = "") -> None:
+    """Send ``task(*args)`` once the current transaction commits.
 
-    If the broker cannot be reached the job's row stays unfinished and
-    ``annotation.resend_unfinished_jobs`` sends it again later; the request does not fail.
+    With a broker the job is written to the outbox now, in the caller's transaction, and
+    published after the commit without the caller waiting; with ``coalesce`` set, a
+    message already waiting under that key stands for this one.
     """
+    if current_app.conf.task_always_eager:
+        transaction.on_commit(lambda: task.delay(*args))
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT,
+            [
+                task.name,
+                json.dumps(list(args)),
+                coalesce,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+            ],
+        )
+    transaction.on_commit(publisher.poke)
 
-    def send() -> None:
-        try:
-            task.delay(*args)
-        except BrokerError:
-            logger.warning("broker unreachable; %s%r left for resending", task.name, args)
 
-    transaction.on_commit(send)
+class BrokerUnreachable(Exception):
+    pass
+
+
+def outbox_drain(*, chunk: int = 100) -> int:
+    """Publish every pending message, oldest first; return how many were sent.
+
+    Each chunk is locked (SKIP LOCKED) while it is published, so that two processes
+    draining at once do not send the same message. Raises BrokerUnreachable, after
+    recording what was sent, when the broker cannot be reached.
+    """
+    sent = 0
+    while True:
+        with transaction.atomic():
+            pending = list(
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(sent_at__isnull=True)
+                .order_by("id")[:chunk]
+            )
+            published, failure = [], None
+            for message in pending:
+                try:
+                    current_app.tasks[message.task].apply_async(message.args)
+                except (BrokerError, RedisError, OSError) as error:
+                    failure = error
+                    break
+                published.append(message.id)
+            OutboxMessage.objects.filter(id__in=published).update(sent_at=timezone.now())
+        sent += len(published)
+        if failure is not None:
+            raise BrokerUnreachable(str(failure)) from failure
+        if len(pending) < chunk:
+            return sent
+
+
+class Publisher:
+    """The process's publisher thread: drains the outbox when poked after a commit, every
+    SWEEP_SECONDS, and again and again with backoff while the broker is down."""
+
+    def __init__(self) -> None:
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def poke(self) -> None:
+        with self._lock:
+            # A forked child (a gunicorn or Celery worker) starts a thread of its own.
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(
+                    target=self._run, name="outbox-publisher", daemon=True
+                )
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        backoff = 0.5
+        while True:
+            self._wake.wait(timeout=SWEEP_SECONDS)
+            self._wake.clear()
+            try:
+                outbox_drain()
+                backoff = 0.5
+            except BrokerUnreachable as error:
+                logger.warning("broker unreachable (%s); outbox retried in %.1f s", error, backoff)
+                time.sleep(backoff)
+                backoff = min(backoff * 2, RETRY_MAX_SECONDS)
+                self._wake.set()
+            except DatabaseError:
+                logger.exception("outbox could not be read; retried at the next sweep")
+            finally:
+                connection.close()  # this thread's own connection
+
+
+publisher = Publisher()
 
 
 def _progress_key(kind: str, job_id: int) -> str:

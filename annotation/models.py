@@ -121,8 +121,8 @@ class Batch(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="batches")
     name = models.CharField(max_length=255)
-    import_job = models.OneToOneField(
-        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="batch"
+    import_job = models.ForeignKey(
+        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="batches"
     )
     status = models.CharField(
         max_length=16, choices=BatchStatus.choices, default=BatchStatus.ANNOTATING
@@ -274,4 +274,34 @@ class WorkTally(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["batch", "annotator"], name="tally_batch_annotator"),
+        ]
+
+
+class OutboxMessage(models.Model):
+    """A job to send to the broker, written in the transaction that calls for it.
+
+    Requests never talk to the broker: they add a row here, and annotation.jobs publishes
+    pending rows after the commit, in the background, and again after a broker outage.
+    ``coalesce_key`` keeps at most one pending message per key (a dirty flag): a burst of
+    submits to one batch sends one check of that batch.
+    """
+
+    task = models.CharField(max_length=100)
+    args = models.JSONField(default=list)
+    coalesce_key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["coalesce_key"],
+                condition=models.Q(sent_at__isnull=True) & ~models.Q(coalesce_key=""),
+                name="outbox_one_pending_per_key",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=models.Q(sent_at__isnull=True), name="outbox_pending"
+            ),
         ]

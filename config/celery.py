@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -19,3 +19,12 @@ def _load_tokenizer(**kwargs) -> None:
     from annotation.ingest.tokenizer import warm_up
 
     warm_up()
+
+
+@worker_ready.connect
+def _sweep_outbox(**kwargs) -> None:
+    # A worker sends what the outbox still holds (left by a process that died, or written
+    # while the broker was down), and sweeps it from then on.
+    from annotation.jobs import publisher
+
+    publisher.poke()

@@ -31,6 +31,9 @@ class Project(models.Model):
     snap_to_tokens = models.BooleanField(default=True)
     overlap = models.PositiveSmallIntegerField(default=1, help_text="Annotators per snippet.")
     lease_minutes = models.PositiveIntegerField(default=30)
+    batch_size = models.PositiveIntegerField(
+        default=0, help_text="Snippets per batch (任务包) of an import; 0: one batch per import."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -38,6 +38,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     labels = LabelSerializer(many=True, required=False)
     overlap = serializers.IntegerField(min_value=1, max_value=20, required=False)
     lease_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, required=False)
+    batch_size = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
     max_snippet_chars = serializers.IntegerField(min_value=16, max_value=10_000, required=False)
 
     class Meta:
@@ -55,6 +56,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "snap_to_tokens",
             "overlap",
             "lease_minutes",
+            "batch_size",
             "max_snippet_chars",
             "clean_reflow",
             "clean_cjk_spaces",

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db import connection
@@ -85,3 +86,40 @@ class WorkerProcess:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.kill()
+
+
+class RedisServer:
+    """The real Redis of REDIS_URL, stopped and started again as an outage would."""
+
+    def __init__(self, url: str) -> None:
+        parsed = urlparse(url)
+        self.host, self.port = parsed.hostname or "127.0.0.1", str(parsed.port or 6379)
+
+    def _cli(self, *args: str) -> subprocess.CompletedProcess:
+        command = ["redis-cli", "-h", self.host, "-p", self.port, *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=10)
+
+    def alive(self) -> bool:
+        return self._cli("ping").stdout.strip() == "PONG"
+
+    def stop(self) -> None:
+        self._cli("shutdown", "nosave")
+        deadline = time.monotonic() + 10
+        while self.alive():
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis did not stop")
+            time.sleep(0.1)
+
+    def start(self) -> None:
+        # As CI starts it: in memory only.
+        subprocess.run(
+            ["redis-server", "--daemonize", "yes", "--bind", self.host, "--port", self.port]
+            + ["--save", "", "--appendonly", "no"],
+            check=True,
+            timeout=10,
+        )
+        deadline = time.monotonic() + 10
+        while not self.alive():
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis did not start")
+            time.sleep(0.1)

@@ -115,13 +115,44 @@ class _PendingArticle:
     suggestions: list[list[dict]]
 
 
+class _Batches:
+    """The batches (任务包) an import fills: one, or a new one every ``batch_size``
+    snippets when the project sets a size. Made as snippets arrive; sizes set at the end."""
+
+    def __init__(self, job: ImportJob, project: Project) -> None:
+        self.job, self.project = job, project
+        self.size = project.batch_size
+        self.filled: list[tuple[Batch, int]] = []
+
+    def place(self, count: int) -> Iterator[tuple[int, int]]:
+        """(batch id, how many) for the next ``count`` snippets, in order."""
+        while count:
+            if not self.filled or (self.size and self.filled[-1][1] >= self.size):
+                number = len(self.filled) + 1
+                name = f"{self.job.filename} #{number}" if self.size else self.job.filename
+                batch = Batch.objects.create(
+                    project=self.project, name=name[:255], import_job=self.job
+                )
+                self.filled.append((batch, 0))
+            batch, filled = self.filled[-1]
+            taken = min(count, self.size - filled) if self.size else count
+            self.filled[-1] = (batch, filled + taken)
+            count -= taken
+            yield batch.id, taken
+
+    def close(self) -> None:
+        for batch, filled in self.filled:
+            batch.size = filled
+            batch.save(update_fields=["size"])
+
+
 class _ImportWriter:
     """Buffers articles and snippets and writes them in batches, skipping duplicates."""
 
-    def __init__(self, job: ImportJob, project: Project, batch: Batch) -> None:
+    def __init__(self, job: ImportJob, project: Project) -> None:
         self.job = job
         self.project = project
-        self.batch = batch
+        self.batches = _Batches(job, project)
         self.pending: list[_PendingArticle] = []
         self.pending_snippets = 0
         self.seen_articles: set[str] = set()
@@ -191,7 +222,10 @@ class _ImportWriter:
                 continue
             self.seen_snippets.add(row[3])
             kept.append(row)
-        _snippets_insert(self.project.id, self.batch.id, kept)
+        start = 0
+        for batch_id, count in self.batches.place(len(kept)):
+            _snippets_insert(self.project.id, batch_id, kept[start : start + count])
+            start += count
         self.snippets += len(kept)
         self.pending = []
         self.pending_snippets = 0
@@ -284,9 +318,7 @@ def _articles_of(
 
 def _import_records(job: ImportJob, project: Project, records: Iterable[formats.Record]) -> None:
     options = cleaning_options(project)
-    # Each import makes one batch (任务包) of the snippets it adds.
-    batch = Batch.objects.create(project=project, name=job.filename[:255], import_job=job)
-    writer = _ImportWriter(job, project, batch)
+    writer = _ImportWriter(job, project)
     consumed = 0
     published = time.monotonic()
     for record in records:
@@ -298,11 +330,7 @@ def _import_records(job: ImportJob, project: Project, records: Iterable[formats.
             progress_publish("import", job.id, min(0.95, consumed / max(job.size, 1)))
             published = time.monotonic()
     writer.flush()
-    if writer.snippets == 0:
-        batch.delete()
-    else:
-        batch.size = writer.snippets
-        batch.save(update_fields=["size"])
+    writer.batches.close()
     if writer.articles == 0 and writer.duplicates == 0:
         raise formats.ImportFileError(formats.gettext_noop("the file holds no text to annotate"))
     job.articles, job.snippets, job.duplicates = writer.articles, writer.snippets, writer.duplicates

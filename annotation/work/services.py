@@ -5,11 +5,19 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import F, Model
+from django.db.models import Count, F, Model, Q
 from django.utils import timezone
 
 from accounts.models import User
-from annotation.models import Assignment, AssignmentStatus, Batch, Revision, Snippet
+from annotation.jobs import dispatch_on_commit
+from annotation.models import (
+    Assignment,
+    AssignmentStatus,
+    Batch,
+    BatchStatus,
+    Revision,
+    Snippet,
+)
 from annotation.work import statements
 from annotation.work.validation import Schema, validate
 from projects.models import Kind, Project, Role
@@ -188,6 +196,8 @@ def submit(
     submit after the lease expired is kept and flagged ``late``; if the slot went to
     someone else meanwhile, the assignment stays expired (its work does not count toward
     overlap). Raises AnnotationError for a body that does not fit the snippet or project.
+    A first submit dispatches a check of its batch (through the outbox: never waiting on
+    the broker).
     """
     now = timezone.now()
     own = statements.own_lock(
@@ -231,6 +241,10 @@ def submit(
             annotator_id=annotator.id,
             ms=time_spent_ms,
         )
+        if own.batch_id is not None:
+            from annotation.celery_tasks import batch_check_task
+
+            dispatch_on_commit(batch_check_task, own.batch_id, coalesce=f"batch:{own.batch_id}")
     statements.assignment_mark_submitted(assignment_id=own.id, now=now)
     return Submitted(revision, True, own.project_id)
 
@@ -265,4 +279,23 @@ def batch_reserve(*, batch: Batch, annotators: list[User]) -> Batch:
     Slots already handed out stay with whoever holds them.
     """
     batch.assignees.set(annotators)
+    return batch
+
+
+@transaction.atomic
+def batch_advance(*, batch_id: int) -> Batch:
+    """Move an annotating batch to reviewing once each of its snippets has ``overlap``
+    submitted annotations. Idempotent: any other batch is left as it is."""
+    batch = Batch.objects.select_for_update(of=("self",)).select_related("project").get(id=batch_id)
+    if batch.status != BatchStatus.ANNOTATING:
+        return batch
+    submitted = Count("assignments", filter=Q(assignments__status=AssignmentStatus.SUBMITTED))
+    short = (
+        Snippet.objects.filter(batch=batch)
+        .annotate(submitted=submitted)
+        .filter(submitted__lt=batch.project.overlap)
+    )
+    if not short.exists():
+        batch.status = BatchStatus.REVIEWING
+        batch.save(update_fields=["status"])
     return batch

@@ -467,6 +467,23 @@ def test_batches_are_made_per_import_and_can_be_reserved(work_project, client_fo
     assert inside.status_code == 200
 
 
+def test_a_batch_size_cuts_an_import_into_batches_of_that_size(project, client_for, upload):
+    manager = client_for("manager")
+    manager.patch(f"/api/v1/projects/{project.id}/", {"batch_size": 2}, format="json")
+    text = "".join(f"第{n}段：聊城的数据标注基地。\n\n" for n in range(5))
+
+    upload(project, "五段.txt", text.encode())
+
+    batches = manager.get(f"/api/v1/projects/{project.id}/batches/").json()
+    assert [(b["name"], b["snippets"]) for b in batches] == [
+        ("五段.txt #1", 2),
+        ("五段.txt #2", 2),
+        ("五段.txt #3", 1),
+    ]
+    in_order = Snippet.objects.filter(project=project).order_by("id")
+    assert [s.batch_id for s in in_order] == [batches[i // 2]["id"] for i in range(5)]
+
+
 def test_only_annotators_of_the_project_can_be_reserved(work_project, client_for, members):
     batch_id = (
         client_for("manager").get(f"/api/v1/projects/{work_project.id}/batches/").json()[0]["id"]

@@ -1,0 +1,123 @@
+"""The outbox: jobs called for by a request are written with it, and sent after it."""
+
+import time
+
+import pytest
+from django.db import transaction
+
+from annotation.jobs import dispatch_on_commit, outbox_drain
+from annotation.models import (
+    Article,
+    Assignment,
+    Batch,
+    BatchStatus,
+    OutboxMessage,
+    Snippet,
+)
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def batch_of(project, count: int) -> Batch:
+    batch = Batch.objects.create(project=project, name="第一包", size=count)
+    article = Article.objects.create(project=project, raw_text="x", raw_hash="x")
+    Snippet.objects.bulk_create(
+        Snippet(
+            project=project,
+            article=article,
+            batch=batch,
+            position=n,
+            text=f"第{n}句。",
+            text_hash=str(n),
+            offset_map=[0, 0],
+        )
+        for n in range(count)
+    )
+    return batch
+
+
+def annotate_everything(api, project) -> list[float]:
+    """Take and submit every task as the authenticated annotator; the submits' seconds."""
+    seconds = []
+    while (task := api.post(f"/api/v1/projects/{project.id}/tasks/next/")).status_code == 200:
+        started = time.monotonic()
+        response = api.post(f"/api/v1/assignments/{task.json()['id']}/submit/", {}, format="json")
+        seconds.append(time.monotonic() - started)
+        assert response.status_code == 201, response.content
+    return seconds
+
+
+@pytest.fixture
+def broker_jobs():
+    """Jobs go through the outbox, as with a broker, whatever this run has."""
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.update(CELERY_TASK_ALWAYS_EAGER=False)
+    yield
+    app.conf.update(CELERY_TASK_ALWAYS_EAGER=eager)
+
+
+def test_a_job_is_written_with_the_transaction_and_coalesced(broker_jobs):
+    from annotation.celery_tasks import batch_check_task
+
+    with transaction.atomic():
+        dispatch_on_commit(batch_check_task, 7, coalesce="batch:7")
+        dispatch_on_commit(batch_check_task, 7, coalesce="batch:7")
+        dispatch_on_commit(batch_check_task, 8)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        dispatch_on_commit(batch_check_task, 9)
+        raise RuntimeError("rolled back")
+
+    pending = OutboxMessage.objects.filter(sent_at__isnull=True).order_by("id")
+    assert [(m.task, m.args) for m in pending] == [
+        ("annotation.batch_check", [7]),
+        ("annotation.batch_check", [8]),
+    ]
+
+
+def test_draining_sends_each_message_once_and_the_job_does_its_work(broker_jobs, api):
+    from annotation.celery_tasks import batch_check_task
+
+    membership = MembershipFactory(role="annotator")
+    batch = batch_of(membership.project, 2)
+    api.force_authenticate(membership.user)
+    annotate_everything(api, membership.project)
+    assert Batch.objects.get(id=batch.id).status == BatchStatus.ANNOTATING
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 1  # coalesced
+
+    from config.celery import app
+
+    app.conf.update(CELERY_TASK_ALWAYS_EAGER=True)  # "the broker" runs the job in-process
+    assert outbox_drain() == 1
+    assert outbox_drain() == 0
+    dispatch_on_commit(batch_check_task, batch.id)  # eager: runs after the commit
+
+    assert Batch.objects.get(id=batch.id).status == BatchStatus.REVIEWING
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_stopped_submits_succeed_and_the_outbox_drains_after(api, redis_url):
+    from tests.annotation.test_jobs_on_a_worker import wait_for
+    from tests.worker import RedisServer
+
+    membership = MembershipFactory(role="annotator")
+    batch = batch_of(membership.project, 5)
+    api.force_authenticate(membership.user)
+    redis = RedisServer(redis_url)
+
+    redis.stop()
+    try:
+        seconds = annotate_everything(api, membership.project)
+        pending = OutboxMessage.objects.filter(sent_at__isnull=True).count()
+    finally:
+        redis.start()
+
+    assert len(seconds) == 5 and max(seconds) < 1.0  # nobody waited for Redis
+    assert Assignment.objects.filter(status="submitted").count() == 5
+    assert pending == 1  # the batch check, waiting in PostgreSQL
+    wait_for(lambda: not OutboxMessage.objects.filter(sent_at__isnull=True).exists(), 60)
+    wait_for(lambda: Batch.objects.get(id=batch.id).status == BatchStatus.REVIEWING, 60)
