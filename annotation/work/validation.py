@@ -5,21 +5,29 @@ covers, which must be exactly the snippet's text there (so a UTF-16 mix-up in a 
 caught, never stored).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from annotation.ingest.formats import gettext_noop
+
 
 class AnnotationError(Exception):
-    """A refusal naming where: ``{"spans": {"1": "reason"}}`` or ``{"classes": "reason"}``."""
+    """A refusal naming where: ``{"spans": {"1": "reason"}}`` or ``{"classes": "reason"}``.
 
-    def __init__(self, field: str, reason: str, index: int | None = None) -> None:
-        super().__init__(reason)
-        self.field, self.reason, self.index = field, reason, index
+    ``message`` is an English template (marked for translation), filled with ``params``.
+    """
 
-    def as_dict(self) -> dict[str, Any]:
+    def __init__(self, field: str, message: str, index: int | None = None, **params: Any):
+        self.field, self.message, self.index, self.params = field, message, index, params
+        super().__init__(message % params if params else message)
+
+    def as_dict(self, translate: Callable[[str], str] = str) -> dict[str, Any]:
+        reason = translate(self.message)
+        reason = reason % self.params if self.params else reason
         if self.index is None:
-            return {self.field: [self.reason]}
-        return {self.field: {str(self.index): [self.reason]}}
+            return {self.field: [reason]}
+        return {self.field: {str(self.index): [reason]}}
 
 
 @dataclass(frozen=True)
@@ -37,62 +45,80 @@ def _int(value: Any) -> bool:
 
 def _spans(text: str, schema: Schema, spans: Any) -> list[dict]:
     if not isinstance(spans, list):
-        raise AnnotationError("spans", "must be a list")
+        raise AnnotationError("spans", gettext_noop("must be a list"))
     if spans and "spans" not in schema.kinds:
-        raise AnnotationError("spans", "this project does not annotate spans")
+        raise AnnotationError("spans", gettext_noop("this project does not annotate spans"))
     result = []
     for index, span in enumerate(spans):
         if not isinstance(span, dict):
-            raise AnnotationError("spans", "must be an object", index)
+            raise AnnotationError("spans", gettext_noop("must be an object"), index)
         start, end, label = span.get("start"), span.get("end"), span.get("label")
         if not (_int(start) and _int(end) and 0 <= start < end <= len(text)):
             raise AnnotationError(
-                "spans", f"needs 0 <= start < end <= {len(text)} (code points)", index
+                "spans",
+                gettext_noop("needs 0 <= start < end <= %(length)s (code points)"),
+                index,
+                length=len(text),
             )
         if label not in schema.span_labels:
-            raise AnnotationError("spans", f"unknown label {label!r}", index)
+            raise AnnotationError(
+                "spans", gettext_noop("unknown label %(label)r"), index, label=label
+            )
         if span.get("text") != text[start:end]:
             raise AnnotationError(
                 "spans",
-                f"text {span.get('text')!r} is not the snippet's {text[start:end]!r} "
-                f"at {start}–{end}",
+                gettext_noop("text %(given)r is not the snippet's %(actual)r at %(start)s–%(end)s"),
                 index,
+                given=span.get("text"),
+                actual=text[start:end],
+                start=start,
+                end=end,
             )
         result.append({"start": start, "end": end, "label": label})
     ordered = sorted(result, key=lambda item: (item["start"], item["end"], item["label"]))
     for before, after in zip(ordered, ordered[1:], strict=False):
         if before == after:
-            raise AnnotationError("spans", "the same span is given twice", result.index(after))
+            raise AnnotationError(
+                "spans", gettext_noop("the same span is given twice"), result.index(after)
+            )
         if after["start"] < before["end"] and not schema.allow_overlap:
-            raise AnnotationError("spans", "overlaps another span", result.index(after))
+            raise AnnotationError(
+                "spans", gettext_noop("overlaps another span"), result.index(after)
+            )
     return ordered
 
 
 def _classes(schema: Schema, classes: Any) -> list[str]:
     if not isinstance(classes, list) or not all(isinstance(item, str) for item in classes):
-        raise AnnotationError("classes", "must be a list of label names")
+        raise AnnotationError("classes", gettext_noop("must be a list of label names"))
     if classes and "classes" not in schema.kinds:
-        raise AnnotationError("classes", "this project does not annotate classes")
+        raise AnnotationError("classes", gettext_noop("this project does not annotate classes"))
     unknown = [item for item in classes if item not in schema.class_labels]
     if unknown:
-        raise AnnotationError("classes", f"unknown label {unknown[0]!r}")
+        raise AnnotationError("classes", gettext_noop("unknown label %(label)r"), label=unknown[0])
     if len(set(classes)) != len(classes):
-        raise AnnotationError("classes", "a class is given twice")
+        raise AnnotationError("classes", gettext_noop("a class is given twice"))
     if len(classes) > 1 and not schema.multi_label:
-        raise AnnotationError("classes", "this project takes one class per snippet")
+        raise AnnotationError("classes", gettext_noop("this project takes one class per snippet"))
     return classes
 
 
 def _segmentation(text: str, schema: Schema, ends: Any) -> list[int]:
     if not isinstance(ends, list) or not all(_int(end) for end in ends):
-        raise AnnotationError("segmentation", "must be a list of word ends (code points)")
+        raise AnnotationError(
+            "segmentation", gettext_noop("must be a list of word ends (code points)")
+        )
     if not ends:
         return []
     if "segmentation" not in schema.kinds:
-        raise AnnotationError("segmentation", "this project does not correct segmentation")
+        raise AnnotationError(
+            "segmentation", gettext_noop("this project does not correct segmentation")
+        )
     if any(b <= a for a, b in zip([0, *ends], ends, strict=False)) or ends[-1] != len(text):
         raise AnnotationError(
-            "segmentation", f"word ends must rise strictly and finish at {len(text)}"
+            "segmentation",
+            gettext_noop("word ends must rise strictly and finish at %(length)s"),
+            length=len(text),
         )
     return ends
 

@@ -109,7 +109,7 @@ class SubmitView(APIView):
                 time_spent_ms=time_spent_ms,
             )
         except AnnotationError as error:
-            raise ValidationError(error.as_dict()) from None
+            raise ValidationError(error.as_dict(_)) from None
         if result is None:
             access_assignment(request.user, assignment_id, write=True)  # 404 or 403
             raise Http404  # it was theirs a moment ago, and no longer is

@@ -51,6 +51,7 @@ def test_project_page_by_actor(client, project, members, actor):
     assert project.name in html
     # Only managers get the import panel; reviewers and managers see snippets.
     assert ('id="import-panel"' in html) is (actor == "manager")
+    assert ('id="settings-form"' in html) is (actor == "manager")
     assert ('id="snippets"' in html) is (actor in ("manager", "reviewer"))
 
 
@@ -72,3 +73,16 @@ def test_text_from_users_is_escaped(client, project, members):
 
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_guidelines_reach_the_page_as_data_never_as_markup(client, project, members):
+    project.guidelines = "# 规范\n\n</script><script>alert(1)</script>"
+    project.save(update_fields=["guidelines"])
+    client.force_login(members["annotator"])
+
+    html = client.get(f"/projects/{project.id}/").content.decode()
+
+    # The source sits in a JSON script element, escaped; markdown.js renders it as text.
+    assert 'id="guidelines-source"' in html
+    assert "<script>alert(1)</script>" not in html
+    assert "\\u003C/script\\u003E" in html

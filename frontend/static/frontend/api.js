@@ -18,13 +18,19 @@ export class ApiError extends Error {
   }
 }
 
+// Every message in an error body, however deep (a label's field sits under its index).
+export function messagesOf(body) {
+  if (typeof body === "string") return [body];
+  if (Array.isArray(body)) return body.flatMap(messagesOf);
+  if (body && typeof body === "object") return Object.values(body).flatMap(messagesOf);
+  return [];
+}
+
 // What to tell a person when a call failed: the server's reasons, or that the network failed.
 export function failureText(failure) {
   if (!(failure instanceof ApiError) || failure.status === 0) return gettext("Network error");
-  if (failure.body && typeof failure.body === "object") {
-    return Object.values(failure.body).flat().join(" ");
-  }
-  return failure.message;
+  const messages = messagesOf(failure.body);
+  return messages.length ? messages.join(" ") : failure.message;
 }
 
 export async function request(method, path, body) {
@@ -69,6 +75,7 @@ export const api = {
   me: () => request("GET", "me/"),
   projects: () => request("GET", "projects/"),
   project: (id) => request("GET", `projects/${id}/`),
+  updateProject: (id, fields) => request("PATCH", `projects/${id}/`, fields),
   createProject: (fields) => request("POST", "projects/", fields),
   imports: (projectId) => request("GET", `projects/${projectId}/imports/`),
   importJob: (id) => request("GET", `imports/${id}/`),

@@ -1,6 +1,7 @@
 import { api, failureText } from "./api.js";
 import { el, gettext } from "./dom.js";
 import { ROLE_LABELS } from "./labels.js";
+import { setUpSettings, showGuidelines } from "./project_settings.js";
 
 const root = document.getElementById("project");
 const projectId = root.dataset.projectId;
@@ -221,6 +222,8 @@ if (toggle) {
   });
 }
 
+showGuidelines(JSON.parse(document.getElementById("guidelines-source").textContent));
+setUpSettings(projectId);
 setUpImportForm();
 setUpMemberForm();
 loadProgress();

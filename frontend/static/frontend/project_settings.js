@@ -1,0 +1,114 @@
+// The manager's set-up of a project: settings, guidelines and the label set, saved in one
+// PATCH. The guidelines are shown to every member, rendered by markdown.js.
+import { api, failureText } from "./api.js";
+import { el, gettext } from "./dom.js";
+import { renderMarkdown } from "./markdown.js";
+
+const KIND_LABELS = {
+  spans: gettext("Entity (span)"),
+  classes: gettext("Class"),
+};
+const FLAGS = ["multi_label", "allow_overlap", "snap_to_tokens"];
+const NUMBERS = ["overlap", "lease_minutes", "batch_size"];
+const TEXTS = ["name", "description", "guidelines"];
+
+export function showGuidelines(source) {
+  const panel = document.getElementById("guidelines-panel");
+  if (!panel) return;
+  panel.hidden = !source.trim();
+  panel.querySelector("#guidelines").replaceChildren(renderMarkdown(source));
+}
+
+function labelRow(label = { name: "", kind: "spans", color: "#4c6ef5", hotkey: "", description: "" }) {
+  const kind = el(
+    "select",
+    { "data-field": "kind", "aria-label": gettext("Kind") },
+    ...Object.entries(KIND_LABELS).map(([value, text]) => el("option", { value }, text)),
+  );
+  kind.value = label.kind;
+  const input = (name, value, attrs = {}) => {
+    // Fields are named by data-field: the form's own name and description fields keep
+    // form.elements[...] to themselves.
+    const field = el("input", { "data-field": name, "aria-label": attrs.label, ...attrs.extra });
+    field.value = value ?? "";
+    return field;
+  };
+  const row = el(
+    "tr",
+    { class: "label-row" },
+    el("td", {}, input("name", label.name, { label: gettext("Name"), extra: { required: "", maxlength: "100" } })),
+    el("td", {}, kind),
+    el("td", {}, input("color", label.color, { label: gettext("Colour"), extra: { type: "color" } })),
+    el("td", {}, input("hotkey", label.hotkey, { label: gettext("Hotkey"), extra: { maxlength: "1", size: "2" } })),
+    el("td", {}, input("description", label.description, { label: gettext("Description") })),
+  );
+  const up = el("button", { type: "button", title: gettext("Move up") }, "↑");
+  const remove = el("button", { type: "button", title: gettext("Remove") }, "✕");
+  up.addEventListener("click", () => row.previousElementSibling?.before(row));
+  remove.addEventListener("click", () => row.remove());
+  row.append(el("td", { class: "row-actions" }, up, remove));
+  return row;
+}
+
+function fill(form, project) {
+  for (const name of TEXTS) form.elements[name].value = project[name] ?? "";
+  for (const name of FLAGS) form.elements[name].checked = Boolean(project[name]);
+  for (const name of NUMBERS) form.elements[name].value = project[name];
+  for (const box of form.querySelectorAll("input[name=kinds]")) {
+    box.checked = project.kinds.includes(box.value);
+  }
+  form.querySelector("#label-rows").replaceChildren(...project.labels.map(labelRow));
+}
+
+function read(form) {
+  const body = {};
+  for (const name of TEXTS) body[name] = form.elements[name].value;
+  for (const name of FLAGS) body[name] = form.elements[name].checked;
+  for (const name of NUMBERS) body[name] = Number.parseInt(form.elements[name].value, 10);
+  body.kinds = [...form.querySelectorAll("input[name=kinds]:checked")].map((box) => box.value);
+  body.labels = [...form.querySelectorAll(".label-row")].map((row) => {
+    const value = (name) => row.querySelector(`[data-field=${name}]`).value.trim();
+    return {
+      name: value("name"),
+      kind: value("kind"),
+      color: value("color"),
+      hotkey: value("hotkey"),
+      description: value("description"),
+    };
+  });
+  return body;
+}
+
+export async function setUpSettings(projectId) {
+  const form = document.getElementById("settings-form");
+  if (!form) return;
+  const error = form.querySelector(".error");
+  const saved = form.querySelector(".saved");
+  fill(form, await api.project(projectId));
+  form.querySelector("#add-label").addEventListener("click", () => {
+    const row = labelRow();
+    form.querySelector("#label-rows").append(row);
+    row.querySelector("[data-field=name]").focus();
+  });
+  form.addEventListener("input", () => {
+    saved.hidden = true;
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const project = await api.updateProject(projectId, read(form));
+      fill(form, project);
+      showGuidelines(project.guidelines);
+      document.querySelector("#project h1").textContent = project.name;
+      saved.hidden = false;
+    } catch (failure) {
+      error.hidden = false;
+      error.textContent = failureText(failure);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}

@@ -1,0 +1,62 @@
+"""The pages in a real browser (Debian's Chromium through Playwright)."""
+
+import pytest
+
+from projects.models import Label
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_manager_sets_up_labels_and_guidelines_that_render_safely(
+    page_for, live_server, project, members
+):
+    page = page_for("manager")
+    page.goto(f"{live_server.url}/projects/{project.id}/")
+    form = page.locator("#settings-form")
+    form.locator("input[name=name]").wait_for()
+
+    form.locator("textarea[name=guidelines]").fill(
+        "## 规范\n\n- **人名**：姓和名\n\n<script>window.hit = 1</script>"
+        " [坏链接](javascript:window.hit=2) [好链接](https://example.org/)"
+    )
+    for name, kind, hotkey in (("人名", "spans", "p"), ("正面", "classes", "1")):
+        form.locator("#add-label").click()
+        row = form.locator(".label-row").last
+        row.locator("[data-field=name]").fill(name)
+        row.locator("[data-field=kind]").select_option(kind)
+        row.locator("[data-field=hotkey]").fill(hotkey)
+    form.locator("input[name=kinds][value=classes]").check()
+    form.locator("input[name=overlap]").fill("3")
+    form.locator("button[type=submit]").click()
+    form.locator(".saved").wait_for()
+
+    labels = list(Label.objects.filter(project=project).values_list("name", "kind", "hotkey"))
+    assert labels == [("人名", "spans", "p"), ("正面", "classes", "1")]
+    project.refresh_from_db()
+    assert project.overlap == 3
+    guidelines = page.locator("#guidelines")
+    assert guidelines.locator("h2").inner_text() == "规范"
+    assert guidelines.locator("strong").inner_text() == "人名"
+    assert guidelines.locator("script").count() == 0
+    assert "<script>window.hit = 1</script>" in guidelines.inner_text()
+    assert guidelines.locator("a").count() == 1
+    assert guidelines.locator("a").get_attribute("href") == "https://example.org/"
+    assert page.evaluate("window.hit") is None
+    assert page.errors == []
+
+
+def test_a_refused_label_set_says_why_and_changes_nothing(page_for, live_server, project, members):
+    page = page_for("manager")
+    page.goto(f"{live_server.url}/projects/{project.id}/")
+    form = page.locator("#settings-form")
+    form.locator("input[name=name]").wait_for()
+
+    for _ in range(2):
+        form.locator("#add-label").click()
+        form.locator(".label-row").last.locator("[data-field=name]").fill("人名")
+    form.locator("button[type=submit]").click()
+
+    error = form.locator(".error")
+    error.wait_for()
+    assert "重名" in error.inner_text()
+    assert not Label.objects.filter(project=project).exists()
