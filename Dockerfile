@@ -16,4 +16,4 @@ RUN python -m compileall -q . \
     && mkdir -p /var/lib/biaozhu && chown biaozhu /var/lib/biaozhu
 USER biaozhu
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--worker-class", "gthread", "--threads", "4", "--keep-alive", "30", "--timeout", "60"]

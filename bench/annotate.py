@@ -1,8 +1,8 @@
 """Annotation under load: saturation and capacity, against gunicorn + PostgreSQL.
 
     python bench/annotate.py [--only saturation|capacity] [--seconds 60]
-        [--clients 50] [--annotators 500,1000,1500] [--think 10]
-        [--workers 4] [--worker-class sync] [--threads 1]
+        [--clients 50] [--annotators 800,1000,1200] [--think 10]
+        [--workers 4] [--worker-class gthread] [--threads 4] [--keep-alive 30]
 
 Creates a scratch PostgreSQL database, starts gunicorn on loopback with the platform's
 settings plus one bare endpoint (bench/ceiling_urls.py), and drives it with an asyncio
@@ -297,6 +297,8 @@ def start_server(env: dict, args) -> subprocess.Popen:
         args.worker_class,
         "--threads",
         str(args.threads),
+        "--keep-alive",
+        str(args.keep_alive),
         "--backlog",
         "4096",
         "--log-level",
@@ -317,11 +319,13 @@ def main() -> None:
     parser.add_argument("--only", choices=["saturation", "capacity"])
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--annotators", default="500,1000,1500")
+    parser.add_argument("--annotators", default="800,1000,1200")
     parser.add_argument("--think", type=float, default=10)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--worker-class", default="sync")
-    parser.add_argument("--threads", type=int, default=1)
+    # The defaults are the server settings of the Dockerfile and docker-compose.yml.
+    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--keep-alive", type=int, default=30, help="gunicorn --keep-alive, s")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     levels = [int(n) for n in args.annotators.split(",")]
@@ -354,7 +358,7 @@ def main() -> None:
     server = start_server(env, args)
     print(
         f"gunicorn --workers {args.workers} --worker-class {args.worker_class} "
-        f"--threads {args.threads}; runs of {args.seconds:.0f} s"
+        f"--threads {args.threads} --keep-alive {args.keep_alive}; runs of {args.seconds:.0f} s"
     )
     try:
         if args.only in (None, "saturation"):

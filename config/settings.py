@@ -120,8 +120,16 @@ TEMPLATES = [
 # Database: PostgreSQL when DATABASE_URL is set, else a SQLite file in the data folder.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
+    # Connections are kept for a minute. Checking one before each request costs a round trip
+    # (a fifth of the annotation server's capacity, bench/annotate.py); without the check a
+    # connection broken by a database restart fails one request per worker, which the
+    # browser retries (autosave and submit are safe to repeat).
     DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=60,
+            conn_health_checks=env_bool("BIAOZHU_DB_HEALTH_CHECKS"),
+        )
     }
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 else:
@@ -214,7 +222,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.FastTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -30,3 +30,22 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     user = factory.SubFactory(UserFactory)
     role = Role.ANNOTATOR
+
+
+def snippets_make(project: Project, count: int, batch=None) -> None:
+    """``count`` short snippets ("第n句。") of one article in ``project``, without an import."""
+    from annotation.models import Article, Snippet
+
+    article = Article.objects.create(project=project, raw_text="x", raw_hash=f"x{count}")
+    Snippet.objects.bulk_create(
+        Snippet(
+            project=project,
+            article=article,
+            batch=batch,
+            position=n,
+            text=f"第{n}句。",
+            text_hash=str(n),
+            offset_map=[0, 0],
+        )
+        for n in range(count)
+    )

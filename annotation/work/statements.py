@@ -152,6 +152,13 @@ def _run(sql: str, **values: Any) -> tuple | None:
         return cursor.fetchone() if cursor.description else None
 
 
+def _new_id(sql: str, **values: Any) -> int:
+    """Run an INSERT … RETURNING id; return the id."""
+    row = _run(sql, **values)
+    assert row is not None
+    return row[0]
+
+
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
@@ -231,7 +238,7 @@ def take_free(*, project_id: int, user_id: int, overlap: int) -> FreeSlot | None
 def assignment_insert(
     *, project_id: int, snippet_id: int, user_id: int, lease: datetime, now: datetime
 ) -> int:
-    row = _run(
+    return _new_id(
         _INSERT_ASSIGNMENT,
         project=project_id,
         snippet=snippet_id,
@@ -239,8 +246,6 @@ def assignment_insert(
         lease=lease,
         now=now,
     )
-    assert row is not None
-    return row[0]
 
 
 @dataclass(frozen=True)
@@ -305,7 +310,7 @@ def draft_save_own(
 def revision_insert(
     *, own: Own, user_id: int, annotation: dict, time_ms: int, late: bool, key: str, now: datetime
 ) -> int:
-    row = _run(
+    return _new_id(
         _INSERT_REVISION,
         assignment=own.id,
         number=(own.last_number or 0) + 1,
@@ -318,8 +323,6 @@ def revision_insert(
         key=key,
         now=now,
     )
-    assert row is not None
-    return row[0]
 
 
 def assignment_mark_submitted(*, assignment_id: int, now: datetime) -> None:

@@ -65,3 +65,34 @@ def test_me_tells_who_may_create_projects(api):
     assert api.get("/api/v1/me/").json()["can_create_projects"] is True
     api.force_authenticate(plain)
     assert api.get("/api/v1/me/").json()["can_create_projects"] is False
+
+
+@pytest.mark.parametrize("case", ["unknown key", "inactive user", "no scheme"])
+def test_a_token_that_does_not_hold_is_refused(api, case):
+    user = UserFactory(username="乙", is_active=case != "inactive user")
+    key = Token.objects.create(user=user).key
+    header = {
+        "unknown key": "Token 0123456789abcdef0123456789abcdef01234567",
+        "inactive user": f"Token {key}",
+        "no scheme": key,
+    }[case]
+    api.credentials(HTTP_AUTHORIZATION=header)
+
+    response = api.get("/api/v1/me/")
+
+    # 403 rather than 401: session authentication comes first, and it sends no challenge.
+    assert response.status_code in (401, 403)
+    assert "username" not in response.json()
+
+
+def test_a_token_authenticates_with_one_query(django_assert_num_queries):
+    from accounts.authentication import FastTokenAuthentication
+
+    user = UserFactory(username="丙", is_staff=True)
+    key = Token.objects.create(user=user).key
+
+    with django_assert_num_queries(1):
+        found, token = FastTokenAuthentication().authenticate_credentials(key)
+
+    assert (found.id, found.username, found.is_staff, token.key) == (user.id, "丙", True, key)
+    assert found.last_login == user.last_login and found.date_joined == user.date_joined

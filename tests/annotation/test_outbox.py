@@ -6,34 +6,15 @@ import pytest
 from django.db import transaction
 
 from annotation.jobs import dispatch_on_commit, outbox_drain
-from annotation.models import (
-    Article,
-    Assignment,
-    Batch,
-    BatchStatus,
-    OutboxMessage,
-    Snippet,
-)
-from tests.factories import MembershipFactory
+from annotation.models import Assignment, Batch, BatchStatus, OutboxMessage
+from tests.factories import MembershipFactory, snippets_make
 
 pytestmark = pytest.mark.django_db
 
 
 def batch_of(project, count: int) -> Batch:
     batch = Batch.objects.create(project=project, name="第一包", size=count)
-    article = Article.objects.create(project=project, raw_text="x", raw_hash="x")
-    Snippet.objects.bulk_create(
-        Snippet(
-            project=project,
-            article=article,
-            batch=batch,
-            position=n,
-            text=f"第{n}句。",
-            text_hash=str(n),
-            offset_map=[0, 0],
-        )
-        for n in range(count)
-    )
+    snippets_make(project, count, batch=batch)
     return batch
 
 

@@ -253,24 +253,12 @@ def test_an_assignment_by_actor(work_project, client_for, members, actor):
 def test_sixteen_annotators_claiming_at_once_fill_every_slot_exactly():
     from django.db import connections
 
-    from annotation.models import Article
     from annotation.work.services import submit, task_next
     from projects.models import Project
-    from tests.factories import ProjectFactory
+    from tests.factories import ProjectFactory, snippets_make
 
     project: Project = ProjectFactory(overlap=3)
-    article = Article.objects.create(project=project, raw_text="x", raw_hash="x")
-    Snippet.objects.bulk_create(
-        Snippet(
-            project=project,
-            article=article,
-            position=n,
-            text=f"第{n}句。",
-            text_hash=str(n),
-            offset_map=[0, 0],
-        )
-        for n in range(60)
-    )
+    snippets_make(project, 60)
     annotators = [
         MembershipFactory(project=project, role="annotator", user__username=f"t{n}").user
         for n in range(16)
@@ -307,23 +295,11 @@ def test_sixteen_annotators_claiming_at_once_fill_every_slot_exactly():
 def test_a_double_click_hands_out_one_task():
     from django.db import connections
 
-    from annotation.models import Article
     from annotation.work.services import submit, task_next
-    from tests.factories import ProjectFactory
+    from tests.factories import ProjectFactory, snippets_make
 
     project = ProjectFactory()
-    article = Article.objects.create(project=project, raw_text="x", raw_hash="x")
-    Snippet.objects.bulk_create(
-        Snippet(
-            project=project,
-            article=article,
-            position=n,
-            text=f"第{n}句。",
-            text_hash=str(n),
-            offset_map=[0, 0],
-        )
-        for n in range(20)
-    )
+    snippets_make(project, 20)
     annotator = MembershipFactory(project=project, role="annotator").user
 
     def click(barrier, handed):

@@ -1,5 +1,6 @@
 """docker-compose.yml, read against the Compose specification (no engine runs it here)."""
 
+import json
 import re
 from pathlib import Path
 
@@ -50,6 +51,12 @@ def test_commands_and_start_order():
     services = compose()["services"]
 
     assert services["web"]["command"][0] == "gunicorn"
+    # The web server runs as bench/annotate.py measured it, in compose and in the image.
+    web = " ".join(services["web"]["command"])
+    assert "--worker-class gthread --threads 4 --keep-alive 30" in web
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
+    [cmd] = [line.removeprefix("CMD ") for line in dockerfile if line.startswith("CMD ")]
+    assert json.loads(cmd) == services["web"]["command"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
     for name in ("web", "worker"):

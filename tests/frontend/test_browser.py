@@ -13,7 +13,7 @@ def test_a_manager_sets_up_labels_and_guidelines_that_render_safely(
     page = page_for("manager")
     page.goto(f"{live_server.url}/projects/{project.id}/")
     form = page.locator("#settings-form")
-    form.locator("input[name=name]").wait_for()
+    form.locator("#settings-fields:not([disabled])").wait_for()  # filled in by the script
 
     form.locator("textarea[name=guidelines]").fill(
         "## 规范\n\n- **人名**：姓和名\n\n<script>window.hit = 1</script>"
@@ -49,7 +49,7 @@ def test_a_refused_label_set_says_why_and_changes_nothing(page_for, live_server,
     page = page_for("manager")
     page.goto(f"{live_server.url}/projects/{project.id}/")
     form = page.locator("#settings-form")
-    form.locator("input[name=name]").wait_for()
+    form.locator("#settings-fields:not([disabled])").wait_for()  # filled in by the script
 
     for _ in range(2):
         form.locator("#add-label").click()
@@ -60,3 +60,29 @@ def test_a_refused_label_set_says_why_and_changes_nothing(page_for, live_server,
     error.wait_for()
     assert "重名" in error.inner_text()
     assert not Label.objects.filter(project=project).exists()
+
+
+def test_a_manager_reserves_a_batch_for_named_annotators(
+    page_for, live_server, project, members, upload
+):
+    from annotation.models import Batch
+
+    upload(project, "a.txt", "第一段：聊城。\n\n第二段：济南。\n".encode())
+    page = page_for("manager")
+    page.goto(f"{live_server.url}/projects/{project.id}/")
+    field = page.locator("#batch-progress form.reserve input")
+    button = page.locator("#batch-progress form.reserve button")
+    error = page.locator("#batch-progress form.reserve .error")
+
+    def reserve(names: str) -> int:
+        field.fill(names)
+        with page.expect_response(lambda answer: "/assignees/" in answer.url) as answer:
+            button.click()
+        return answer.value.status
+
+    assert reserve("annotator，reviewer") == 400
+    error.filter(has_text="reviewer").wait_for()
+    assert reserve("annotator") == 200
+    error.wait_for(state="hidden")
+    batch = Batch.objects.get(project=project)
+    assert list(batch.assignees.values_list("username", flat=True)) == ["annotator"]

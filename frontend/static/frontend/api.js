@@ -83,6 +83,9 @@ export const api = {
     upload(`projects/${projectId}/imports/`, formData, onProgress),
   snippets: (projectId, page = 1) => request("GET", `projects/${projectId}/snippets/?page=${page}`),
   progress: (projectId) => request("GET", `projects/${projectId}/progress/`),
+  batches: (projectId) => request("GET", `projects/${projectId}/batches/`),
+  reserveBatch: (batchId, usernames) =>
+    request("PUT", `batches/${batchId}/assignees/`, { usernames }),
   members: (projectId) => request("GET", `projects/${projectId}/members/`),
   setMember: (projectId, fields) => request("POST", `projects/${projectId}/members/`, fields),
 };

@@ -1,5 +1,6 @@
-import { api, failureText } from "./api.js";
+import { api } from "./api.js";
 import { el, gettext } from "./dom.js";
+import { onSubmit } from "./forms.js";
 import { ROLE_LABELS } from "./labels.js";
 import { setUpSettings, showGuidelines } from "./project_settings.js";
 
@@ -93,7 +94,6 @@ function setUpImportForm() {
   const input = document.getElementById("import-file");
   const zone = document.getElementById("dropzone");
   const label = zone.querySelector(".dropzone-text");
-  const error = form.querySelector(".error");
   input.addEventListener("change", () => {
     if (input.files.length) label.textContent = input.files[0].name;
   });
@@ -110,11 +110,7 @@ function setUpImportForm() {
     input.files = event.dataTransfer.files;
     input.dispatchEvent(new Event("change"));
   });
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.hidden = true;
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
+  onSubmit(form, async (button) => {
     try {
       await api.startImport(projectId, new FormData(form), (fraction) => {
         button.textContent = `${gettext("Uploading")} ${Math.round(fraction * 100)}%`;
@@ -122,11 +118,7 @@ function setUpImportForm() {
       form.reset();
       label.textContent = gettext("Drop a file here, or click to choose one");
       await loadImports();
-    } catch (failure) {
-      error.hidden = false;
-      error.textContent = failureText(failure);
     } finally {
-      button.disabled = false;
       button.textContent = gettext("Upload");
     }
   });
@@ -143,10 +135,30 @@ function cells(...values) {
   return values.map((value) => el("td", {}, value instanceof Node ? value : String(value ?? "—")));
 }
 
+// Who a batch is reserved for: names for reviewers; for managers, a field to change them
+// (names separated by spaces or commas; empty opens the batch to every annotator).
+function reservation(batch, assignees) {
+  if (root.dataset.role !== "manager") return assignees.join(", ") || gettext("Everyone");
+  const field = el("input", {
+    value: assignees.join(", "),
+    placeholder: gettext("Everyone"),
+    "aria-label": gettext("Reserved for"),
+  });
+  const error = el("span", { class: "error small", role: "alert", hidden: "" });
+  const form = el("form", { class: "reserve" }, field, el("button", { type: "submit" }, gettext("Reserve")), error);
+  onSubmit(form, async () => {
+    const usernames = field.value.split(/[\s,，、]+/).filter(Boolean);
+    const saved = await api.reserveBatch(batch.id, usernames);
+    field.value = saved.assignees.join(", ");
+  });
+  return form;
+}
+
 async function loadProgress() {
   const panel = document.getElementById("progress-panel");
   if (!panel) return;
-  const progress = await api.progress(projectId);
+  const [progress, batches] = await Promise.all([api.progress(projectId), api.batches(projectId)]);
+  const assignees = new Map(batches.map((batch) => [batch.id, batch.assignees]));
   panel.querySelector("#batch-progress tbody").replaceChildren(
     ...progress.batches.map((batch) =>
       el(
@@ -159,6 +171,7 @@ async function loadProgress() {
           `${batch.submitted} / ${batch.slots}`,
           batch.in_progress,
           batch.remaining,
+          reservation(batch, assignees.get(batch.id) ?? []),
         ),
       ),
     ),
@@ -200,18 +213,10 @@ async function loadMembers() {
 function setUpMemberForm() {
   const form = document.getElementById("member-form");
   if (!form) return;
-  const error = form.querySelector(".error");
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.hidden = true;
-    try {
-      await api.setMember(projectId, Object.fromEntries(new FormData(form)));
-      form.reset();
-      await loadMembers();
-    } catch (failure) {
-      error.hidden = false;
-      error.textContent = failureText(failure);
-    }
+  onSubmit(form, async () => {
+    await api.setMember(projectId, Object.fromEntries(new FormData(form)));
+    form.reset();
+    await loadMembers();
   });
 }
 

@@ -1,5 +1,6 @@
-import { api, failureText } from "./api.js";
+import { api } from "./api.js";
 import { el } from "./dom.js";
+import { onSubmit } from "./forms.js";
 import { ROLE_LABELS } from "./labels.js";
 
 function renderProjects(projects) {
@@ -25,18 +26,12 @@ async function load() {
   form.hidden = !me.can_create_projects;
 }
 
-document.getElementById("new-project").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const form = event.currentTarget;
-  const error = form.querySelector(".error");
-  const fields = Object.fromEntries(new FormData(form));
-  try {
-    const project = await api.createProject(fields);
+const newProject = document.getElementById("new-project");
+if (newProject) {
+  onSubmit(newProject, async () => {
+    const project = await api.createProject(Object.fromEntries(new FormData(newProject)));
     window.location.assign(`/projects/${project.id}/`);
-  } catch (failure) {
-    error.hidden = false;
-    error.textContent = failureText(failure);
-  }
-});
+  });
+}
 
 load();

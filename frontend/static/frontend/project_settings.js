@@ -1,7 +1,8 @@
 // The manager's set-up of a project: settings, guidelines and the label set, saved in one
 // PATCH. The guidelines are shown to every member, rendered by markdown.js.
-import { api, failureText } from "./api.js";
+import { api } from "./api.js";
 import { el, gettext } from "./dom.js";
+import { onSubmit } from "./forms.js";
 import { renderMarkdown } from "./markdown.js";
 
 const KIND_LABELS = {
@@ -82,9 +83,9 @@ function read(form) {
 export async function setUpSettings(projectId) {
   const form = document.getElementById("settings-form");
   if (!form) return;
-  const error = form.querySelector(".error");
   const saved = form.querySelector(".saved");
   fill(form, await api.project(projectId));
+  form.querySelector("#settings-fields").disabled = false;
   form.querySelector("#add-label").addEventListener("click", () => {
     const row = labelRow();
     form.querySelector("#label-rows").append(row);
@@ -93,22 +94,11 @@ export async function setUpSettings(projectId) {
   form.addEventListener("input", () => {
     saved.hidden = true;
   });
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.hidden = true;
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
-    try {
-      const project = await api.updateProject(projectId, read(form));
-      fill(form, project);
-      showGuidelines(project.guidelines);
-      document.querySelector("#project h1").textContent = project.name;
-      saved.hidden = false;
-    } catch (failure) {
-      error.hidden = false;
-      error.textContent = failureText(failure);
-    } finally {
-      button.disabled = false;
-    }
+  onSubmit(form, async () => {
+    const project = await api.updateProject(projectId, read(form));
+    fill(form, project);
+    showGuidelines(project.guidelines);
+    document.querySelector("#project h1").textContent = project.name;
+    saved.hidden = false;
   });
 }
