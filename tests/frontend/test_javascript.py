@@ -1,4 +1,4 @@
-"""The browser modules' own unit tests (tests/frontend/js/), run with node --test."""
+"""The browser modules' own unit tests (frontend/static/frontend/*.test.mjs), run with node --test."""
 
 import shutil
 import subprocess
@@ -14,7 +14,7 @@ def test_the_browser_modules_pass_their_unit_tests():
     if node is None:
         pytest.skip("Node.js is not installed (CI installs it)")
     result = subprocess.run(
-        [node, "--test", "tests/frontend/js/"],
+        [node, "--test", "frontend/static/frontend/"],
         cwd=ROOT,
         capture_output=True,
         text=True,

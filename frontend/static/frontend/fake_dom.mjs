@@ -1,4 +1,4 @@
-// Just enough of a DOM to build elements in Node and read back what was built.
+// Test helper (not a test file): just enough of a DOM to build elements in Node and read back what was built.
 
 class Node {
   constructor(tag) {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { parseInline, parseMarkdown, renderMarkdown } from "../../../frontend/static/frontend/markdown.js";
-import { fakeDocument, tags } from "./fake_dom.js";
+import { parseInline, parseMarkdown, renderMarkdown } from "./markdown.js";
+import { fakeDocument, tags } from "./fake_dom.mjs";
 
 test("headings, paragraphs, lists, quotes, code and rules", () => {
   const source = [
