@@ -1,4 +1,4 @@
-"""The browser modules' own unit tests (frontend/static/frontend/*.test.mjs), run with node --test."""
+"""The browser modules' unit tests (frontend/static/frontend/*.test.mjs), by node --test."""
 
 import shutil
 import subprocess
