@@ -22,3 +22,20 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     project = access_project(request.user, project_id)
     context = {"project": project, "role_label": Role(project.role).label}
     return render(request, "frontend/project_detail.html", context)
+
+
+@login_required
+def workspace(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The annotator's workspace: one snippet at a time, keyboard first."""
+    project = access_project(request.user, project_id, min_role=Role.ANNOTATOR)
+    labels = list(project.labels.values("name", "kind", "color", "hotkey", "description"))
+    setup = {
+        "project": project.id,
+        "kinds": project.kinds,
+        "labels": labels,
+        "multi_label": project.multi_label,
+        "allow_overlap": project.allow_overlap,
+        "snap_to_tokens": project.snap_to_tokens,
+    }
+    context = {"project": project, "setup": setup}
+    return render(request, "frontend/workspace.html", context)

@@ -86,3 +86,15 @@ def test_guidelines_reach_the_page_as_data_never_as_markup(client, project, memb
     assert 'id="guidelines-source"' in html
     assert "<script>alert(1)</script>" not in html
     assert "\\u003C/script\\u003E" in html
+
+
+@pytest.mark.parametrize("actor", ["outsider", "client", "annotator", "reviewer", "manager"])
+def test_workspace_page_by_actor(client, project, members, actor):
+    client.force_login(members[actor])
+
+    response = client.get(f"/projects/{project.id}/work/")
+
+    expected = {"outsider": 404, "client": 403}.get(actor, 200)
+    assert response.status_code == expected
+    if expected == 200:
+        assert 'id="workspace-setup"' in response.content.decode()

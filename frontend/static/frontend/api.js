@@ -33,8 +33,12 @@ export function failureText(failure) {
   return messages.length ? messages.join(" ") : failure.message;
 }
 
-export async function request(method, path, body) {
-  const headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang };
+export async function request(method, path, body, extraHeaders = {}) {
+  const headers = {
+    Accept: "application/json",
+    "Accept-Language": document.documentElement.lang,
+    ...extraHeaders,
+  };
   const init = { method, headers, credentials: "same-origin" };
   if (method !== "GET" && method !== "HEAD") headers["X-CSRFToken"] = cookie("csrftoken");
   if (body instanceof FormData) {
@@ -43,7 +47,12 @@ export async function request(method, path, body) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(`/api/v1/${path}`, init);
+  let response;
+  try {
+    response = await fetch(`/api/v1/${path}`, init);
+  } catch {
+    throw new ApiError(0, null); // offline, or the server unreachable
+  }
   const text = await response.text();
   const data = text ? JSON.parse(text) : null;
   if (!response.ok) throw new ApiError(response.status, data);
@@ -86,6 +95,12 @@ export const api = {
   batches: (projectId) => request("GET", `projects/${projectId}/batches/`),
   reserveBatch: (batchId, usernames) =>
     request("PUT", `batches/${batchId}/assignees/`, { usernames }),
+  nextTask: (projectId) => request("POST", `projects/${projectId}/tasks/next/`),
+  saveDraft: (assignmentId, version, draft) =>
+    request("PUT", `assignments/${assignmentId}/draft/`, { version, draft }),
+  submit: (assignmentId, body, key) =>
+    request("POST", `assignments/${assignmentId}/submit/?next=1`, body, { "Idempotency-Key": key }),
+  skip: (assignmentId, reason) => request("POST", `assignments/${assignmentId}/skip/`, { reason }),
   members: (projectId) => request("GET", `projects/${projectId}/members/`),
   setMember: (projectId, fields) => request("POST", `projects/${projectId}/members/`, fields),
 };

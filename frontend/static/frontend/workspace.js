@@ -1,0 +1,419 @@
+// The annotator's workspace: one snippet at a time, keyboard first, nothing lost.
+// Offsets are code points of the snippet text (offsets.js converts the DOM's UTF-16).
+import { ApiError, api, failureText } from "./api.js";
+import { el, gettext } from "./dom.js";
+import { renderMarkdown } from "./markdown.js";
+import { graphemeBoundaries, slice, toCodePoint, widen } from "./offsets.js";
+import {
+  lanes,
+  nextBoundary,
+  overlapsAny,
+  previousBoundary,
+  snapToTokens,
+  tokenBoundaries,
+} from "./spans.js";
+
+const setup = JSON.parse(document.getElementById("workspace-setup").textContent);
+const $ = (id) => document.getElementById(id);
+const SAVE_DELAY_MS = 800;
+const RETRY_MS = [1000, 2000, 5000, 10000];
+
+const spanLabels = setup.labels.filter((label) => label.kind === "spans");
+const classLabels = setup.labels.filter((label) => label.kind === "classes");
+const colorOf = new Map(setup.labels.map((label) => [`${label.kind}:${label.name}`, label.color]));
+
+let task = null; // the assignment as the API gave it
+let text = "";
+let bounds = []; // token boundaries, code points
+let graphemes = [];
+let state = { spans: [], classes: [] }; // what the annotator has made of the snippet
+let history = [];
+let future = [];
+let selection = null; // [start, end) code points, or null
+let chosen = null; // index of the span clicked on
+let version = 0;
+let saveTimer = null;
+let saving = Promise.resolve();
+let dirty = false;
+let submitKey = null;
+
+// ---- drawing ----
+
+function segmentsOf() {
+  // Pieces of text between every token and span boundary, so that each piece is one
+  // element that knows its code point range.
+  const cuts = new Set([0, Array.from(text).length, ...bounds]);
+  for (const span of state.spans) {
+    cuts.add(span.start);
+    cuts.add(span.end);
+  }
+  if (selection) {
+    cuts.add(selection[0]);
+    cuts.add(selection[1]);
+  }
+  const sorted = [...cuts].sort((a, b) => a - b);
+  return sorted.slice(0, -1).map((start, i) => [start, sorted[i + 1]]);
+}
+
+function drawText() {
+  const layout = lanes(state.spans);
+  const wordEnds = new Set(bounds);
+  const pieces = segmentsOf().map(([start, end]) => {
+    const piece = el("span", { class: "seg", "data-start": String(start), "data-end": String(end) });
+    piece.textContent = slice(text, start, end);
+    if (wordEnds.has(end)) piece.classList.add("word-end");
+    const lines = [];
+    state.spans.forEach((span, index) => {
+      if (span.start <= start && end <= span.end) {
+        const color = colorOf.get(`spans:${span.label}`) ?? "#888888";
+        lines.push(`inset 0 -${3 + layout.lanes[index] * 4}px 0 ${color}`);
+        if (index === chosen) piece.classList.add("chosen");
+      }
+    });
+    if (lines.length) {
+      piece.classList.add("in-span");
+      piece.style.boxShadow = lines.join(", ");
+      piece.style.paddingBottom = `${layout.count * 4}px`;
+    }
+    if (selection && selection[0] <= start && end <= selection[1]) piece.classList.add("selected");
+    return piece;
+  });
+  $("snippet").replaceChildren(...pieces);
+}
+
+function drawSpanList() {
+  $("span-list").replaceChildren(
+    ...state.spans.map((span, index) => {
+      const remove = el("button", { type: "button", title: gettext("Remove"), class: "link" }, "✕");
+      remove.addEventListener("click", () => change(() => state.spans.splice(index, 1)));
+      const chip = el(
+        "li",
+        { class: index === chosen ? "chip chosen" : "chip" },
+        el("span", { class: "swatch", style: `background:${colorOf.get(`spans:${span.label}`)}` }),
+        el("span", { lang: "zh-Hans" }, slice(text, span.start, span.end)),
+        el("span", { class: "muted" }, span.label),
+        remove,
+      );
+      chip.addEventListener("click", (event) => {
+        if (event.target === remove) return;
+        chosen = index;
+        draw();
+      });
+      return chip;
+    }),
+  );
+}
+
+function drawPalettes() {
+  const button = (label, active, action) => {
+    const node = el(
+      "button",
+      { type: "button", class: active ? "label active" : "label", "data-label": label.name },
+      el("span", { class: "swatch", style: `background:${label.color}` }),
+      label.name,
+      label.hotkey ? el("kbd", {}, label.hotkey) : "",
+    );
+    if (label.description) node.title = label.description;
+    node.addEventListener("click", action);
+    return node;
+  };
+  $("span-labels").hidden = !setup.kinds.includes("spans");
+  $("span-labels").replaceChildren(
+    ...spanLabels.map((label) => button(label, false, () => applyLabel(label.name))),
+  );
+  $("class-labels").hidden = !setup.kinds.includes("classes");
+  $("class-labels").replaceChildren(
+    ...classLabels.map((label) =>
+      button(label, state.classes.includes(label.name), () => toggleClass(label.name)),
+    ),
+  );
+}
+
+function draw() {
+  drawText();
+  drawSpanList();
+  drawPalettes();
+}
+
+// ---- editing ----
+
+function change(edit) {
+  history.push(JSON.stringify(state));
+  future = [];
+  edit();
+  chosen = null;
+  draw();
+  scheduleSave();
+}
+
+function undo(stack, other) {
+  if (!stack.length) return;
+  other.push(JSON.stringify(state));
+  state = JSON.parse(stack.pop());
+  chosen = null;
+  draw();
+  scheduleSave();
+}
+
+function applyLabel(name) {
+  if (!selection || selection[0] === selection[1]) return showError(gettext("Select some text first."));
+  const [start, end] = selection;
+  if (chosen !== null) {
+    const index = chosen;
+    return change(() => {
+      state.spans[index] = { ...state.spans[index], label: name };
+    });
+  }
+  if (!setup.allow_overlap && overlapsAny(start, end, state.spans)) {
+    return showError(gettext("This project does not allow overlapping spans."));
+  }
+  showError("");
+  change(() => {
+    state.spans.push({ start, end, label: name });
+    state.spans.sort((a, b) => a.start - b.start || a.end - b.end);
+  });
+  selection = null;
+  draw();
+}
+
+function toggleClass(name) {
+  change(() => {
+    const has = state.classes.includes(name);
+    if (setup.multi_label) {
+      state.classes = has ? state.classes.filter((c) => c !== name) : [...state.classes, name];
+    } else {
+      state.classes = has ? [] : [name];
+    }
+  });
+}
+
+function select(start, end, exact) {
+  const snapped = exact || !setup.snap_to_tokens ? widen(start, end, graphemes) : snapToTokens(start, end, bounds);
+  selection = snapped[0] === snapped[1] ? null : snapped;
+  chosen = state.spans.findIndex((span) => selection && span.start === selection[0] && span.end === selection[1]);
+  if (chosen === -1) chosen = null;
+  draw();
+}
+
+// The code point offset of a DOM position inside the snippet.
+function pointOf(node, offset) {
+  const piece = (node.nodeType === Node.TEXT_NODE ? node.parentElement : node).closest(".seg");
+  if (!piece) return offset === 0 ? 0 : Array.from(text).length;
+  const start = Number(piece.dataset.start);
+  return node.nodeType === Node.TEXT_NODE ? start + toCodePoint(node.textContent, offset) : start;
+}
+
+function onMouseUp(event) {
+  const chosenSelection = window.getSelection();
+  if (!chosenSelection.rangeCount) return;
+  const range = chosenSelection.getRangeAt(0);
+  if (!$("snippet").contains(range.commonAncestorContainer)) return;
+  const start = pointOf(range.startContainer, range.startOffset);
+  const end = pointOf(range.endContainer, range.endOffset);
+  chosenSelection.removeAllRanges();
+  if (start === end) {
+    const piece = event.target.closest?.(".seg.in-span");
+    if (piece) {
+      const at = Number(piece.dataset.start);
+      chosen = state.spans.findIndex((span) => span.start <= at && at < span.end);
+      selection = [state.spans[chosen].start, state.spans[chosen].end];
+      draw();
+    }
+    return;
+  }
+  select(Math.min(start, end), Math.max(start, end), event.altKey);
+}
+
+function onKey(event) {
+  if (!task || event.target.closest("input, textarea, select")) return;
+  const key = event.key;
+  if ((event.ctrlKey || event.metaKey) && key.toLowerCase() === "z") {
+    event.preventDefault();
+    return event.shiftKey ? undo(future, history) : undo(history, future);
+  }
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const length = Array.from(text).length;
+  if (key === "Enter") {
+    event.preventDefault();
+    return submit();
+  }
+  if (key === "Escape") {
+    selection = null;
+    chosen = null;
+    return draw();
+  }
+  if ((key === "Delete" || key === "Backspace") && chosen !== null) {
+    event.preventDefault();
+    const index = chosen;
+    selection = null;
+    return change(() => state.spans.splice(index, 1));
+  }
+  if (key === "ArrowRight" || key === "ArrowLeft") {
+    event.preventDefault();
+    const [start, end] = selection ?? [0, 0];
+    if (event.shiftKey) {
+      const moved = key === "ArrowRight" ? nextBoundary(end, graphemes) : previousBoundary(end, graphemes);
+      selection = moved > start ? [start, moved] : selection;
+      chosen = null;
+      return draw();
+    }
+    const from = key === "ArrowRight" ? (selection ? end : 0) : start;
+    const to = key === "ArrowRight" ? nextBoundary(from, bounds) : previousBoundary(from, bounds);
+    return key === "ArrowRight" ? select(from, Math.min(to, length), false) : select(to, from, false);
+  }
+  if (key === "?") return toggleGuidelines();
+  const label = setup.labels.find((item) => item.hotkey && item.hotkey === key);
+  if (label?.kind === "spans") return applyLabel(label.name);
+  if (label?.kind === "classes") return toggleClass(label.name);
+}
+
+// ---- saving ----
+
+function setSaveState(text, kind = "") {
+  const node = $("save-state");
+  node.textContent = text;
+  node.className = `save-state ${kind}`;
+}
+
+function scheduleSave() {
+  dirty = true;
+  setSaveState(gettext("Unsaved"), "unsaved");
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => {
+    saving = saving.then(saveDraft);
+  }, SAVE_DELAY_MS);
+}
+
+async function saveDraft(attempt = 0) {
+  if (!task || !dirty) return;
+  dirty = false;
+  setSaveState(gettext("Saving…"));
+  try {
+    const saved = await api.saveDraft(task.id, version, state);
+    version = saved.version;
+    setSaveState(dirty ? gettext("Unsaved") : gettext("Saved"), dirty ? "unsaved" : "saved");
+  } catch (failure) {
+    dirty = true;
+    if (failure instanceof ApiError && failure.status === 409) return showConflict(failure.body);
+    if (failure instanceof ApiError && failure.status === 0) {
+      const wait = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)];
+      setSaveState(gettext("Unsaved — offline, retrying"), "unsaved");
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      return saveDraft(attempt + 1);
+    }
+    setSaveState(gettext("Unsaved"), "unsaved");
+    showError(failureText(failure));
+  }
+}
+
+function showConflict(newer) {
+  $("conflict").hidden = false;
+  setSaveState(gettext("Unsaved"), "unsaved");
+  $("use-newer").onclick = () => {
+    $("conflict").hidden = true;
+    version = newer.version;
+    state = normalise(newer.draft);
+    dirty = false;
+    draw();
+    setSaveState(gettext("Saved"), "saved");
+  };
+  $("keep-mine").onclick = () => {
+    $("conflict").hidden = true;
+    version = newer.version;
+    scheduleSave();
+  };
+}
+
+// ---- tasks ----
+
+function normalise(draft) {
+  return {
+    spans: Array.isArray(draft?.spans) ? draft.spans : [],
+    classes: Array.isArray(draft?.classes) ? draft.classes : [],
+  };
+}
+
+function show(assignment) {
+  task = assignment;
+  $("task").hidden = !assignment;
+  $("done").hidden = Boolean(assignment);
+  if (!assignment) return;
+  text = assignment.snippet.text;
+  const length = Array.from(text).length;
+  bounds = tokenBoundaries(assignment.snippet.tokens, length);
+  graphemes = graphemeBoundaries(text);
+  state = normalise(assignment.draft);
+  version = assignment.version;
+  history = [];
+  future = [];
+  selection = null;
+  chosen = null;
+  dirty = false;
+  submitKey = null;
+  setSaveState(assignment.version ? gettext("Draft restored") : "");
+  draw();
+  $("snippet").focus();
+}
+
+async function submit() {
+  if (!task || submitKey) return; // a second Enter while the first is on its way
+  clearTimeout(saveTimer);
+  submitKey = crypto.randomUUID(); // kept across retries: the server stores one revision
+  const body = {
+    spans: state.spans.map((span) => ({ ...span, text: slice(text, span.start, span.end) })),
+    classes: state.classes,
+  };
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const answer = await api.submit(task.id, body, submitKey);
+      return show(answer.next);
+    } catch (failure) {
+      if (failure instanceof ApiError && failure.status === 0) {
+        setSaveState(gettext("Unsaved — offline, retrying"), "unsaved");
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS[Math.min(attempt, 3)]));
+        continue;
+      }
+      submitKey = null;
+      return showError(failureText(failure));
+    }
+  }
+}
+
+function showError(message) {
+  const error = document.querySelector("#task .error");
+  error.hidden = !message;
+  error.textContent = message;
+}
+
+function toggleGuidelines() {
+  const panel = $("guidelines");
+  panel.hidden = !panel.hidden;
+}
+
+async function start() {
+  const source = JSON.parse($("guidelines-source").textContent);
+  $("guidelines").replaceChildren(renderMarkdown(source));
+  $("guidelines-toggle").addEventListener("click", toggleGuidelines);
+  $("snippet").addEventListener("mouseup", onMouseUp);
+  document.addEventListener("keydown", onKey);
+  $("submit").addEventListener("click", submit);
+  $("skip").addEventListener("click", async () => {
+    const reason = window.prompt(gettext("Why skip this snippet? (optional)")) ?? "";
+    await api.skip(task.id, reason);
+    show(await api.nextTask(setup.project));
+  });
+  $("show-words").addEventListener("change", (event) => {
+    $("snippet").classList.toggle("plain", !event.target.checked);
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (dirty) event.preventDefault();
+  });
+  try {
+    show(await api.nextTask(setup.project));
+  } catch (failure) {
+    $("task").hidden = false;
+    showError(failureText(failure));
+  }
+}
+
+start();

@@ -1,0 +1,137 @@
+"""The annotator's workspace in a real browser (Debian's Chromium through Playwright)."""
+
+import json
+import statistics
+from pathlib import Path
+
+import pytest
+
+from annotation.models import Assignment, Revision
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "e2e"
+SNIPPETS = [
+    "𠮷野家在北京开了新店，张三去了。",
+    "<img src=x onerror=alert(1)>这一段不是网页。",
+    *[f"第{n}段：聊城的数据标注基地。" for n in range(12)],
+]
+LABELS = [
+    {"name": "人名", "kind": "spans", "hotkey": "p", "color": "#e03131"},
+    {"name": "地名", "kind": "spans", "hotkey": "l", "color": "#2f9e44"},
+    {"name": "机构", "kind": "spans", "hotkey": "o", "color": "#1971c2"},
+    {"name": "正面", "kind": "classes", "hotkey": "1", "color": "#f08c00"},
+]
+
+
+@pytest.fixture
+def work_project(project, members, client_for, upload):
+    client_for("manager").patch(
+        f"/api/v1/projects/{project.id}/",
+        {"kinds": ["spans", "classes"], "labels": LABELS, "guidelines": "## 规范\n\n- 地名"},
+        format="json",
+    )
+    upload(project, "a.txt", "\n\n".join(SNIPPETS).encode())
+    return project
+
+
+def selected_text(page) -> str:
+    return "".join(page.locator("#snippet .seg.selected").all_inner_texts())
+
+
+def select_by_keyboard(page, word: str) -> None:
+    for _ in range(30):
+        page.keyboard.press("ArrowRight")
+        if selected_text(page) == word:
+            return
+    raise AssertionError(f"the arrows never selected {word}")
+
+
+def select_by_mouse(page, word: str) -> None:
+    """Drag from the left of the word's first character to the middle of its second: the
+    mouse covers one character, and snapping widens the selection to jieba's word."""
+    box = page.locator("#snippet .seg", has_text=word).first.bounding_box()
+    middle = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.1, middle)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, middle, steps=5)
+    page.mouse.up()
+
+
+def test_an_annotator_labels_by_keyboard_and_mouse_and_nothing_is_lost(
+    page_for, live_server, work_project
+):
+    page = page_for("annotator")
+    page.goto(f"{live_server.url}/projects/{work_project.id}/work/")
+    page.locator("#snippet .seg").first.wait_for()
+    assert page.locator("#snippet").inner_text().startswith("𠮷野家")
+
+    select_by_keyboard(page, "北京")
+    page.keyboard.press("l")
+    select_by_keyboard(page, "张三去")  # jieba's word; the name is two characters of it
+    page.keyboard.press("Shift+ArrowLeft")
+    assert selected_text(page) == "张三"
+    page.keyboard.press("p")
+    select_by_mouse(page, "新店")
+    assert selected_text(page) == "新店"
+    page.keyboard.press("o")
+    page.keyboard.press("1")
+    page.locator("#save-state.saved").wait_for()
+
+    page.reload()
+    page.locator("#span-list li").nth(2).wait_for()
+    assert page.locator("#span-list li").count() == 3
+    assert page.locator("#class-labels button.active").inner_text().startswith("正面")
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / "workspace.png"))
+
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # a double Enter stores one revision
+    page.locator("#snippet", has_text="onerror").wait_for()
+
+    [revision] = Revision.objects.all()
+    text = revision.assignment.snippet.text
+    found = {(text[span["start"] : span["end"]], span["label"]) for span in revision.spans}
+    assert found == {("北京", "地名"), ("张三", "人名"), ("新店", "机构")}
+    assert revision.classes == ["正面"]
+    # The markup in the next snippet is text on the page, never an element.
+    assert page.locator("#snippet img").count() == 0
+    assert "<img src=x onerror=alert(1)>" in page.locator("#snippet").inner_text()
+    assert page.errors == []
+
+
+def test_submit_to_next_snippet_is_timed_in_the_browser(page_for, live_server, work_project):
+    """Enter → the next snippet on screen, by the Performance API; figures go to var/e2e."""
+    page = page_for("annotator")
+    page.goto(f"{live_server.url}/projects/{work_project.id}/work/")
+    page.locator("#snippet .seg").first.wait_for()
+    page.evaluate(
+        """() => {
+          window.timings = [];
+          let pressed = null;
+          document.addEventListener("keydown", (event) => {
+            if (event.key === "Enter") pressed = performance.now();
+          }, true);
+          new MutationObserver(() => {
+            if (pressed === null) return;
+            window.timings.push(performance.now() - pressed);
+            pressed = null;
+          }).observe(document.getElementById("snippet"), { childList: true });
+        }"""
+    )
+    for count in range(1, 11):
+        page.keyboard.press("Enter")
+        page.wait_for_function(f"window.timings.length >= {count}")
+
+    timings = page.evaluate("window.timings")
+    assert len(timings) == 10
+    assert Assignment.objects.filter(status="submitted").count() == 10
+    figures = {
+        "samples": len(timings),
+        "median_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(sorted(timings)[int(0.95 * len(timings))], 1),
+        "max_ms": round(max(timings), 1),
+    }
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTEFACTS / "submit-to-next.json").write_text(json.dumps(figures), encoding="utf-8")
+    print("submit → next snippet:", figures)
