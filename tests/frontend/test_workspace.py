@@ -28,7 +28,11 @@ LABELS = [
 def work_project(project, members, client_for, upload):
     client_for("manager").patch(
         f"/api/v1/projects/{project.id}/",
-        {"kinds": ["spans", "classes"], "labels": LABELS, "guidelines": "## 规范\n\n- 地名"},
+        {
+            "kinds": ["spans", "classes", "segmentation"],
+            "labels": LABELS,
+            "guidelines": "## 规范\n\n- 地名",
+        },
         format="json",
     )
     upload(project, "a.txt", "\n\n".join(SNIPPETS).encode())
@@ -76,6 +80,12 @@ def test_an_annotator_labels_by_keyboard_and_mouse_and_nothing_is_lost(
     assert selected_text(page) == "新店"
     page.keyboard.press("o")
     page.keyboard.press("1")
+    # jieba took 张三去 for one word: split it after 三 (code point 13) in segmentation mode.
+    page.keyboard.press("w")
+    for _ in range(13):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press(" ")
+    page.keyboard.press("w")
     page.locator("#save-state.saved").wait_for()
 
     page.reload()
@@ -94,6 +104,7 @@ def test_an_annotator_labels_by_keyboard_and_mouse_and_nothing_is_lost(
     found = {(text[span["start"] : span["end"]], span["label"]) for span in revision.spans}
     assert found == {("北京", "地名"), ("张三", "人名"), ("新店", "机构")}
     assert revision.classes == ["正面"]
+    assert revision.segmentation == [1, 3, 4, 6, 7, 8, 10, 11, 13, 14, 15, 16]
     # The markup in the next snippet is text on the page, never an element.
     assert page.locator("#snippet img").count() == 0
     assert "<img src=x onerror=alert(1)>" in page.locator("#snippet").inner_text()

@@ -3,6 +3,7 @@
 import { ApiError, api, failureText } from "./api.js";
 import { el, gettext } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
+import { fromTokens, mergeWithNext, split } from "./segmentation.js";
 import { graphemeBoundaries, slice, toCodePoint, widen } from "./offsets.js";
 import {
   lanes,
@@ -26,7 +27,10 @@ let task = null; // the assignment as the API gave it
 let text = "";
 let bounds = []; // token boundaries, code points
 let graphemes = [];
-let state = { spans: [], classes: [] }; // what the annotator has made of the snippet
+// What the annotator has made of the snippet; segmentation is [] until they correct it.
+let state = { spans: [], classes: [], segmentation: [] };
+let segmenting = false; // the segmentation mode: words shown, a caret between characters
+let caret = 0;
 let history = [];
 let future = [];
 let selection = null; // [start, end) code points, or null
@@ -55,7 +59,31 @@ function segmentsOf() {
   return sorted.slice(0, -1).map((start, i) => [start, sorted[i + 1]]);
 }
 
+function wordEnds() {
+  return state.segmentation.length ? state.segmentation : fromTokens(taskTokens(), textLength());
+}
+
+function drawWords() {
+  const ends = new Set(wordEnds());
+  const pieces = graphemes.slice(0, -1).map((start, i) => {
+    const end = graphemes[i + 1];
+    const piece = el("span", { class: "seg char", "data-start": String(start), "data-end": String(end) });
+    piece.textContent = slice(text, start, end);
+    if (ends.has(end) && end !== textLength()) piece.classList.add("word-break");
+    if (start === caret) piece.classList.add("caret");
+    piece.addEventListener("click", () => {
+      caret = start;
+      drawWords();
+    });
+    return piece;
+  });
+  $("snippet").replaceChildren(...pieces);
+  $("snippet").classList.add("segmenting");
+}
+
 function drawText() {
+  if (segmenting) return drawWords();
+  $("snippet").classList.remove("segmenting");
   const layout = lanes(state.spans);
   const wordEnds = new Set(bounds);
   const pieces = segmentsOf().map(([start, end]) => {
@@ -130,6 +158,10 @@ function drawPalettes() {
 }
 
 function draw() {
+  // Words are jieba's until the annotator corrects the segmentation, then theirs.
+  bounds = state.segmentation.length
+    ? [0, ...state.segmentation]
+    : tokenBoundaries(taskTokens(), textLength());
   drawText();
   drawSpanList();
   drawPalettes();
@@ -232,7 +264,7 @@ function onKey(event) {
     return event.shiftKey ? undo(future, history) : undo(history, future);
   }
   if (event.ctrlKey || event.metaKey || event.altKey) return;
-  const length = Array.from(text).length;
+  const length = textLength();
   if (key === "Enter") {
     event.preventDefault();
     return submit();
@@ -248,7 +280,7 @@ function onKey(event) {
     selection = null;
     return change(() => state.spans.splice(index, 1));
   }
-  if (key === "ArrowRight" || key === "ArrowLeft") {
+  if ((key === "ArrowRight" || key === "ArrowLeft") && !segmenting) {
     event.preventDefault();
     const [start, end] = selection ?? [0, 0];
     if (event.shiftKey) {
@@ -262,9 +294,41 @@ function onKey(event) {
     return key === "ArrowRight" ? select(from, Math.min(to, length), false) : select(to, from, false);
   }
   if (key === "?") return toggleGuidelines();
+  if (key === "w" && setup.kinds.includes("segmentation")) return toggleSegmenting();
+  if (segmenting) return segmentKey(event);
   const label = setup.labels.find((item) => item.hotkey && item.hotkey === key);
   if (label?.kind === "spans") return applyLabel(label.name);
   if (label?.kind === "classes") return toggleClass(label.name);
+}
+
+function toggleSegmenting() {
+  segmenting = !segmenting;
+  $("segment-toggle").classList.toggle("active", segmenting);
+  selection = null;
+  chosen = null;
+  draw();
+}
+
+// Segmentation keys: arrows move the caret by a character, Space splits the word at the
+// caret, M merges the word at the caret with the next one.
+function segmentKey(event) {
+  const key = event.key;
+  if (key === "ArrowRight" || key === "ArrowLeft") {
+    event.preventDefault();
+    caret = key === "ArrowRight" ? nextBoundary(caret, graphemes) : previousBoundary(caret, graphemes);
+    return drawWords();
+  }
+  if (key === " ") {
+    event.preventDefault();
+    return change(() => {
+      state.segmentation = split(wordEnds(), caret);
+    });
+  }
+  if (key === "m") {
+    return change(() => {
+      state.segmentation = mergeWithNext(wordEnds(), caret);
+    });
+  }
 }
 
 // ---- saving ----
@@ -326,10 +390,14 @@ function showConflict(newer) {
 
 // ---- tasks ----
 
+const textLength = () => graphemes[graphemes.length - 1] ?? 0;
+const taskTokens = () => task?.snippet.tokens ?? [];
+
 function normalise(draft) {
   return {
     spans: Array.isArray(draft?.spans) ? draft.spans : [],
     classes: Array.isArray(draft?.classes) ? draft.classes : [],
+    segmentation: Array.isArray(draft?.segmentation) ? draft.segmentation : [],
   };
 }
 
@@ -339,8 +407,6 @@ function show(assignment) {
   $("done").hidden = Boolean(assignment);
   if (!assignment) return;
   text = assignment.snippet.text;
-  const length = Array.from(text).length;
-  bounds = tokenBoundaries(assignment.snippet.tokens, length);
   graphemes = graphemeBoundaries(text);
   state = normalise(assignment.draft);
   version = assignment.version;
@@ -348,6 +414,7 @@ function show(assignment) {
   future = [];
   selection = null;
   chosen = null;
+  caret = 0;
   dirty = false;
   submitKey = null;
   setSaveState(assignment.version ? gettext("Draft restored") : "");
@@ -362,6 +429,7 @@ async function submit() {
   const body = {
     spans: state.spans.map((span) => ({ ...span, text: slice(text, span.start, span.end) })),
     classes: state.classes,
+    segmentation: state.segmentation,
   };
   for (let attempt = 0; ; attempt += 1) {
     try {
@@ -397,6 +465,8 @@ async function start() {
   $("snippet").addEventListener("mouseup", onMouseUp);
   document.addEventListener("keydown", onKey);
   $("submit").addEventListener("click", submit);
+  $("segment-toggle").hidden = !setup.kinds.includes("segmentation");
+  $("segment-toggle").addEventListener("click", toggleSegmenting);
   $("skip").addEventListener("click", async () => {
     const reason = window.prompt(gettext("Why skip this snippet? (optional)")) ?? "";
     await api.skip(task.id, reason);
