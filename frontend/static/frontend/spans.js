@@ -1,5 +1,6 @@
 // Spans in code points: snapping a selection to jieba's words, and laying overlapping
 // spans out in lanes so that each stays readable.
+import { widen } from "./offsets.js";
 
 // Token boundaries from the API's tokens [[start, end], ...]: 0, every end, sorted.
 export function tokenBoundaries(tokens, length) {
@@ -14,17 +15,7 @@ export function tokenBoundaries(tokens, length) {
 // The selection [start, end) snapped outward to whole tokens: a word is never cut.
 // An empty selection stays empty.
 export function snapToTokens(start, end, bounds) {
-  if (end <= start) return [start, start];
-  let low = 0;
-  let high = bounds[bounds.length - 1];
-  for (const bound of bounds) {
-    if (bound <= start) low = bound;
-    if (bound >= end) {
-      high = bound;
-      break;
-    }
-  }
-  return [low, high];
+  return end <= start ? [start, start] : widen(start, end, bounds);
 }
 
 // The boundary after or before ``point`` (keyboard movement by word).
