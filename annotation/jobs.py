@@ -102,16 +102,28 @@ class Publisher:
     SWEEP_SECONDS, and again and again with backoff while the broker is down."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Fresh state, as in a forked child: a thread of the parent is not there, and its
+        locks may have been held at the fork."""
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._pid = 0
+        self._pid = os.getpid()
+        self.inline = False  # set in Celery worker processes (config.celery)
 
     def poke(self) -> None:
+        if self.inline:
+            # In a worker process: send now, before the job that called for it is
+            # acknowledged; the thread takes over only if the broker cannot be reached.
+            try:
+                outbox_drain()
+                return
+            except BrokerUnreachable:
+                pass
         with self._lock:
-            # A forked child (a gunicorn or Celery worker) starts a thread of its own.
-            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
-                self._pid = os.getpid()
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="outbox-publisher", daemon=True
                 )
@@ -138,6 +150,8 @@ class Publisher:
 
 
 publisher = Publisher()
+# gunicorn and Celery fork their workers: each child starts from a clean publisher.
+os.register_at_fork(after_in_child=publisher.reset)
 
 
 def _progress_key(kind: str, job_id: int) -> str:

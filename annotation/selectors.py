@@ -1,7 +1,17 @@
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
 
+from accounts.models import User
 from annotation.jobs import progress_read
-from annotation.models import Batch, ImportJob, JobStatus, Snippet, TokenizeRun, WorkTally
+from annotation.models import (
+    Batch,
+    ImportJob,
+    JobStatus,
+    Revision,
+    Snippet,
+    TokenizeRun,
+    WorkTally,
+)
 from annotation.work import tally
 from projects.models import Project
 
@@ -102,3 +112,24 @@ def work_progress(*, project: Project) -> dict:
         person["median_seconds"] = tally.median_seconds(histogram)
         people.append(person)
     return {"batches": list(batches.values()), "annotators": people}
+
+
+def my_progress(*, project: Project, annotator: User, batch_id: int | None) -> dict:
+    """The annotator's count of snippets submitted today (the server's day), and how many
+    slots of a batch nobody holds yet, from the batch's counter rows."""
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    done_today = Revision.objects.filter(
+        annotator=annotator, assignment__project=project, number=1, created_at__gte=midnight
+    ).count()
+    batch = Batch.objects.filter(project=project, id=batch_id).first() if batch_id else None
+    if batch is None:
+        return {"done_today": done_today, "batch": None}
+    held = WorkTally.objects.filter(batch=batch).aggregate(
+        taken=Sum("taken"), skipped=Sum("skipped"), expired=Sum("expired")
+    )
+    holding = (held["taken"] or 0) - (held["skipped"] or 0) - (held["expired"] or 0)
+    remaining = max(0, batch.size * project.overlap - holding)
+    return {
+        "done_today": done_today,
+        "batch": {"id": batch.id, "name": batch.name, "remaining": remaining},
+    }

@@ -17,6 +17,11 @@ urlpatterns = [
     path("projects/<int:project_id>/batches/", work.BatchListView.as_view(), name="batch-list"),
     path("projects/<int:project_id>/progress/", work.ProgressView.as_view(), name="progress"),
     path(
+        "projects/<int:project_id>/my-progress/",
+        work.MyProgressView.as_view(),
+        name="my-progress",
+    ),
+    path(
         "batches/<int:batch_id>/assignees/",
         work.BatchAssigneesView.as_view(),
         name="batch-assignees",

@@ -14,11 +14,14 @@ app.autodiscover_tasks(related_name="celery_tasks")
 
 
 @worker_process_init.connect
-def _load_tokenizer(**kwargs) -> None:
+def _worker_process_start(**kwargs) -> None:
     # Each worker process loads jieba's dictionary when it starts, before it takes a task.
     from annotation.ingest.tokenizer import warm_up
+    from annotation.jobs import publisher
 
     warm_up()
+    # Jobs a job dispatches are sent before it is acknowledged (annotation.jobs).
+    publisher.inline = True
 
 
 @worker_ready.connect

@@ -9,7 +9,7 @@ class TaskSnippetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Snippet
-        fields = ["id", "text", "tokens", "suggestions"]
+        fields = ["id", "text", "tokens", "suggestions", "batch"]
 
 
 class RevisionSerializer(serializers.ModelSerializer):
@@ -119,3 +119,10 @@ class AnnotatorProgressSerializer(serializers.Serializer):
 class ProgressSerializer(serializers.Serializer):
     batches = BatchProgressSerializer(many=True)
     annotators = AnnotatorProgressSerializer(many=True)
+
+
+class MyProgressSerializer(serializers.Serializer):
+    done_today = serializers.IntegerField(help_text="Snippets the caller submitted today.")
+    batch = serializers.DictField(
+        allow_null=True, help_text="{id, name, remaining}: slots of the batch nobody holds yet."
+    )

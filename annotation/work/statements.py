@@ -221,10 +221,16 @@ class FreeSlot:
     suggestions: list
 
 
-def take_free(*, project_id: int, user_id: int, overlap: int) -> FreeSlot | None:
-    """Take a free slot of a snippet with room that the annotator never had."""
+def take_free(
+    *, project_id: int, user_id: int, overlap: int, wait: bool = False
+) -> FreeSlot | None:
+    """Take a free slot of a snippet with room that the annotator never had.
+
+    Rows other claims hold are skipped; with ``wait`` the claim waits for them instead,
+    so that None means nothing is left, not that everything left was busy a moment.
+    """
     row = _run(
-        _FREE.format(lock=_lock("FOR UPDATE OF s SKIP LOCKED")),
+        _FREE.format(lock=_lock("FOR UPDATE OF s" if wait else "FOR UPDATE OF s SKIP LOCKED")),
         project=project_id,
         user=user_id,
         overlap=overlap,

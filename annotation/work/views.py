@@ -10,13 +10,14 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from annotation.access import access_assignment, access_batch
-from annotation.selectors import batch_list, work_progress
+from annotation.selectors import batch_list, my_progress, work_progress
 from annotation.work import services
 from annotation.work.serializers import (
     AssignmentSerializer,
     BatchAssigneesSerializer,
     BatchSerializer,
     DraftSerializer,
+    MyProgressSerializer,
     ProgressSerializer,
     RevisionSerializer,
     SkipSerializer,
@@ -176,3 +177,21 @@ class ProgressView(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         project = access_project(request.user, project_id, min_role=Role.REVIEWER)
         return Response(ProgressSerializer(work_progress(project=project)).data)
+
+
+class MyProgressView(APIView):
+    """The caller's own progress: done today, and what is left of a batch (``?batch=id``)."""
+
+    @extend_schema(
+        responses=MyProgressSerializer,
+        parameters=[OpenApiParameter("batch", int, description="A batch of the project.")],
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.ANNOTATOR)
+        batch = request.query_params.get("batch", "")
+        progress = my_progress(
+            project=project,
+            annotator=request.user,
+            batch_id=int(batch) if batch.isdigit() else None,
+        )
+        return Response(MyProgressSerializer(progress).data)

@@ -14,14 +14,26 @@ from tests.factories import MembershipFactory
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def wait_for(condition, timeout: float = 120, step: float = 0.2):
+def wait_for(condition, timeout: float = 120, step: float = 0.2, describe=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(step)
-    raise AssertionError(f"condition not met within {timeout} s")
+    where = f": {describe()}" if describe else ""
+    raise AssertionError(f"condition not met within {timeout} s{where}")
+
+
+def where_jobs_stand(job_id: int) -> str:
+    """What a stuck test should say: the job, its run, and the outbox."""
+    from annotation.models import OutboxMessage
+
+    job = ImportJob.objects.select_related("tokenize_run").get(id=job_id)
+    run = job.tokenize_run
+    pending = list(OutboxMessage.objects.filter(sent_at__isnull=True).values_list("task", "args"))
+    chunks = f"{run.chunks_done}/{run.chunks_total} chunks, {run.status}" if run else "no run"
+    return f"import {job.status} (attempts {job.attempts}), {chunks}, outbox pending {pending}"
 
 
 def import_done(job_id: int) -> bool:
@@ -75,7 +87,7 @@ def test_a_worker_killed_mid_import_ends_with_every_snippet_tokenized_once(worke
     assert not Snippet.objects.filter(project=membership.project).exists()
     worker.start()
 
-    wait_for(lambda: import_done(job.id), timeout=240)
+    wait_for(lambda: import_done(job.id), timeout=240, describe=lambda: where_jobs_stand(job.id))
     job.refresh_from_db()
     assert job.attempts >= 2
     assert job.snippets == 30000
@@ -97,7 +109,7 @@ def test_a_worker_killed_mid_tokenization_counts_every_chunk_once(worker):
     worker.kill()
     worker.start()
 
-    wait_for(lambda: import_done(job.id), timeout=240)
+    wait_for(lambda: import_done(job.id), timeout=240, describe=lambda: where_jobs_stand(job.id))
     run = ImportJob.objects.get(id=job.id).tokenize_run
     assert run.chunks_done == run.chunks_total == 40
     assert run.snippets_done == run.snippets_total == 20000

@@ -286,7 +286,11 @@ def test_sixteen_annotators_claiming_at_once_fill_every_slot_exactly():
     for snippet_id, annotator_id in submitted.values_list("snippet_id", "annotator_id"):
         per_snippet.setdefault(snippet_id, []).append(annotator_id)
     assert len(per_snippet) == 60
-    assert all(len(ids) == 3 == len(set(ids)) for ids in per_snippet.values())
+    off = {sid: ids for sid, ids in per_snippet.items() if len(ids) != 3 or len(set(ids)) != 3}
+    statuses = list(
+        Assignment.objects.filter(snippet_id__in=off).values_list("snippet_id", "status")
+    )
+    assert not off, (off, statuses)
     assert Revision.objects.filter(assignment__project=project).count() == 180
 
 
@@ -320,6 +324,40 @@ def test_a_double_click_hands_out_one_task():
         submit(annotator=annotator, assignment_id=handed[0], body={})
 
     assert Assignment.objects.filter(annotator=annotator).count() == 20
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_waits_for_a_busy_last_snippet_rather_than_saying_nothing_is_left():
+    from django.db import connections, transaction
+
+    from annotation.work.services import task_next
+    from tests.factories import ProjectFactory, snippets_make
+
+    project = ProjectFactory()
+    snippets_make(project, 1)
+    annotator = MembershipFactory(project=project, role="annotator").user
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_row():
+        # Another claim in flight: it holds the only snippet's row, then lets it go.
+        try:
+            with transaction.atomic():
+                list(Snippet.objects.select_for_update().filter(project=project))
+                locked.set()
+                release.wait(5)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    locked.wait(5)
+    threading.Timer(0.3, release.set).start()
+
+    task = task_next(project_id=project.id, annotator=annotator)
+
+    holder.join(5)
+    assert task is not None and task.snippet.text == "第0句。"
 
 
 def test_hot_endpoints_use_a_bounded_number_of_queries(
@@ -541,3 +579,28 @@ def test_progress_by_actor(work_project, client_for, actor):
 
     expected = {"anonymous": {401, 403}, "outsider": {404}, "client": {403}, "annotator": {403}}
     assert response.status_code in expected.get(actor, {200})
+
+
+def test_my_progress_counts_today_and_what_is_left_of_the_batch(work_project, client_for):
+    client = client_for("annotator")
+    task = next_task(client, work_project).json()
+    client.post(f"/api/v1/assignments/{task['id']}/submit/", {}, format="json")
+    client.post(f"/api/v1/assignments/{task['id']}/submit/", {}, format="json")  # a 2nd revision
+    batch = task["snippet"]["batch"]
+    next_task(client_for("reviewer"), work_project)
+
+    body = client.get(f"/api/v1/projects/{work_project.id}/my-progress/?batch={batch}").json()
+
+    # Three snippets, overlap 2: six slots; one submitted, one held by the reviewer.
+    assert body["done_today"] == 1
+    assert body["batch"]["id"] == batch and body["batch"]["remaining"] == 4
+    plain = client.get(f"/api/v1/projects/{work_project.id}/my-progress/").json()
+    assert plain == {"done_today": 1, "batch": None}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_my_progress_by_actor(work_project, client_for, actor):
+    response = client_for(actor).get(f"/api/v1/projects/{work_project.id}/my-progress/")
+
+    expected = {"anonymous": {401, 403}, "outsider": {404}, "client": {403}}.get(actor, {200})
+    assert response.status_code in expected

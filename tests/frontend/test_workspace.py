@@ -98,6 +98,9 @@ def test_an_annotator_labels_by_keyboard_and_mouse_and_nothing_is_lost(
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")  # a double Enter stores one revision
     page.locator("#snippet", has_text="onerror").wait_for()
+    # Progress: one done today; 14 snippets, one done and one on screen → 12 nobody holds.
+    page.locator("#my-progress", has_text="12").wait_for()
+    assert page.locator("#my-progress").inner_text() == "今天已完成 1 个 · 本任务包还剩 12 个"
 
     [revision] = Revision.objects.all()
     text = revision.assignment.snippet.text

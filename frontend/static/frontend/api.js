@@ -95,6 +95,8 @@ export const api = {
   batches: (projectId) => request("GET", `projects/${projectId}/batches/`),
   reserveBatch: (batchId, usernames) =>
     request("PUT", `batches/${batchId}/assignees/`, { usernames }),
+  myProgress: (projectId, batchId) =>
+    request("GET", `projects/${projectId}/my-progress/${batchId ? `?batch=${batchId}` : ""}`),
   nextTask: (projectId) => request("POST", `projects/${projectId}/tasks/next/`),
   saveDraft: (assignmentId, version, draft) =>
     request("PUT", `assignments/${assignmentId}/draft/`, { version, draft }),

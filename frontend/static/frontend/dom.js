@@ -16,3 +16,9 @@ export function el(tag, attrs = {}, ...children) {
 // finds the strings.
 export const gettext = (text) =>
   typeof globalThis.gettext === "function" ? globalThis.gettext(text) : text;
+
+// Django's interpolate(), or the same for "%s" where the catalog is not loaded.
+export function interpolate(format, values) {
+  if (typeof globalThis.interpolate === "function") return globalThis.interpolate(format, values);
+  return values.reduce((text, value) => text.replace("%s", value), format);
+}

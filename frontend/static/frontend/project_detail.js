@@ -1,5 +1,5 @@
 import { api } from "./api.js";
-import { el, gettext } from "./dom.js";
+import { el, gettext, interpolate } from "./dom.js";
 import { onSubmit } from "./forms.js";
 import { ROLE_LABELS } from "./labels.js";
 import { setUpSettings, showGuidelines } from "./project_settings.js";
@@ -81,11 +81,6 @@ async function loadSnippets() {
   list.replaceChildren(...page.results.map(snippetItem));
   document.getElementById("snippet-count").textContent =
     interpolate(gettext("%s snippets"), [page.count]);
-}
-
-function interpolate(format, values) {
-  if (typeof globalThis.interpolate === "function") return globalThis.interpolate(format, values);
-  return values.reduce((text, value) => text.replace("%s", value), format);
 }
 
 function setUpImportForm() {

@@ -1,7 +1,7 @@
 // The annotator's workspace: one snippet at a time, keyboard first, nothing lost.
 // Offsets are code points of the snippet text (offsets.js converts the DOM's UTF-16).
 import { ApiError, api, failureText } from "./api.js";
-import { el, gettext } from "./dom.js";
+import { el, gettext, interpolate } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 import { fromTokens, mergeWithNext, split } from "./segmentation.js";
 import { graphemeBoundaries, slice, toCodePoint, widen } from "./offsets.js";
@@ -420,6 +420,20 @@ function show(assignment) {
   setSaveState(assignment.version ? gettext("Draft restored") : "");
   draw();
   $("snippet").focus();
+  showProgress(assignment.snippet.batch);
+}
+
+// Done today and what is left of the batch: read after the snippet is on screen, never
+// in its way; a failure leaves the last figures.
+async function showProgress(batchId) {
+  try {
+    const progress = await api.myProgress(setup.project, batchId);
+    const parts = [interpolate(gettext("Done today: %s"), [progress.done_today])];
+    if (progress.batch) parts.push(interpolate(gettext("Left in this batch: %s"), [progress.batch.remaining]));
+    $("my-progress").textContent = parts.join(" · ");
+  } catch {
+    // the figures are a courtesy; the work goes on without them
+  }
 }
 
 async function submit() {
