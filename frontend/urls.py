@@ -18,5 +18,5 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(packages=["frontend"]), name="jsi18n"),
     path("", views.project_list, name="project-list"),
     path("projects/<int:project_id>/", views.project_detail, name="project-detail"),
-    path("projects/<int:project_id>/work/", views.workspace, name="workspace"),
+    path("projects/<int:project_id>/annotate/", views.workspace, name="workspace"),
 ]

@@ -92,7 +92,7 @@ def test_guidelines_reach_the_page_as_data_never_as_markup(client, project, memb
 def test_workspace_page_by_actor(client, project, members, actor):
     client.force_login(members[actor])
 
-    response = client.get(f"/projects/{project.id}/work/")
+    response = client.get(f"/projects/{project.id}/annotate/")
 
     expected = {"outsider": 404, "client": 403}.get(actor, 200)
     assert response.status_code == expected

@@ -66,7 +66,7 @@ def test_an_annotator_labels_by_keyboard_and_mouse_and_nothing_is_lost(
     page_for, live_server, work_project
 ):
     page = page_for("annotator")
-    page.goto(f"{live_server.url}/projects/{work_project.id}/work/")
+    page.goto(f"{live_server.url}/projects/{work_project.id}/annotate/")
     page.locator("#snippet .seg").first.wait_for()
     assert page.locator("#snippet").inner_text().startswith("𠮷野家")
 
@@ -117,7 +117,7 @@ def test_an_annotator_labels_by_keyboard_and_mouse_and_nothing_is_lost(
 def test_submit_to_next_snippet_is_timed_in_the_browser(page_for, live_server, work_project):
     """Enter → the next snippet on screen, by the Performance API; figures go to var/e2e."""
     page = page_for("annotator")
-    page.goto(f"{live_server.url}/projects/{work_project.id}/work/")
+    page.goto(f"{live_server.url}/projects/{work_project.id}/annotate/")
     page.locator("#snippet .seg").first.wait_for()
     page.evaluate(
         """() => {
