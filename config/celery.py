@@ -26,8 +26,11 @@ def _worker_process_start(**kwargs) -> None:
 
 @worker_ready.connect
 def _sweep_outbox(**kwargs) -> None:
-    # A worker sends what the outbox still holds (left by a process that died, or written
-    # while the broker was down), and sweeps it from then on.
+    # A worker sends unfinished tokenization chunks again (a killed worker can lose one),
+    # and what the outbox still holds (left by a process that died, or written while the
+    # broker was down), and sweeps it from then on.
+    from annotation.ingest.tokenizing import tokenize_chunks_resend
     from annotation.jobs import publisher
 
+    tokenize_chunks_resend()
     publisher.poke()

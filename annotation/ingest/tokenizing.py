@@ -70,6 +70,27 @@ def _tokens_write(updates: list[tuple[int, str]], version: str) -> None:
     )
 
 
+@transaction.atomic
+def tokenize_chunks_resend() -> int:
+    """Send again every unfinished chunk of a running tokenization; return how many.
+
+    Called when a worker starts: a worker killed at the wrong moment can lose the message
+    of the chunk it was taking (the broker hands a message over before it records it as
+    unacknowledged), and only a second message gets that chunk done. Chunks are safe to
+    run twice; a message already waiting in the outbox for a chunk stands for this one.
+    """
+    from annotation.celery_tasks import pretokenize_chunk_task
+
+    chunks = list(
+        TokenizeChunk.objects.filter(done=False, run__status=JobStatus.RUNNING).values_list(
+            "id", flat=True
+        )
+    )
+    for chunk_id in chunks:
+        dispatch_on_commit(pretokenize_chunk_task, chunk_id, coalesce=f"chunk:{chunk_id}")
+    return len(chunks)
+
+
 def tokenize_chunk_run(*, chunk_id: int) -> None:
     """Tokenize one chunk's snippets with the project's current tokenizer.
 

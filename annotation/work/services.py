@@ -93,9 +93,9 @@ def task_next(*, project_id: int, annotator: User) -> Assignment | None:
         )
         snippet = Snippet.objects.get(id=stale.snippet_id)
     else:
-        claim = {"project_id": project_id, "user_id": annotator.id, "overlap": seat.overlap}
-        # Busy rows are skipped; only if every row with room was busy, wait for them.
-        free = statements.take_free(**claim) or statements.take_free(**claim, wait=True)
+        free = statements.take_free(
+            project_id=project_id, user_id=annotator.id, overlap=seat.overlap
+        )
         if free is None:
             return None
         snippet = _loaded(

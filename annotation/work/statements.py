@@ -12,6 +12,7 @@ locks; the same statements run there without the locking clauses.
 """
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ from annotation.work import tally
 ACTIVE = AssignmentStatus.ACTIVE.value
 EXPIRED = AssignmentStatus.EXPIRED.value
 SUBMITTED = AssignmentStatus.SUBMITTED.value
+BUSY_WAIT_SECONDS = 2.0  # how long a claim retries while every open snippet is held
 
 # A batch reserved for named annotators is open to them only; any other batch to everyone.
 _RESERVATION_ALLOWS = """(
@@ -73,19 +75,25 @@ LIMIT 1 {{lock}}
 # a snippet gets its k annotations before fresh ones are opened. The index
 # snippet_claim_order (project, -slots_taken, id) serves this order, so a claim reads a
 # few index entries however much of the project is done.
+# A snippet with room that the annotator never had.
+_OPEN = f"""
+    s.project_id = %(project)s AND s.slots_taken < %(overlap)s
+    AND {_RESERVATION_ALLOWS}
+    AND NOT EXISTS (SELECT 1 FROM annotation_assignment a
+                    WHERE a.snippet_id = s.id AND a.annotator_id = %(user)s)
+"""
+
 _FREE = f"""
 UPDATE annotation_snippet SET slots_taken = slots_taken + 1
 WHERE id = (
-    SELECT s.id FROM annotation_snippet s
-    WHERE s.project_id = %(project)s AND s.slots_taken < %(overlap)s
-      AND {_RESERVATION_ALLOWS}
-      AND NOT EXISTS (SELECT 1 FROM annotation_assignment a
-                      WHERE a.snippet_id = s.id AND a.annotator_id = %(user)s)
+    SELECT s.id FROM annotation_snippet s WHERE {_OPEN}
     ORDER BY s.slots_taken DESC, s.id
     LIMIT 1 {{lock}}
 )
 RETURNING id, batch_id, text, tokens, suggestions
 """
+
+_ANY_OPEN = f"SELECT EXISTS (SELECT 1 FROM annotation_snippet s WHERE {_OPEN})"
 
 _INSERT_ASSIGNMENT = """
 INSERT INTO annotation_assignment
@@ -221,22 +229,24 @@ class FreeSlot:
     suggestions: list
 
 
-def take_free(
-    *, project_id: int, user_id: int, overlap: int, wait: bool = False
-) -> FreeSlot | None:
+def take_free(*, project_id: int, user_id: int, overlap: int) -> FreeSlot | None:
     """Take a free slot of a snippet with room that the annotator never had.
 
-    Rows other claims hold are skipped; with ``wait`` the claim waits for them instead,
-    so that None means nothing is left, not that everything left was busy a moment.
+    Rows other claims hold are skipped. When every row with room is held at that moment,
+    the claim tries again for up to BUSY_WAIT_SECONDS rather than answer that nothing is
+    left. It never waits on a row lock: claims see snippets in an order that changes as
+    slots fill, and waiting on rows in different orders deadlocks.
     """
-    row = _run(
-        _FREE.format(lock=_lock("FOR UPDATE OF s" if wait else "FOR UPDATE OF s SKIP LOCKED")),
-        project=project_id,
-        user=user_id,
-        overlap=overlap,
-    )
-    if row is None:
-        return None
+    values = {"project": project_id, "user": user_id, "overlap": overlap}
+    deadline = time.monotonic() + BUSY_WAIT_SECONDS
+    while True:
+        row = _run(_FREE.format(lock=_lock("FOR UPDATE OF s SKIP LOCKED")), **values)
+        if row is not None:
+            break
+        busy = _run(_ANY_OPEN, **values)
+        if not (busy and busy[0]) or time.monotonic() > deadline:
+            return None
+        time.sleep(0.01)
     snippet_id, batch_id, text, tokens, suggestions = row
     return FreeSlot(snippet_id, batch_id, text, tokens, _json(suggestions))
 

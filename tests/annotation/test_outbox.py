@@ -102,3 +102,24 @@ def test_with_redis_stopped_submits_succeed_and_the_outbox_drains_after(api, red
     assert pending == 1  # the batch check, waiting in PostgreSQL
     wait_for(lambda: not OutboxMessage.objects.filter(sent_at__isnull=True).exists(), 60)
     wait_for(lambda: Batch.objects.get(id=batch.id).status == BatchStatus.REVIEWING, 60)
+
+
+def test_a_starting_worker_sends_unfinished_chunks_again_once(broker_jobs):
+    from annotation.ingest.tokenizing import tokenize_chunks_resend
+    from annotation.models import JobStatus, TokenizeChunk, TokenizeRun
+    from tests.factories import ProjectFactory
+
+    project = ProjectFactory()
+    running = TokenizeRun.objects.create(project=project, status=JobStatus.RUNNING)
+    finished = TokenizeRun.objects.create(project=project, status=JobStatus.SUCCEEDED)
+    lost = TokenizeChunk.objects.create(run=running, first_id=1, last_id=2, size=2)
+    TokenizeChunk.objects.create(run=running, first_id=3, last_id=4, size=2, done=True)
+    TokenizeChunk.objects.create(run=finished, first_id=5, last_id=6, size=2)
+
+    assert tokenize_chunks_resend() == 1
+    tokenize_chunks_resend()  # a second worker starting: the waiting message stands for both
+
+    pending = OutboxMessage.objects.filter(sent_at__isnull=True)
+    assert list(pending.values_list("task", "args")) == [
+        ("annotation.pretokenize_chunk", [lost.id])
+    ]
