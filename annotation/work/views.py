@@ -6,6 +6,7 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from accounts.models import User
@@ -50,6 +51,16 @@ class TaskNextView(APIView):
         return _next_for(request.user, project_id)
 
 
+def _own_body(serializer: type[Serializer], request: Request, assignment_id: int) -> dict:
+    """The validated body of a write to the caller's own assignment. A body that does not
+    validate goes through the access funnel first: strangers get 404, not the reasons."""
+    given = serializer(data=request.data)
+    if not given.is_valid():
+        access_assignment(request.user, assignment_id, write=True)
+        raise ValidationError(given.errors)
+    return dict(given.validated_data)
+
+
 class AssignmentDetailView(APIView):
     @extend_schema(responses=AssignmentSerializer)
     def get(self, request: Request, assignment_id: int) -> Response:
@@ -61,11 +72,8 @@ class DraftView(APIView):
 
     @extend_schema(request=DraftSerializer, responses={200: DraftSerializer, 409: DraftSerializer})
     def put(self, request: Request, assignment_id: int) -> Response:
-        given = DraftSerializer(data=request.data)
-        if not given.is_valid():
-            access_assignment(request.user, assignment_id, write=True)  # 404 before 400
-            raise ValidationError(given.errors)
-        version, draft = given.validated_data["version"], given.validated_data["draft"]
+        given = _own_body(DraftSerializer, request, assignment_id)
+        version, draft = given["version"], given["draft"]
         saved = services.draft_save_own(
             annotator=request.user, assignment_id=assignment_id, version=version, draft=draft
         )
@@ -95,11 +103,7 @@ class SubmitView(APIView):
         ],
     )
     def post(self, request: Request, assignment_id: int) -> Response:
-        given = SubmitSerializer(data=request.data)
-        if not given.is_valid():
-            access_assignment(request.user, assignment_id, write=True)  # 404 before 400
-            raise ValidationError(given.errors)
-        data = dict(given.validated_data)
+        data = _own_body(SubmitSerializer, request, assignment_id)
         time_spent_ms = data.pop("time_spent_ms")
         try:
             result = services.submit(

@@ -411,14 +411,12 @@ def test_submit_with_next_hands_out_the_following_task_once(work_project, client
 
 def test_submit_with_next_says_null_when_nothing_is_left(work_project, client_for):
     client = client_for("annotator")
-    tasks = []
-    while (response := next_task(client, work_project)).status_code == 200:
-        tasks.append(response.json())
-        if len(tasks) < 3:
-            client.post(f"/api/v1/assignments/{tasks[-1]['id']}/submit/", {}, format="json")
-        else:
-            break
-    last = client.post(f"/api/v1/assignments/{tasks[-1]['id']}/submit/?next=1", {}, format="json")
+    for _ in range(2):  # three snippets: two done, the third is the last one for them
+        task = next_task(client, work_project).json()
+        client.post(f"/api/v1/assignments/{task['id']}/submit/", {}, format="json")
+    final = next_task(client, work_project).json()
+
+    last = client.post(f"/api/v1/assignments/{final['id']}/submit/?next=1", {}, format="json")
 
     assert last.status_code == 201 and last.json()["next"] is None
 
@@ -604,3 +602,17 @@ def test_my_progress_by_actor(work_project, client_for, actor):
 
     expected = {"anonymous": {401, 403}, "outsider": {404}, "client": {403}}.get(actor, {200})
     assert response.status_code in expected
+
+
+@pytest.mark.parametrize("path", ["draft/", "submit/"])
+def test_a_malformed_body_tells_strangers_nothing(work_project, client_for, members, path):
+    task = next_task(client_for("annotator"), work_project).json()
+    url = f"/api/v1/assignments/{task['id']}/{path}"
+    bad = {"version": "x", "time_spent_ms": -1}
+    method = "put" if path == "draft/" else "post"
+
+    stranger = getattr(client_for("outsider"), method)(url, bad, format="json")
+    owner = getattr(client_for("annotator"), method)(url, bad, format="json")
+
+    assert stranger.status_code == 404
+    assert owner.status_code == 400
