@@ -4,6 +4,8 @@ from django.utils import timezone
 from accounts.models import User
 from annotation.jobs import progress_read
 from annotation.models import (
+    Assignment,
+    AssignmentStatus,
     Batch,
     ImportJob,
     JobStatus,
@@ -133,3 +135,20 @@ def my_progress(*, project: Project, annotator: User, batch_id: int | None) -> d
         "done_today": done_today,
         "batch": {"id": batch.id, "name": batch.name, "remaining": remaining},
     }
+
+
+def assignment_before(assignment: Assignment) -> Assignment | None:
+    """The same annotator's submitted work in the project just before ``assignment`` (in
+    the order they took it), for the workspace's "previous"; None at the first."""
+    return (
+        Assignment.objects.filter(
+            project_id=assignment.project_id,
+            annotator_id=assignment.annotator_id,
+            status__in=[AssignmentStatus.SUBMITTED, AssignmentStatus.EXPIRED],
+            submitted_at__isnull=False,
+            id__lt=assignment.id,
+        )
+        .select_related("snippet", "annotator")
+        .order_by("-id")
+        .first()
+    )

@@ -32,6 +32,11 @@ urlpatterns = [
         name="assignment-detail",
     ),
     path(
+        "assignments/<int:assignment_id>/previous/",
+        work.AssignmentPreviousView.as_view(),
+        name="assignment-previous",
+    ),
+    path(
         "assignments/<int:assignment_id>/draft/", work.DraftView.as_view(), name="assignment-draft"
     ),
     path(

@@ -19,7 +19,8 @@ from annotation.models import (
     Snippet,
 )
 from annotation.work import statements
-from annotation.work.validation import Schema, validate
+from annotation.ingest.formats import gettext_noop
+from annotation.work.validation import AnnotationError, Schema, validate
 from projects.models import Kind, Project, Role
 
 M = TypeVar("M", bound=Model)
@@ -195,7 +196,8 @@ def submit(
     same ``idempotency_key`` again returns the first revision and stores nothing. A
     submit after the lease expired is kept and flagged ``late``; if the slot went to
     someone else meanwhile, the assignment stays expired (its work does not count toward
-    overlap). Raises AnnotationError for a body that does not fit the snippet or project.
+    overlap). Raises AnnotationError for a body that does not fit the snippet or project,
+    and for a skipped assignment (its slot went back to the pool).
     A first submit dispatches a check of its batch (through the outbox: never waiting on
     the broker).
     """
@@ -211,6 +213,8 @@ def submit(
         return None
     if own.same_key is not None:
         return Submitted(Revision.objects.get(id=own.same_key), False, own.project_id)
+    if own.status == AssignmentStatus.SKIPPED:
+        raise AnnotationError("assignment", gettext_noop("skipped: the snippet went back to the pool"))
     annotation = validate(own.text, schema_of(own.project_id, own.project_version), body)
     late = own.status == AssignmentStatus.EXPIRED or own.lease_over
     number = (own.last_number or 0) + 1

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from annotation.access import access_assignment, access_batch
-from annotation.selectors import batch_list, my_progress, work_progress
+from annotation.selectors import assignment_before, batch_list, my_progress, work_progress
 from annotation.work import services
 from annotation.work.serializers import (
     AssignmentSerializer,
@@ -65,6 +65,18 @@ class AssignmentDetailView(APIView):
     @extend_schema(responses=AssignmentSerializer)
     def get(self, request: Request, assignment_id: int) -> Response:
         return Response(AssignmentSerializer(access_assignment(request.user, assignment_id)).data)
+
+
+class AssignmentPreviousView(APIView):
+    """The work its annotator submitted just before this assignment (200), or 204 at the
+    first: the workspace's "previous". A new submit to it adds a revision."""
+
+    @extend_schema(responses={200: AssignmentSerializer, 204: None})
+    def get(self, request: Request, assignment_id: int) -> Response:
+        before = assignment_before(access_assignment(request.user, assignment_id))
+        if before is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(AssignmentSerializer(before).data)
 
 
 class DraftView(APIView):

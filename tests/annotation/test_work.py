@@ -183,6 +183,49 @@ def test_skip_frees_the_slot_and_the_annotator_never_gets_it_again(work_project,
     assert Assignment.objects.get(id=task["id"]).skip_reason == "看不懂"
 
 
+def test_previous_walks_back_through_the_annotators_submitted_work(
+    work_project, client_for, upload
+):
+    upload(work_project, "b.txt", "第四段：深圳。".encode())
+    client = client_for("annotator")
+    tasks = []
+    for _ in range(2):
+        task = next_task(client, work_project).json()
+        body = {"classes": [], "spans": []}
+        client.post(f"/api/v1/assignments/{task['id']}/submit/", body, format="json")
+        tasks.append(task)
+    skipped = next_task(client, work_project).json()
+    client.post(f"/api/v1/assignments/{skipped['id']}/skip/", {"reason": "看不懂"})
+    current = next_task(client, work_project).json()
+
+    back = client.get(f"/api/v1/assignments/{current['id']}/previous/")
+    further = client.get(f"/api/v1/assignments/{back.json()['id']}/previous/")
+    first = client.get(f"/api/v1/assignments/{tasks[0]['id']}/previous/")
+
+    assert back.status_code == 200 and back.json()["id"] == tasks[1]["id"]  # not the skipped one
+    assert back.json()["latest"]["number"] == 1 and back.json()["snippet"]["text"]
+    assert further.json()["id"] == tasks[0]["id"]
+    assert first.status_code == 204
+    # Correcting earlier work adds a revision and takes no slot.
+    again = client.post(f"/api/v1/assignments/{tasks[1]['id']}/submit/", {}, format="json")
+    assert again.json()["number"] == 2
+    assert Assignment.objects.get(id=tasks[1]["id"]).status == "submitted"
+    assert Snippet.objects.get(id=tasks[1]["snippet"]["id"]).slots_taken == 1
+
+
+def test_a_skipped_assignment_cannot_be_submitted(work_project, client_for):
+    client = client_for("annotator")
+    task = next_task(client, work_project).json()
+    client.post(f"/api/v1/assignments/{task['id']}/skip/", {})
+
+    response = client.post(f"/api/v1/assignments/{task['id']}/submit/", {}, format="json")
+
+    assert response.status_code == 400 and "已跳过" in response.json()["assignment"][0]
+    assert not Revision.objects.exists()
+    assert Assignment.objects.get(id=task["id"]).status == "skipped"
+    assert Snippet.objects.get(id=task["snippet"]["id"]).slots_taken == 0
+
+
 def test_an_expired_lease_returns_the_slot_and_a_late_submit_is_kept(
     work_project, client_for, members
 ):
@@ -227,7 +270,7 @@ def test_an_assignment_by_actor(work_project, client_for, members, actor):
         client = client_for(actor)
     base = f"/api/v1/assignments/{task['id']}/"
 
-    read = client.get(base).status_code
+    reads = {client.get(base).status_code, client.get(f"{base}previous/").status_code}
     writes = {
         client.put(f"{base}draft/", {"version": 0, "draft": {"x": 1}}, format="json").status_code,
         client.post(f"{base}submit/", {}, format="json").status_code,
@@ -235,14 +278,14 @@ def test_an_assignment_by_actor(work_project, client_for, members, actor):
     }
 
     if actor == "annotator":
-        assert read == 200 and writes == {200, 201}
+        assert reads == {200, 204} and writes == {200, 201}  # 204: no work before the first
         return
     if actor in ("reviewer", "manager"):
-        assert read == 200 and writes == {403}
+        assert reads == {200, 204} and writes == {403}
     elif actor == "anonymous":
-        assert {read, *writes} <= {401, 403}
+        assert reads | writes <= {401, 403}
     else:  # outsider, client, another annotator: as if it did not exist
-        assert {read, *writes} == {404}
+        assert reads | writes == {404}
     assignment = Assignment.objects.get(id=task["id"])
     assert (assignment.version, assignment.status) == (0, "active")
     assert not Revision.objects.exists()

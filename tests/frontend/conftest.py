@@ -30,8 +30,8 @@ def page_for(browser, live_server):
 
     pages = []
 
-    def open_as(username: str):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def open_as(username: str, width: int = 1280, height: int = 900):
+        context = browser.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))

@@ -149,3 +149,173 @@ def test_submit_to_next_snippet_is_timed_in_the_browser(page_for, live_server, w
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     (ARTEFACTS / "submit-to-next.json").write_text(json.dumps(figures), encoding="utf-8")
     print("submit → next snippet:", figures)
+
+
+def open_workspace(page, live_server, project):
+    page.goto(f"{live_server.url}/projects/{project.id}/annotate/")
+    page.locator("#snippet .seg").first.wait_for()
+
+
+def held(project) -> Assignment:
+    return Assignment.objects.get(project=project, status="active")
+
+
+def test_previous_shows_earlier_work_and_enter_stores_a_correction(
+    page_for, live_server, work_project
+):
+    page = page_for("annotator")
+    open_workspace(page, live_server, work_project)
+    select_by_keyboard(page, "北京")
+    page.keyboard.press("l")
+    page.keyboard.press("Enter")
+    page.locator("#snippet", has_text="onerror").wait_for()
+
+    page.keyboard.press("PageUp")
+    page.locator("#snippet", has_text="𠮷野家").wait_for()
+    assert page.locator("#past-note").is_visible() and page.locator("#skip").is_hidden()
+    assert page.locator("#span-list li").inner_text().startswith("北京")
+    page.locator("#span-list li button").click()  # the correction: 北京 is no 地名 after all
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    page.locator("#snippet", has_text="onerror").wait_for()
+
+    first = Assignment.objects.get(snippet__text=SNIPPETS[0])
+    revisions = list(first.revisions.order_by("number").values_list("spans", "classes"))
+    assert [spans for spans, _ in revisions] == [
+        [{"start": 4, "end": 6, "label": "地名"}],
+        [],
+    ]
+    assert revisions[1][1] == ["正面"]
+    assert page.locator("#forward").is_hidden() and page.locator("#past-note").is_hidden()
+    assert held(work_project).snippet.text == SNIPPETS[1]  # still the task in hand
+    assert page.errors == []
+
+
+def test_skip_asks_for_a_reason_in_the_page(page_for, live_server, work_project):
+    page = page_for("annotator")
+    open_workspace(page, live_server, work_project)
+    skipped = held(work_project)
+
+    page.click("#skip")
+    page.locator("#skip-dialog").get_by_text("与任务无关").click()
+    page.fill("#skip-dialog input[name=other]", "是广告")
+    page.keyboard.press("Enter")
+    page.locator("#snippet", has_text="onerror").wait_for()
+
+    skipped.refresh_from_db()
+    assert (skipped.status, skipped.skip_reason) == ("skipped", "与任务无关 — 是广告")
+    page.click("#skip")
+    page.click("#skip-cancel")  # a second thought: nothing happens
+    assert held(work_project).snippet.text == SNIPPETS[1]
+    assert page.locator("#snippet").inner_text().startswith("<img")
+
+
+def test_a_draft_saved_elsewhere_lets_the_annotator_choose(page_for, live_server, work_project):
+    from annotation.work.services import draft_save
+
+    page = page_for("annotator")
+    open_workspace(page, live_server, work_project)
+    select_by_keyboard(page, "北京")
+    page.keyboard.press("l")
+    page.locator("#save-state.saved").wait_for()
+    elsewhere = {"spans": [{"start": 11, "end": 13, "label": "人名"}], "classes": []}
+
+    # Another tab saved a newer draft; this page's next save is refused with it (409).
+    assignment = held(work_project)
+    draft_save(assignment=assignment, version=assignment.version, draft=elsewhere)
+    page.keyboard.press("1")
+    page.locator("#conflict").wait_for()
+    page.click("#use-newer")
+    assert page.locator("#span-list li").all_inner_texts()[0].startswith("张三")
+    assert page.locator("#class-labels button.active").count() == 0
+
+    # Again, and this time the annotator keeps their own.
+    assignment.refresh_from_db()
+    draft_save(assignment=assignment, version=assignment.version, draft={"spans": []})
+    page.keyboard.press("1")
+    page.locator("#conflict").wait_for()
+    page.click("#keep-mine")
+    page.locator("#save-state.saved").wait_for()
+    assignment.refresh_from_db()
+    assert assignment.draft["spans"] == elsewhere["spans"] and assignment.draft["classes"] == ["正面"]
+    assert page.errors == []
+
+
+def test_offline_for_a_moment_shows_unsaved_and_retries(page_for, live_server, work_project):
+    page = page_for("annotator")
+    open_workspace(page, live_server, work_project)
+    drafts = "**/api/v1/assignments/*/draft/"
+    page.route(drafts, lambda route: route.abort("internetdisconnected"))
+    select_by_keyboard(page, "北京")
+    page.keyboard.press("l")
+    page.locator("#save-state.unsaved", has_text="网络断开").wait_for()
+    assert held(work_project).version == 0
+
+    page.unroute(drafts)  # back online: the retry saves it
+    page.locator("#save-state.saved").wait_for()
+    assert held(work_project).draft["spans"][0]["label"] == "地名"
+
+    # The submit reaches the server but its answer is lost; the retry (same key) stores
+    # nothing new and the page moves on.
+    submits = "**/api/v1/assignments/*/submit/*"
+
+    lost = []
+
+    def answer_lost(route):
+        if lost:
+            return route.continue_()
+        lost.append(route.fetch().status)
+        route.abort("connectionreset")
+
+    page.route(submits, answer_lost)
+    page.keyboard.press("Enter")
+    page.locator("#snippet", has_text="onerror").wait_for()
+    assert lost == [201]
+    [revision] = Revision.objects.all()
+    assert revision.spans == [{"start": 4, "end": 6, "label": "地名"}]
+    assert page.errors == []
+
+
+@pytest.mark.parametrize(
+    "width, height, name",
+    [(1366, 768, "workspace-1366x768.png"), (3840, 2160, "workspace-3840x2160.png")],
+)
+def test_the_workspace_is_readable_on_a_laptop_and_on_a_4k_screen(
+    page_for, live_server, work_project, width, height, name
+):
+    page = page_for("annotator", width=width, height=height)
+    open_workspace(page, live_server, work_project)
+    select_by_keyboard(page, "北京")
+    page.keyboard.press("l")
+
+    figures = page.evaluate(
+        """() => {
+          const box = (node) => node.getBoundingClientRect();
+          const buttons = [...document.querySelectorAll("#task button:not([hidden])")]
+            .filter((node) => node.offsetParent !== null).map(box);
+          let overlaps = 0;
+          buttons.forEach((a, i) => buttons.slice(i + 1).forEach((b) => {
+            if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) overlaps++;
+          }));
+          const snippet = document.getElementById("snippet");
+          return {
+            overflow: document.documentElement.scrollWidth - window.innerWidth,
+            overlaps,
+            fontPx: parseFloat(getComputedStyle(snippet).fontSize),
+            fontFamily: getComputedStyle(snippet).fontFamily,
+            snippetWidth: box(snippet).width,
+            submitBottom: box(document.getElementById("submit")).bottom,
+          };
+        }"""
+    )
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / name))
+
+    assert figures["overflow"] <= 0  # no sideways scrolling
+    assert figures["overlaps"] == 0
+    assert figures["submitBottom"] <= height  # the whole task on the first screen
+    assert "Noto Sans CJK SC" in figures["fontFamily"]
+    # Chinese at ≥ 24 CSS px on a laptop; on an unscaled 4K screen, at ≥ 0.9 % of its width
+    # and the snippet across at least a third of it.
+    assert figures["fontPx"] >= max(24, 0.009 * width)
+    assert figures["snippetWidth"] >= width / 3

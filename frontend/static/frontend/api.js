@@ -100,8 +100,13 @@ export const api = {
   nextTask: (projectId) => request("POST", `projects/${projectId}/tasks/next/`),
   saveDraft: (assignmentId, version, draft) =>
     request("PUT", `assignments/${assignmentId}/draft/`, { version, draft }),
-  submit: (assignmentId, body, key) =>
-    request("POST", `assignments/${assignmentId}/submit/?next=1`, body, { "Idempotency-Key": key }),
+  assignment: (id) => request("GET", `assignments/${id}/`),
+  previousAssignment: (id) => request("GET", `assignments/${id}/previous/`),
+  // With ``withNext`` the answer carries the caller's next task as ``next``.
+  submit: (assignmentId, body, key, withNext = true) =>
+    request("POST", `assignments/${assignmentId}/submit/${withNext ? "?next=1" : ""}`, body, {
+      "Idempotency-Key": key,
+    }),
   skip: (assignmentId, reason) => request("POST", `assignments/${assignmentId}/skip/`, { reason }),
   members: (projectId) => request("GET", `projects/${projectId}/members/`),
   setMember: (projectId, fields) => request("POST", `projects/${projectId}/members/`, fields),

@@ -24,6 +24,7 @@ const classLabels = setup.labels.filter((label) => label.kind === "classes");
 const colorOf = new Map(setup.labels.map((label) => [`${label.kind}:${label.name}`, label.color]));
 
 let task = null; // the assignment as the API gave it
+let trail = []; // ids of the assignments "previous" stepped back from, the newest first
 let text = "";
 let bounds = []; // token boundaries, code points
 let graphemes = [];
@@ -40,6 +41,8 @@ let saveTimer = null;
 let saving = Promise.resolve();
 let dirty = false;
 let submitKey = null;
+let spentMs = 0; // time on this snippet while the page was visible
+let visibleSince = 0;
 
 // ---- drawing ----
 
@@ -257,8 +260,12 @@ function onMouseUp(event) {
 }
 
 function onKey(event) {
-  if (!task || event.target.closest("input, textarea, select")) return;
+  if (!task || event.target.closest("input, textarea, select, dialog")) return;
   const key = event.key;
+  if (key === "PageUp" || key === "PageDown") {
+    event.preventDefault();
+    return key === "PageUp" ? previous() : forward();
+  }
   if ((event.ctrlKey || event.metaKey) && key.toLowerCase() === "z") {
     event.preventDefault();
     return event.shiftKey ? undo(future, history) : undo(history, future);
@@ -339,9 +346,12 @@ function setSaveState(text, kind = "") {
   node.className = `save-state ${kind}`;
 }
 
+const isPast = () => task?.status !== "active"; // submitted earlier: corrected by a new submit
+
 function scheduleSave() {
   dirty = true;
   setSaveState(gettext("Unsaved"), "unsaved");
+  if (isPast()) return; // a correction is kept by submitting it, not as a draft
   clearTimeout(saveTimer);
   saveTimer = setTimeout(() => {
     saving = saving.then(saveDraft);
@@ -408,7 +418,12 @@ function show(assignment) {
   if (!assignment) return;
   text = assignment.snippet.text;
   graphemes = graphemeBoundaries(text);
-  state = normalise(assignment.draft);
+  state = normalise(isPast() ? assignment.latest : assignment.draft);
+  $("past-note").hidden = !isPast();
+  $("skip").hidden = isPast();
+  $("forward").hidden = !trail.length;
+  spentMs = 0;
+  visibleSince = performance.now();
   version = assignment.version;
   history = [];
   future = [];
@@ -417,7 +432,8 @@ function show(assignment) {
   caret = 0;
   dirty = false;
   submitKey = null;
-  setSaveState(assignment.version ? gettext("Draft restored") : "");
+  showError("");
+  setSaveState(assignment.version && !isPast() ? gettext("Draft restored") : "");
   draw();
   $("snippet").focus();
   showProgress(assignment.snippet.batch);
@@ -436,6 +452,11 @@ async function showProgress(batchId) {
   }
 }
 
+function timeSpent() {
+  const now = performance.now();
+  return Math.round(spentMs + (document.hidden ? 0 : now - visibleSince));
+}
+
 async function submit() {
   if (!task || submitKey) return; // a second Enter while the first is on its way
   clearTimeout(saveTimer);
@@ -444,11 +465,16 @@ async function submit() {
     spans: state.spans.map((span) => ({ ...span, text: slice(text, span.start, span.end) })),
     classes: state.classes,
     segmentation: state.segmentation,
+    time_spent_ms: timeSpent(),
   };
+  const past = isPast();
   for (let attempt = 0; ; attempt += 1) {
     try {
-      const answer = await api.submit(task.id, body, submitKey);
-      return show(answer.next);
+      const answer = await api.submit(task.id, body, submitKey, !past);
+      dirty = false;
+      if (!past) return show(answer.next);
+      submitKey = null;
+      return forward();
     } catch (failure) {
       if (failure instanceof ApiError && failure.status === 0) {
         setSaveState(gettext("Unsaved — offline, retrying"), "unsaved");
@@ -458,6 +484,73 @@ async function submit() {
       submitKey = null;
       return showError(failureText(failure));
     }
+  }
+}
+
+// ---- moving between snippets ----
+
+// Back to the work submitted before the one on screen; the current task stays held.
+async function previous() {
+  if (!task) return;
+  if (isPast() && dirty) return showError(gettext("Submit the correction (Enter) or undo it (Ctrl+Z) first."));
+  try {
+    await flushDraft();
+    const before = await api.previousAssignment(task.id);
+    if (!before) return showError(gettext("Nothing before this one."));
+    trail.push(task.id);
+    show(before);
+  } catch (failure) {
+    showError(failureText(failure));
+  }
+}
+
+// Forward along the trail "previous" left, read fresh; at its end, the task held (or, if
+// its lease ran out meanwhile, the next one).
+async function forward() {
+  if (!trail.length) return;
+  if (isPast() && dirty) return showError(gettext("Submit the correction (Enter) or undo it (Ctrl+Z) first."));
+  try {
+    const last = trail.length === 1;
+    const following = last ? await api.nextTask(setup.project) : await api.assignment(trail.at(-1));
+    trail.pop();
+    show(following);
+  } catch (failure) {
+    showError(failureText(failure));
+  }
+}
+
+// A pending autosave, sent now and waited for.
+async function flushDraft() {
+  if (saveTimer && dirty && !isPast()) {
+    clearTimeout(saveTimer);
+    saving = saving.then(saveDraft);
+  }
+  await saving;
+}
+
+function openSkip() {
+  if (!task || isPast()) return;
+  const dialog = $("skip-dialog");
+  dialog.querySelector("form").reset();
+  dialog.returnValue = "";
+  dialog.showModal();
+  dialog.querySelector("input[name=reason]").focus();
+}
+
+async function onSkipClosed() {
+  const dialog = $("skip-dialog");
+  if (dialog.returnValue !== "skip") return;
+  const form = dialog.querySelector("form");
+  const picked = form.querySelector("input[name=reason]:checked")?.value ?? "";
+  const other = form.elements.other.value.trim();
+  const reason = picked === "other" ? other : [picked, other].filter(Boolean).join(" — ");
+  try {
+    clearTimeout(saveTimer);
+    dirty = false;
+    await api.skip(task.id, reason);
+    show(await api.nextTask(setup.project));
+  } catch (failure) {
+    showError(failureText(failure));
   }
 }
 
@@ -481,10 +574,15 @@ async function start() {
   $("submit").addEventListener("click", submit);
   $("segment-toggle").hidden = !setup.kinds.includes("segmentation");
   $("segment-toggle").addEventListener("click", toggleSegmenting);
-  $("skip").addEventListener("click", async () => {
-    const reason = window.prompt(gettext("Why skip this snippet? (optional)")) ?? "";
-    await api.skip(task.id, reason);
-    show(await api.nextTask(setup.project));
+  $("skip").addEventListener("click", openSkip);
+  $("skip-dialog").addEventListener("close", onSkipClosed);
+  $("skip-cancel").addEventListener("click", () => $("skip-dialog").close());
+  $("previous").addEventListener("click", previous);
+  $("forward").addEventListener("click", forward);
+  document.addEventListener("visibilitychange", () => {
+    const now = performance.now();
+    if (document.hidden) spentMs += now - visibleSince;
+    visibleSince = now;
   });
   $("show-words").addEventListener("change", (event) => {
     $("snippet").classList.toggle("plain", !event.target.checked);
