@@ -1,0 +1,256 @@
+"""Agreement between annotators. Pure: no Django, no database.
+
+Everything accumulates an item (a snippet) at a time, so that a quality run over a whole
+project streams its rows and keeps only counts. The plain functions at the end take whole
+lists, for tests and for one-off use.
+
+- Nominal judgements (a snippet's class): Cohen's kappa per pair of annotators, Fleiss'
+  kappa (with any number of annotators per item: Fleiss' formula with each item's own
+  count), Krippendorff's alpha for nominal data (missing judgements allowed).
+- Spans: F1 between two annotators, exact (same start, end and label) and overlap (a span
+  counts as found when the other annotator has one of the same label overlapping it).
+- Segmentation: F1 of the word boundaries inside the text.
+
+A figure that is not defined on the data (every judgement the same category, nothing to
+compare) is None, never a made-up 0 or 1.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+
+Pair = tuple[str, str]
+Span = tuple[int, int, str]  # start, end (code points, end-exclusive), label
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _chance_corrected(observed: float, expected: float) -> float | None:
+    return None if expected >= 1.0 else (observed - expected) / (1.0 - expected)
+
+
+def _pairs(ratings: Mapping[str, object]) -> Iterable[tuple[Pair, object, object]]:
+    """Each pair of annotators once, in name order, with their two judgements."""
+    for (a, va), (b, vb) in combinations(sorted(ratings.items()), 2):
+        yield (a, b), va, vb
+
+
+@dataclass
+class Nominal:
+    """Agreement on one nominal judgement per item, added an item at a time."""
+
+    joint: dict[Pair, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    items: int = 0  # items judged by two or more
+    fleiss_sum: float = 0.0  # Σ over items of the share of agreeing pairs
+    totals: Counter = field(default_factory=Counter)  # judgements per category
+    judgements: int = 0
+    disagreement: float = 0.0  # Σ over items of disagreeing pairs / (m - 1)
+
+    def add(self, ratings: Mapping[str, Hashable]) -> None:
+        """One item's judgements by annotator; items with fewer than two are not pairable."""
+        m = len(ratings)
+        if m < 2:
+            return
+        counts = Counter(ratings.values())
+        squares = sum(count * count for count in counts.values())
+        self.items += 1
+        self.fleiss_sum += (squares - m) / (m * (m - 1))
+        self.totals.update(counts)
+        self.judgements += m
+        self.disagreement += (m * m - squares) / (m - 1)
+        for pair, va, vb in _pairs(ratings):
+            self.joint[pair][(va, vb)] += 1
+
+    def pair_names(self) -> list[Pair]:
+        return sorted(self.joint)
+
+    def pair_items(self, pair: Pair) -> int:
+        return sum(self.joint[pair].values())
+
+    def observed(self, pair: Pair) -> float | None:
+        table = self.joint[pair]
+        return _ratio(sum(n for (va, vb), n in table.items() if va == vb), sum(table.values()))
+
+    def cohen_kappa(self, pair: Pair) -> float | None:
+        table = self.joint[pair]
+        n = sum(table.values())
+        if not n:
+            return None
+        first: Counter = Counter()
+        second: Counter = Counter()
+        for (va, vb), count in table.items():
+            first[va] += count
+            second[vb] += count
+        expected = sum(first[value] * second[value] for value in first) / (n * n)
+        return _chance_corrected(self.observed(pair) or 0.0, expected)
+
+    def cohen_kappa_mean(self) -> float | None:
+        """The mean of the pairs' kappas (Light's kappa), pairs where it is defined."""
+        kappas = [k for k in map(self.cohen_kappa, self.pair_names()) if k is not None]
+        return sum(kappas) / len(kappas) if kappas else None
+
+    def fleiss_kappa(self) -> float | None:
+        if not self.items:
+            return None
+        observed = self.fleiss_sum / self.items
+        expected = sum((n / self.judgements) ** 2 for n in self.totals.values())
+        return _chance_corrected(observed, expected)
+
+    def krippendorff_alpha(self) -> float | None:
+        """Nominal alpha: 1 − (n − 1) · Σ_units disagreeing pairs/(m_u − 1) / Σ_{c≠k} n_c n_k."""
+        n = self.judgements
+        expected = n * n - sum(count * count for count in self.totals.values())
+        if not expected:
+            return None
+        return 1.0 - (n - 1) * self.disagreement / expected
+
+
+@dataclass
+class Matches:
+    """Counts behind an F1 between two annotators: what each found and what matched."""
+
+    first: int = 0
+    second: int = 0
+    first_found: int = 0  # of the first's, those the second also has
+    second_found: int = 0
+
+    def add(self, other: "Matches") -> None:
+        self.first += other.first
+        self.second += other.second
+        self.first_found += other.first_found
+        self.second_found += other.second_found
+
+    def f1(self) -> float | None:
+        """Harmonic mean of precision (second's found) and recall (first's found); for exact
+        matches this is 2·|A∩B| / (|A| + |B|)."""
+        if not self.first and not self.second:
+            return None
+        if not self.first_found or not self.second_found:
+            return 0.0
+        recall = self.first_found / self.first
+        precision = self.second_found / self.second
+        return 2 * precision * recall / (precision + recall)
+
+
+def _overlaps(span: Span, others: Iterable[Span]) -> bool:
+    start, end, label = span
+    return any(
+        o_label == label and o_start < end and start < o_end for o_start, o_end, o_label in others
+    )
+
+
+def set_matches(first: set, second: set) -> Matches:
+    common = len(first & second)
+    return Matches(len(first), len(second), common, common)
+
+
+def span_matches(first: Iterable[Span], second: Iterable[Span], *, exact: bool) -> Matches:
+    a, b = set(first), set(second)
+    if exact:
+        return set_matches(a, b)
+    return Matches(
+        len(a),
+        len(b),
+        sum(1 for span in a if _overlaps(span, b)),
+        sum(1 for span in b if _overlaps(span, a)),
+    )
+
+
+@dataclass
+class SpanAgreement:
+    """Span F1 per pair of annotators and per label, exact and overlap, an item at a time."""
+
+    exact: dict[Pair, Matches] = field(default_factory=lambda: defaultdict(Matches))
+    overlap: dict[Pair, Matches] = field(default_factory=lambda: defaultdict(Matches))
+    items: Counter = field(default_factory=Counter)  # per pair
+    label_exact: dict[str, Matches] = field(default_factory=lambda: defaultdict(Matches))
+    label_overlap: dict[str, Matches] = field(default_factory=lambda: defaultdict(Matches))
+
+    def add(self, spans: Mapping[str, Iterable[Span]]) -> None:
+        for pair, first, second in _pairs({who: set(found) for who, found in spans.items()}):
+            self.items[pair] += 1
+            self.exact[pair].add(span_matches(first, second, exact=True))
+            self.overlap[pair].add(span_matches(first, second, exact=False))
+            for label in {span[2] for span in first | second}:
+                mine = {span for span in first if span[2] == label}
+                theirs = {span for span in second if span[2] == label}
+                self.label_exact[label].add(span_matches(mine, theirs, exact=True))
+                self.label_overlap[label].add(span_matches(mine, theirs, exact=False))
+
+    @staticmethod
+    def pooled(matches: Iterable[Matches]) -> Matches:
+        total = Matches()
+        for each in matches:
+            total.add(each)
+        return total
+
+
+def boundaries(ends: Sequence[int]) -> set[int]:
+    """The word boundaries inside a text from its word ends (the last end is the text's
+    length, not a boundary)."""
+    return set(ends[:-1])
+
+
+@dataclass
+class BoundaryAgreement:
+    """Segmentation: F1 of the boundaries two annotators put inside the same text."""
+
+    pairs: dict[Pair, Matches] = field(default_factory=lambda: defaultdict(Matches))
+    items: Counter = field(default_factory=Counter)
+
+    def add(self, segmentations: Mapping[str, Sequence[int]]) -> None:
+        cuts = {who: boundaries(ends) for who, ends in segmentations.items()}
+        for pair, first, second in _pairs(cuts):
+            self.items[pair] += 1
+            self.pairs[pair].add(set_matches(first, second))
+
+
+# ---- whole lists ----
+
+
+def cohen_kappa(first: Sequence[Hashable], second: Sequence[Hashable]) -> float | None:
+    """Cohen's kappa of two annotators' judgements of the same items, in order."""
+    if len(first) != len(second):
+        raise ValueError("both annotators must judge the same items")
+    nominal = Nominal()
+    for va, vb in zip(first, second, strict=True):
+        nominal.add({"a": va, "b": vb})
+    return nominal.cohen_kappa(("a", "b"))
+
+
+def _nominal(units: Iterable[Sequence[Hashable | None]]) -> Nominal:
+    nominal = Nominal()
+    for unit in units:
+        nominal.add({str(i): value for i, value in enumerate(unit) if value is not None})
+    return nominal
+
+
+def fleiss_kappa(items: Iterable[Sequence[Hashable | None]]) -> float | None:
+    """Fleiss' kappa; each item is the list of its judgements (None: not judged)."""
+    return _nominal(items).fleiss_kappa()
+
+
+def krippendorff_alpha_nominal(units: Iterable[Sequence[Hashable | None]]) -> float | None:
+    """Krippendorff's alpha (nominal); each unit lists its coders' values, None missing."""
+    return _nominal(units).krippendorff_alpha()
+
+
+def span_f1(
+    first: Sequence[Iterable[Span]], second: Sequence[Iterable[Span]], *, exact: bool = True
+) -> float | None:
+    """F1 between two annotators' spans over the same items, in order."""
+    total = Matches()
+    for a, b in zip(first, second, strict=True):
+        total.add(span_matches(a, b, exact=exact))
+    return total.f1()
+
+
+def boundary_f1(first: Sequence[Sequence[int]], second: Sequence[Sequence[int]]) -> float | None:
+    """F1 of the word boundaries of two segmentations (word ends) of the same texts."""
+    total = Matches()
+    for a, b in zip(first, second, strict=True):
+        total.add(set_matches(boundaries(a), boundaries(b)))
+    return total.f1()
