@@ -237,7 +237,8 @@ def test_a_draft_saved_elsewhere_lets_the_annotator_choose(page_for, live_server
     page.click("#keep-mine")
     page.locator("#save-state.saved").wait_for()
     assignment.refresh_from_db()
-    assert assignment.draft["spans"] == elsewhere["spans"] and assignment.draft["classes"] == ["正面"]
+    assert assignment.draft["spans"] == elsewhere["spans"]
+    assert assignment.draft["classes"] == ["正面"]
     assert page.errors == []
 
 
@@ -294,8 +295,10 @@ def test_the_workspace_is_readable_on_a_laptop_and_on_a_4k_screen(
           const buttons = [...document.querySelectorAll("#task button:not([hidden])")]
             .filter((node) => node.offsetParent !== null).map(box);
           let overlaps = 0;
+          const apart = (a, b) =>
+            a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top;
           buttons.forEach((a, i) => buttons.slice(i + 1).forEach((b) => {
-            if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) overlaps++;
+            if (!apart(a, b)) overlaps++;
           }));
           const snippet = document.getElementById("snippet");
           return {

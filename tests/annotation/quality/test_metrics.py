@@ -91,6 +91,7 @@ def _same(ours, theirs):
 
 def test_cohen_kappa_equals_scikit_learn_on_random_data():
     from sklearn import metrics as sklearn
+
     rng = random.Random(1)
     for _ in range(CASES):
         categories = rng.sample("ABCDEF", rng.randint(2, 5))
@@ -106,6 +107,7 @@ def test_cohen_kappa_equals_scikit_learn_on_random_data():
 
 def test_fleiss_kappa_equals_statsmodels_on_random_data():
     from statsmodels.stats import inter_rater
+
     rng = random.Random(2)
     for _ in range(CASES):
         raters, categories = rng.randint(2, 7), rng.randint(2, 5)
@@ -125,6 +127,7 @@ def test_fleiss_kappa_equals_statsmodels_on_random_data():
 def test_krippendorff_alpha_equals_the_krippendorff_package_on_random_data():
     import krippendorff
     import numpy as np
+
     rng = random.Random(3)
     checked = 0
     for _ in range(CASES):
@@ -178,6 +181,7 @@ def _bio(spans, length):
 
 def test_exact_span_f1_equals_seqeval_on_random_data():
     from seqeval import metrics as seqeval
+
     rng = random.Random(4)
     for _ in range(CASES):
         lengths = [rng.randint(5, 40) for _ in range(rng.randint(1, 8))]
@@ -207,6 +211,7 @@ def _without_overlaps(spans):
 
 def test_boundary_f1_equals_scikit_learn_on_random_data():
     from sklearn import metrics as sklearn
+
     rng = random.Random(5)
     for _ in range(CASES):
         firsts, seconds, a_flags, b_flags = [], [], [], []
