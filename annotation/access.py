@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.models import User
-from annotation.models import Assignment, Batch, ImportJob, Snippet
+from annotation.models import Assignment, Batch, ImportJob, QualityRun, Snippet
 from projects.access import ROLE_RANK, access_project, role_in
 from projects.models import Role
 
@@ -72,3 +72,13 @@ def access_batch(user: User, batch_id: int, *, min_role: Role) -> Batch:
         raise Http404
     access_project(user, batch.project_id, min_role=min_role)
     return batch
+
+
+def access_quality_run(user: User, run_id: int) -> QualityRun:
+    """A quality run of a project where ``user`` is a reviewer or manager; 404 for
+    non-members, 403 for other members."""
+    run = QualityRun.objects.filter(id=run_id).first()
+    if run is None:
+        raise Http404
+    access_project(user, run.project_id, min_role=Role.REVIEWER)
+    return run

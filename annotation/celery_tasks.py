@@ -13,11 +13,12 @@ from django.db import InterfaceError, OperationalError
 
 from annotation.ingest import services, tokenizing
 from annotation.ingest.formats import gettext_noop
+from annotation.quality import services as quality
 from annotation.work import services as work
 
 TRANSIENT = (OperationalError, InterfaceError)
 UNREACHABLE = gettext_noop("the database could not be reached")
-INTERNAL = gettext_noop("an internal error stopped the import; the worker's log has the details")
+INTERNAL = gettext_noop("an internal error stopped the job; the worker's log has the details")
 RETRY = {
     "autoretry_for": TRANSIENT,
     "retry_backoff": 2,
@@ -60,3 +61,11 @@ def pretokenize_chunk_task(self, chunk_id: int) -> None:
 @shared_task(name="annotation.batch_check", bind=True, **RETRY)
 def batch_check_task(self, batch_id: int) -> None:
     work.batch_advance(batch_id=batch_id)
+
+
+@shared_task(name="annotation.quality_run", bind=True, **RETRY)
+def quality_run_task(self, run_id: int) -> None:
+    with failure_recorded(
+        self, lambda reason: quality.quality_run_fail(run_id=run_id, reason=reason)
+    ):
+        quality.quality_run_execute(run_id=run_id)

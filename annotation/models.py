@@ -305,3 +305,26 @@ class OutboxMessage(models.Model):
                 fields=["id"], condition=models.Q(sent_at__isnull=True), name="outbox_pending"
             ),
         ]
+
+
+class QualityRun(Job):
+    """Agreement over a project's submitted work, per batch, label and annotator pair.
+
+    ``results`` is the document annotation.quality.report builds. A run is started on
+    demand or when a batch completes; while one is pending or running, asking again returns
+    it rather than queueing another.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="quality_runs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The batch whose completion started the run; None when someone asked for it.
+    batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="quality_runs"
+    )
+    results = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "-id"], name="quality_run_latest")]

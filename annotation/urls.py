@@ -1,6 +1,7 @@
 from django.urls import path
 
 from annotation import views
+from annotation.quality import views as quality
 from annotation.work import views as work
 
 urlpatterns = [
@@ -45,4 +46,10 @@ urlpatterns = [
         name="assignment-submit",
     ),
     path("assignments/<int:assignment_id>/skip/", work.SkipView.as_view(), name="assignment-skip"),
+    path(
+        "projects/<int:project_id>/quality-runs/",
+        quality.QualityRunListView.as_view(),
+        name="quality-run-list",
+    ),
+    path("quality-runs/<int:run_id>/", quality.QualityRunDetailView.as_view(), name="quality-run"),
 ]

@@ -240,6 +240,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status"; each set of choices gets its own plain name.
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "annotation.models.JobStatus",
+        "AssignmentStatusEnum": "annotation.models.AssignmentStatus",
+        "BatchStatusEnum": "annotation.models.BatchStatus",
+    },
 }
 
 LOGGING = {

@@ -135,6 +135,14 @@ class Matches:
         return 2 * precision * recall / (precision + recall)
 
 
+def pooled(matches: Iterable[Matches]) -> Matches:
+    """The counts of several comparisons together (a micro-averaged F1)."""
+    total = Matches()
+    for each in matches:
+        total.add(each)
+    return total
+
+
 def _overlaps(span: Span, others: Iterable[Span]) -> bool:
     start, end, label = span
     return any(
@@ -179,13 +187,6 @@ class SpanAgreement:
                 theirs = {span for span in second if span[2] == label}
                 self.label_exact[label].add(span_matches(mine, theirs, exact=True))
                 self.label_overlap[label].add(span_matches(mine, theirs, exact=False))
-
-    @staticmethod
-    def pooled(matches: Iterable[Matches]) -> Matches:
-        total = Matches()
-        for each in matches:
-            total.add(each)
-        return total
 
 
 def boundaries(ends: Sequence[int]) -> set[int]:

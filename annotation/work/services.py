@@ -9,6 +9,7 @@ from django.db.models import Count, F, Model, Q
 from django.utils import timezone
 
 from accounts.models import User
+from annotation.ingest.formats import gettext_noop
 from annotation.jobs import dispatch_on_commit
 from annotation.models import (
     Assignment,
@@ -18,8 +19,8 @@ from annotation.models import (
     Revision,
     Snippet,
 )
+from annotation.quality.services import quality_run_start
 from annotation.work import statements
-from annotation.ingest.formats import gettext_noop
 from annotation.work.validation import AnnotationError, Schema, validate
 from projects.models import Kind, Project, Role
 
@@ -214,7 +215,9 @@ def submit(
     if own.same_key is not None:
         return Submitted(Revision.objects.get(id=own.same_key), False, own.project_id)
     if own.status == AssignmentStatus.SKIPPED:
-        raise AnnotationError("assignment", gettext_noop("skipped: the snippet went back to the pool"))
+        raise AnnotationError(
+            "assignment", gettext_noop("skipped: the snippet went back to the pool")
+        )
     annotation = validate(own.text, schema_of(own.project_id, own.project_version), body)
     late = own.status == AssignmentStatus.EXPIRED or own.lease_over
     number = (own.last_number or 0) + 1
@@ -289,7 +292,8 @@ def batch_reserve(*, batch: Batch, annotators: list[User]) -> Batch:
 @transaction.atomic
 def batch_advance(*, batch_id: int) -> Batch:
     """Move an annotating batch to reviewing once each of its snippets has ``overlap``
-    submitted annotations. Idempotent: any other batch is left as it is."""
+    submitted annotations, and queue a quality run of the project. Idempotent: any other
+    batch is left as it is."""
     batch = Batch.objects.select_for_update(of=("self",)).select_related("project").get(id=batch_id)
     if batch.status != BatchStatus.ANNOTATING:
         return batch
@@ -302,4 +306,5 @@ def batch_advance(*, batch_id: int) -> Batch:
     if not short.exists():
         batch.status = BatchStatus.REVIEWING
         batch.save(update_fields=["status"])
+        quality_run_start(project=batch.project, batch=batch)
     return batch

@@ -1,0 +1,167 @@
+"""A quality run's results: agreement over a project and per batch. Pure.
+
+The run feeds the judgements of one snippet at a time (every annotator's latest submitted
+revision); the report keeps counts only (annotation.quality.metrics), so a project of any
+size is read in one pass in constant memory.
+
+How judgements become comparable values:
+- classes: in a single-label project, the chosen class ("" for none); in a multi-label
+  project, the whole set of chosen classes. Per label, whether the label was chosen (a
+  yes/no judgement), in both kinds of project.
+- spans: (start, end, label) triples.
+- segmentation: the annotator's word ends, or jieba's when they left it uncorrected.
+"""
+
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+
+from annotation.quality.metrics import (
+    BoundaryAgreement,
+    Nominal,
+    Pair,
+    Span,
+    SpanAgreement,
+    pooled,
+)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    annotator: str
+    classes: tuple[str, ...] = ()
+    spans: frozenset[Span] = frozenset()
+    words: tuple[int, ...] = ()  # word ends
+
+
+@dataclass
+class Scope:
+    """Agreement over a set of snippets (the project, or one batch)."""
+
+    snippets: int = 0  # compared: two or more annotators
+    classes: Nominal = field(default_factory=Nominal)
+    class_labels: dict[str, Nominal] = field(default_factory=lambda: defaultdict(Nominal))
+    spans: SpanAgreement = field(default_factory=SpanAgreement)
+    words: BoundaryAgreement = field(default_factory=BoundaryAgreement)
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def _pair_rows(pairs: Sequence[Pair], items: dict, figures: dict) -> list[dict]:
+    return [
+        {
+            "annotators": list(pair),
+            "items": items[pair],
+            **{name: _rounded(compute(pair)) for name, compute in figures.items()},
+        }
+        for pair in pairs
+    ]
+
+
+class Report:
+    def __init__(self, *, kinds: Sequence[str], multi_label: bool, class_labels: Sequence[str]):
+        self.kinds = set(kinds)
+        self.multi_label = multi_label
+        self.class_labels = list(class_labels)
+        self.project = Scope()
+        self.batches: dict[int, Scope] = defaultdict(Scope)
+        self.judgements = 0
+        self.annotators: set[str] = set()
+
+    def _class_value(self, classes: tuple[str, ...]) -> Hashable:
+        if self.multi_label:
+            return tuple(sorted(set(classes)))
+        return classes[0] if classes else ""
+
+    def add(self, batch_id: int | None, judgements: Sequence[Judgement]) -> None:
+        """Every annotator's judgement of one snippet."""
+        self.judgements += len(judgements)
+        self.annotators.update(j.annotator for j in judgements)
+        if len(judgements) < 2:
+            return
+        scopes = [self.project] if batch_id is None else [self.project, self.batches[batch_id]]
+        classes = {j.annotator: self._class_value(j.classes) for j in judgements}
+        spans = {j.annotator: j.spans for j in judgements}
+        words = {j.annotator: j.words for j in judgements}
+        for scope in scopes:
+            scope.snippets += 1
+            if "classes" in self.kinds:
+                scope.classes.add(classes)
+                for label in self.class_labels:
+                    scope.class_labels[label].add(
+                        {j.annotator: label in j.classes for j in judgements}
+                    )
+            if "spans" in self.kinds:
+                scope.spans.add(spans)
+            if "segmentation" in self.kinds:
+                scope.words.add(words)
+
+    def _scope(self, scope: Scope) -> dict:
+        result: dict = {"snippets": scope.snippets}
+        if "classes" in self.kinds:
+            nominal = scope.classes
+            result["classes"] = {
+                "cohen_kappa": _rounded(nominal.cohen_kappa_mean()),
+                "fleiss_kappa": _rounded(nominal.fleiss_kappa()),
+                "krippendorff_alpha": _rounded(nominal.krippendorff_alpha()),
+                "pairs": _pair_rows(
+                    nominal.pair_names(),
+                    {pair: nominal.pair_items(pair) for pair in nominal.pair_names()},
+                    {"agreement": nominal.observed, "cohen_kappa": nominal.cohen_kappa},
+                ),
+                "labels": {
+                    label: {
+                        "cohen_kappa": _rounded(scope.class_labels[label].cohen_kappa_mean()),
+                        "fleiss_kappa": _rounded(scope.class_labels[label].fleiss_kappa()),
+                        "krippendorff_alpha": _rounded(
+                            scope.class_labels[label].krippendorff_alpha()
+                        ),
+                    }
+                    for label in self.class_labels
+                },
+            }
+        if "spans" in self.kinds:
+            spans = scope.spans
+            pairs = sorted(spans.items)
+            result["spans"] = {
+                "f1_exact": _rounded(pooled(spans.exact.values()).f1()),
+                "f1_overlap": _rounded(pooled(spans.overlap.values()).f1()),
+                "pairs": _pair_rows(
+                    pairs,
+                    spans.items,
+                    {
+                        "f1_exact": lambda pair: spans.exact[pair].f1(),
+                        "f1_overlap": lambda pair: spans.overlap[pair].f1(),
+                    },
+                ),
+                "labels": {
+                    label: {
+                        "f1_exact": _rounded(spans.label_exact[label].f1()),
+                        "f1_overlap": _rounded(spans.label_overlap[label].f1()),
+                    }
+                    for label in sorted(spans.label_exact)
+                },
+            }
+        if "segmentation" in self.kinds:
+            words = scope.words
+            result["segmentation"] = {
+                "boundary_f1": _rounded(pooled(words.pairs.values()).f1()),
+                "pairs": _pair_rows(
+                    sorted(words.items), words.items, {"boundary_f1": lambda p: words.pairs[p].f1()}
+                ),
+            }
+        return result
+
+    def results(self, batch_names: dict[int, str]) -> dict:
+        """The results document: project-wide figures at the top, then one entry a batch."""
+        return {
+            "judgements": self.judgements,
+            "annotators": len(self.annotators),
+            **self._scope(self.project),
+            "batches": [
+                {"id": batch_id, "name": batch_names.get(batch_id, ""), **self._scope(scope)}
+                for batch_id, scope in sorted(self.batches.items())
+            ],
+        }

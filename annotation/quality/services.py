@@ -1,0 +1,80 @@
+"""Writes of the quality stage: quality runs."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from annotation.jobs import dispatch_on_commit
+from annotation.models import Batch, JobStatus, QualityRun
+from annotation.quality.report import Report
+from annotation.quality.selectors import judgements_by_snippet
+from projects.models import Kind, Project
+
+PROGRESS_EVERY = 10_000  # snippets between two progress writes
+
+
+@transaction.atomic
+def quality_run_start(
+    *, project: Project, user: User | None = None, batch: Batch | None = None
+) -> tuple[QualityRun, bool]:
+    """Queue a quality run of the project, dispatched after commit; returns it and True.
+
+    A run still pending (not yet started, so it will read the newest work) stands for a new
+    one: it is returned with False. The project row is locked so two requests at once
+    queue one run.
+    """
+    Project.objects.select_for_update(no_key=True).get(id=project.id)
+    pending = QualityRun.objects.filter(project=project, status=JobStatus.PENDING).first()
+    if pending is not None:
+        return pending, False
+    run = QualityRun.objects.create(project=project, created_by=user, batch=batch)
+    from annotation.celery_tasks import quality_run_task
+
+    dispatch_on_commit(quality_run_task, run.id)
+    return run, True
+
+
+def quality_run_execute(*, run_id: int) -> None:
+    """Compute the run's results in one streaming pass and store them.
+
+    Idempotent: a finished run is left alone, and a run whose worker died is computed again
+    from the start (nothing is stored until the end). The figures are the same for the same
+    work, whoever runs them and how often.
+    """
+    run = QualityRun.objects.select_related("project").filter(id=run_id).first()
+    if run is None or run.finished:
+        return
+    run.status = JobStatus.RUNNING
+    run.attempts += 1
+    run.started_at = run.started_at or timezone.now()
+    run.save(update_fields=["status", "attempts", "started_at"])
+    project = run.project
+    kinds = list(project.kinds)
+    report = Report(
+        kinds=kinds,
+        multi_label=project.multi_label,
+        class_labels=list(project.labels.filter(kind=Kind.CLASSES).values_list("name", flat=True)),
+    )
+    total = max(1, project.snippets.count())
+    judged = judgements_by_snippet(project=project, with_tokens=Kind.SEGMENTATION in kinds)
+    for count, (batch_id, judgements) in enumerate(judged, start=1):
+        report.add(batch_id, judgements)
+        if count % PROGRESS_EVERY == 0:
+            QualityRun.objects.filter(id=run_id).update(progress=min(0.99, count / total))
+    names = dict(project.batches.values_list("id", "name"))
+    with transaction.atomic():
+        run = QualityRun.objects.select_for_update().get(id=run_id)
+        if run.finished:
+            return
+        run.results = report.results(names)
+        run.status = JobStatus.SUCCEEDED
+        run.progress = 1.0
+        run.finished_at = timezone.now()
+        run.save(update_fields=["results", "status", "progress", "finished_at"])
+
+
+def quality_run_fail(*, run_id: int, reason: str) -> None:
+    """Record the final failure of a run (after its retries)."""
+    QualityRun.objects.filter(id=run_id).exclude(status__in=QualityRun.FINISHED).update(
+        status=JobStatus.FAILED, error=reason[:500], finished_at=timezone.now()
+    )
