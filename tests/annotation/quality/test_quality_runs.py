@@ -102,7 +102,8 @@ def test_a_quality_run_reports_agreement_per_metric_pair_label_and_batch(
     assert classes["cohen_kappa"] == pytest.approx(sum(kappas) / 3, abs=1e-6)
     items = list(zip(*CLASSES.values(), strict=True))
     assert classes["fleiss_kappa"] == pytest.approx(fleiss_kappa(items), abs=1e-6)
-    assert classes["krippendorff_alpha"] == pytest.approx(krippendorff_alpha_nominal(items), abs=1e-6)
+    alpha = krippendorff_alpha_nominal(items)
+    assert classes["krippendorff_alpha"] == pytest.approx(alpha, abs=1e-6)
     assert set(classes["labels"]) == {"正面", "负面"}
     spans = results["spans"]
     beijing = {name: [[(4, 6, label)], [], [], []] for name, label in PLACE.items()}
