@@ -112,6 +112,7 @@ class Article(models.Model):
 class BatchStatus(models.TextChoices):
     ANNOTATING = "annotating", _("Annotating")
     REVIEWING = "reviewing", _("Reviewing")
+    ACCEPTING = "accepting", _("Awaiting acceptance")
     ACCEPTED = "accepted", _("Accepted")
     RETURNED = "returned", _("Returned")
 
@@ -191,6 +192,7 @@ class AssignmentStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     SKIPPED = "skipped", _("Skipped")
     EXPIRED = "expired", _("Lease expired")
+    RETURNED = "returned", _("Returned for rework")
 
 
 class Assignment(models.Model):
@@ -209,6 +211,8 @@ class Assignment(models.Model):
     draft = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=0)
     skip_reason = models.CharField(max_length=500, blank=True)
+    # Why the work came back (a reviewer's rejection, a client's finding), for its annotator.
+    return_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
 
@@ -328,3 +332,96 @@ class QualityRun(Job):
 
     class Meta:
         indexes = [models.Index(fields=["project", "-id"], name="quality_run_latest")]
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Review(models.Model):
+    """A reviewer's decision (质检) on one revision of sampled work, kept as made.
+
+    A rejection sends the work back to its annotator with the reason; their next submit is
+    reviewed anew in a row of the next ``round``. Qualification rates count first rounds.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="reviews")
+    batch = models.ForeignKey(Batch, null=True, on_delete=models.CASCADE, related_name="reviews")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reviews")
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="reviews")
+    round = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(
+        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "round"], name="review_once_per_round"),
+        ]
+        indexes = [
+            models.Index(fields=["project", "status", "id"], name="review_queue"),
+            models.Index(fields=["batch", "status"], name="review_batch_status"),
+        ]
+
+
+class AcceptanceStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned")
+
+
+class Acceptance(models.Model):
+    """A client's acceptance check (验收) of a batch: a sample of its snippets, each marked
+    right or wrong; once all are marked, the rate against the threshold decides."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="acceptances")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    threshold = models.FloatField(help_text="The project's threshold when the check began.")
+    status = models.CharField(
+        max_length=16, choices=AcceptanceStatus.choices, default=AcceptanceStatus.OPEN
+    )
+    rate = models.FloatField(null=True, blank=True, help_text="Percent of the sample right.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch"],
+                condition=models.Q(status="open"),
+                name="acceptance_one_open_per_batch",
+            ),
+        ]
+
+
+class Verdict(models.TextChoices):
+    UNMARKED = "", _("Not marked")
+    RIGHT = "right", _("Right")
+    WRONG = "wrong", _("Wrong")
+
+
+class AcceptanceItem(models.Model):
+    acceptance = models.ForeignKey(Acceptance, on_delete=models.CASCADE, related_name="items")
+    snippet = models.ForeignKey(Snippet, on_delete=models.CASCADE, related_name="+")
+    verdict = models.CharField(max_length=8, choices=Verdict.choices, blank=True, default="")
+    note = models.TextField(blank=True)
+    judged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    judged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["acceptance", "snippet"], name="acceptance_item_once"),
+        ]

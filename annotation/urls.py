@@ -52,4 +52,22 @@ urlpatterns = [
         name="quality-run-list",
     ),
     path("quality-runs/<int:run_id>/", quality.QualityRunDetailView.as_view(), name="quality-run"),
+    path(
+        "projects/<int:project_id>/reviews/", quality.ReviewListView.as_view(), name="review-list"
+    ),
+    path(
+        "projects/<int:project_id>/reviews/summary/",
+        quality.QualificationView.as_view(),
+        name="review-summary",
+    ),
+    path(
+        "projects/<int:project_id>/reviews/<int:review_id>/",
+        quality.ReviewDetailView.as_view(),
+        name="review-detail",
+    ),
+    path(
+        "projects/<int:project_id>/reviews/<int:review_id>/decision/",
+        quality.ReviewDecisionView.as_view(),
+        name="review-decision",
+    ),
 ]

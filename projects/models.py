@@ -34,6 +34,14 @@ class Project(models.Model):
     batch_size = models.PositiveIntegerField(
         default=0, help_text="Snippets per batch (任务包) of an import; 0: one batch per import."
     )
+    # Quality control (annotation.quality): the share of each batch's snippets a reviewer
+    # checks (质检), and the qualification rate a client's acceptance (验收) requires.
+    review_percent = models.PositiveSmallIntegerField(
+        default=20, help_text="Percent of each batch's snippets sampled for review."
+    )
+    acceptance_threshold = models.FloatField(
+        default=98.0, help_text="Percent of sampled items right for a batch to be accepted."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -62,6 +70,14 @@ class Project(models.Model):
             models.CheckConstraint(condition=models.Q(overlap__gte=1), name="project_overlap_min"),
             models.CheckConstraint(
                 condition=models.Q(lease_minutes__gte=1), name="project_lease_min"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(review_percent__gte=1, review_percent__lte=100),
+                name="project_review_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(acceptance_threshold__gte=0, acceptance_threshold__lte=100),
+                name="project_acceptance_threshold_range",
             ),
         ]
 

@@ -40,6 +40,8 @@ class ProjectSerializer(serializers.ModelSerializer):
     lease_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, required=False)
     batch_size = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
     max_snippet_chars = serializers.IntegerField(min_value=16, max_value=10_000, required=False)
+    review_percent = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    acceptance_threshold = serializers.FloatField(min_value=0, max_value=100, required=False)
 
     class Meta:
         model = Project
@@ -57,6 +59,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "overlap",
             "lease_minutes",
             "batch_size",
+            "review_percent",
+            "acceptance_threshold",
             "max_snippet_chars",
             "clean_reflow",
             "clean_cjk_spaces",

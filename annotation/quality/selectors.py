@@ -2,10 +2,11 @@
 
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from annotation.models import AssignmentStatus, QualityRun, Revision
+from annotation.models import AssignmentStatus, QualityRun, Review, ReviewStatus, Revision
 from annotation.quality.report import Judgement
+from annotation.quality.sampling import wilson_interval
 from projects.models import Project
 
 READ_CHUNK = 5000
@@ -70,3 +71,69 @@ def judgements_by_snippet(
 
 def quality_run_list(*, project: Project) -> QuerySet[QualityRun]:
     return QualityRun.objects.filter(project=project).defer("results").order_by("-id")
+
+
+def review_list(
+    *, project: Project, status: str = "", batch_id: int | None = None, annotator: str = ""
+) -> QuerySet[Review]:
+    """A project's reviews, oldest first (the queue order), narrowed as asked."""
+    reviews = Review.objects.filter(project=project)
+    if status:
+        reviews = reviews.filter(status=status)
+    if batch_id is not None:
+        reviews = reviews.filter(batch_id=batch_id)
+    if annotator:
+        reviews = reviews.filter(assignment__annotator__username=annotator)
+    return reviews.select_related(
+        "revision", "reviewer", "assignment__annotator", "assignment__snippet"
+    ).order_by("id")
+
+
+def _rate(accepted: int, reviewed: int) -> dict:
+    interval = wilson_interval(accepted, reviewed)
+    return {
+        "reviewed": reviewed,
+        "accepted": accepted,
+        "rate": round(100 * accepted / reviewed, 2) if reviewed else None,
+        "interval": [round(100 * end, 2) for end in interval] if interval else None,
+    }
+
+
+def qualification(*, project: Project) -> dict:
+    """Qualification rates (合格率) from first-round reviews, per batch and per annotator:
+    accepted ÷ reviewed, with the 95 % Wilson interval, and what still waits for review.
+    Rework is reviewed again but does not raise the rate."""
+    first = Review.objects.filter(project=project, round=1)
+    decided = Count("id", filter=~Q(status=ReviewStatus.PENDING))
+    accepted = Count("id", filter=Q(status=ReviewStatus.ACCEPTED))
+    pending = Count("id", filter=Q(status=ReviewStatus.PENDING))
+    threshold = project.acceptance_threshold
+    batches = []
+    rows = first.values("batch_id", "batch__name", "batch__status").annotate(
+        sample=Count("id"), reviewed=decided, accepted=accepted, pending=pending
+    )
+    for row in rows.order_by("batch_id"):
+        figures = _rate(row["accepted"], row["reviewed"])
+        batches.append(
+            {
+                "id": row["batch_id"],
+                "name": row["batch__name"],
+                "status": row["batch__status"],
+                "sample": row["sample"],
+                "pending": row["pending"],
+                **figures,
+                "meets_threshold": None
+                if figures["rate"] is None
+                else figures["rate"] >= threshold,
+            }
+        )
+    annotators = [
+        {
+            "username": row["assignment__annotator__username"],
+            **_rate(row["accepted"], row["reviewed"]),
+        }
+        for row in first.values("assignment__annotator__username")
+        .annotate(reviewed=decided, accepted=accepted)
+        .order_by("assignment__annotator__username")
+    ]
+    return {"threshold": threshold, "batches": batches, "annotators": annotators}

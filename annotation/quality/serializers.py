@@ -1,6 +1,7 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from annotation.models import QualityRun
+from annotation.models import QualityRun, Review, Revision
 
 
 class QualityRunSerializer(serializers.ModelSerializer):
@@ -34,3 +35,77 @@ class QualityRunSerializer(serializers.ModelSerializer):
 class QualityRunSummarySerializer(QualityRunSerializer):
     class Meta(QualityRunSerializer.Meta):
         fields = [name for name in QualityRunSerializer.Meta.fields if name != "results"]
+
+
+class ReviewedRevisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Revision
+        fields = ["id", "number", "spans", "classes", "segmentation", "time_spent_ms", "late"]
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    annotator = serializers.CharField(source="assignment.annotator.username")
+    reviewer = serializers.CharField(source="reviewer.username", default=None)
+    snippet = serializers.SerializerMethodField()
+    revision = ReviewedRevisionSerializer()
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "batch",
+            "assignment",
+            "round",
+            "status",
+            "annotator",
+            "snippet",
+            "revision",
+            "reviewer",
+            "reason",
+            "created_at",
+            "decided_at",
+        ]
+
+    def get_snippet(self, review: Review) -> dict:
+        snippet = review.assignment.snippet
+        return {"id": snippet.id, "text": snippet.text}
+
+
+class ReviewDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["accept", "reject"])
+    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+    def validate(self, data: dict) -> dict:
+        if data["decision"] == "reject" and not data["reason"].strip():
+            raise serializers.ValidationError(
+                {"reason": [_("Say why: the annotator reads it when they rework the snippet.")]}
+            )
+        return data
+
+
+class RateSerializer(serializers.Serializer):
+    reviewed = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True, help_text="Percent accepted of reviewed.")
+    interval = serializers.ListField(
+        child=serializers.FloatField(), allow_null=True, help_text="95 % Wilson interval, percent."
+    )
+
+
+class BatchQualificationSerializer(RateSerializer):
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField(allow_null=True)
+    status = serializers.CharField(allow_null=True)
+    sample = serializers.IntegerField(help_text="Works sampled for review (first round).")
+    pending = serializers.IntegerField()
+    meets_threshold = serializers.BooleanField(allow_null=True)
+
+
+class AnnotatorQualificationSerializer(RateSerializer):
+    username = serializers.CharField()
+
+
+class QualificationSerializer(serializers.Serializer):
+    threshold = serializers.FloatField()
+    batches = BatchQualificationSerializer(many=True)
+    annotators = AnnotatorQualificationSerializer(many=True)

@@ -1,12 +1,23 @@
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.access import access_quality_run
-from annotation.quality.selectors import quality_run_list
-from annotation.quality.serializers import QualityRunSerializer, QualityRunSummarySerializer
+from annotation.models import ReviewStatus
+from annotation.quality.reviewing import ReviewConflict, review_decide
+from annotation.quality.selectors import qualification, quality_run_list, review_list
+from annotation.quality.serializers import (
+    QualificationSerializer,
+    QualityRunSerializer,
+    QualityRunSummarySerializer,
+    ReviewDecisionSerializer,
+    ReviewSerializer,
+)
 from annotation.quality.services import quality_run_start
 from projects.access import access_project
 from projects.models import Role
@@ -37,3 +48,83 @@ class QualityRunDetailView(APIView):
     @extend_schema(responses=QualityRunSerializer)
     def get(self, request: Request, run_id: int) -> Response:
         return Response(QualityRunSerializer(access_quality_run(request.user, run_id)).data)
+
+
+def _review_of(request: Request, project_id: int, review_id: int):
+    project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+    review = review_list(project=project).filter(id=review_id).first()
+    if review is None:
+        raise Http404
+    return review
+
+
+class ReviewListView(generics.ListAPIView):
+    """The review queue (质检) of a project, oldest first (reviewers and managers).
+
+    Narrow it with ``?status=pending|accepted|rejected``, ``?batch=id``, ``?annotator=name``.
+    """
+
+    serializer_class = ReviewSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=ReviewStatus.values),
+            OpenApiParameter("batch", int),
+            OpenApiParameter("annotator", str),
+        ]
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        project = access_project(
+            self.request.user, self.kwargs["project_id"], min_role=Role.REVIEWER
+        )
+        query = self.request.query_params
+        status_wanted = query.get("status", "")
+        if status_wanted and status_wanted not in ReviewStatus.values:
+            raise ValidationError({"status": [_("Not a review status.")]})
+        batch = query.get("batch", "")
+        return review_list(
+            project=project,
+            status=status_wanted,
+            batch_id=int(batch) if batch.isdigit() else None,
+            annotator=query.get("annotator", ""),
+        )
+
+
+class ReviewDetailView(APIView):
+    @extend_schema(responses=ReviewSerializer)
+    def get(self, request: Request, project_id: int, review_id: int) -> Response:
+        return Response(ReviewSerializer(_review_of(request, project_id, review_id)).data)
+
+
+class ReviewDecisionView(APIView):
+    """Accept, or reject with a reason (the work goes back to its annotator). The same
+    decision again is answered as the first was; a different one gets 409."""
+
+    @extend_schema(request=ReviewDecisionSerializer, responses={200: ReviewSerializer, 409: None})
+    def post(self, request: Request, project_id: int, review_id: int) -> Response:
+        review = _review_of(request, project_id, review_id)
+        given = ReviewDecisionSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            review_decide(
+                review_id=review.id,
+                reviewer=request.user,
+                accept=given.validated_data["decision"] == "accept",
+                reason=given.validated_data["reason"],
+            )
+        except ReviewConflict:
+            body = ReviewSerializer(_review_of(request, project_id, review_id)).data
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        return Response(ReviewSerializer(_review_of(request, project_id, review_id)).data)
+
+
+class QualificationView(APIView):
+    """Qualification rates (合格率) per batch and per annotator, from first-round reviews."""
+
+    @extend_schema(responses=QualificationSerializer)
+    def get(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+        return Response(QualificationSerializer(qualification(project=project)).data)

@@ -43,6 +43,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "version",
             "lease_expires_at",
             "submitted_at",
+            "return_reason",
             "latest",
         ]
 

@@ -19,6 +19,7 @@ from annotation.models import (
     Revision,
     Snippet,
 )
+from annotation.quality.reviewing import batch_review_check, review_requeue, review_sample
 from annotation.quality.services import quality_run_start
 from annotation.work import statements
 from annotation.work.validation import AnnotationError, Schema, validate
@@ -126,6 +127,7 @@ def task_next(*, project_id: int, annotator: User) -> Assignment | None:
         draft={},
         version=0,
         skip_reason="",
+        return_reason="",
         created_at=now,
         submitted_at=None,
     )
@@ -200,7 +202,7 @@ def submit(
     overlap). Raises AnnotationError for a body that does not fit the snippet or project,
     and for a skipped assignment (its slot went back to the pool).
     A first submit dispatches a check of its batch (through the outbox: never waiting on
-    the broker).
+    the broker); a submit of work returned for rework goes back to review.
     """
     now = timezone.now()
     own = statements.own_lock(
@@ -219,7 +221,10 @@ def submit(
             "assignment", gettext_noop("skipped: the snippet went back to the pool")
         )
     annotation = validate(own.text, schema_of(own.project_id, own.project_version), body)
-    late = own.status == AssignmentStatus.EXPIRED or own.lease_over
+    # Rework has no lease: only first work can be late.
+    late = own.status == AssignmentStatus.EXPIRED or (
+        own.status == AssignmentStatus.ACTIVE and own.lease_over
+    )
     number = (own.last_number or 0) + 1
     revision = _loaded(
         Revision,
@@ -252,6 +257,13 @@ def submit(
             from annotation.celery_tasks import batch_check_task
 
             dispatch_on_commit(batch_check_task, own.batch_id, coalesce=f"batch:{own.batch_id}")
+    if own.status == AssignmentStatus.RETURNED:
+        review_requeue(
+            assignment_id=own.id,
+            project_id=own.project_id,
+            batch_id=own.batch_id,
+            revision=revision,
+        )
     statements.assignment_mark_submitted(assignment_id=own.id, now=now)
     return Submitted(revision, True, own.project_id)
 
@@ -292,8 +304,8 @@ def batch_reserve(*, batch: Batch, annotators: list[User]) -> Batch:
 @transaction.atomic
 def batch_advance(*, batch_id: int) -> Batch:
     """Move an annotating batch to reviewing once each of its snippets has ``overlap``
-    submitted annotations, and queue a quality run of the project. Idempotent: any other
-    batch is left as it is."""
+    submitted annotations: its review sample is drawn and a quality run of the project
+    queued. Idempotent: any other batch is left as it is."""
     batch = Batch.objects.select_for_update(of=("self",)).select_related("project").get(id=batch_id)
     if batch.status != BatchStatus.ANNOTATING:
         return batch
@@ -306,5 +318,7 @@ def batch_advance(*, batch_id: int) -> Batch:
     if not short.exists():
         batch.status = BatchStatus.REVIEWING
         batch.save(update_fields=["status"])
+        review_sample(batch=batch)
         quality_run_start(project=batch.project, batch=batch)
+        batch = batch_review_check(batch_id=batch.id)  # an empty sample needs no review
     return batch

@@ -25,6 +25,7 @@ from annotation.work import tally
 ACTIVE = AssignmentStatus.ACTIVE.value
 EXPIRED = AssignmentStatus.EXPIRED.value
 SUBMITTED = AssignmentStatus.SUBMITTED.value
+RETURNED = AssignmentStatus.RETURNED.value
 BUSY_WAIT_SECONDS = 2.0  # how long a claim retries while every open snippet is held
 
 # A batch reserved for named annotators is open to them only; any other batch to everyone.
@@ -36,12 +37,13 @@ _RESERVATION_ALLOWS = """(
     )
 )"""
 
-# What the annotator holds: their own assignment with a live lease, and whether any lease
-# in the project ran out.
+# What the annotator holds: their own assignment with a live lease, or work returned to
+# them for rework; and whether any lease in the project ran out.
 _HELD = """
     (SELECT a.id FROM annotation_assignment a
      WHERE a.project_id = %(project)s AND a.annotator_id = %(user)s
-       AND a.status = %(active)s AND a.lease_expires_at > %(now)s
+       AND (a.status = %(active)s AND a.lease_expires_at > %(now)s
+            OR a.status = %(returned)s)
      ORDER BY a.id LIMIT 1),
     EXISTS (SELECT 1 FROM annotation_assignment a
             WHERE a.project_id = %(project)s AND a.status = %(active)s
@@ -98,8 +100,8 @@ _ANY_OPEN = f"SELECT EXISTS (SELECT 1 FROM annotation_snippet s WHERE {_OPEN})"
 _INSERT_ASSIGNMENT = """
 INSERT INTO annotation_assignment
     (project_id, snippet_id, annotator_id, status, lease_expires_at, draft, version,
-     skip_reason, created_at)
-VALUES (%(project)s, %(snippet)s, %(user)s, %(active)s, %(lease)s, '{}', 0, '', %(now)s)
+     skip_reason, return_reason, created_at)
+VALUES (%(project)s, %(snippet)s, %(user)s, %(active)s, %(lease)s, '{}', 0, '', '', %(now)s)
 RETURNING id
 """
 
@@ -152,7 +154,7 @@ def _run(sql: str, **values: Any) -> tuple | None:
     stores them; the status names are always at hand as %(active)s, %(expired)s and
     %(submitted)s."""
     adapt = connection.ops.adapt_datetimefield_value
-    params = {"active": ACTIVE, "expired": EXPIRED, "submitted": SUBMITTED}
+    params = {"active": ACTIVE, "expired": EXPIRED, "submitted": SUBMITTED, "returned": RETURNED}
     for name, value in values.items():
         params[name] = adapt(value) if isinstance(value, datetime) else value
     with connection.cursor() as cursor:

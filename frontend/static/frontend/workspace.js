@@ -346,7 +346,8 @@ function setSaveState(text, kind = "") {
   node.className = `save-state ${kind}`;
 }
 
-const isPast = () => task?.status !== "active"; // submitted earlier: corrected by a new submit
+// Submitted earlier and not returned: corrected by a new submit, never autosaved.
+const isPast = () => !["active", "returned"].includes(task?.status);
 
 function scheduleSave() {
   dirty = true;
@@ -420,7 +421,9 @@ function show(assignment) {
   graphemes = graphemeBoundaries(text);
   state = normalise(isPast() ? assignment.latest : assignment.draft);
   $("past-note").hidden = !isPast();
-  $("skip").hidden = isPast();
+  $("returned-note").hidden = assignment.status !== "returned";
+  $("returned-reason").textContent = assignment.return_reason;
+  $("skip").hidden = assignment.status !== "active";
   $("forward").hidden = !trail.length;
   spentMs = 0;
   visibleSince = performance.now();
@@ -529,7 +532,7 @@ async function flushDraft() {
 }
 
 function openSkip() {
-  if (!task || isPast()) return;
+  if (task?.status !== "active") return;
   const dialog = $("skip-dialog");
   dialog.querySelector("form").reset();
   dialog.returnValue = "";

@@ -1,0 +1,147 @@
+"""Writes of review (质检): the sample of a batch, reviewers' decisions, rework.
+
+A batch that completes (every snippet annotated ``overlap`` times) gets a pending review
+for each submitted work on a sample of its snippets. A reviewer accepts or rejects each;
+a rejection returns the work to its annotator with the reason, and their next submit is
+reviewed again. Once nothing waits for review or rework, the batch awaits the client's
+acceptance.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from annotation.models import (
+    Assignment,
+    AssignmentStatus,
+    Batch,
+    BatchStatus,
+    Review,
+    ReviewStatus,
+    Revision,
+    Snippet,
+)
+from annotation.quality.sampling import draw, review_sample_size
+
+IN_CHUNKS = 500  # ids per IN (...) list: SQLite allows a few thousand parameters
+
+
+@dataclass
+class ReviewConflict(Exception):
+    """The review was already decided otherwise."""
+
+    review: Review
+
+
+def _latest_revisions(assignment_ids: list[int]) -> dict[int, int]:
+    """The latest revision id of each assignment."""
+    latest: dict[int, int] = {}
+    for start in range(0, len(assignment_ids), IN_CHUNKS):
+        rows = (
+            Revision.objects.filter(assignment_id__in=assignment_ids[start : start + IN_CHUNKS])
+            .order_by("assignment_id", "-number")
+            .values_list("assignment_id", "id")
+        )
+        for assignment_id, revision_id in rows:
+            latest.setdefault(assignment_id, revision_id)
+    return latest
+
+
+@transaction.atomic
+def review_sample(*, batch: Batch) -> int:
+    """Queue the review sample of a batch: ``review_percent`` of its snippets (rounded up),
+    drawn reproducibly from the batch's id; each submitted work on them gets a pending
+    review of its latest revision. Returns how many were queued.
+
+    Idempotent: a batch that has reviews already is left alone.
+    """
+    if Review.objects.filter(batch=batch).exists():
+        return 0
+    snippet_ids = list(Snippet.objects.filter(batch=batch).values_list("id", flat=True))
+    percent = batch.project.review_percent
+    chosen = draw(snippet_ids, review_sample_size(len(snippet_ids), percent), f"batch:{batch.id}")
+    works: list[int] = []
+    for start in range(0, len(chosen), IN_CHUNKS):
+        works += Assignment.objects.filter(
+            snippet_id__in=chosen[start : start + IN_CHUNKS], status=AssignmentStatus.SUBMITTED
+        ).values_list("id", flat=True)
+    latest = _latest_revisions(sorted(works))
+    Review.objects.bulk_create(
+        Review(project_id=batch.project_id, batch=batch, assignment_id=work, revision_id=rev)
+        for work, rev in sorted(latest.items())
+    )
+    return len(latest)
+
+
+@transaction.atomic
+def review_decide(*, review_id: int, reviewer: User, accept: bool, reason: str = "") -> Review:
+    """Accept, or reject with a reason. The same decision again returns the review as it
+    is (a retried request); a different one raises ReviewConflict: a decision is kept as
+    made. A rejection returns the work to its annotator: the assignment is theirs again
+    (status returned, the reason shown), with the reviewed revision as its draft.
+    """
+    review = Review.objects.select_for_update().select_related("revision").get(id=review_id)
+    wanted = ReviewStatus.ACCEPTED if accept else ReviewStatus.REJECTED
+    if review.status != ReviewStatus.PENDING:
+        if review.status != wanted:
+            raise ReviewConflict(review)
+        return review
+    review.status = wanted
+    review.reviewer = reviewer
+    review.reason = reason
+    review.decided_at = timezone.now()
+    review.save(update_fields=["status", "reviewer", "reason", "decided_at"])
+    if not accept:
+        work_return(assignment_id=review.assignment_id, revision=review.revision, reason=reason)
+    if review.batch_id is not None:
+        batch_review_check(batch_id=review.batch_id)
+    return review
+
+
+def work_return(*, assignment_id: int, revision: Revision, reason: str) -> None:
+    """Give submitted work back to its annotator for rework, ``revision`` as the draft."""
+    draft = {
+        "spans": revision.spans,
+        "classes": revision.classes,
+        "segmentation": revision.segmentation,
+    }
+    Assignment.objects.filter(id=assignment_id, status=AssignmentStatus.SUBMITTED).update(
+        status=AssignmentStatus.RETURNED,
+        return_reason=reason,
+        draft=draft,
+        version=F("version") + 1,
+    )
+
+
+def review_requeue(
+    *, assignment_id: int, project_id: int, batch_id: int | None, revision: Revision
+) -> Review:
+    """Reworked work goes back to review: a pending review of its new revision, in the
+    round after its last one. Runs inside the submit's transaction."""
+    last = Review.objects.filter(assignment_id=assignment_id).order_by("-round").first()
+    return Review.objects.create(
+        project_id=project_id,
+        batch_id=batch_id,
+        assignment_id=assignment_id,
+        revision=revision,
+        round=(last.round + 1) if last else 1,
+    )
+
+
+def batch_review_check(*, batch_id: int) -> Batch:
+    """Move a batch in review (or returned by its client) to await acceptance once no
+    review is pending and no work of it is out for rework. Idempotent."""
+    batch = Batch.objects.select_for_update(of=("self",)).get(id=batch_id)
+    if batch.status not in (BatchStatus.REVIEWING, BatchStatus.RETURNED):
+        return batch
+    pending = Review.objects.filter(batch_id=batch_id, status=ReviewStatus.PENDING).exists()
+    out = Assignment.objects.filter(
+        snippet__batch_id=batch_id, status=AssignmentStatus.RETURNED
+    ).exists()
+    if not pending and not out:
+        batch.status = BatchStatus.ACCEPTING
+        batch.save(update_fields=["status"])
+    return batch
