@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.models import User
-from annotation.models import Assignment, Batch, ImportJob, QualityRun, Snippet
+from annotation.models import Assignment, Batch, BatchStatus, ImportJob, QualityRun, Snippet
 from projects.access import ROLE_RANK, access_project, role_in
 from projects.models import Role
 
@@ -82,3 +82,25 @@ def access_quality_run(user: User, run_id: int) -> QualityRun:
         raise Http404
     access_project(user, run.project_id, min_role=Role.REVIEWER)
     return run
+
+
+# Batches a client may see: those that passed review, awaiting or after acceptance.
+CLIENT_BATCHES = (BatchStatus.ACCEPTING, BatchStatus.ACCEPTED, BatchStatus.RETURNED)
+
+
+def access_acceptance(user: User, batch_id: int, *, write: bool = False) -> Batch:
+    """A batch for its acceptance check: clients and managers (reviewers read only).
+
+    A client sees a batch only once it has passed review; before that, as for non-members,
+    the batch is not found. Annotators get 403, and reviewers when they would write.
+    """
+    batch = Batch.objects.filter(id=batch_id).select_related("project").first()
+    if batch is None:
+        raise Http404
+    project = access_project(user, batch.project_id)
+    role = Role(project.role)
+    if role == Role.CLIENT and batch.status not in CLIENT_BATCHES:
+        raise Http404
+    if role == Role.ANNOTATOR or (write and role == Role.REVIEWER):
+        raise PermissionDenied
+    return batch

@@ -70,4 +70,14 @@ urlpatterns = [
         quality.ReviewDecisionView.as_view(),
         name="review-decision",
     ),
+    path(
+        "batches/<int:batch_id>/acceptance/",
+        quality.AcceptanceView.as_view(),
+        name="batch-acceptance",
+    ),
+    path(
+        "batches/<int:batch_id>/acceptance/items/<int:item_id>/",
+        quality.AcceptanceItemView.as_view(),
+        name="batch-acceptance-item",
+    ),
 ]

@@ -1,10 +1,20 @@
 """Reads of the quality stage."""
 
+import json
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 from django.db.models import Count, Q, QuerySet
 
-from annotation.models import AssignmentStatus, QualityRun, Review, ReviewStatus, Revision
+from annotation.models import (
+    Acceptance,
+    AssignmentStatus,
+    Batch,
+    QualityRun,
+    Review,
+    ReviewStatus,
+    Revision,
+)
 from annotation.quality.report import Judgement
 from annotation.quality.sampling import wilson_interval
 from projects.models import Project
@@ -137,3 +147,42 @@ def qualification(*, project: Project) -> dict:
         .order_by("assignment__annotator__username")
     ]
     return {"threshold": threshold, "batches": batches, "annotators": annotators}
+
+
+def final_annotations(*, snippet_ids: list[int]) -> dict[int, dict]:
+    """The annotation each snippet delivers: what most of its annotators submitted (their
+    latest revisions, compared whole), the earliest work breaking ties."""
+    latest: dict[int, tuple[int, dict]] = {}  # assignment → (snippet, annotation)
+    rows = (
+        Revision.objects.filter(
+            assignment__snippet_id__in=snippet_ids, assignment__status=AssignmentStatus.SUBMITTED
+        )
+        .order_by("assignment_id", "-number")
+        .values_list("assignment_id", "assignment__snippet_id", "spans", "classes", "segmentation")
+    )
+    for assignment, snippet, spans, classes, segmentation in rows:
+        if assignment not in latest:
+            latest[assignment] = (
+                snippet,
+                {"spans": spans, "classes": classes, "segmentation": segmentation},
+            )
+    votes: dict[int, Counter] = defaultdict(Counter)
+    first_seen: dict[int, dict[str, dict]] = defaultdict(dict)
+    for _, (snippet, annotation) in sorted(latest.items()):
+        key = json.dumps(annotation, sort_keys=True, ensure_ascii=False)
+        votes[snippet][key] += 1
+        first_seen[snippet].setdefault(key, annotation)
+    return {
+        snippet: first_seen[snippet][counts.most_common(1)[0][0]]
+        for snippet, counts in votes.items()
+    }
+
+
+def acceptance_latest(*, batch: Batch) -> Acceptance | None:
+    return (
+        Acceptance.objects.filter(batch=batch)
+        .select_related("created_by")
+        .prefetch_related("items__snippet", "items__judged_by")
+        .order_by("-id")
+        .first()
+    )

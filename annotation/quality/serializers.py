@@ -1,7 +1,14 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from annotation.models import QualityRun, Review, Revision
+from annotation.models import (
+    Acceptance,
+    AcceptanceItem,
+    QualityRun,
+    Review,
+    Revision,
+    Verdict,
+)
 
 
 class QualityRunSerializer(serializers.ModelSerializer):
@@ -109,3 +116,63 @@ class QualificationSerializer(serializers.Serializer):
     threshold = serializers.FloatField()
     batches = BatchQualificationSerializer(many=True)
     annotators = AnnotatorQualificationSerializer(many=True)
+
+
+class AcceptanceItemSerializer(serializers.ModelSerializer):
+    snippet = serializers.SerializerMethodField()
+    annotation = serializers.SerializerMethodField(
+        help_text="What the snippet delivers: {spans, classes, segmentation}."
+    )
+    judged_by = serializers.CharField(source="judged_by.username", default=None)
+
+    class Meta:
+        model = AcceptanceItem
+        fields = ["id", "snippet", "annotation", "verdict", "note", "judged_by", "judged_at"]
+
+    def get_snippet(self, item: AcceptanceItem) -> dict:
+        return {"id": item.snippet_id, "text": item.snippet.text}
+
+    def get_annotation(self, item: AcceptanceItem) -> dict | None:
+        return self.context.get("annotations", {}).get(item.snippet_id)
+
+
+class AcceptanceSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", default=None)
+    size = serializers.SerializerMethodField()
+    marked = serializers.SerializerMethodField()
+    items = AcceptanceItemSerializer(many=True)
+
+    class Meta:
+        model = Acceptance
+        fields = [
+            "id",
+            "batch",
+            "status",
+            "threshold",
+            "rate",
+            "size",
+            "marked",
+            "created_by",
+            "created_at",
+            "decided_at",
+            "items",
+        ]
+
+    def get_size(self, acceptance: Acceptance) -> int:
+        return len(acceptance.items.all())
+
+    def get_marked(self, acceptance: Acceptance) -> int:
+        return sum(1 for item in acceptance.items.all() if item.verdict)
+
+
+class AcceptanceStartSerializer(serializers.Serializer):
+    size = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="Items to check; by default from the batch's size (GB/T 2828.1, level II).",
+    )
+
+
+class AcceptanceMarkSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=[Verdict.RIGHT.value, Verdict.WRONG.value])
+    note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")

@@ -7,11 +7,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.access import access_quality_run
-from annotation.models import ReviewStatus
+from annotation.access import access_acceptance, access_quality_run
+from annotation.models import AcceptanceItem, ReviewStatus
+from annotation.quality.acceptance import AcceptanceRefused, acceptance_mark, acceptance_start
 from annotation.quality.reviewing import ReviewConflict, review_decide
-from annotation.quality.selectors import qualification, quality_run_list, review_list
+from annotation.quality.selectors import (
+    acceptance_latest,
+    final_annotations,
+    qualification,
+    quality_run_list,
+    review_list,
+)
 from annotation.quality.serializers import (
+    AcceptanceMarkSerializer,
+    AcceptanceSerializer,
+    AcceptanceStartSerializer,
     QualificationSerializer,
     QualityRunSerializer,
     QualityRunSummarySerializer,
@@ -128,3 +138,62 @@ class QualificationView(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         project = access_project(request.user, project_id, min_role=Role.REVIEWER)
         return Response(QualificationSerializer(qualification(project=project)).data)
+
+
+def _acceptance_body(batch) -> dict | None:
+    acceptance = acceptance_latest(batch=batch)
+    if acceptance is None:
+        return None
+    snippet_ids = [item.snippet_id for item in acceptance.items.all()]
+    context = {"annotations": final_annotations(snippet_ids=snippet_ids)}
+    return AcceptanceSerializer(acceptance, context=context).data
+
+
+class AcceptanceView(APIView):
+    """A batch's acceptance check (验收): the latest one (204 before any), or POST to open
+    one (clients and managers; the batch must await acceptance)."""
+
+    @extend_schema(responses={200: AcceptanceSerializer, 204: None})
+    def get(self, request: Request, batch_id: int) -> Response:
+        body = _acceptance_body(access_acceptance(request.user, batch_id))
+        if body is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(body)
+
+    @extend_schema(
+        request=AcceptanceStartSerializer,
+        responses={201: AcceptanceSerializer, 200: AcceptanceSerializer, 409: None},
+    )
+    def post(self, request: Request, batch_id: int) -> Response:
+        """Open a check (201); while one is open, that one is answered (200)."""
+        batch = access_acceptance(request.user, batch_id, write=True)
+        given = AcceptanceStartSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            _, created = acceptance_start(
+                batch_id=batch.id, user=request.user, size=given.validated_data.get("size")
+            )
+        except AcceptanceRefused as refused:
+            return Response({"detail": str(refused)}, status=status.HTTP_409_CONFLICT)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(_acceptance_body(batch), status=code)
+
+
+class AcceptanceItemView(APIView):
+    """Mark a sampled item right or wrong; the last mark decides the check (409 once
+    decided). Answers with the whole check."""
+
+    @extend_schema(request=AcceptanceMarkSerializer, responses={200: AcceptanceSerializer})
+    def put(self, request: Request, batch_id: int, item_id: int) -> Response:
+        batch = access_acceptance(request.user, batch_id, write=True)
+        item = AcceptanceItem.objects.filter(id=item_id, acceptance__batch=batch).first()
+        if item is None:
+            raise Http404
+        given = AcceptanceMarkSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            acceptance_mark(item_id=item.id, user=request.user, **given.validated_data)
+        except AcceptanceRefused as refused:
+            return Response({"detail": str(refused)}, status=status.HTTP_409_CONFLICT)
+        batch.refresh_from_db()
+        return Response(_acceptance_body(batch))
