@@ -161,6 +161,8 @@ class Snippet(models.Model):
     )
     # Assignments holding a slot (active or submitted); at most the project's overlap.
     slots_taken = models.PositiveSmallIntegerField(default=0)
+    # A gold item (annotation.quality.gold): served apart from the pool, to every annotator.
+    gold = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -425,3 +427,35 @@ class AcceptanceItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["acceptance", "snippet"], name="acceptance_item_once"),
         ]
+
+
+class GoldItem(models.Model):
+    """A snippet with a reference annotation, mixed unannounced into annotators' tasks."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="gold_items")
+    snippet = models.OneToOneField(Snippet, on_delete=models.CASCADE, related_name="gold_item")
+    spans = models.JSONField(default=list, blank=True)
+    classes = models.JSONField(default=list, blank=True)
+    segmentation = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class GoldResult(models.Model):
+    """How an annotator's first submit of a gold item compared with its reference."""
+
+    gold = models.ForeignKey(GoldItem, on_delete=models.CASCADE, related_name="results")
+    assignment = models.OneToOneField(
+        Assignment, on_delete=models.CASCADE, related_name="gold_result"
+    )
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gold_results"
+    )
+    correct = models.BooleanField()
+    span_f1 = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["annotator", "gold"], name="gold_result_annotator")]

@@ -80,4 +80,20 @@ urlpatterns = [
         quality.AcceptanceItemView.as_view(),
         name="batch-acceptance-item",
     ),
+    path("projects/<int:project_id>/gold/", quality.GoldListView.as_view(), name="gold-list"),
+    path(
+        "projects/<int:project_id>/gold/accuracy/",
+        quality.GoldAccuracyView.as_view(),
+        name="gold-accuracy",
+    ),
+    path(
+        "projects/<int:project_id>/gold/resume/",
+        quality.GoldResumeView.as_view(),
+        name="gold-resume",
+    ),
+    path(
+        "projects/<int:project_id>/gold/<int:gold_id>/",
+        quality.GoldDetailView.as_view(),
+        name="gold-detail",
+    ),
 ]

@@ -42,6 +42,17 @@ class Project(models.Model):
     acceptance_threshold = models.FloatField(
         default=98.0, help_text="Percent of sampled items right for a batch to be accepted."
     )
+    # Gold items (honeypots): how often one is mixed into an annotator's tasks, the accuracy
+    # on them below which an annotator is flagged, and whether a flagged one is paused.
+    gold_percent = models.PositiveSmallIntegerField(
+        default=0, help_text="Percent of each annotator's tasks that are gold items."
+    )
+    gold_min_accuracy = models.FloatField(
+        default=80.0, help_text="Percent of gold items right below which an annotator is flagged."
+    )
+    gold_pause = models.BooleanField(
+        default=False, help_text="Pause a flagged annotator until a manager lets them go on."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -79,6 +90,9 @@ class Project(models.Model):
                 condition=models.Q(acceptance_threshold__gte=0, acceptance_threshold__lte=100),
                 name="project_acceptance_threshold_range",
             ),
+            models.CheckConstraint(
+                condition=models.Q(gold_percent__lte=50), name="project_gold_percent_max"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -91,6 +105,9 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=16, choices=Role.choices)
+    # Set when the annotator's gold accuracy fell below the project's minimum (gold_pause);
+    # a paused annotator gets no new tasks until a manager clears it.
+    paused_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

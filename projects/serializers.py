@@ -42,6 +42,8 @@ class ProjectSerializer(serializers.ModelSerializer):
     max_snippet_chars = serializers.IntegerField(min_value=16, max_value=10_000, required=False)
     review_percent = serializers.IntegerField(min_value=1, max_value=100, required=False)
     acceptance_threshold = serializers.FloatField(min_value=0, max_value=100, required=False)
+    gold_percent = serializers.IntegerField(min_value=0, max_value=50, required=False)
+    gold_min_accuracy = serializers.FloatField(min_value=0, max_value=100, required=False)
 
     class Meta:
         model = Project
@@ -61,6 +63,9 @@ class ProjectSerializer(serializers.ModelSerializer):
             "batch_size",
             "review_percent",
             "acceptance_threshold",
+            "gold_percent",
+            "gold_min_accuracy",
+            "gold_pause",
             "max_snippet_chars",
             "clean_reflow",
             "clean_cjk_spaces",

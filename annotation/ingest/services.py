@@ -241,7 +241,7 @@ def _snippets_insert(project_id: int, batch_id: int, rows: list[SnippetRow]) -> 
     if connection.vendor == "postgresql":
         columns = (
             "project_id, article_id, position, text, text_hash, offset_map, tokens, "
-            "tokenizer_version, suggestions, batch_id, slots_taken"
+            "tokenizer_version, suggestions, batch_id, slots_taken, gold"
         )
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY annotation_snippet ({columns}) FROM STDIN") as copy:
@@ -259,6 +259,7 @@ def _snippets_insert(project_id: int, batch_id: int, rows: list[SnippetRow]) -> 
                             json.dumps(suggested, ensure_ascii=False),
                             batch_id,
                             0,
+                            False,
                         )
                     )
         return

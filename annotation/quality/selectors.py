@@ -10,14 +10,17 @@ from annotation.models import (
     Acceptance,
     AssignmentStatus,
     Batch,
+    GoldItem,
+    GoldResult,
     QualityRun,
     Review,
     ReviewStatus,
     Revision,
 )
+from annotation.quality.gold import GOLD_MIN_SCORED
 from annotation.quality.report import Judgement
 from annotation.quality.sampling import wilson_interval
-from projects.models import Project
+from projects.models import Membership, Project
 
 READ_CHUNK = 5000
 
@@ -33,8 +36,8 @@ def judgements_by_snippet(
     batch. One pass over a server-side cursor in snippet order; nothing else is held.
 
     Late work whose slot went to someone else (status expired) is left out: it does not
-    count toward the snippet's annotations. A segmentation left uncorrected is jieba's
-    (``with_tokens`` reads it).
+    count toward the snippet's annotations; so are gold items, scored on their own. A
+    segmentation left uncorrected is jieba's (``with_tokens`` reads it).
     """
     fields = [
         "assignment__snippet_id",
@@ -49,7 +52,9 @@ def judgements_by_snippet(
         fields.append("assignment__snippet__tokens")
     rows = (
         Revision.objects.filter(
-            assignment__project=project, assignment__status=AssignmentStatus.SUBMITTED
+            assignment__project=project,
+            assignment__status=AssignmentStatus.SUBMITTED,
+            assignment__snippet__gold=False,
         )
         .order_by("assignment__snippet_id", "assignment_id", "-number")
         .values_list(*fields)
@@ -186,3 +191,43 @@ def acceptance_latest(*, batch: Batch) -> Acceptance | None:
         .order_by("-id")
         .first()
     )
+
+
+def gold_list(*, project: Project) -> QuerySet[GoldItem]:
+    return (
+        GoldItem.objects.filter(project=project)
+        .select_related("snippet", "created_by")
+        .annotate(scored=Count("results"), right=Count("results", filter=Q(results__correct=True)))
+        .order_by("id")
+    )
+
+
+def gold_accuracy(*, project: Project) -> list[dict]:
+    """Per annotator: gold items scored, right, accuracy (percent), flagged (at least
+    GOLD_MIN_SCORED scored and below the project's minimum) and paused."""
+    paused = set(
+        Membership.objects.filter(project=project, paused_at__isnull=False).values_list(
+            "user__username", flat=True
+        )
+    )
+    rows = (
+        GoldResult.objects.filter(gold__project=project)
+        .values("annotator__username")
+        .annotate(scored=Count("id"), right=Count("id", filter=Q(correct=True)))
+        .order_by("annotator__username")
+    )
+    found = []
+    for row in rows:
+        accuracy = round(100 * row["right"] / row["scored"], 2)
+        found.append(
+            {
+                "username": row["annotator__username"],
+                "scored": row["scored"],
+                "right": row["right"],
+                "accuracy": accuracy,
+                "flagged": row["scored"] >= GOLD_MIN_SCORED
+                and accuracy < project.gold_min_accuracy,
+                "paused": row["annotator__username"] in paused,
+            }
+        )
+    return found

@@ -4,6 +4,7 @@ from rest_framework import serializers
 from annotation.models import (
     Acceptance,
     AcceptanceItem,
+    GoldItem,
     QualityRun,
     Review,
     Revision,
@@ -176,3 +177,47 @@ class AcceptanceStartSerializer(serializers.Serializer):
 class AcceptanceMarkSerializer(serializers.Serializer):
     verdict = serializers.ChoiceField(choices=[Verdict.RIGHT.value, Verdict.WRONG.value])
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class GoldItemSerializer(serializers.ModelSerializer):
+    snippet = serializers.SerializerMethodField()
+    created_by = serializers.CharField(source="created_by.username", default=None)
+    scored = serializers.IntegerField(read_only=True, help_text="Annotators scored on it.")
+    right = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = GoldItem
+        fields = [
+            "id",
+            "snippet",
+            "spans",
+            "classes",
+            "segmentation",
+            "created_by",
+            "created_at",
+            "scored",
+            "right",
+        ]
+
+    def get_snippet(self, gold: GoldItem) -> dict:
+        return {"id": gold.snippet_id, "text": gold.snippet.text}
+
+
+class GoldSetSerializer(serializers.Serializer):
+    snippet = serializers.IntegerField(help_text="A snippet of the project.")
+    spans = serializers.JSONField(required=False, default=list)
+    classes = serializers.JSONField(required=False, default=list)
+    segmentation = serializers.JSONField(required=False, default=list)
+
+
+class GoldAccuracySerializer(serializers.Serializer):
+    username = serializers.CharField()
+    scored = serializers.IntegerField()
+    right = serializers.IntegerField()
+    accuracy = serializers.FloatField(help_text="Percent right.")
+    flagged = serializers.BooleanField()
+    paused = serializers.BooleanField()
+
+
+class GoldResumeSerializer(serializers.Serializer):
+    username = serializers.CharField()

@@ -7,13 +7,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from annotation.access import access_acceptance, access_quality_run
-from annotation.models import AcceptanceItem, ReviewStatus
+from annotation.models import AcceptanceItem, GoldItem, ReviewStatus, Snippet
 from annotation.quality.acceptance import AcceptanceRefused, acceptance_mark, acceptance_start
+from annotation.quality.gold import gold_remove, gold_resume, gold_set
 from annotation.quality.reviewing import ReviewConflict, review_decide
 from annotation.quality.selectors import (
     acceptance_latest,
     final_annotations,
+    gold_accuracy,
+    gold_list,
     qualification,
     quality_run_list,
     review_list,
@@ -22,6 +26,10 @@ from annotation.quality.serializers import (
     AcceptanceMarkSerializer,
     AcceptanceSerializer,
     AcceptanceStartSerializer,
+    GoldAccuracySerializer,
+    GoldItemSerializer,
+    GoldResumeSerializer,
+    GoldSetSerializer,
     QualificationSerializer,
     QualityRunSerializer,
     QualityRunSummarySerializer,
@@ -29,6 +37,8 @@ from annotation.quality.serializers import (
     ReviewSerializer,
 )
 from annotation.quality.services import quality_run_start
+from annotation.work.services import schema_of
+from annotation.work.validation import AnnotationError, validate
 from projects.access import access_project
 from projects.models import Role
 
@@ -197,3 +207,68 @@ class AcceptanceItemView(APIView):
             return Response({"detail": str(refused)}, status=status.HTTP_409_CONFLICT)
         batch.refresh_from_db()
         return Response(_acceptance_body(batch))
+
+
+class GoldListView(APIView):
+    """A project's gold items with how often annotators got them right (reviewers and
+    managers); POST makes a snippet gold with its reference annotation (managers)."""
+
+    @extend_schema(responses=GoldItemSerializer(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+        return Response(GoldItemSerializer(gold_list(project=project), many=True).data)
+
+    @extend_schema(request=GoldSetSerializer, responses={201: GoldItemSerializer})
+    def post(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        given = GoldSetSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        snippet = Snippet.objects.filter(project=project, id=data.pop("snippet")).first()
+        if snippet is None:
+            raise ValidationError({"snippet": [_("Not a snippet of this project.")]})
+        try:
+            annotation = validate(snippet.text, schema_of(project.id, project.updated_at), data)
+        except AnnotationError as error:
+            raise ValidationError(error.as_dict(_)) from None
+        gold = gold_set(project=project, snippet=snippet, annotation=annotation, user=request.user)
+        body = GoldItemSerializer(gold_list(project=project).get(id=gold.id)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class GoldDetailView(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, project_id: int, gold_id: int) -> Response:
+        """The snippet is an ordinary one again (managers)."""
+        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        gold = GoldItem.objects.filter(project=project, id=gold_id).first()
+        if gold is None:
+            raise Http404
+        gold_remove(gold=gold)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GoldAccuracyView(APIView):
+    """Each annotator's accuracy on gold items, flagged below the project's minimum."""
+
+    @extend_schema(responses=GoldAccuracySerializer(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+        return Response(GoldAccuracySerializer(gold_accuracy(project=project), many=True).data)
+
+
+class GoldResumeView(APIView):
+    """Let a paused annotator take tasks again (managers)."""
+
+    @extend_schema(request=GoldResumeSerializer, responses={204: None})
+    def post(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        given = GoldResumeSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        user = User.objects.filter(
+            username=given.validated_data["username"], memberships__project=project
+        ).first()
+        if user is None:
+            raise ValidationError({"username": [_("Not a member of this project.")]})
+        gold_resume(project=project, user=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

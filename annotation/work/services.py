@@ -19,7 +19,9 @@ from annotation.models import (
     Revision,
     Snippet,
 )
+from annotation.quality.gold import gold_score
 from annotation.quality.reviewing import batch_review_check, review_requeue, review_sample
+from annotation.quality.sampling import gold_turn
 from annotation.quality.services import quality_run_start
 from annotation.work import statements
 from annotation.work.validation import AnnotationError, Schema, validate
@@ -30,6 +32,10 @@ M = TypeVar("M", bound=Model)
 
 class NoSeat(Exception):
     """The user may not take tasks in this project (not a member, or a client)."""
+
+
+class Paused(Exception):
+    """The annotator was paused for falling short on gold items (annotation.quality.gold)."""
 
 
 def _loaded(model: type[M], **values: Any) -> M:
@@ -83,8 +89,17 @@ def task_next(*, project_id: int, annotator: User) -> Assignment | None:
         raise NoSeat
     if seat.mine is not None:
         return Assignment.objects.select_related("snippet", "annotator").get(id=seat.mine)
+    if seat.paused:
+        raise Paused
+    gold = None
+    if seat.gold_percent and gold_turn(
+        annotator.id,
+        statements.tasks_handed(project_id=project_id, user_id=annotator.id),
+        seat.gold_percent,
+    ):
+        gold = statements.take_gold(project_id=project_id, user_id=annotator.id)
     stale = None
-    if seat.any_expired:
+    if gold is None and seat.any_expired:
         stale = statements.take_stale(project_id=project_id, user_id=annotator.id, now=now)
     if stale is not None:
         # The slot passes to this annotator; the old one's work is kept if it comes later.
@@ -96,7 +111,7 @@ def task_next(*, project_id: int, annotator: User) -> Assignment | None:
         )
         snippet = Snippet.objects.get(id=stale.snippet_id)
     else:
-        free = statements.take_free(
+        free = gold or statements.take_free(
             project_id=project_id, user_id=annotator.id, overlap=seat.overlap
         )
         if free is None:
@@ -110,9 +125,13 @@ def task_next(*, project_id: int, annotator: User) -> Assignment | None:
             tokens=free.tokens,
             suggestions=free.suggestions,
         )
-    statements.tally_add(
-        project_id=project_id, batch_id=snippet.batch_id, annotator_id=annotator.id, field="taken"
-    )
+    if gold is None:  # gold items stay out of the batch's figures
+        statements.tally_add(
+            project_id=project_id,
+            batch_id=snippet.batch_id,
+            annotator_id=annotator.id,
+            field="taken",
+        )
     lease = now + timedelta(minutes=seat.lease_minutes)
     assignment = _loaded(
         Assignment,
@@ -246,7 +265,15 @@ def submit(
         created_at=now,
         **annotation,
     )
-    if number == 1:
+    if number == 1 and own.gold:
+        gold_score(
+            project_id=own.project_id,
+            snippet_id=own.snippet_id,
+            assignment_id=own.id,
+            annotator_id=annotator.id,
+            annotation=annotation,
+        )
+    elif number == 1:
         statements.tally_submitted(
             project_id=own.project_id,
             batch_id=own.batch_id,
@@ -311,7 +338,7 @@ def batch_advance(*, batch_id: int) -> Batch:
         return batch
     submitted = Count("assignments", filter=Q(assignments__status=AssignmentStatus.SUBMITTED))
     short = (
-        Snippet.objects.filter(batch=batch)
+        Snippet.objects.filter(batch=batch, gold=False)
         .annotate(submitted=submitted)
         .filter(submitted__lt=batch.project.overlap)
     )

@@ -51,7 +51,7 @@ _HELD = """
 """
 
 _SEAT = """
-SELECT m.role, p.overlap, p.lease_minutes
+SELECT m.role, p.overlap, p.lease_minutes, p.gold_percent, m.paused_at IS NOT NULL
 FROM projects_membership m JOIN projects_project p ON p.id = m.project_id
 WHERE m.project_id = %(project)s AND m.user_id = %(user)s
 {lock}
@@ -59,13 +59,15 @@ WHERE m.project_id = %(project)s AND m.user_id = %(user)s
 
 # Superusers act as managers in projects they are not members of: no row to lock.
 _SEAT_SUPERUSER = """
-SELECT 'manager', p.overlap, p.lease_minutes FROM projects_project p WHERE p.id = %(project)s
+SELECT 'manager', p.overlap, p.lease_minutes, p.gold_percent, FALSE
+FROM projects_project p WHERE p.id = %(project)s
 """
 
 _STALE = f"""
 SELECT a.id, a.snippet_id, a.annotator_id, s.batch_id
 FROM annotation_assignment a JOIN annotation_snippet s ON s.id = a.snippet_id
 WHERE a.project_id = %(project)s AND a.status = %(active)s AND a.lease_expires_at <= %(now)s
+  AND NOT s.gold
   AND NOT EXISTS (SELECT 1 FROM annotation_assignment b
                   WHERE b.snippet_id = a.snippet_id AND b.annotator_id = %(user)s)
   AND {_RESERVATION_ALLOWS}
@@ -79,7 +81,7 @@ LIMIT 1 {{lock}}
 # few index entries however much of the project is done.
 # A snippet with room that the annotator never had.
 _OPEN = f"""
-    s.project_id = %(project)s AND s.slots_taken < %(overlap)s
+    s.project_id = %(project)s AND s.slots_taken < %(overlap)s AND NOT s.gold
     AND {_RESERVATION_ALLOWS}
     AND NOT EXISTS (SELECT 1 FROM annotation_assignment a
                     WHERE a.snippet_id = s.id AND a.annotator_id = %(user)s)
@@ -96,6 +98,23 @@ RETURNING id, batch_id, text, tokens, suggestions
 """
 
 _ANY_OPEN = f"SELECT EXISTS (SELECT 1 FROM annotation_snippet s WHERE {_OPEN})"
+
+# Gold items sit outside the pool: any annotator who never had one may get it, and no
+# slot is counted.
+_GOLD = """
+SELECT s.id, s.batch_id, s.text, s.tokens, s.suggestions
+FROM annotation_golditem g JOIN annotation_snippet s ON s.id = g.snippet_id
+WHERE g.project_id = %(project)s
+  AND NOT EXISTS (SELECT 1 FROM annotation_assignment a
+                  WHERE a.snippet_id = s.id AND a.annotator_id = %(user)s)
+ORDER BY g.id
+LIMIT 1
+"""
+
+_TASKS_HANDED = """
+SELECT COUNT(*) FROM annotation_assignment a
+WHERE a.project_id = %(project)s AND a.annotator_id = %(user)s
+"""
 
 _INSERT_ASSIGNMENT = """
 INSERT INTO annotation_assignment
@@ -117,7 +136,7 @@ WHERE a.id = %(assignment)s AND a.annotator_id = %(user)s AND a.version = %(vers
 
 _OWN = f"""
 SELECT a.id, a.project_id, a.status, a.lease_expires_at < %(now)s, s.text, s.batch_id,
-    p.updated_at,
+    a.snippet_id, s.gold, p.updated_at,
     (SELECT MAX(r.number) FROM annotation_revision r WHERE r.assignment_id = a.id),
     (SELECT r.id FROM annotation_revision r
      WHERE r.assignment_id = a.id AND r.idempotency_key = %(key)s AND %(key)s <> '')
@@ -180,6 +199,8 @@ class Seat:
     role: str
     overlap: int
     lease_minutes: int
+    gold_percent: int
+    paused: bool
     mine: int | None  # their own assignment with a live lease
     any_expired: bool  # whether some lease in the project ran out
 
@@ -231,6 +252,22 @@ class FreeSlot:
     suggestions: list
 
 
+def take_gold(*, project_id: int, user_id: int) -> FreeSlot | None:
+    """A gold item the annotator never had, if any is left for them."""
+    row = _run(_GOLD, project=project_id, user=user_id)
+    if row is None:
+        return None
+    snippet_id, batch_id, text, tokens, suggestions = row
+    return FreeSlot(snippet_id, batch_id, text, tokens, _json(suggestions))
+
+
+def tasks_handed(*, project_id: int, user_id: int) -> int:
+    """How many tasks the annotator was ever given in the project."""
+    row = _run(_TASKS_HANDED, project=project_id, user=user_id)
+    assert row is not None
+    return row[0]
+
+
 def take_free(*, project_id: int, user_id: int, overlap: int) -> FreeSlot | None:
     """Take a free slot of a snippet with room that the annotator never had.
 
@@ -276,6 +313,8 @@ class Own:
     lease_over: bool
     text: str
     batch_id: int | None
+    snippet_id: int
+    gold: bool
     project_version: Any  # the project's updated_at, as the database gives it
     last_number: int | None  # of the latest revision; None before the first
     same_key: int | None  # the revision stored under this idempotency key, if any
@@ -300,9 +339,9 @@ def own_lock(
     )
     if row is None:
         return None
-    id_, project_id, status, lease_over, text, batch_id, version, last_number, same_key = row
+    id_, project_id, status, lease_over, text, batch_id, snippet_id, gold, *rest = row
     return Own(
-        id_, project_id, status, bool(lease_over), text, batch_id, version, last_number, same_key
+        id_, project_id, status, bool(lease_over), text, batch_id, snippet_id, bool(gold), *rest
     )
 
 

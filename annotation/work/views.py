@@ -38,6 +38,13 @@ def _next_for(user: User, project_id: int) -> Response:
     except services.NoSeat:
         access_project(user, project_id, min_role=Role.ANNOTATOR)  # 404 or 403
         raise PermissionDenied from None  # a member a moment ago, and no longer
+    except services.Paused:
+        raise PermissionDenied(
+            _(
+                "You are paused: too few gold items were right. A manager will look at your "
+                "work and let you go on."
+            )
+        ) from None
     if assignment is None:
         return Response(status=status.HTTP_204_NO_CONTENT)
     return Response(AssignmentSerializer(assignment).data)

@@ -1,0 +1,83 @@
+"""Writes of gold items (honeypots): references, scores, and pausing who falls short.
+
+A manager gives a snippet a reference annotation; the snippet leaves the pool and is mixed
+into every annotator's tasks at the project's ``gold_percent``, looking like any other
+task. Each annotator's first submit of it is scored against the reference. An annotator
+whose accuracy, over at least GOLD_MIN_SCORED items, falls below ``gold_min_accuracy`` is
+flagged, and with ``gold_pause`` paused until a manager lets them go on.
+"""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from annotation.models import GoldItem, GoldResult, Snippet
+from annotation.quality.metrics import span_f1
+from projects.models import Membership, Project
+
+GOLD_MIN_SCORED = 5  # gold items scored before an accuracy counts
+
+
+def gold_compare(reference: GoldItem, annotation: dict[str, Any]) -> tuple[bool, float | None]:
+    """Whether the annotation matches the reference in everything the reference holds
+    (spans exactly, the set of classes, the segmentation where one is given), and the
+    exact span F1."""
+
+    def spans(items: list[dict]) -> set[tuple]:
+        return {(span["start"], span["end"], span["label"]) for span in items}
+
+    mine, theirs = spans(annotation["spans"]), spans(reference.spans)
+    correct = mine == theirs and set(annotation["classes"]) == set(reference.classes)
+    if reference.segmentation:
+        correct = correct and annotation["segmentation"] == reference.segmentation
+    return correct, span_f1([theirs], [mine])
+
+
+@transaction.atomic
+def gold_set(*, project: Project, snippet: Snippet, annotation: dict, user: User) -> GoldItem:
+    """Make the snippet a gold item with this reference (or change its reference)."""
+    gold, _ = GoldItem.objects.update_or_create(
+        snippet=snippet,
+        defaults={"project": project, "created_by": user, **annotation},
+    )
+    Snippet.objects.filter(id=snippet.id).update(gold=True)
+    return gold
+
+
+@transaction.atomic
+def gold_remove(*, gold: GoldItem) -> None:
+    """The snippet is an ordinary one again; its scores go with the reference."""
+    Snippet.objects.filter(id=gold.snippet_id).update(gold=False)
+    gold.delete()
+
+
+def gold_score(
+    *, project_id: int, snippet_id: int, assignment_id: int, annotator_id: int, annotation: dict
+) -> GoldResult | None:
+    """Score a first submit of a gold item (inside the submit's transaction), and pause
+    the annotator if the project says so and their accuracy fell short."""
+    gold = GoldItem.objects.filter(snippet_id=snippet_id).select_related("project").first()
+    if gold is None:
+        return None
+    correct, f1 = gold_compare(gold, annotation)
+    result, _ = GoldResult.objects.get_or_create(
+        assignment_id=assignment_id,
+        defaults={"gold": gold, "annotator_id": annotator_id, "correct": correct, "span_f1": f1},
+    )
+    project = gold.project
+    if project.gold_pause:
+        scored = GoldResult.objects.filter(gold__project_id=project_id, annotator_id=annotator_id)
+        total = scored.count()
+        right = scored.filter(correct=True).count()
+        if total >= GOLD_MIN_SCORED and 100 * right / total < project.gold_min_accuracy:
+            Membership.objects.filter(
+                project_id=project_id, user_id=annotator_id, paused_at__isnull=True
+            ).update(paused_at=timezone.now())
+    return result
+
+
+def gold_resume(*, project: Project, user: User) -> None:
+    """Let a paused annotator take tasks again."""
+    Membership.objects.filter(project=project, user=user).update(paused_at=None)
