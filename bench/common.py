@@ -1,6 +1,7 @@
 """Pieces every benchmark needs: the seed snippets and a scratch PostgreSQL database."""
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -40,3 +41,31 @@ def drop_database(name: str) -> None:
     connections.close_all()
     with psycopg.connect(BASE_URL, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name}")
+
+
+def start_worker(env: dict, concurrency: int = 2) -> subprocess.Popen:
+    """A real Celery worker on the scratch database, one process per core by default."""
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker"]
+    command += [f"--concurrency={concurrency}", "--loglevel=WARNING"]
+    command += ["--without-gossip", "--without-mingle"]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The worker's main process and its children (the pool)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children")
+    return [parent, *map(int, children.read_text().split())] if children.exists() else [parent]
+
+
+def peak_rss_mb(pids: list[int]) -> float:
+    """The largest peak resident memory (VmHWM) among the processes, in MB."""
+    peak = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]))
+    return peak / 1024

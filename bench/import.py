@@ -17,7 +17,15 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, drop_database, scratch_database, seed_snippets
+from common import (
+    ROOT,
+    drop_database,
+    peak_rss_mb,
+    scratch_database,
+    seed_snippets,
+    start_worker,
+    worker_pids,
+)
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 DB_NAME = "biaozhu_bench"
@@ -63,24 +71,6 @@ def raw_jieba(texts: list[str], processes: int) -> float:
         return time.perf_counter() - started
 
 
-def peak_rss_mb(pids: list[int]) -> float:
-    peak = 0
-    for pid in pids:
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                peak = max(peak, int(line.split()[1]))
-    return peak / 1024
-
-
-def worker_pids(parent: int) -> list[int]:
-    children = Path(f"/proc/{parent}/task/{parent}/children")
-    return [parent, *map(int, children.read_text().split())] if children.exists() else [parent]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--snippets", type=int, default=100_000)
@@ -113,22 +103,7 @@ def main() -> None:
     characters = build_file(args.snippets, data_file)
     size_mb = data_file.stat().st_size / 1e6
 
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--concurrency=2",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    worker = start_worker(env)
     try:
         user, _ = user_ensure(username="bench", password="bench-password", is_staff=True)
         project = project_create(creator=user, name="bench")

@@ -64,6 +64,16 @@ class Nominal:
         for pair, va, vb in _pairs(ratings):
             self.joint[pair][(va, vb)] += 1
 
+    def merge(self, other: "Nominal") -> None:
+        """Add another set of items' counts (the figures are sums over items)."""
+        for pair, table in other.joint.items():
+            self.joint[pair].update(table)
+        self.items += other.items
+        self.fleiss_sum += other.fleiss_sum
+        self.totals.update(other.totals)
+        self.judgements += other.judgements
+        self.disagreement += other.disagreement
+
     def pair_names(self) -> list[Pair]:
         return sorted(self.joint)
 
@@ -178,15 +188,40 @@ class SpanAgreement:
     label_overlap: dict[str, Matches] = field(default_factory=lambda: defaultdict(Matches))
 
     def add(self, spans: Mapping[str, Iterable[Span]]) -> None:
+        """One item's spans by annotator. Each pair is matched once; the per-label counts
+        are read off the same matches (a span only ever matches one of its own label)."""
         for pair, first, second in _pairs({who: set(found) for who, found in spans.items()}):
             self.items[pair] += 1
-            self.exact[pair].add(span_matches(first, second, exact=True))
-            self.overlap[pair].add(span_matches(first, second, exact=False))
-            for label in {span[2] for span in first | second}:
-                mine = {span for span in first if span[2] == label}
-                theirs = {span for span in second if span[2] == label}
-                self.label_exact[label].add(span_matches(mine, theirs, exact=True))
-                self.label_overlap[label].add(span_matches(mine, theirs, exact=False))
+            common = first & second
+            first_found = [span for span in first if _overlaps(span, second)]
+            second_found = [span for span in second if _overlaps(span, first)]
+            a, b = len(first), len(second)
+            self.exact[pair].add(Matches(a, b, len(common), len(common)))
+            self.overlap[pair].add(Matches(a, b, len(first_found), len(second_found)))
+            for *_, label in first:
+                self.label_exact[label].first += 1
+                self.label_overlap[label].first += 1
+            for *_, label in second:
+                self.label_exact[label].second += 1
+                self.label_overlap[label].second += 1
+            for *_, label in common:
+                self.label_exact[label].first_found += 1
+                self.label_exact[label].second_found += 1
+            for *_, label in first_found:
+                self.label_overlap[label].first_found += 1
+            for *_, label in second_found:
+                self.label_overlap[label].second_found += 1
+
+    def merge(self, other: "SpanAgreement") -> None:
+        self.items.update(other.items)
+        for mine, theirs in (
+            (self.exact, other.exact),
+            (self.overlap, other.overlap),
+            (self.label_exact, other.label_exact),
+            (self.label_overlap, other.label_overlap),
+        ):
+            for key, matches in theirs.items():
+                mine[key].add(matches)
 
 
 def boundaries(ends: Sequence[int]) -> set[int]:
@@ -207,6 +242,11 @@ class BoundaryAgreement:
         for pair, first, second in _pairs(cuts):
             self.items[pair] += 1
             self.pairs[pair].add(set_matches(first, second))
+
+    def merge(self, other: "BoundaryAgreement") -> None:
+        self.items.update(other.items)
+        for pair, matches in other.pairs.items():
+            self.pairs[pair].add(matches)
 
 
 # ---- whole lists ----

@@ -44,6 +44,14 @@ class Scope:
     spans: SpanAgreement = field(default_factory=SpanAgreement)
     words: BoundaryAgreement = field(default_factory=BoundaryAgreement)
 
+    def merge(self, other: "Scope") -> None:
+        self.snippets += other.snippets
+        self.classes.merge(other.classes)
+        for label, nominal in other.class_labels.items():
+            self.class_labels[label].merge(nominal)
+        self.spans.merge(other.spans)
+        self.words.merge(other.words)
+
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
@@ -65,8 +73,9 @@ class Report:
         self.kinds = set(kinds)
         self.multi_label = multi_label
         self.class_labels = list(class_labels)
-        self.project = Scope()
-        self.batches: dict[int, Scope] = defaultdict(Scope)
+        # Counts are kept per batch (None: snippets in no batch); the project's figures
+        # are the batches' counts added up at the end.
+        self.batches: dict[int | None, Scope] = defaultdict(Scope)
         self.judgements = 0
         self.annotators: set[str] = set()
 
@@ -81,22 +90,16 @@ class Report:
         self.annotators.update(j.annotator for j in judgements)
         if len(judgements) < 2:
             return
-        scopes = [self.project] if batch_id is None else [self.project, self.batches[batch_id]]
-        classes = {j.annotator: self._class_value(j.classes) for j in judgements}
-        spans = {j.annotator: j.spans for j in judgements}
-        words = {j.annotator: j.words for j in judgements}
-        for scope in scopes:
-            scope.snippets += 1
-            if "classes" in self.kinds:
-                scope.classes.add(classes)
-                for label in self.class_labels:
-                    scope.class_labels[label].add(
-                        {j.annotator: label in j.classes for j in judgements}
-                    )
-            if "spans" in self.kinds:
-                scope.spans.add(spans)
-            if "segmentation" in self.kinds:
-                scope.words.add(words)
+        scope = self.batches[batch_id]
+        scope.snippets += 1
+        if "classes" in self.kinds:
+            scope.classes.add({j.annotator: self._class_value(j.classes) for j in judgements})
+            for label in self.class_labels:
+                scope.class_labels[label].add({j.annotator: label in j.classes for j in judgements})
+        if "spans" in self.kinds:
+            scope.spans.add({j.annotator: j.spans for j in judgements})
+        if "segmentation" in self.kinds:
+            scope.words.add({j.annotator: j.words for j in judgements})
 
     def _scope(self, scope: Scope) -> dict:
         result: dict = {"snippets": scope.snippets}
@@ -156,12 +159,16 @@ class Report:
 
     def results(self, batch_names: dict[int, str]) -> dict:
         """The results document: project-wide figures at the top, then one entry a batch."""
+        project = Scope()
+        for scope in self.batches.values():
+            project.merge(scope)
+        batches = sorted((key, scope) for key, scope in self.batches.items() if key is not None)
         return {
             "judgements": self.judgements,
             "annotators": len(self.annotators),
-            **self._scope(self.project),
+            **self._scope(project),
             "batches": [
                 {"id": batch_id, "name": batch_names.get(batch_id, ""), **self._scope(scope)}
-                for batch_id, scope in sorted(self.batches.items())
+                for batch_id, scope in batches
             ],
         }
