@@ -4,7 +4,8 @@
 
 Creates a scratch PostgreSQL database with a project of N snippets (classes and spans),
 each annotated by every annotator (one submitted revision each, written with COPY: the
-annotations follow a hidden truth with realistic disagreement). Starts a Celery worker,
+annotations follow a hidden truth with realistic disagreement; jieba's words are real, for
+the consistency checks). Starts a Celery worker,
 asks for a quality run through the API and waits for its results. Prints the run's time,
 the worker's peak memory, and for scale the time of the run's database pass alone (the
 same rows read in this process without computing anything), with the ratio.
@@ -21,6 +22,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
+import jieba
 from common import (
     ROOT,
     drop_database,
@@ -74,6 +76,8 @@ def build(project_id: int, article_id: int, user_ids: list[int], count: int) -> 
 
     rng = random.Random(7)
     base = seed_snippets()
+    tokenizer = jieba.Tokenizer()
+    base_ends = [[end for _, _, end in tokenizer.tokenize(text)] for text in base]
     now = datetime.now(UTC)
     with connection.cursor() as cursor:
         raw = cursor.cursor
@@ -91,8 +95,11 @@ def build(project_id: int, article_id: int, user_ids: list[int], count: int) -> 
         )
         with raw.copy(f"COPY annotation_snippet ({columns}) FROM STDIN") as copy:
             for n in range(count):
-                text = f"第{n}条：{base[n % len(base)]}"
-                row = (project_id, article_id, n, text, f"h{n}", "[0, 0]", "", "", "[]")
+                prefix, seed = f"第{n}条：", n % len(base)
+                text = prefix + base[seed]
+                ends = [len(prefix), *(len(prefix) + end for end in base_ends[seed])]
+                tokens = ",".join(map(str, ends))
+                row = (project_id, article_id, n, text, f"h{n}", "[0, 0]", tokens, "jieba", "[]")
                 copy.write_row((*row, batch_ids[n // BATCH], len(user_ids), False))
         raw.execute(
             "SELECT id, char_length(text) FROM annotation_snippet WHERE project_id = %s "
@@ -222,7 +229,8 @@ def main() -> None:
         worker.wait(30)
 
     started = time.perf_counter()
-    judgements = sum(len(j) for _, j in judgements_by_snippet(project=project, with_tokens=False))
+    rows = judgements_by_snippet(project=project, with_tokens=True, with_text=True)
+    judgements = sum(len(row.judgements) for row in rows)
     read_alone = time.perf_counter() - started
     results = run.results
     rows = [

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
+from annotation.quality.consistency import Consistency
 from annotation.quality.metrics import (
     BoundaryAgreement,
     Nominal,
@@ -78,16 +79,26 @@ class Report:
         self.batches: dict[int | None, Scope] = defaultdict(Scope)
         self.judgements = 0
         self.annotators: set[str] = set()
+        self.consistency = Consistency() if "spans" in self.kinds else None
 
     def _class_value(self, classes: tuple[str, ...]) -> Hashable:
         if self.multi_label:
             return tuple(sorted(set(classes)))
         return classes[0] if classes else ""
 
-    def add(self, batch_id: int | None, judgements: Sequence[Judgement]) -> None:
-        """Every annotator's judgement of one snippet."""
+    def add(
+        self,
+        batch_id: int | None,
+        judgements: Sequence[Judgement],
+        snippet: tuple[int, str, Sequence[int]] | None = None,
+    ) -> None:
+        """Every annotator's judgement of one snippet; with ``snippet`` (its id, text and
+        jieba's word ends) its spans also go to the consistency checks."""
         self.judgements += len(judgements)
         self.annotators.update(j.annotator for j in judgements)
+        if self.consistency is not None and snippet is not None:
+            snippet_id, text, word_ends = snippet
+            self.consistency.add(snippet_id, text, word_ends, [j.spans for j in judgements])
         if len(judgements) < 2:
             return
         scope = self.batches[batch_id]
@@ -163,10 +174,12 @@ class Report:
         for scope in self.batches.values():
             project.merge(scope)
         batches = sorted((key, scope) for key, scope in self.batches.items() if key is not None)
+        found = {"consistency": self.consistency.results()} if self.consistency else {}
         return {
             "judgements": self.judgements,
             "annotators": len(self.annotators),
             **self._scope(project),
+            **found,
             "batches": [
                 {"id": batch_id, "name": batch_names.get(batch_id, ""), **self._scope(scope)}
                 for batch_id, scope in batches

@@ -3,6 +3,7 @@
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
@@ -23,21 +24,33 @@ from annotation.quality.sampling import wilson_interval
 from projects.models import Membership, Project
 
 READ_CHUNK = 5000
+IN_CHUNKS = 500  # ids per IN (...) list: SQLite allows a few thousand parameters
 
 
 def _ends(tokens: str) -> tuple[int, ...]:
     return tuple(map(int, tokens.split(","))) if tokens else ()
 
 
+@dataclass
+class Judged:
+    """One snippet and every annotator's judgement of it."""
+
+    snippet_id: int
+    batch_id: int | None
+    text: str  # "" unless asked for
+    word_ends: tuple[int, ...]  # jieba's, () unless asked for
+    judgements: list[Judgement]
+
+
 def judgements_by_snippet(
-    *, project: Project, with_tokens: bool
-) -> Iterator[tuple[int | None, list[Judgement]]]:
-    """Every annotator's latest submitted revision, a snippet at a time, with the snippet's
-    batch. One pass over a server-side cursor in snippet order; nothing else is held.
+    *, project: Project, with_tokens: bool, with_text: bool = False
+) -> Iterator[Judged]:
+    """Every annotator's latest submitted revision, a snippet at a time. One pass over a
+    server-side cursor in snippet order; nothing else is held.
 
     Late work whose slot went to someone else (status expired) is left out: it does not
     count toward the snippet's annotations; so are gold items, scored on their own. A
-    segmentation left uncorrected is jieba's (``with_tokens`` reads it).
+    segmentation left uncorrected is jieba's (``with_tokens`` reads jieba's words).
     """
     fields = [
         "assignment__snippet_id",
@@ -47,9 +60,9 @@ def judgements_by_snippet(
         "classes",
         "spans",
         "segmentation",
+        "assignment__snippet__tokens" if with_tokens else "number",
+        "assignment__snippet__text" if with_text else "number",
     ]
-    if with_tokens:
-        fields.append("assignment__snippet__tokens")
     rows = (
         Revision.objects.filter(
             assignment__project=project,
@@ -60,28 +73,48 @@ def judgements_by_snippet(
         .values_list(*fields)
         .iterator(chunk_size=READ_CHUNK)
     )
-    snippet_id, batch_id, last_assignment = None, None, None
-    judgements: list[Judgement] = []
+    current: Judged | None = None
+    last_assignment = None
     for row in rows:
-        snippet, batch, assignment, annotator, classes, spans, segmentation = row[:7]
+        snippet, batch, assignment, annotator, classes, spans, segmentation, tokens, text = row
         if assignment == last_assignment:
             continue  # an older revision of the same work
         last_assignment = assignment
-        if snippet != snippet_id:
-            if judgements:
-                yield batch_id, judgements
-            snippet_id, batch_id, judgements = snippet, batch, []
-        words = segmentation or (_ends(row[7]) if with_tokens else ())
-        judgements.append(
+        if current is None or snippet != current.snippet_id:
+            if current is not None:
+                yield current
+            ends = _ends(tokens) if with_tokens else ()
+            current = Judged(snippet, batch, text if with_text else "", ends, [])
+        current.judgements.append(
             Judgement(
                 annotator=annotator,
                 classes=tuple(classes),
                 spans=frozenset((s["start"], s["end"], s["label"]) for s in spans),
-                words=tuple(words),
+                words=tuple(segmentation or current.word_ends),
             )
         )
-    if judgements:
-        yield batch_id, judgements
+    if current is not None:
+        yield current
+
+
+def judgements_spans(snippet_ids: list[int]) -> dict[int, set[tuple[int, int]]]:
+    """Per snippet, where any annotator's latest submitted work put a span."""
+    latest: dict[int, tuple[int, list]] = {}
+    for start in range(0, len(snippet_ids), IN_CHUNKS):
+        rows = (
+            Revision.objects.filter(
+                assignment__snippet_id__in=snippet_ids[start : start + IN_CHUNKS],
+                assignment__status=AssignmentStatus.SUBMITTED,
+            )
+            .order_by("assignment_id", "-number")
+            .values_list("assignment_id", "assignment__snippet_id", "spans")
+        )
+        for assignment_id, snippet_id, spans in rows:
+            latest.setdefault(assignment_id, (snippet_id, spans))
+    found: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for snippet_id, spans in latest.values():
+        found[snippet_id].update((span["start"], span["end"]) for span in spans)
+    return found
 
 
 def quality_run_list(*, project: Project) -> QuerySet[QualityRun]:

@@ -1,13 +1,17 @@
 """Writes of the quality stage: quality runs."""
 
+import re
+from collections import defaultdict
+
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from annotation.jobs import dispatch_on_commit
-from annotation.models import Batch, JobStatus, QualityRun
+from annotation.models import Batch, JobStatus, QualityRun, Snippet
+from annotation.quality.consistency import SAMPLE
 from annotation.quality.report import Report
-from annotation.quality.selectors import judgements_by_snippet
+from annotation.quality.selectors import judgements_by_snippet, judgements_spans
 from projects.models import Kind, Project
 
 PROGRESS_EVERY = 10_000  # snippets between two progress writes
@@ -56,21 +60,53 @@ def quality_run_execute(*, run_id: int) -> None:
         class_labels=list(project.labels.filter(kind=Kind.CLASSES).values_list("name", flat=True)),
     )
     total = max(1, project.snippets.count())
-    judged = judgements_by_snippet(project=project, with_tokens=Kind.SEGMENTATION in kinds)
-    for count, (batch_id, judgements) in enumerate(judged, start=1):
-        report.add(batch_id, judgements)
+    spans = Kind.SPANS in kinds  # spans also get the consistency checks: text and words
+    judged = judgements_by_snippet(
+        project=project, with_tokens=spans or Kind.SEGMENTATION in kinds, with_text=spans
+    )
+    for count, row in enumerate(judged, start=1):
+        report.add(row.batch_id, row.judgements, (row.snippet_id, row.text, row.word_ends))
         if count % PROGRESS_EVERY == 0:
             QualityRun.objects.filter(id=run_id).update(progress=min(0.99, count / total))
     names = dict(project.batches.values_list("id", "name"))
+    results = report.results(names)
+    if spans:
+        unlabelled_locate(project=project, findings=results["consistency"]["unlabelled"])
     with transaction.atomic():
         run = QualityRun.objects.select_for_update().get(id=run_id)
         if run.finished:
             return
-        run.results = report.results(names)
+        run.results = results
         run.status = JobStatus.SUCCEEDED
         run.progress = 1.0
         run.finished_at = timezone.now()
         run.save(update_fields=["results", "status", "progress", "finished_at"])
+
+
+def unlabelled_locate(*, project: Project, findings: list[dict]) -> None:
+    """Add to each "labelled here, not there" finding the snippets (up to SAMPLE) whose
+    text holds the string where nobody labelled it: one pass over the snippets' texts with
+    one pattern for every finding, then the spans of the snippets found."""
+    if not findings:
+        return
+    wanted = sorted({finding["text"] for finding in findings}, key=len, reverse=True)
+    pattern = re.compile("|".join(map(re.escape, wanted)))
+    places: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    texts = Snippet.objects.filter(project=project, gold=False).order_by("id")
+    for snippet_id, text in texts.values_list("id", "text").iterator(chunk_size=5000):
+        for match in pattern.finditer(text):
+            found = places[match.group()]
+            if len(found) < SAMPLE * 3:
+                found.append((snippet_id, match.start(), match.end()))
+    candidates = sorted({place[0] for found in places.values() for place in found})
+    marked = judgements_spans(candidates)
+    for finding in findings:
+        unmarked = [
+            snippet_id
+            for snippet_id, start, end in places[finding["text"]]
+            if (start, end) not in marked[snippet_id]
+        ]
+        finding["snippets"] = list(dict.fromkeys(unmarked))[:SAMPLE]
 
 
 def quality_run_fail(*, run_id: int, reason: str) -> None:

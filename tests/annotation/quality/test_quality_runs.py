@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from annotation.models import Batch, QualityRun
+from annotation.models import Batch, QualityRun, Snippet
 from annotation.quality.metrics import (
     cohen_kappa,
     fleiss_kappa,
@@ -112,6 +112,9 @@ def test_a_quality_run_reports_agreement_per_metric_pair_label_and_batch(
     )
     assert [row["f1_exact"] for row in spans["pairs"]] == [1.0, 0.0, 0.0]
     assert spans["labels"]["地名"]["f1_exact"] == 0.5  # 2·1 / (3 + 1) over the three pairs
+    [conflict] = results["consistency"]["label_conflicts"]
+    assert (conflict["text"], conflict["labels"]) == ("北京", {"地名": 2, "机构": 1})
+    assert conflict["snippets"] == [Snippet.objects.get(text=SNIPPETS[0]).id]
     # Nobody corrected jieba: the segmentations agree entirely.
     assert results["segmentation"]["boundary_f1"] == 1.0
     [batch] = results["batches"]
