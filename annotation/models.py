@@ -459,3 +459,21 @@ class GoldResult(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["annotator", "gold"], name="gold_result_annotator")]
+
+
+class Adjudication(models.Model):
+    """The final annotation of a snippet, settled from its annotators' versions. Kept as
+    made: a second settlement adds a row, and the latest is the snippet's final one."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="adjudications")
+    snippet = models.ForeignKey(Snippet, on_delete=models.CASCADE, related_name="adjudications")
+    spans = models.JSONField(default=list, blank=True)
+    classes = models.JSONField(default=list, blank=True)
+    segmentation = models.JSONField(default=list, blank=True)
+    adjudicator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["snippet", "-id"], name="adjudication_latest")]

@@ -96,4 +96,14 @@ urlpatterns = [
         quality.GoldDetailView.as_view(),
         name="gold-detail",
     ),
+    path(
+        "projects/<int:project_id>/adjudications/",
+        quality.DisagreementListView.as_view(),
+        name="adjudication-list",
+    ),
+    path(
+        "projects/<int:project_id>/adjudications/<int:snippet_id>/",
+        quality.AdjudicationView.as_view(),
+        name="adjudication-detail",
+    ),
 ]

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", views.project_list, name="project-list"),
     path("projects/<int:project_id>/", views.project_detail, name="project-detail"),
     path("projects/<int:project_id>/annotate/", views.workspace, name="workspace"),
+    path("projects/<int:project_id>/quality/", views.quality_dashboard, name="quality"),
 ]

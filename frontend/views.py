@@ -7,7 +7,16 @@ any script runs.
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
+from annotation.quality.selectors import (
+    annotator_quality,
+    qualification,
+    quality_run_latest,
+    submissions_per_day,
+)
+from frontend import charts as charts_svg
 from projects.access import access_project
 from projects.models import Role
 
@@ -39,3 +48,72 @@ def workspace(request: HttpRequest, project_id: int) -> HttpResponse:
     }
     context = {"project": project, "setup": setup}
     return render(request, "frontend/workspace.html", context)
+
+
+@login_required
+def quality_dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Quality at a glance (reviewers and managers): charts drawn here as SVG from the
+    quality selectors, and the per-annotator table."""
+    project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+    threshold = project.acceptance_threshold
+    batches = qualification(project=project)["batches"]
+    people = annotator_quality(project=project)
+    run = quality_run_latest(project=project)
+    results = run.results if run else {}
+    charts = {
+        "progress": charts_svg.columns(
+            submissions_per_day(project=project), title=_("Snippets submitted per day")
+        ),
+        "qualification": charts_svg.bars(
+            [(row["name"] or "–", row["rate"]) for row in batches],
+            maximum=100,
+            unit="%",
+            threshold=threshold,
+            threshold_label=_("threshold %(value)s%%") % {"value": f"{threshold:g}"},
+            title=_("Qualification rate per batch"),
+        )
+        if batches
+        else "",
+        "review_rates": charts_svg.bars(
+            [(row["username"], row["review_rate"]) for row in people],
+            maximum=100,
+            unit="%",
+            threshold=threshold,
+            threshold_label=_("threshold %(value)s%%") % {"value": f"{threshold:g}"},
+            title=_("Accepted in review, per annotator"),
+        )
+        if people
+        else "",
+    }
+    span_labels = results.get("spans", {}).get("labels", {})
+    if span_labels:
+        charts["span_agreement"] = charts_svg.bars(
+            [(name, _percent(figures["f1_exact"])) for name, figures in span_labels.items()],
+            maximum=100,
+            unit="%",
+            title=_("Span agreement per label (exact F1)"),
+        )
+    class_labels = results.get("classes", {}).get("labels", {})
+    if class_labels:
+        charts["class_agreement"] = charts_svg.bars(
+            [(name, _kappa(figures["cohen_kappa"])) for name, figures in class_labels.items()],
+            maximum=1,
+            title=_("Class agreement per label (Cohen's κ)"),
+        )
+    context = {
+        "project": project,
+        "charts": {name: mark_safe(svg) for name, svg in charts.items()},  # escaped in charts
+        "people": people,
+        "batches": batches,
+        "run": run,
+        "results": results,
+    }
+    return render(request, "frontend/quality.html", context)
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 1)
+
+
+def _kappa(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)  # below 0: a stub of a bar, the value

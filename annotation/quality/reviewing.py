@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from annotation.models import (
+    Adjudication,
     Assignment,
     AssignmentStatus,
     Batch,
@@ -146,3 +147,13 @@ def batch_review_check(*, batch_id: int) -> Batch:
         batch.status = BatchStatus.ACCEPTING
         batch.save(update_fields=["status"])
     return batch
+
+
+def adjudication_settle(
+    *, project_id: int, snippet_id: int, annotation: dict, user: User
+) -> Adjudication:
+    """Store a snippet's final annotation, settled from its versions; earlier settlements
+    are kept, the latest counts."""
+    return Adjudication.objects.create(
+        project_id=project_id, snippet_id=snippet_id, adjudicator=user, **annotation
+    )

@@ -3,24 +3,32 @@
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from datetime import timedelta
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from annotation.models import (
     Acceptance,
+    Adjudication,
     AssignmentStatus,
     Batch,
     GoldItem,
     GoldResult,
+    JobStatus,
     QualityRun,
     Review,
     ReviewStatus,
     Revision,
+    Snippet,
 )
+from annotation.quality.adjudication import Version, merge
 from annotation.quality.gold import GOLD_MIN_SCORED
 from annotation.quality.report import Judgement
 from annotation.quality.sampling import wilson_interval
+from annotation.selectors import work_progress
 from projects.models import Membership, Project
 
 READ_CHUNK = 5000
@@ -43,7 +51,12 @@ class Judged:
 
 
 def judgements_by_snippet(
-    *, project: Project, with_tokens: bool, with_text: bool = False
+    *,
+    project: Project,
+    with_tokens: bool,
+    with_text: bool = False,
+    batch_id: int | None = None,
+    after: int = 0,
 ) -> Iterator[Judged]:
     """Every annotator's latest submitted revision, a snippet at a time. One pass over a
     server-side cursor in snippet order; nothing else is held.
@@ -51,6 +64,7 @@ def judgements_by_snippet(
     Late work whose slot went to someone else (status expired) is left out: it does not
     count toward the snippet's annotations; so are gold items, scored on their own. A
     segmentation left uncorrected is jieba's (``with_tokens`` reads jieba's words).
+    ``batch_id`` narrows to one batch, ``after`` to snippets with a greater id.
     """
     fields = [
         "assignment__snippet_id",
@@ -63,13 +77,17 @@ def judgements_by_snippet(
         "assignment__snippet__tokens" if with_tokens else "number",
         "assignment__snippet__text" if with_text else "number",
     ]
+    revisions = Revision.objects.filter(
+        assignment__project=project,
+        assignment__status=AssignmentStatus.SUBMITTED,
+        assignment__snippet__gold=False,
+    )
+    if batch_id is not None:
+        revisions = revisions.filter(assignment__snippet__batch_id=batch_id)
+    if after:
+        revisions = revisions.filter(assignment__snippet_id__gt=after)
     rows = (
-        Revision.objects.filter(
-            assignment__project=project,
-            assignment__status=AssignmentStatus.SUBMITTED,
-            assignment__snippet__gold=False,
-        )
-        .order_by("assignment__snippet_id", "assignment_id", "-number")
+        revisions.order_by("assignment__snippet_id", "assignment_id", "-number")
         .values_list(*fields)
         .iterator(chunk_size=READ_CHUNK)
     )
@@ -188,8 +206,9 @@ def qualification(*, project: Project) -> dict:
 
 
 def final_annotations(*, snippet_ids: list[int]) -> dict[int, dict]:
-    """The annotation each snippet delivers: what most of its annotators submitted (their
-    latest revisions, compared whole), the earliest work breaking ties."""
+    """The annotation each snippet delivers: its latest adjudication, or else what most of
+    its annotators submitted (their latest revisions, compared whole), the earliest work
+    breaking ties."""
     latest: dict[int, tuple[int, dict]] = {}  # assignment → (snippet, annotation)
     rows = (
         Revision.objects.filter(
@@ -210,10 +229,22 @@ def final_annotations(*, snippet_ids: list[int]) -> dict[int, dict]:
         key = json.dumps(annotation, sort_keys=True, ensure_ascii=False)
         votes[snippet][key] += 1
         first_seen[snippet].setdefault(key, annotation)
-    return {
+    finals = {
         snippet: first_seen[snippet][counts.most_common(1)[0][0]]
         for snippet, counts in votes.items()
     }
+    settled = Adjudication.objects.filter(snippet_id__in=snippet_ids).order_by("snippet_id", "-id")
+    for snippet, spans, classes, segmentation in settled.values_list(
+        "snippet_id", "spans", "classes", "segmentation"
+    ):
+        if snippet not in finals or finals[snippet].get("adjudicated") is None:
+            finals[snippet] = {
+                "spans": spans,
+                "classes": classes,
+                "segmentation": segmentation,
+                "adjudicated": True,
+            }
+    return finals
 
 
 def acceptance_latest(*, batch: Batch) -> Acceptance | None:
@@ -264,3 +295,143 @@ def gold_accuracy(*, project: Project) -> list[dict]:
             }
         )
     return found
+
+
+DISAGREEMENTS_PAGE = 50
+
+
+def versions_of(judged: Judged) -> list[Version]:
+    return [
+        Version(
+            annotator=j.annotator,
+            spans=tuple(sorted(j.spans)),
+            classes=tuple(sorted(j.classes)),
+            segmentation=tuple(j.words),
+        )
+        for j in judged.judgements
+    ]
+
+
+def disagreements(*, project: Project, batch_id: int | None, after: int) -> dict:
+    """Snippets whose annotators' latest versions differ, a page at a time in snippet
+    order: ``{"results": [{snippet, annotators, settled}], "next_after": id or None}``."""
+    found: list[dict] = []
+    rows = judgements_by_snippet(
+        project=project,
+        with_tokens="segmentation" in project.kinds,
+        with_text=True,
+        batch_id=batch_id,
+        after=after,
+    )
+    for row in rows:
+        versions = versions_of(row)
+        if len(versions) < 2 or len({v[1:] for v in map(astuple, versions)}) == 1:
+            continue
+        found.append(
+            {
+                "snippet": {"id": row.snippet_id, "text": row.text},
+                "annotators": [v.annotator for v in versions],
+            }
+        )
+        if len(found) == DISAGREEMENTS_PAGE:
+            break
+    settled = set(
+        Adjudication.objects.filter(
+            snippet_id__in=[item["snippet"]["id"] for item in found]
+        ).values_list("snippet_id", flat=True)
+    )
+    for item in found:
+        item["settled"] = item["snippet"]["id"] in settled
+    full = len(found) == DISAGREEMENTS_PAGE
+    return {"results": found, "next_after": found[-1]["snippet"]["id"] if full else None}
+
+
+def adjudication_view(*, project: Project, snippet: Snippet) -> dict:
+    """A snippet side by side: every annotator's version, what they agree on, what is
+    disputed and by whom, and its settlements so far (the latest is the final one)."""
+    rows = judgements_by_snippet(
+        project=project,
+        with_tokens="segmentation" in project.kinds,
+        after=snippet.id - 1,
+    )
+    row = next(rows, None)
+    versions = versions_of(row) if row is not None and row.snippet_id == snippet.id else []
+    history = [
+        {
+            "spans": item.spans,
+            "classes": item.classes,
+            "segmentation": item.segmentation,
+            "adjudicator": item.adjudicator.username if item.adjudicator else None,
+            "created_at": item.created_at,
+        }
+        for item in snippet.adjudications.select_related("adjudicator").order_by("-id")
+    ]
+    return {
+        "snippet": {"id": snippet.id, "text": snippet.text},
+        "versions": [
+            {
+                "annotator": v.annotator,
+                "spans": [{"start": a, "end": b, "label": c} for a, b, c in v.spans],
+                "classes": list(v.classes),
+                "segmentation": list(v.segmentation),
+            }
+            for v in versions
+        ],
+        **(merge(versions) if versions else {"agreed": None, "disputed": None}),
+        "final": history[0] if history else None,
+        "history": history,
+    }
+
+
+def submissions_per_day(*, project: Project, days: int = 30) -> list[tuple[str, int]]:
+    """First submits per day over the last ``days`` days (today included), zeros kept."""
+    today = timezone.localdate()
+    since = today - timedelta(days=days - 1)
+    counts = dict(
+        Revision.objects.filter(assignment__project=project, number=1, created_at__date__gte=since)
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    return [
+        ((since + timedelta(days=n)).isoformat(), counts.get(since + timedelta(days=n), 0))
+        for n in range(days)
+    ]
+
+
+def quality_run_latest(*, project: Project) -> QualityRun | None:
+    return (
+        QualityRun.objects.filter(project=project, status=JobStatus.SUCCEEDED)
+        .order_by("-id")
+        .first()
+    )
+
+
+def annotator_quality(*, project: Project) -> list[dict]:
+    """Per annotator: submitted and items per hour (work counters), review rate (first
+    rounds), gold accuracy, and rework rate (rejections among all decided reviews)."""
+    people = {row["username"]: dict(row) for row in work_progress(project=project)["annotators"]}
+    rates = {row["username"]: row["rate"] for row in qualification(project=project)["annotators"]}
+    gold = {row["username"]: row["accuracy"] for row in gold_accuracy(project=project)}
+    decided = (
+        Review.objects.filter(project=project)
+        .exclude(status=ReviewStatus.PENDING)
+        .values("assignment__annotator__username")
+        .annotate(total=Count("id"), rejected=Count("id", filter=Q(status=ReviewStatus.REJECTED)))
+    )
+    rework = {
+        row["assignment__annotator__username"]: round(100 * row["rejected"] / row["total"], 1)
+        for row in decided
+    }
+    return [
+        {
+            "username": name,
+            "submitted": person["submitted"],
+            "items_per_hour": person["items_per_hour"],
+            "review_rate": rates.get(name),
+            "gold_accuracy": gold.get(name),
+            "rework_rate": rework.get(name),
+        }
+        for name, person in sorted(people.items())
+    ]

@@ -221,3 +221,31 @@ class GoldAccuracySerializer(serializers.Serializer):
 
 class GoldResumeSerializer(serializers.Serializer):
     username = serializers.CharField()
+
+
+class DisagreementSerializer(serializers.Serializer):
+    snippet = serializers.DictField(help_text="{id, text}")
+    annotators = serializers.ListField(child=serializers.CharField())
+    settled = serializers.BooleanField(help_text="Whether a final annotation was settled.")
+
+
+class DisagreementPageSerializer(serializers.Serializer):
+    results = DisagreementSerializer(many=True)
+    next_after = serializers.IntegerField(allow_null=True)
+
+
+class AdjudicationSerializer(serializers.Serializer):
+    snippet = serializers.DictField(help_text="{id, text}")
+    versions = serializers.ListField(
+        child=serializers.DictField(), help_text="[{annotator, spans, classes, segmentation}]"
+    )
+    agreed = serializers.DictField(
+        allow_null=True, help_text="{spans, classes, segmentation} every annotator gave."
+    )
+    disputed = serializers.DictField(
+        allow_null=True,
+        help_text="{spans: [{start, end, label, by}], classes: [{name, by}], "
+        "segmentation: [{ends, by}]}",
+    )
+    final = serializers.DictField(allow_null=True, help_text="The latest settlement.")
+    history = serializers.ListField(child=serializers.DictField())

@@ -12,9 +12,11 @@ from annotation.access import access_acceptance, access_quality_run
 from annotation.models import AcceptanceItem, GoldItem, ReviewStatus, Snippet
 from annotation.quality.acceptance import AcceptanceRefused, acceptance_mark, acceptance_start
 from annotation.quality.gold import gold_remove, gold_resume, gold_set
-from annotation.quality.reviewing import ReviewConflict, review_decide
+from annotation.quality.reviewing import ReviewConflict, adjudication_settle, review_decide
 from annotation.quality.selectors import (
     acceptance_latest,
+    adjudication_view,
+    disagreements,
     final_annotations,
     gold_accuracy,
     gold_list,
@@ -26,6 +28,8 @@ from annotation.quality.serializers import (
     AcceptanceMarkSerializer,
     AcceptanceSerializer,
     AcceptanceStartSerializer,
+    AdjudicationSerializer,
+    DisagreementPageSerializer,
     GoldAccuracySerializer,
     GoldItemSerializer,
     GoldResumeSerializer,
@@ -37,6 +41,7 @@ from annotation.quality.serializers import (
     ReviewSerializer,
 )
 from annotation.quality.services import quality_run_start
+from annotation.work.serializers import SubmitSerializer
 from annotation.work.services import schema_of
 from annotation.work.validation import AnnotationError, validate
 from projects.access import access_project
@@ -272,3 +277,56 @@ class GoldResumeView(APIView):
             raise ValidationError({"username": [_("Not a member of this project.")]})
         gold_resume(project=project, user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DisagreementListView(APIView):
+    """Snippets whose annotators disagree, to adjudicate (reviewers and managers), fifty at
+    a time in snippet order: ``?batch=id``, and ``?after=`` the last page's ``next_after``."""
+
+    @extend_schema(
+        operation_id="v1_projects_adjudications_list",
+        parameters=[OpenApiParameter("batch", int), OpenApiParameter("after", int)],
+        responses=DisagreementPageSerializer,
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+        batch, after = request.query_params.get("batch", ""), request.query_params.get("after", "")
+        page = disagreements(
+            project=project,
+            batch_id=int(batch) if batch.isdigit() else None,
+            after=int(after) if after.isdigit() else 0,
+        )
+        return Response(page)
+
+
+class AdjudicationView(APIView):
+    """One snippet side by side (GET), and its final annotation settled (PUT, with the
+    body of a submit); reviewers and managers."""
+
+    def _snippet(self, request: Request, project_id: int, snippet_id: int):
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+        snippet = Snippet.objects.filter(project=project, id=snippet_id).first()
+        if snippet is None:
+            raise Http404
+        return project, snippet
+
+    @extend_schema(responses=AdjudicationSerializer)
+    def get(self, request: Request, project_id: int, snippet_id: int) -> Response:
+        project, snippet = self._snippet(request, project_id, snippet_id)
+        return Response(adjudication_view(project=project, snippet=snippet))
+
+    @extend_schema(request=SubmitSerializer, responses=AdjudicationSerializer)
+    def put(self, request: Request, project_id: int, snippet_id: int) -> Response:
+        project, snippet = self._snippet(request, project_id, snippet_id)
+        given = SubmitSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        body = dict(given.validated_data)
+        body.pop("time_spent_ms")
+        try:
+            annotation = validate(snippet.text, schema_of(project.id, project.updated_at), body)
+        except AnnotationError as error:
+            raise ValidationError(error.as_dict(_)) from None
+        adjudication_settle(
+            project_id=project.id, snippet_id=snippet.id, annotation=annotation, user=request.user
+        )
+        return Response(adjudication_view(project=project, snippet=snippet))

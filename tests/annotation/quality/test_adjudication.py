@@ -1,0 +1,98 @@
+"""Adjudication: agreed parts merged in advance, differences laid out, one final kept."""
+
+import pytest
+
+from annotation.models import Adjudication, Snippet
+from annotation.quality.adjudication import Version, merge
+from tests.annotation.quality.conftest import SNIPPETS, annotate_everything
+from tests.conftest import ACTORS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_merge_keeps_what_all_agree_on_and_lists_the_rest_with_who():
+    versions = [
+        Version("a", ((0, 2, "人名"), (4, 6, "地名")), ("正面",), (2, 4, 6)),
+        Version("b", ((0, 2, "人名"), (4, 6, "机构")), ("正面", "负面"), (2, 4, 6)),
+    ]
+
+    merged = merge(versions)
+
+    assert merged["agreed"] == {
+        "spans": [{"start": 0, "end": 2, "label": "人名"}],
+        "classes": ["正面"],
+        "segmentation": [2, 4, 6],
+    }
+    assert merged["disputed"] == {
+        "spans": [
+            {"start": 4, "end": 6, "label": "地名", "by": ["a"]},
+            {"start": 4, "end": 6, "label": "机构", "by": ["b"]},
+        ],
+        "classes": [{"name": "负面", "by": ["b"]}],
+        "segmentation": [],
+    }
+
+
+def test_disagreements_are_listed_shown_side_by_side_and_settled(
+    quality_project, client_for, django_capture_on_commit_callbacks
+):
+    annotate_everything(quality_project, django_capture_on_commit_callbacks)
+    reviewer = client_for("reviewer")
+    base = f"/api/v1/projects/{quality_project.id}/adjudications/"
+
+    listed = reviewer.get(base).json()
+    # Every snippet but 广州 has a disagreement on its class (see CLASSES), and 北京's span.
+    texts = [item["snippet"]["text"] for item in listed["results"]]
+    assert texts == [SNIPPETS[0], SNIPPETS[1], SNIPPETS[3]] and listed["next_after"] is None
+    beijing = Snippet.objects.get(text=SNIPPETS[0])
+    side = reviewer.get(f"{base}{beijing.id}/").json()
+    assert [v["annotator"] for v in side["versions"]] == ["a1", "a2", "a3"]
+    assert side["agreed"]["classes"] == ["正面"] and side["agreed"]["spans"] == []
+    assert [(s["label"], s["by"]) for s in side["disputed"]["spans"]] == [
+        ("地名", ["a1", "a2"]),
+        ("机构", ["a3"]),
+    ]
+    assert side["final"] is None
+
+    settled = reviewer.put(
+        f"{base}{beijing.id}/",
+        {
+            "spans": [{"start": 4, "end": 6, "label": "地名", "text": "北京"}],
+            "classes": ["正面"],
+        },
+        format="json",
+    )
+    wrong = reviewer.put(
+        f"{base}{beijing.id}/",
+        {"spans": [{"start": 4, "end": 6, "label": "地名", "text": "上海"}]},
+        format="json",
+    )
+
+    assert settled.status_code == 200
+    assert settled.json()["final"]["spans"] == [{"start": 4, "end": 6, "label": "地名"}]
+    assert settled.json()["final"]["adjudicator"] == "reviewer"
+    assert wrong.status_code == 400 and "0" in wrong.json()["spans"]
+    assert Adjudication.objects.count() == 1
+    assert reviewer.get(base).json()["results"][0]["settled"] is True
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_adjudication_by_actor(
+    quality_project, client_for, actor, django_capture_on_commit_callbacks
+):
+    annotate_everything(quality_project, django_capture_on_commit_callbacks)
+    snippet = Snippet.objects.get(text=SNIPPETS[0])
+    base = f"/api/v1/projects/{quality_project.id}/adjudications/"
+    client = client_for(actor)
+
+    codes = {
+        client.get(base).status_code,
+        client.get(f"{base}{snippet.id}/").status_code,
+        client.put(f"{base}{snippet.id}/", {"classes": ["正面"]}, format="json").status_code,
+    }
+
+    expected = {"anonymous": {401, 403}, "outsider": {404}, "client": {403}, "annotator": {403}}
+    if actor in expected:
+        assert codes <= expected[actor] and not Adjudication.objects.exists()
+    else:
+        assert codes == {200} and Adjudication.objects.count() == 1
