@@ -20,4 +20,5 @@ urlpatterns = [
     path("projects/<int:project_id>/", views.project_detail, name="project-detail"),
     path("projects/<int:project_id>/annotate/", views.workspace, name="workspace"),
     path("projects/<int:project_id>/quality/", views.quality_dashboard, name="quality"),
+    path("projects/<int:project_id>/review/", views.review, name="review"),
 ]

@@ -51,6 +51,14 @@ def workspace(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 @login_required
+def review(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The reviewer's queue (质检): accept or send back, one piece of work at a time."""
+    project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+    setup = {"project": project.id, "labels": list(project.labels.values("name", "color"))}
+    return render(request, "frontend/review.html", {"project": project, "setup": setup})
+
+
+@login_required
 def quality_dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
     """Quality at a glance (reviewers and managers): charts drawn here as SVG from the
     quality selectors, and the per-annotator table."""

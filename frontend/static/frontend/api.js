@@ -108,6 +108,9 @@ export const api = {
       "Idempotency-Key": key,
     }),
   skip: (assignmentId, reason) => request("POST", `assignments/${assignmentId}/skip/`, { reason }),
+  reviews: (projectId, status) => request("GET", `projects/${projectId}/reviews/?status=${status}`),
+  decideReview: (projectId, reviewId, decision, reason) =>
+    request("POST", `projects/${projectId}/reviews/${reviewId}/decision/`, { decision, reason }),
   members: (projectId) => request("GET", `projects/${projectId}/members/`),
   setMember: (projectId, fields) => request("POST", `projects/${projectId}/members/`, fields),
 };

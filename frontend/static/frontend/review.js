@@ -1,0 +1,120 @@
+// The reviewer's queue (质检): one piece of sampled work at a time, accept or reject with a
+// reason; keyboard first (A accepts, R rejects, Enter confirms the reason).
+import { api, failureText } from "./api.js";
+import { el, gettext, interpolate } from "./dom.js";
+import { slice } from "./offsets.js";
+
+const setup = JSON.parse(document.getElementById("review-setup").textContent);
+const $ = (id) => document.getElementById(id);
+const colorOf = new Map(setup.labels.map((label) => [label.name, label.color]));
+
+let queue = [];
+let current = null;
+let busy = false;
+
+// The snippet as pieces between span boundaries; a piece inside spans is underlined in
+// their labels' colours. Offsets are code points (offsets.js).
+function drawText(text, spans) {
+  const length = Array.from(text).length;
+  const cuts = [...new Set([0, length, ...spans.flatMap((s) => [s.start, s.end])])].sort((a, b) => a - b);
+  const pieces = cuts.slice(0, -1).map((start, i) => {
+    const end = cuts[i + 1];
+    const piece = el("span", {}, slice(text, start, end));
+    const covering = spans.filter((span) => span.start <= start && end <= span.end);
+    if (covering.length) {
+      piece.className = "in-span";
+      piece.style.boxShadow = covering
+        .map((span, lane) => `inset 0 -${3 + lane * 4}px 0 ${colorOf.get(span.label) ?? "#888888"}`)
+        .join(", ");
+      piece.title = covering.map((span) => span.label).join(" · ");
+    }
+    return piece;
+  });
+  $("review-text").replaceChildren(...pieces);
+}
+
+function show(review) {
+  current = review;
+  $("review-card").hidden = !review;
+  $("review-empty").hidden = Boolean(review);
+  $("reject-form").hidden = true;
+  $("review-error").hidden = true;
+  if (!review) return;
+  const { revision, snippet } = review;
+  drawText(snippet.text, revision.spans);
+  $("review-who").textContent = interpolate(gettext("%s · round %s · %s s"), [
+    review.annotator,
+    review.round,
+    Math.round(revision.time_spent_ms / 1000),
+  ]);
+  $("review-spans").replaceChildren(
+    ...revision.spans.map((span) =>
+      el(
+        "li",
+        { class: "chip" },
+        el("span", { class: "swatch", style: `background:${colorOf.get(span.label) ?? "#888888"}` }),
+        el("span", { lang: "zh-Hans" }, slice(snippet.text, span.start, span.end)),
+        el("span", { class: "muted" }, span.label),
+      ),
+    ),
+  );
+  $("review-classes").textContent = revision.classes.length
+    ? interpolate(gettext("Classes: %s"), [revision.classes.join("、")])
+    : "";
+}
+
+async function load() {
+  const page = await api.reviews(setup.project, "pending");
+  queue = page.results;
+  $("review-count").textContent = interpolate(gettext("%s waiting for review"), [page.count]);
+  show(queue.shift() ?? null);
+}
+
+async function decide(decision, reason = "") {
+  if (!current || busy) return;
+  busy = true;
+  try {
+    await api.decideReview(setup.project, current.id, decision, reason);
+    if (queue.length) show(queue.shift());
+    else await load();
+  } catch (failure) {
+    $("review-error").hidden = false;
+    $("review-error").textContent = failureText(failure);
+  } finally {
+    busy = false;
+  }
+}
+
+function askReason() {
+  if (!current) return;
+  $("reject-form").hidden = false;
+  $("reject-reason").value = "";
+  $("reject-reason").focus();
+}
+
+function onKey(event) {
+  if (event.target.closest("input, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key === "a") decide("accept");
+  if (event.key === "r") {
+    event.preventDefault();
+    askReason();
+  }
+}
+
+$("accept").addEventListener("click", () => decide("accept"));
+$("reject").addEventListener("click", askReason);
+$("reject-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  decide("reject", $("reject-reason").value.trim());
+});
+$("reject-reason").addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault(); // Enter sends; Shift+Enter is a new line
+    $("reject-form").requestSubmit();
+  }
+});
+document.addEventListener("keydown", onKey);
+load().catch((failure) => {
+  $("review-error").hidden = false;
+  $("review-error").textContent = failureText(failure);
+});
