@@ -5,11 +5,13 @@ any script runs.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from annotation.access import CLIENT_BATCHES, access_acceptance
+from annotation.models import Batch, BatchStatus
 from annotation.quality.selectors import (
     annotator_quality,
     qualification,
@@ -30,6 +32,11 @@ def project_list(request: HttpRequest) -> HttpResponse:
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     project = access_project(request.user, project_id)
     context = {"project": project, "role_label": Role(project.role).label}
+    if project.role in (Role.CLIENT, Role.MANAGER):  # batches to accept, and accepted
+        batches = Batch.objects.filter(project=project).order_by("id")
+        if project.role == Role.CLIENT:
+            batches = batches.filter(status__in=CLIENT_BATCHES)
+        context["deliveries"] = batches
     return render(request, "frontend/project_detail.html", context)
 
 
@@ -48,6 +55,27 @@ def workspace(request: HttpRequest, project_id: int) -> HttpResponse:
     }
     context = {"project": project, "setup": setup}
     return render(request, "frontend/workspace.html", context)
+
+
+@login_required
+def acceptance(request: HttpRequest, project_id: int, batch_id: int) -> HttpResponse:
+    """A batch's acceptance check (验收), for its client and managers (reviewers look)."""
+    batch = access_acceptance(request.user, batch_id)
+    if batch.project_id != project_id:
+        raise Http404
+    project = access_project(request.user, project_id)
+    setup = {
+        "batch": batch.id,
+        "accepting": batch.status == BatchStatus.ACCEPTING,
+        "labels": list(project.labels.values("name", "color")),
+    }
+    context = {
+        "project": project,
+        "batch": batch,
+        "setup": setup,
+        "can_mark": project.role in (Role.CLIENT, Role.MANAGER),
+    }
+    return render(request, "frontend/acceptance.html", context)
 
 
 @login_required

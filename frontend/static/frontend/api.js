@@ -111,6 +111,10 @@ export const api = {
   reviews: (projectId, status) => request("GET", `projects/${projectId}/reviews/?status=${status}`),
   decideReview: (projectId, reviewId, decision, reason) =>
     request("POST", `projects/${projectId}/reviews/${reviewId}/decision/`, { decision, reason }),
+  acceptance: (batchId) => request("GET", `batches/${batchId}/acceptance/`),
+  startAcceptance: (batchId) => request("POST", `batches/${batchId}/acceptance/`, {}),
+  markAcceptanceItem: (batchId, itemId, verdict, note) =>
+    request("PUT", `batches/${batchId}/acceptance/items/${itemId}/`, { verdict, note }),
   members: (projectId) => request("GET", `projects/${projectId}/members/`),
   setMember: (projectId, fields) => request("POST", `projects/${projectId}/members/`, fields),
 };

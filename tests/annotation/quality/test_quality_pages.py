@@ -1,12 +1,13 @@
-"""The quality dashboard: charts drawn on the server, for reviewers and managers only."""
+"""The quality pages: dashboard, review queue and acceptance, in a browser and out."""
 
 from pathlib import Path
 
 import pytest
 
 from annotation.models import Batch, Review
+from annotation.work.services import submit, task_next
 from tests.annotation.quality.conftest import annotate_everything
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, snippets_make
 
 pytestmark = pytest.mark.django_db
 
@@ -83,4 +84,28 @@ def test_a_reviewer_works_through_the_queue_by_keyboard(
 
     decided = list(Review.objects.order_by("id").values_list("status", "reason"))
     assert decided == [("accepted", ""), ("accepted", ""), ("rejected", "北京是地名")]
+    assert page.errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_client_accepts_a_batch_in_the_browser(project, members, page_for, live_server):
+    batch = Batch.objects.create(project=project, name="第一包", status="accepting", size=20)
+    snippets_make(project, 20, batch=batch)
+    while (work := task_next(project_id=project.id, annotator=members["annotator"])) is not None:
+        submit(annotator=members["annotator"], assignment_id=work.id, body={})
+    page = page_for("client")
+
+    page.goto(f"{live_server.url}/projects/{project.id}/")
+    page.get_by_role("link", name="查看").click()
+    page.click("#acceptance-start")
+    page.locator(".acceptance-item").first.wait_for()
+    items = page.locator(".acceptance-item")
+    assert items.count() == 5  # 16–25 snippets: code letter C, five items
+    for n in range(5):
+        items.nth(n).get_by_role("button", name="正确").click()
+        page.locator("#acceptance-summary", has_text=f"已判定 {n + 1}").wait_for()
+
+    page.locator("#acceptance-result.accepted").wait_for()
+    batch.refresh_from_db()
+    assert batch.status == "accepted"
     assert page.errors == []
