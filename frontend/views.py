@@ -87,6 +87,16 @@ def review(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 @login_required
+def adjudicate(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Adjudication (裁决): disagreements side by side, the final annotation settled."""
+    project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+    setup = {"project": project.id, "labels": list(project.labels.values("name", "color"))}
+    batches = Batch.objects.filter(project=project).order_by("id")
+    context = {"project": project, "setup": setup, "batches": batches}
+    return render(request, "frontend/adjudicate.html", context)
+
+
+@login_required
 def quality_dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
     """Quality at a glance (reviewers and managers): charts drawn here as SVG from the
     quality selectors, and the per-annotator table."""

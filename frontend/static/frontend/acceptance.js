@@ -2,33 +2,15 @@
 // (J right, K wrong with a note), and see the decision against the threshold.
 import { api, failureText } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
-import { slice } from "./offsets.js";
+import { colorsOf, markedPieces } from "./marked_text.js";
 
 const setup = JSON.parse(document.getElementById("acceptance-setup").textContent);
 const $ = (id) => document.getElementById(id);
-const colorOf = new Map(setup.labels.map((label) => [label.name, label.color]));
+const colorOf = colorsOf(setup.labels);
 
 let check = null;
 
 const VERDICTS = { right: gettext("Right"), wrong: gettext("Wrong") };
-
-function annotated(text, spans) {
-  const length = Array.from(text).length;
-  const cuts = [...new Set([0, length, ...spans.flatMap((s) => [s.start, s.end])])].sort((a, b) => a - b);
-  return cuts.slice(0, -1).map((start, i) => {
-    const end = cuts[i + 1];
-    const piece = el("span", {}, slice(text, start, end));
-    const covering = spans.filter((span) => span.start <= start && end <= span.end);
-    if (covering.length) {
-      piece.className = "in-span";
-      piece.title = covering.map((span) => span.label).join(" · ");
-      piece.style.boxShadow = covering
-        .map((span, lane) => `inset 0 -${3 + lane * 4}px 0 ${colorOf.get(span.label) ?? "#888888"}`)
-        .join(", ");
-    }
-    return piece;
-  });
-}
 
 function itemRow(item) {
   const annotation = item.annotation ?? { spans: [], classes: [] };
@@ -52,7 +34,7 @@ function itemRow(item) {
   return el(
     "li",
     { class: `acceptance-item ${item.verdict}`, "data-item": String(item.id) },
-    el("div", { class: "snippet-text", lang: "zh-Hans" }, ...annotated(item.snippet.text, annotation.spans)),
+    el("div", { class: "snippet-text", lang: "zh-Hans" }, ...markedPieces(item.snippet.text, annotation.spans, colorOf)),
     annotation.classes.length ? el("p", { class: "muted small" }, annotation.classes.join("、")) : "",
     el("div", { class: "work-actions" }, note, right, wrong),
   );

@@ -111,6 +111,11 @@ export const api = {
   reviews: (projectId, status) => request("GET", `projects/${projectId}/reviews/?status=${status}`),
   decideReview: (projectId, reviewId, decision, reason) =>
     request("POST", `projects/${projectId}/reviews/${reviewId}/decision/`, { decision, reason }),
+  disagreements: (projectId, batchId, after) =>
+    request("GET", `projects/${projectId}/adjudications/?batch=${batchId}&after=${after}`),
+  adjudication: (projectId, snippetId) => request("GET", `projects/${projectId}/adjudications/${snippetId}/`),
+  settle: (projectId, snippetId, body) =>
+    request("PUT", `projects/${projectId}/adjudications/${snippetId}/`, body),
   acceptance: (batchId) => request("GET", `batches/${batchId}/acceptance/`),
   startAcceptance: (batchId) => request("POST", `batches/${batchId}/acceptance/`, {}),
   markAcceptanceItem: (batchId, itemId, verdict, note) =>

@@ -2,35 +2,18 @@
 // reason; keyboard first (A accepts, R rejects, Enter confirms the reason).
 import { api, failureText } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
-import { slice } from "./offsets.js";
+import { colorsOf, markedPieces, spanChip } from "./marked_text.js";
 
 const setup = JSON.parse(document.getElementById("review-setup").textContent);
 const $ = (id) => document.getElementById(id);
-const colorOf = new Map(setup.labels.map((label) => [label.name, label.color]));
+const colorOf = colorsOf(setup.labels);
 
 let queue = [];
 let current = null;
 let busy = false;
 
-// The snippet as pieces between span boundaries; a piece inside spans is underlined in
-// their labels' colours. Offsets are code points (offsets.js).
 function drawText(text, spans) {
-  const length = Array.from(text).length;
-  const cuts = [...new Set([0, length, ...spans.flatMap((s) => [s.start, s.end])])].sort((a, b) => a - b);
-  const pieces = cuts.slice(0, -1).map((start, i) => {
-    const end = cuts[i + 1];
-    const piece = el("span", {}, slice(text, start, end));
-    const covering = spans.filter((span) => span.start <= start && end <= span.end);
-    if (covering.length) {
-      piece.className = "in-span";
-      piece.style.boxShadow = covering
-        .map((span, lane) => `inset 0 -${3 + lane * 4}px 0 ${colorOf.get(span.label) ?? "#888888"}`)
-        .join(", ");
-      piece.title = covering.map((span) => span.label).join(" · ");
-    }
-    return piece;
-  });
-  $("review-text").replaceChildren(...pieces);
+  $("review-text").replaceChildren(...markedPieces(text, spans, colorOf));
 }
 
 function show(review) {
@@ -48,15 +31,7 @@ function show(review) {
     Math.round(revision.time_spent_ms / 1000),
   ]);
   $("review-spans").replaceChildren(
-    ...revision.spans.map((span) =>
-      el(
-        "li",
-        { class: "chip" },
-        el("span", { class: "swatch", style: `background:${colorOf.get(span.label) ?? "#888888"}` }),
-        el("span", { lang: "zh-Hans" }, slice(snippet.text, span.start, span.end)),
-        el("span", { class: "muted" }, span.label),
-      ),
-    ),
+    ...revision.spans.map((span) => el("li", {}, spanChip(snippet.text, span, colorOf))),
   );
   $("review-classes").textContent = revision.classes.length
     ? interpolate(gettext("Classes: %s"), [revision.classes.join("、")])

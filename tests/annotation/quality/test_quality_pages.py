@@ -1,12 +1,13 @@
-"""The quality pages: dashboard, review queue and acceptance, in a browser and out."""
+"""The quality pages: dashboard, review queue, adjudication and acceptance, in a browser and
+out."""
 
 from pathlib import Path
 
 import pytest
 
-from annotation.models import Batch, Review
+from annotation.models import Adjudication, Batch, Review
 from annotation.work.services import submit, task_next
-from tests.annotation.quality.conftest import annotate_everything
+from tests.annotation.quality.conftest import SNIPPETS, annotate_everything
 from tests.factories import PASSWORD, snippets_make
 
 pytestmark = pytest.mark.django_db
@@ -35,13 +36,14 @@ def test_the_dashboard_draws_progress_qualification_and_agreement(
     assert "<script>alert(1)</script>" not in page  # a batch name is text, in SVG too
 
 
+@pytest.mark.parametrize("path", ["quality", "review", "adjudicate"])
 @pytest.mark.parametrize(
-    "actor, code", [("outsider", 404), ("client", 403), ("annotator", 403), ("manager", 200)]
+    "actor, code",
+    [("outsider", 404), ("client", 403), ("annotator", 403), ("reviewer", 200), ("manager", 200)],
 )
-def test_the_dashboard_by_actor(quality_project, client, actor, code):
-    assert (
-        logged_in(client, actor).get(f"/projects/{quality_project.id}/quality/").status_code == code
-    )
+def test_the_reviewers_pages_by_actor(quality_project, client, path, actor, code):
+    url = f"/projects/{quality_project.id}/{path}/"
+    assert logged_in(client, actor).get(url).status_code == code
 
 
 @pytest.mark.django_db(transaction=True)
@@ -84,6 +86,41 @@ def test_a_reviewer_works_through_the_queue_by_keyboard(
 
     decided = list(Review.objects.order_by("id").values_list("status", "reason"))
     assert decided == [("accepted", ""), ("accepted", ""), ("rejected", "北京是地名")]
+    assert page.errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reviewer_settles_disagreements_by_keyboard(
+    quality_project, page_for, live_server, django_capture_on_commit_callbacks
+):
+    """北京 after 𠮷 (two UTF-16 units, one code point): a1 and a2 say 地名, a3 says 机构;
+    the majority comes ticked, the reviewer keeps 机构 instead. Then 张三's class, by majority."""
+    annotate_everything(quality_project, django_capture_on_commit_callbacks)
+    page = page_for("reviewer")
+    page.goto(f"{live_server.url}/projects/{quality_project.id}/quality/")
+    page.click("#adjudicate-link")
+    page.locator(".adj-version").first.wait_for()
+    assert page.locator(".adj-item").count() == 3  # every snippet but 广州's
+    assert page.locator("#adj-choices li.kept").all_inner_texts()[0].count("地名") == 1
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / "adjudicate.png"), full_page=True)
+
+    page.keyboard.press("1")  # drop 地名 (a1, a2)
+    page.keyboard.press("2")  # keep 机构 (a3)
+    page.keyboard.press("Enter")
+    page.locator("#adj-final", has_text="张三").wait_for()
+    page.keyboard.press("Enter")
+    page.locator("#adj-final", has_text="深圳").wait_for()
+
+    settled = {
+        item.snippet.text: (item.spans, item.classes)
+        for item in Adjudication.objects.select_related("snippet")
+    }
+    assert settled == {
+        SNIPPETS[0]: ([{"start": 4, "end": 6, "label": "机构"}], ["正面"]),
+        SNIPPETS[1]: ([], ["正面"]),  # a1 and a3 against a2
+    }
+    assert page.locator(".adj-item .settled").count() == 2
     assert page.errors == []
 
 

@@ -1,0 +1,223 @@
+// Adjudication (裁决): the snippets whose annotators disagree, each side by side. What all
+// agree on is kept; every disputed part can be kept or dropped (what most annotators gave
+// is kept at first, or what was settled before); the final annotation is then settled.
+// Keyboard first: J / K move through the list, 1–9 keep or drop a part, Enter settles.
+import { api, failureText } from "./api.js";
+import { el, gettext, interpolate } from "./dom.js";
+import { colorsOf, markedPieces, spanChip } from "./marked_text.js";
+import { slice } from "./offsets.js";
+
+const setup = JSON.parse(document.getElementById("adjudicate-setup").textContent);
+const $ = (id) => document.getElementById(id);
+const colorOf = colorsOf(setup.labels);
+
+let items = []; // the disagreements listed so far
+let nextAfter = null;
+let index = -1;
+let side = null; // the open snippet, side by side
+let parts = []; // [{kind: "span" | "class", value, by, keep}]
+let segmentations = []; // [{ends, by}] to choose one of
+let chosenSegmentation = 0;
+let busy = false;
+
+const spanKey = (span) => `${span.start}:${span.end}:${span.label}`;
+
+function showError(message) {
+  $("adj-error").hidden = !message;
+  $("adj-error").textContent = message;
+}
+
+function drawList() {
+  $("adj-list").replaceChildren(
+    ...items.map((item, i) => {
+      const button = el(
+        "button",
+        { type: "button", class: `adj-item${i === index ? " current" : ""}` },
+        el("span", { lang: "zh-Hans", class: "adj-preview" }, slice(item.snippet.text, 0, 40)),
+        el("span", { class: "muted small" }, item.annotators.join("、")),
+        item.settled ? el("span", { class: "settled" }, gettext("Settled")) : "",
+      );
+      button.addEventListener("click", () => open(i));
+      return el("li", { "data-snippet": String(item.snippet.id) }, button);
+    }),
+  );
+  $("adj-empty").hidden = items.length > 0;
+  $("adj-more").hidden = nextAfter === null;
+}
+
+async function loadPage(after = 0) {
+  const page = await api.disagreements(setup.project, $("adj-batch").value, after);
+  items = after ? [...items, ...page.results] : page.results;
+  nextAfter = page.next_after;
+  drawList();
+}
+
+// The parts to decide on, kept as before when settled already, else by majority.
+function partsOf(current) {
+  const count = current.versions.length;
+  const final = current.final;
+  const keptSpan = (span, by) =>
+    final ? final.spans.some((kept) => spanKey(kept) === spanKey(span)) : by.length * 2 > count;
+  const keptClass = (name, by) => (final ? final.classes.includes(name) : by.length * 2 > count);
+  const all = current.versions.map((version) => version.annotator);
+  return [
+    ...current.agreed.spans.map((span) => ({ kind: "span", value: span, by: all, keep: keptSpan(span, all) })),
+    ...current.disputed.spans.map(({ by, ...span }) => ({ kind: "span", value: span, by, keep: keptSpan(span, by) })),
+    ...current.agreed.classes.map((name) => ({ kind: "class", value: name, by: all, keep: keptClass(name, all) })),
+    ...current.disputed.classes.map(({ name, by }) => ({ kind: "class", value: name, by, keep: keptClass(name, by) })),
+  ].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "span" ? -1 : 1));
+}
+
+function chosen() {
+  const spans = parts
+    .filter((part) => part.kind === "span" && part.keep)
+    .map((part) => part.value)
+    .sort((a, b) => a.start - b.start || a.end - b.end);
+  const classes = parts.filter((part) => part.kind === "class" && part.keep).map((part) => part.value);
+  const segmentation = segmentations.length
+    ? segmentations[chosenSegmentation].ends
+    : side.agreed.segmentation;
+  return { spans, classes, segmentation };
+}
+
+function drawFinal() {
+  $("adj-final").replaceChildren(...markedPieces(side.snippet.text, chosen().spans, colorOf));
+  $("adj-choices").replaceChildren(
+    ...parts.map((part, i) => {
+      const box = el("input", { type: "checkbox" });
+      box.checked = part.keep;
+      box.addEventListener("change", () => toggle(i));
+      const what =
+        part.kind === "span"
+          ? spanChip(side.snippet.text, part.value, colorOf)
+          : el("span", { class: "chip" }, interpolate(gettext("Class %s"), [part.value]));
+      const who =
+        part.by.length === side.versions.length ? gettext("everyone") : part.by.join("、");
+      return el(
+        "li",
+        { class: part.keep ? "kept" : "dropped" },
+        el("label", {}, el("kbd", {}, String(i + 1)), box, what, el("span", { class: "muted small" }, who)),
+      );
+    }),
+  );
+}
+
+function words(text, ends) {
+  return ends.map((end, i) => slice(text, i ? ends[i - 1] : 0, end)).join(" / ");
+}
+
+function drawSegmentation() {
+  $("adj-segmentation").replaceChildren(
+    ...segmentations.map((option, i) => {
+      const radio = el("input", { type: "radio", name: "adj-seg" });
+      radio.checked = i === chosenSegmentation;
+      radio.addEventListener("change", () => {
+        chosenSegmentation = i;
+      });
+      return el(
+        "label",
+        { class: "adj-seg" },
+        radio,
+        el("span", { lang: "zh-Hans" }, words(side.snippet.text, option.ends)),
+        el("span", { class: "muted small" }, option.by.join("、")),
+      );
+    }),
+  );
+}
+
+function draw(current) {
+  side = current;
+  $("adj-card").hidden = false;
+  showError("");
+  parts = partsOf(current);
+  segmentations = current.disputed.segmentation;
+  const settledEnds = current.final?.segmentation.join(",");
+  const most = segmentations.reduce((best, option, i) => (option.by.length > segmentations[best].by.length ? i : best), 0);
+  const before = segmentations.findIndex((option) => option.ends.join(",") === settledEnds);
+  chosenSegmentation = before >= 0 ? before : most;
+  $("adj-versions").replaceChildren(
+    ...current.versions.map((version) =>
+      el(
+        "div",
+        { class: "adj-version" },
+        el("p", { class: "muted small" }, version.annotator),
+        el("div", { class: "snippet-text", lang: "zh-Hans" }, ...markedPieces(current.snippet.text, version.spans, colorOf)),
+        version.classes.length ? el("p", { class: "small" }, version.classes.join("、")) : "",
+      ),
+    ),
+  );
+  $("adj-settled").textContent = current.final
+    ? interpolate(gettext("Settled by %s; settling again replaces it, the earlier one is kept in the history."), [
+        current.final.adjudicator ?? "–",
+      ])
+    : "";
+  drawFinal();
+  drawSegmentation();
+}
+
+async function open(i) {
+  if (i < 0 || i >= items.length) return;
+  index = i;
+  side = null; // nothing to settle until this one is drawn
+  drawList();
+  try {
+    draw(await api.adjudication(setup.project, items[i].snippet.id));
+  } catch (failure) {
+    showError(failureText(failure));
+  }
+}
+
+function toggle(i) {
+  if (!parts[i]) return;
+  parts[i].keep = !parts[i].keep;
+  drawFinal();
+}
+
+async function settle() {
+  if (!side || busy) return;
+  busy = true;
+  const { spans, classes, segmentation } = chosen();
+  const text = side.snippet.text;
+  const body = {
+    spans: spans.map((span) => ({ ...span, text: slice(text, span.start, span.end) })),
+    classes,
+    segmentation,
+  };
+  try {
+    await api.settle(setup.project, side.snippet.id, body);
+    items[index].settled = true;
+    const next = items.findIndex((item, i) => i > index && !item.settled);
+    if (next >= 0) await open(next);
+    else {
+      draw(await api.adjudication(setup.project, side.snippet.id));
+      drawList();
+    }
+  } catch (failure) {
+    showError(failureText(failure));
+  } finally {
+    busy = false;
+  }
+}
+
+function onKey(event) {
+  if (event.target.closest("input[type=text], textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key === "j") open(index + 1);
+  else if (event.key === "k") open(index - 1);
+  else if (/^[1-9]$/.test(event.key)) toggle(Number(event.key) - 1);
+  else if (event.key === "Enter" && !event.target.closest("button")) {
+    event.preventDefault();
+    settle();
+  }
+}
+
+$("adj-settle").addEventListener("click", settle);
+$("adj-more").addEventListener("click", () => loadPage(nextAfter).catch((failure) => showError(failureText(failure))));
+$("adj-batch").addEventListener("change", () => {
+  index = -1;
+  $("adj-card").hidden = true;
+  loadPage().then(() => open(0)).catch((failure) => showError(failureText(failure)));
+});
+document.addEventListener("keydown", onKey);
+loadPage()
+  .then(() => open(0))
+  .catch((failure) => showError(failureText(failure)));
