@@ -11,11 +11,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from annotation.access import CLIENT_BATCHES, access_acceptance
-from annotation.models import Batch, BatchStatus
+from annotation.models import Batch, BatchStatus, QualityRun
 from annotation.quality.selectors import (
     annotator_quality,
     qualification,
     quality_run_latest,
+    quality_run_list,
     submissions_per_day,
 )
 from frontend import charts as charts_svg
@@ -146,6 +147,7 @@ def quality_dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
             maximum=1,
             title=_("Class agreement per label (Cohen's κ)"),
         )
+    waiting = quality_run_list(project=project).exclude(status__in=QualityRun.FINISHED).first()
     context = {
         "project": project,
         "charts": {name: mark_safe(svg) for name, svg in charts.items()},  # escaped in charts
@@ -153,6 +155,8 @@ def quality_dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
         "batches": batches,
         "run": run,
         "results": results,
+        "consistency": results.get("consistency", {}),
+        "setup": {"project": project.id, "running": waiting.id if waiting else None},
     }
     return render(request, "frontend/quality.html", context)
 

@@ -2,6 +2,7 @@
 // agree on is kept; every disputed part can be kept or dropped (what most annotators gave
 // is kept at first, or what was settled before); the final annotation is then settled.
 // Keyboard first: J / K move through the list, 1–9 keep or drop a part, Enter settles.
+// ?snippet=id opens that snippet (the dashboard's fix-list links so), listed or not.
 import { api, failureText } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
 import { colorsOf, markedPieces, spanChip } from "./marked_text.js";
@@ -19,6 +20,7 @@ let parts = []; // [{kind: "span" | "class", value, by, keep}]
 let segmentations = []; // [{ends, by}] to choose one of
 let chosenSegmentation = 0;
 let busy = false;
+let walking = true; // walking the list (settling moves on), not one snippet asked for
 
 const spanKey = (span) => `${span.start}:${span.end}:${span.label}`;
 
@@ -54,6 +56,7 @@ async function loadPage(after = 0) {
 
 // The parts to decide on, kept as before when settled already, else by majority.
 function partsOf(current) {
+  if (!current.agreed) return []; // nobody has submitted it yet
   const count = current.versions.length;
   const final = current.final;
   const keptSpan = (span, by) =>
@@ -76,7 +79,7 @@ function chosen() {
   const classes = parts.filter((part) => part.kind === "class" && part.keep).map((part) => part.value);
   const segmentation = segmentations.length
     ? segmentations[chosenSegmentation].ends
-    : side.agreed.segmentation;
+    : (side.agreed?.segmentation ?? []);
   return { spans, classes, segmentation };
 }
 
@@ -130,7 +133,7 @@ function draw(current) {
   $("adj-card").hidden = false;
   showError("");
   parts = partsOf(current);
-  segmentations = current.disputed.segmentation;
+  segmentations = current.disputed?.segmentation ?? [];
   const settledEnds = current.final?.segmentation.join(",");
   const most = segmentations.reduce((best, option, i) => (option.by.length > segmentations[best].by.length ? i : best), 0);
   const before = segmentations.findIndex((option) => option.ends.join(",") === settledEnds);
@@ -155,16 +158,21 @@ function draw(current) {
   drawSegmentation();
 }
 
-async function open(i) {
-  if (i < 0 || i >= items.length) return;
-  index = i;
+// A snippet from the list, or any other (the dashboard's fix-list links here with ?snippet=).
+async function openSnippet(snippetId, walk = true) {
+  walking = walk;
+  index = items.findIndex((item) => item.snippet.id === snippetId);
   side = null; // nothing to settle until this one is drawn
   drawList();
   try {
-    draw(await api.adjudication(setup.project, items[i].snippet.id));
+    draw(await api.adjudication(setup.project, snippetId));
   } catch (failure) {
     showError(failureText(failure));
   }
+}
+
+async function open(i) {
+  if (i >= 0 && i < items.length) await openSnippet(items[i].snippet.id);
 }
 
 function toggle(i) {
@@ -185,9 +193,10 @@ async function settle() {
   };
   try {
     await api.settle(setup.project, side.snippet.id, body);
-    items[index].settled = true;
+    const listed = items[index];
+    if (listed) listed.settled = true;
     const next = items.findIndex((item, i) => i > index && !item.settled);
-    if (next >= 0) await open(next);
+    if (walking && next >= 0) await open(next); // on to the next unsettled
     else {
       draw(await api.adjudication(setup.project, side.snippet.id));
       drawList();
@@ -218,6 +227,7 @@ $("adj-batch").addEventListener("change", () => {
   loadPage().then(() => open(0)).catch((failure) => showError(failureText(failure)));
 });
 document.addEventListener("keydown", onKey);
+const asked = Number(new URLSearchParams(window.location.search).get("snippet"));
 loadPage()
-  .then(() => open(0))
+  .then(() => (asked ? openSnippet(asked, false) : open(0)))
   .catch((failure) => showError(failureText(failure)));

@@ -108,6 +108,8 @@ export const api = {
       "Idempotency-Key": key,
     }),
   skip: (assignmentId, reason) => request("POST", `assignments/${assignmentId}/skip/`, { reason }),
+  startQualityRun: (projectId) => request("POST", `projects/${projectId}/quality-runs/`),
+  qualityRun: (id) => request("GET", `quality-runs/${id}/`),
   reviews: (projectId, status) => request("GET", `projects/${projectId}/reviews/?status=${status}`),
   decideReview: (projectId, reviewId, decision, reason) =>
     request("POST", `projects/${projectId}/reviews/${reviewId}/decision/`, { decision, reason }),

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from annotation.models import Adjudication, Batch, Review
+from annotation.models import Adjudication, Batch, QualityRun, Review, Snippet
 from annotation.work.services import submit, task_next
 from tests.annotation.quality.conftest import SNIPPETS, annotate_everything
 from tests.factories import PASSWORD, snippets_make
@@ -34,6 +34,10 @@ def test_the_dashboard_draws_progress_qualification_and_agreement(
     assert "每天提交的片段" in page and "人名" not in page  # titles in Chinese; only used labels
     assert "地名" in page and "a1" in page and "a3" in page
     assert "<script>alert(1)</script>" not in page  # a batch name is text, in SVG too
+    beijing = Snippet.objects.get(text=SNIPPETS[0])
+    fix_list = page[page.index('id="fix-list"') :]
+    assert "地名 ×2、机构 ×1" in fix_list  # 北京, one string under two labels
+    assert f"/projects/{quality_project.id}/adjudicate/?snippet={beijing.id}" in fix_list
 
 
 @pytest.mark.parametrize("path", ["quality", "review", "adjudicate"])
@@ -121,6 +125,30 @@ def test_a_reviewer_settles_disagreements_by_keyboard(
         SNIPPETS[1]: ([], ["正面"]),  # a1 and a3 against a2
     }
     assert page.locator(".adj-item .settled").count() == 2
+    assert page.errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reviewer_runs_the_checks_and_walks_the_fix_list(
+    quality_project, page_for, live_server, django_capture_on_commit_callbacks
+):
+    annotate_everything(quality_project, django_capture_on_commit_callbacks)
+    runs = QualityRun.objects.count()
+    page = page_for("reviewer")
+    page.goto(f"{live_server.url}/projects/{quality_project.id}/quality/")
+    page.evaluate("window.before = true")
+
+    page.click("#run-now")
+    page.wait_for_function("window.before === undefined")  # reloaded with the new figures
+    assert QualityRun.objects.filter(status="succeeded").count() == runs + 1
+    page.locator("#fix-list a").first.click()
+    page.locator("#adj-final", has_text="北京").wait_for()
+    page.keyboard.press("Enter")  # the majority: 地名
+    page.locator("#adj-settled", has_text="reviewer").wait_for()
+
+    [settled] = Adjudication.objects.all()
+    assert settled.snippet.text == SNIPPETS[0]
+    assert settled.spans == [{"start": 4, "end": 6, "label": "地名"}]
     assert page.errors == []
 
 
