@@ -1,0 +1,63 @@
+"""The annotation app's models, by pipeline stage; imported from here."""
+
+from annotation.models.ingest import (
+    Article,
+    Batch,
+    BatchStatus,
+    DictionaryWord,
+    ImportJob,
+    Job,
+    JobStatus,
+    Snippet,
+    TokenizeChunk,
+    TokenizeRun,
+    UploadChunk,
+)
+from annotation.models.quality import (
+    Acceptance,
+    AcceptanceItem,
+    AcceptanceStatus,
+    Adjudication,
+    GoldItem,
+    GoldResult,
+    QualityRun,
+    Review,
+    ReviewStatus,
+    Verdict,
+)
+from annotation.models.work import (
+    Assignment,
+    AssignmentStatus,
+    OutboxMessage,
+    Revision,
+    WorkTally,
+)
+
+__all__ = [
+    "JobStatus",
+    "Job",
+    "TokenizeRun",
+    "TokenizeChunk",
+    "ImportJob",
+    "UploadChunk",
+    "Article",
+    "BatchStatus",
+    "Batch",
+    "Snippet",
+    "DictionaryWord",
+    "AssignmentStatus",
+    "Assignment",
+    "Revision",
+    "WorkTally",
+    "OutboxMessage",
+    "QualityRun",
+    "ReviewStatus",
+    "Review",
+    "AcceptanceStatus",
+    "Acceptance",
+    "Verdict",
+    "AcceptanceItem",
+    "GoldItem",
+    "GoldResult",
+    "Adjudication",
+]

@@ -1,0 +1,191 @@
+"""What comes in: jobs, uploads, articles, batches, snippets and their tokens."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Project
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class Job(models.Model):
+    """A background job as the UI sees it: polled through its row, never a result backend.
+
+    A job is dispatched after the transaction that created it commits. Running it again
+    after it has finished changes nothing.
+    """
+
+    FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
+    progress = models.FloatField(default=0.0)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+class TokenizeRun(Job):
+    """Pre-tokenization of a set of snippets, cut into chunks that workers take one by one."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tokenize_runs")
+    tokenizer_version = models.CharField(max_length=100)
+    snippets_total = models.PositiveIntegerField(default=0)
+    snippets_done = models.PositiveIntegerField(default=0)
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+
+
+class TokenizeChunk(models.Model):
+    run = models.ForeignKey(TokenizeRun, on_delete=models.CASCADE, related_name="chunks")
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField()
+    size = models.PositiveIntegerField()
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "done"], name="tokenize_chunk_run_done")]
+
+
+class ImportJob(Job):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    format = models.CharField(max_length=16)
+    options = models.JSONField(default=dict, blank=True)
+    size = models.BigIntegerField(default=0)
+    encoding = models.CharField(max_length=32, blank=True)
+    articles = models.PositiveIntegerField(default=0)
+    snippets = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    tokenize_run = models.ForeignKey(
+        TokenizeRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+
+class UploadChunk(models.Model):
+    """An uploaded file, kept in the database in pieces so that any worker can read it."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "seq"], name="upload_chunk_job_seq"),
+        ]
+
+
+class Article(models.Model):
+    """Raw text as imported (newlines normalised to LF, otherwise unchanged)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="articles")
+    import_job = models.ForeignKey(
+        ImportJob, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=500, blank=True)
+    raw_text = models.TextField()
+    raw_hash = models.CharField(max_length=64)
+    meta = models.JSONField(default=dict, blank=True)
+    source_line = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "raw_hash"], name="article_unique_text"),
+        ]
+
+
+class BatchStatus(models.TextChoices):
+    ANNOTATING = "annotating", _("Annotating")
+    REVIEWING = "reviewing", _("Reviewing")
+    ACCEPTING = "accepting", _("Awaiting acceptance")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned")
+
+
+class Batch(models.Model):
+    """A batch (任务包): snippets handed out, reviewed and accepted together."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="batches")
+    name = models.CharField(max_length=255)
+    import_job = models.ForeignKey(
+        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="batches"
+    )
+    status = models.CharField(
+        max_length=16, choices=BatchStatus.choices, default=BatchStatus.ANNOTATING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    size = models.PositiveIntegerField(default=0, help_text="Snippets in the batch.")
+    # Annotators the manager reserved this batch for; nobody else gets its snippets.
+    assignees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="reserved_batches"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Snippet(models.Model):
+    """The unit of annotation: cleaned text cut from an article, with its map back.
+
+    ``offset_map`` holds runs ``[snippet_index, raw_index, ...]`` into the article's raw
+    text; ``tokens`` the comma-separated code-point ends of jieba's tokens.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="snippets")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="snippets")
+    position = models.PositiveIntegerField()
+    text = models.TextField()
+    text_hash = models.CharField(max_length=64)
+    offset_map = models.JSONField()
+    tokens = models.TextField(blank=True, default="")
+    tokenizer_version = models.CharField(max_length=100, blank=True, default="")
+    # Pre-annotations from the import: [{"start", "end", "label"}], shown as suggestions.
+    suggestions = models.JSONField(default=list, blank=True)
+    batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="snippets"
+    )
+    # Assignments holding a slot (active or submitted); at most the project's overlap.
+    slots_taken = models.PositiveSmallIntegerField(default=0)
+    # A gold item (annotation.quality.gold): served apart from the pool, to every annotator.
+    gold = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "text_hash"], name="snippet_unique_text"),
+        ]
+        indexes = [
+            models.Index(fields=["project", "id"], name="snippet_project_id"),
+            # The claim order: snippets closest to done first (annotation.work.claims).
+            models.Index(fields=["project", "-slots_taken", "id"], name="snippet_claim_order"),
+        ]
+
+
+class DictionaryWord(models.Model):
+    """A word of the project's jieba user dictionary."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="dictionary")
+    word = models.CharField(max_length=100)
+    freq = models.PositiveIntegerField(null=True, blank=True)
+    tag = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "word"], name="dictionary_word_unique"),
+        ]
