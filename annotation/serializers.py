@@ -13,6 +13,12 @@ class ImportCreateSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=FORMATS, required=False, allow_blank=True)
     text_column = serializers.CharField(required=False, default="text", max_length=200)
     title_column = serializers.CharField(required=False, default="", allow_blank=True)
+    annotations = serializers.ChoiceField(
+        choices=["suggestions", "final"],
+        default="suggestions",
+        help_text="A file's annotations shown to annotators as suggestions, or kept as the "
+        "snippets' final annotations.",
+    )
 
 
 class ImportJobSerializer(serializers.ModelSerializer):

@@ -44,6 +44,7 @@ class ImportListView(generics.ListAPIView):
             file_format=given.validated_data.get("format") or "",
             text_column=given.validated_data["text_column"],
             title_column=given.validated_data["title_column"],
+            annotations=given.validated_data["annotations"],
         )
         job.refresh_from_db()
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

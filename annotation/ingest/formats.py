@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-FORMATS = ("text", "jsonl", "json", "csv")
+# Other tools' formats (annotation.ingest.peers), named as the exports name them.
+PEER_FORMATS = ("doccano", "label-studio", "conll-bio", "conll-bioes", "conll-bmes", "cluener")
+FORMATS = ("text", "jsonl", "json", "csv", *PEER_FORMATS)
 # One line (or one record of a JSON array) may not exceed this many characters.
 MAX_LINE_CHARS = 2_000_000
 _SNIFF_BYTES = 64 * 1024
@@ -53,6 +55,7 @@ class Record:
     meta: dict[str, Any] = field(default_factory=dict)
     # Pre-annotations: (start, end, label), code points of ``text``, end-exclusive.
     spans: list[tuple[int, int, str]] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
 
 
 ChunkSource = Callable[[], Iterable[bytes]]
@@ -251,12 +254,13 @@ def _text_records(stream: io.TextIOWrapper) -> Iterator[Record]:
     yield Record(text=text, line=1)
 
 
-def _jsonl_records(stream: io.TextIOWrapper) -> Iterator[Record]:
+def json_lines(stream: io.TextIOWrapper) -> Iterator[tuple[int, Any]]:
+    """Each non-blank line's number and JSON value."""
     for number, line in _lines(stream):
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            yield number, json.loads(line)
         except json.JSONDecodeError as error:
             raise ImportFileError(
                 gettext_noop("invalid JSON: %(error)s (column %(column)s)"),
@@ -264,10 +268,10 @@ def _jsonl_records(stream: io.TextIOWrapper) -> Iterator[Record]:
                 error=error.msg,
                 column=error.colno,
             ) from None
-        yield _record(value, number)
 
 
-def _json_records(stream: io.TextIOWrapper) -> Iterator[Record]:
+def read_json(stream: io.TextIOWrapper) -> Iterator[tuple[int, Any]]:
+    """A JSON document's items (the document itself unless it is an array), numbered."""
     text = stream.read()
     try:
         value = json.loads(text)
@@ -275,8 +279,16 @@ def _json_records(stream: io.TextIOWrapper) -> Iterator[Record]:
         raise ImportFileError(
             gettext_noop("invalid JSON: %(error)s"), error.lineno, error=error.msg
         ) from None
-    items = value if isinstance(value, list) else [value]
-    for index, item in enumerate(items, start=1):
+    yield from enumerate(value if isinstance(value, list) else [value], start=1)
+
+
+def _jsonl_records(stream: io.TextIOWrapper) -> Iterator[Record]:
+    for number, value in json_lines(stream):
+        yield _record(value, number)
+
+
+def _json_records(stream: io.TextIOWrapper) -> Iterator[Record]:
+    for index, item in read_json(stream):
         yield _record(item, index)
 
 
@@ -337,6 +349,10 @@ def read_records(
         return _json_records(stream)
     if file_format == "csv":
         return _csv_records(stream, text_column, title_column)
+    from annotation.ingest.peers import read_peer_records  # it builds on this module
+
+    if file_format in PEER_FORMATS:
+        return read_peer_records(stream, file_format)
     raise ImportFileError(
         gettext_noop('unknown format "%(format)s"; use one of %(formats)s'),
         format=file_format,

@@ -16,6 +16,7 @@ from annotation.ingest import cleaning, formats
 from annotation.ingest.tokenizing import tokenize_run_create
 from annotation.jobs import dispatch_on_commit, progress_publish
 from annotation.models import (
+    Adjudication,
     Article,
     Batch,
     ImportJob,
@@ -53,6 +54,7 @@ def import_create(
     file_format: str = "",
     text_column: str = "text",
     title_column: str = "",
+    annotations: str = "suggestions",
 ) -> ImportJob:
     """Store the upload in the database in 1 MiB chunks and queue the import after commit."""
     filename = (upload.name or "upload")[-255:]
@@ -61,7 +63,11 @@ def import_create(
         created_by=user,
         filename=filename,
         format=file_format or formats.guess_format(filename),
-        options={"text_column": text_column, "title_column": title_column},
+        options={
+            "text_column": text_column,
+            "title_column": title_column,
+            "annotations": annotations,
+        },
     )
     job.size = _upload_store(job, upload)
     job.save(update_fields=["size"])
@@ -158,6 +164,8 @@ class _ImportWriter:
         self.seen_articles: set[str] = set()
         self.seen_snippets: set[str] = set()
         self.articles = self.snippets = self.duplicates = 0
+        # Annotations in the file kept as the snippets' final ones instead of suggestions.
+        self.final = job.options.get("annotations") == "final"
 
     def add(
         self,
@@ -222,10 +230,15 @@ class _ImportWriter:
                 continue
             self.seen_snippets.add(row[3])
             kept.append(row)
+        finals = {row[3]: row[4] for row in kept if self.final and row[4]}
+        if self.final:
+            kept = [(*row[:4], []) for row in kept]
         start = 0
         for batch_id, count in self.batches.place(len(kept)):
             _snippets_insert(self.project.id, batch_id, kept[start : start + count])
             start += count
+        if finals:
+            _finals_insert(self.project, finals)
         self.snippets += len(kept)
         self.pending = []
         self.pending_snippets = 0
@@ -281,8 +294,28 @@ def _snippets_insert(project_id: int, batch_id: int, rows: list[SnippetRow]) -> 
     )
 
 
+def _finals_insert(project: Project, finals: dict[str, list[dict]]) -> None:
+    """Imported annotations kept as final: an adjudication of nobody for each snippet."""
+    ids = Snippet.objects.filter(project=project, text_hash__in=finals).values_list(
+        "text_hash", "id"
+    )
+    Adjudication.objects.bulk_create(
+        [
+            Adjudication(
+                project=project,
+                snippet_id=snippet_id,
+                spans=[item for item in finals[text_hash] if "start" in item],
+                classes=[item["label"] for item in finals[text_hash] if "start" not in item],
+            )
+            for text_hash, snippet_id in ids
+        ],
+        batch_size=1000,
+    )
+
+
 def _suggestions(record: formats.Record, snippets: list[cleaning.Piece]) -> list[list[dict]]:
-    """The record's pre-annotated spans, moved into the coordinates of their snippets."""
+    """The record's pre-annotated spans, moved into the coordinates of their snippets, and
+    its classes (``{"label"}`` without offsets) on each of its snippets."""
     placed: list[list[dict]] = [[] for _ in snippets]
     for number, (start, end, label) in enumerate(record.spans, start=1):
         for index, piece in enumerate(snippets):
@@ -301,6 +334,8 @@ def _suggestions(record: formats.Record, snippets: list[cleaning.Piece]) -> list
                 start=start,
                 end=end,
             )
+    for suggested in placed:
+        suggested += [{"label": name} for name in dict.fromkeys(record.classes)]
     return placed
 
 

@@ -322,3 +322,26 @@ def test_the_workspace_is_readable_on_a_laptop_and_on_a_4k_screen(
     # and the snippet across at least a third of it.
     assert figures["fontPx"] >= max(24, 0.009 * width)
     assert figures["snippetWidth"] >= width / 3
+
+
+def test_an_imports_pre_annotations_start_the_task_and_are_submitted_as_corrected(
+    page_for, live_server, work_project
+):
+    first = work_project.snippets.get(text=SNIPPETS[0])
+    first.suggestions = [
+        {"start": 4, "end": 6, "label": "地名"},  # 北京, after 𠮷
+        {"start": 11, "end": 13, "label": "未知"},  # a label the project lacks: left out
+        {"label": "正面"},
+    ]
+    first.save(update_fields=["suggestions"])
+    page = page_for("annotator")
+    open_workspace(page, live_server, work_project)
+
+    page.locator("#span-list li", has_text="北京").wait_for()
+    assert page.locator("#span-list li").count() == 1
+    page.keyboard.press("Enter")
+    page.locator("#snippet", has_text="onerror").wait_for()
+
+    [revision] = Revision.objects.all()
+    assert revision.spans == [{"start": 4, "end": 6, "label": "地名"}]
+    assert revision.classes == ["正面"]

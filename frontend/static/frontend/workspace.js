@@ -412,6 +412,21 @@ function normalise(draft) {
   };
 }
 
+// An import's pre-annotations, as the start of a new task: spans carry offsets, classes
+// only a label. Labels the project does not have are left out.
+function fromSuggestions(suggestions) {
+  const spanNames = new Set(spanLabels.map((label) => label.name));
+  const classNames = new Set(classLabels.map((label) => label.name));
+  const given = Array.isArray(suggestions) ? suggestions : [];
+  return {
+    spans: given
+      .filter((item) => Number.isInteger(item.start) && spanNames.has(item.label))
+      .map(({ start, end, label }) => ({ start, end, label })),
+    classes: given.filter((item) => item.start === undefined && classNames.has(item.label)).map((item) => item.label),
+    segmentation: [],
+  };
+}
+
 function show(assignment) {
   task = assignment;
   $("task").hidden = !assignment;
@@ -419,7 +434,10 @@ function show(assignment) {
   if (!assignment) return;
   text = assignment.snippet.text;
   graphemes = graphemeBoundaries(text);
-  state = normalise(isPast() ? assignment.latest : assignment.draft);
+  const suggested = !isPast() && assignment.version === 0 && assignment.snippet.suggestions?.length;
+  state = suggested
+    ? fromSuggestions(assignment.snippet.suggestions)
+    : normalise(isPast() ? assignment.latest : assignment.draft);
   $("past-note").hidden = !isPast();
   $("returned-note").hidden = assignment.status !== "returned";
   $("returned-reason").textContent = assignment.return_reason;
@@ -436,7 +454,13 @@ function show(assignment) {
   dirty = false;
   submitKey = null;
   showError("");
-  setSaveState(assignment.version && !isPast() ? gettext("Draft restored") : "");
+  setSaveState(
+    suggested
+      ? gettext("Pre-annotated: check and correct")
+      : assignment.version && !isPast()
+        ? gettext("Draft restored")
+        : "",
+  );
   draw();
   $("snippet").focus();
   showProgress(assignment.snippet.batch);

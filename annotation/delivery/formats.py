@@ -1,0 +1,237 @@
+"""Export formats: one snippet's annotation (an ``Item``) written as a line or a block of
+lines. Pure.
+
+Offsets are code points of the snippet text, end-exclusive, except where a format's own
+convention says otherwise (CLUENER: inclusive ends). A format that cannot hold part of an
+annotation counts what it left out in ``dropped`` (a reason → a count); the export reports
+it and the dataset card lists it, so nothing is dropped silently.
+"""
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from annotation.delivery.tags import spans_to_tags
+from annotation.ingest.formats import gettext_noop
+
+Span = tuple[int, int, str]
+
+EXPORT_FORMATS = (
+    "jsonl",
+    "doccano",
+    "conll-bio",
+    "conll-bioes",
+    "conll-bmes",
+    "cluener",
+    "segmented",
+    "word-pos",
+    "csv",
+)
+
+# Reasons for what a format leaves out (translated where shown).
+OVERLAPPING = gettext_noop("spans overlapping another span (one label a character)")
+WHITESPACE = gettext_noop("whitespace characters (a CoNLL line cannot hold one)")
+NO_CLASSES = gettext_noop("classes (this format holds spans only)")
+NO_SPANS = gettext_noop("spans (this format holds classes only)")
+NO_WORDS = gettext_noop("snippets without a segmentation")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One snippet's annotation to write: the final one (``annotator`` None) or one
+    annotator's latest revision."""
+
+    snippet: int
+    text: str
+    spans: Sequence[Span] = ()
+    classes: Sequence[str] = ()
+    segmentation: Sequence[int] = ()  # word ends: the corrected ones, or jieba's
+    annotator: str | None = None
+    revision: int | None = None
+    review: str | None = None
+    adjudicated: bool = False
+    batch: str = ""
+
+
+@dataclass
+class Writer:
+    """Writes items one by one; ``head``/``tail`` frame the whole file."""
+
+    extension: str = "jsonl"
+    content_type: str = "application/x-ndjson; charset=utf-8"
+    dropped: Counter = field(default_factory=Counter)
+    head: str = ""
+    tail: str = ""
+
+    def write(self, item: Item) -> str:
+        raise NotImplementedError
+
+    def _spans_only(self, item: Item) -> None:
+        if item.classes:
+            self.dropped[NO_CLASSES] += 1
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class OwnJsonl(Writer):
+    """Ours: everything, spans with the text they cover."""
+
+    def write(self, item: Item) -> str:
+        text = item.text
+        return (
+            _json(
+                {
+                    "id": item.snippet,
+                    "text": text,
+                    "spans": [
+                        {"start": a, "end": b, "label": label, "text": text[a:b]}
+                        for a, b, label in item.spans
+                    ],
+                    "classes": list(item.classes),
+                    "segmentation": list(item.segmentation),
+                    "annotator": item.annotator,
+                    "revision": item.revision,
+                    "review": item.review,
+                    "adjudicated": item.adjudicated,
+                    "batch": item.batch,
+                }
+            )
+            + "\n"
+        )
+
+
+class Doccano(Writer):
+    """doccano's JSONL: ``label`` holds ``[start, end, label]`` triples, or the class
+    names for a classes-only project; classes beside spans go under ``cats``."""
+
+    def __init__(self, kinds: Sequence[str] = ("spans",)) -> None:
+        super().__init__()
+        self.classes_only = "spans" not in kinds
+
+    def write(self, item: Item) -> str:
+        record: dict = {"id": item.snippet, "text": item.text}
+        if self.classes_only:
+            record["label"] = list(item.classes)
+        else:
+            record["label"] = [[a, b, label] for a, b, label in item.spans]
+            if item.classes:
+                record["cats"] = list(item.classes)
+        return _json(record) + "\n"
+
+
+class Conll(Writer):
+    """A character and its tag a line, a blank line between snippets."""
+
+    def __init__(self, scheme: str) -> None:
+        super().__init__(extension="txt", content_type="text/plain; charset=utf-8")
+        self.scheme = scheme
+
+    def write(self, item: Item) -> str:
+        self._spans_only(item)
+        tags, dropped = spans_to_tags(len(item.text), item.spans, self.scheme)
+        if dropped:
+            self.dropped[OVERLAPPING] += dropped
+        lines = [
+            f"{char} {tag}" for char, tag in zip(item.text, tags, strict=True) if not char.isspace()
+        ]
+        if len(lines) < len(tags):
+            self.dropped[WHITESPACE] += len(tags) - len(lines)
+        lines.append("\n")
+        return "\n".join(lines)
+
+
+class Cluener(Writer):
+    """CLUENER's JSONL: ``{"text", "label": {label: {string: [[start, end]]}}}`` with
+    inclusive ends, by its own convention."""
+
+    def write(self, item: Item) -> str:
+        self._spans_only(item)
+        labels: dict[str, dict[str, list[list[int]]]] = {}
+        for a, b, label in sorted(item.spans):
+            labels.setdefault(label, {}).setdefault(item.text[a:b], []).append([a, b - 1])
+        return _json({"id": item.snippet, "text": item.text, "label": labels}) + "\n"
+
+
+def _words(item: Item) -> list[str]:
+    ends = item.segmentation
+    return [item.text[a:b] for a, b in zip((0, *ends), ends, strict=False)]
+
+
+class Segmented(Writer):
+    """Words separated by spaces, a snippet a line (the SIGHAN/PKU corpora). Whitespace in
+    the text is left out (it would read as a word boundary)."""
+
+    def __init__(self) -> None:
+        super().__init__(extension="txt", content_type="text/plain; charset=utf-8")
+
+    def _kept(self, item: Item) -> list[str] | None:
+        if not item.segmentation:
+            self.dropped[NO_WORDS] += 1
+            return None
+        words = []
+        for word in _words(item):
+            kept = "".join(char for char in word if not char.isspace())
+            if len(kept) < len(word):
+                self.dropped[WHITESPACE] += len(word) - len(kept)
+            if kept:
+                words.append(kept)
+        return words
+
+    def write(self, item: Item) -> str:
+        words = self._kept(item)
+        return "" if words is None else " ".join(words) + "\n"
+
+
+class WordPos(Segmented):
+    """``word/tag`` separated by spaces, a snippet a line; tags from ``tag_of`` (jieba's
+    part-of-speech dictionary in the export job)."""
+
+    def __init__(self, tag_of: Callable[[str], str]) -> None:
+        super().__init__()
+        self.tag_of = tag_of
+
+    def write(self, item: Item) -> str:
+        words = self._kept(item)
+        return "" if words is None else " ".join(f"{w}/{self.tag_of(w)}" for w in words) + "\n"
+
+
+class ClassesCsv(Writer):
+    """Classes as CSV: ``id,text,classes,annotator`` with the classes joined by ``|``."""
+
+    def __init__(self) -> None:
+        super().__init__(extension="csv", content_type="text/csv; charset=utf-8")
+        self.head = "id,text,classes,annotator\r\n"
+
+    def write(self, item: Item) -> str:
+        if item.spans:
+            self.dropped[NO_SPANS] += 1
+        out = io.StringIO()
+        csv.writer(out).writerow(
+            [item.snippet, item.text, "|".join(item.classes), item.annotator or ""]
+        )
+        return out.getvalue()
+
+
+def writer_for(
+    name: str, *, kinds: Sequence[str] = ("spans",), tag_of: Callable[[str], str] | None = None
+) -> Writer:
+    if name == "jsonl":
+        return OwnJsonl()
+    if name == "doccano":
+        return Doccano(kinds)
+    if name.startswith("conll-"):
+        return Conll(name.removeprefix("conll-"))
+    if name == "cluener":
+        return Cluener()
+    if name == "segmented":
+        return Segmented()
+    if name == "word-pos":
+        return WordPos(tag_of or (lambda word: "x"))
+    if name == "csv":
+        return ClassesCsv()
+    raise ValueError(name)

@@ -1,0 +1,218 @@
+"""Reading other tools' files: doccano JSONL, Label Studio's JSON export, character CoNLL
+(BIO, BIOES, BMES) and CLUENER. Pure.
+
+Each yields ``Record``s with the annotations as spans and classes in our terms (code
+points, end-exclusive). Offsets are checked on the way in: a span outside its text, or
+whose stated text differs from the text there, refuses the file naming the record.
+"""
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from annotation.delivery.tags import TagError, tags_to_spans
+from annotation.ingest.formats import (
+    PEER_FORMATS,
+    ImportFileError,
+    Record,
+    check_text,
+    gettext_noop,
+    json_lines,
+    read_json,
+)
+
+
+def _text(value: Any, line: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ImportFileError(gettext_noop('the record has no "text" (a non-empty string)'), line)
+    check_text(value, line)
+    return value
+
+
+def _span(text: str, start: Any, end: Any, label: Any, line: int) -> tuple[int, int, str]:
+    if not (
+        isinstance(start, int)
+        and isinstance(end, int)
+        and 0 <= start < end <= len(text)
+        and isinstance(label, str)
+        and label.strip()
+    ):
+        raise ImportFileError(
+            gettext_noop(
+                "span %(start)s–%(end)s %(label)s is not inside the text of %(length)s characters"
+            ),
+            line,
+            start=start,
+            end=end,
+            label=label,
+            length=len(text),
+        )
+    return start, end, label.strip()
+
+
+def _stated(text: str, span: tuple[int, int, str], stated: Any, line: int) -> None:
+    start, end, label = span
+    if stated is not None and text[start:end] != stated:
+        raise ImportFileError(
+            gettext_noop(
+                "span %(start)s–%(end)s %(label)s says %(stated)r but the text there is %(actual)r"
+            ),
+            line,
+            start=start,
+            end=end,
+            label=label,
+            stated=stated,
+            actual=text[start:end],
+        )
+
+
+def _doccano(stream: io.TextIOWrapper) -> Iterator[Record]:
+    """``{"text", "label": [[start, end, label]] | [name, ...], "entities", "cats"}``."""
+    for line, value in json_lines(stream):
+        if not isinstance(value, dict):
+            raise ImportFileError(gettext_noop("a record must be a JSON object"), line)
+        text = _text(value.get("text"), line)
+        spans, classes = [], []
+        items = [*(value.get("label") or []), *(value.get("entities") or [])]
+        for item in items:
+            if isinstance(item, str):
+                classes.append(item)
+            elif isinstance(item, list) and len(item) == 3:
+                spans.append(_span(text, *item, line))
+            elif isinstance(item, dict):  # {"start_offset", "end_offset", "label"}
+                spans.append(
+                    _span(
+                        text,
+                        item.get("start_offset"),
+                        item.get("end_offset"),
+                        item.get("label"),
+                        line,
+                    )
+                )
+            else:
+                raise ImportFileError(
+                    gettext_noop("a label must be [start, end, label] or a class name"), line
+                )
+        classes += [name for name in value.get("cats") or [] if isinstance(name, str)]
+        yield Record(text=text, line=line, spans=spans, classes=classes)
+
+
+def _utf16_to_code_points(text: str, units: int) -> int | None:
+    """The code point at UTF-16 offset ``units`` of ``text`` (None inside a pair)."""
+    count = 0
+    for index, char in enumerate(text):
+        if count == units:
+            return index
+        count += 2 if ord(char) > 0xFFFF else 1
+        if count > units:
+            return None
+    return len(text) if count == units else None
+
+
+def _label_studio(stream: io.TextIOWrapper) -> Iterator[Record]:
+    """A JSON array of tasks: ``data.text``, and ``annotations`` (else ``predictions``)
+    whose ``result`` holds ``labels`` regions and ``choices``. The newest annotation is
+    taken. Old Label Studio versions counted offsets in UTF-16 units: where the stated
+    text does not match in code points but does in UTF-16 units, those are converted."""
+    for number, task in read_json(stream):
+        data = task.get("data") if isinstance(task, dict) else None
+        if not isinstance(data, dict):
+            raise ImportFileError(gettext_noop('a task must be an object with "data"'), number)
+        text = _text(data.get("text"), number)
+        done = task.get("annotations") or task.get("predictions") or []
+        done = [item for item in done if isinstance(item, dict) and not item.get("was_cancelled")]
+        results = done[-1].get("result", []) if done else []
+        spans, classes = [], []
+        for result in results:
+            value = result.get("value", {}) if isinstance(result, dict) else {}
+            if result.get("type") == "choices":
+                classes += [name for name in value.get("choices", []) if isinstance(name, str)]
+                continue
+            if result.get("type") not in ("labels", "hypertextlabels"):
+                continue
+            start, end, stated = value.get("start"), value.get("end"), value.get("text")
+            if (
+                isinstance(start, int)
+                and isinstance(end, int)
+                and stated is not None
+                and text[start:end] != stated
+            ):
+                converted = _utf16_to_code_points(text, start), _utf16_to_code_points(text, end)
+                if None not in converted and text[converted[0] : converted[1]] == stated:
+                    start, end = converted
+            for label in value.get("labels") or value.get("hypertextlabels") or []:
+                span = _span(text, start, end, label, number)
+                _stated(text, span, stated, number)
+                spans.append(span)
+        yield Record(text=text, line=number, spans=spans, classes=classes)
+
+
+def _conll(stream: io.TextIOWrapper, scheme: str) -> Iterator[Record]:
+    """``character tag`` a line (space or tab), a blank line after each snippet."""
+    chars: list[str] = []
+    tags: list[str] = []
+    first = 0
+
+    def record() -> Record:
+        text = "".join(chars)
+        try:
+            spans = tags_to_spans(tags, scheme)
+        except TagError as error:
+            line = first + min(error.index, len(tags) - 1)
+            raise ImportFileError(error.message, line, **error.params) from None
+        return Record(text=text, line=first, spans=spans)
+
+    for number, raw in enumerate(stream, start=1):
+        line = raw.rstrip("\r\n")
+        if not line.strip():
+            if chars:
+                yield record()
+                chars, tags = [], []
+            continue
+        parts = line.split()
+        if len(parts) != 2 or len(parts[0]) != 1:
+            raise ImportFileError(
+                gettext_noop("expected one character and its tag, separated by a space or a tab"),
+                number,
+            )
+        if not chars:
+            first = number
+        check_text(parts[0], number)
+        chars.append(parts[0])
+        tags.append(parts[1])
+    if chars:
+        yield record()
+
+
+def _cluener(stream: io.TextIOWrapper) -> Iterator[Record]:
+    """``{"text", "label": {label: {string: [[start, end]]}}}``, ends inclusive."""
+    for line, value in json_lines(stream):
+        if not isinstance(value, dict):
+            raise ImportFileError(gettext_noop("a record must be a JSON object"), line)
+        text = _text(value.get("text"), line)
+        labels = value.get("label") or {}
+        if not isinstance(labels, dict):
+            raise ImportFileError(gettext_noop('"label" must be an object'), line)
+        spans = []
+        for label, strings in labels.items():
+            for stated, places in (strings or {}).items():
+                for place in places:
+                    if not (
+                        isinstance(place, list) and len(place) == 2 and isinstance(place[1], int)
+                    ):
+                        raise ImportFileError(gettext_noop("a place must be [start, end]"), line)
+                    span = _span(text, place[0], place[1] + 1, label, line)
+                    _stated(text, span, stated, line)
+                    spans.append(span)
+        yield Record(text=text, line=line, spans=sorted(spans))
+
+
+def read_peer_records(stream: io.TextIOWrapper, file_format: str) -> Iterator[Record]:
+    assert file_format in PEER_FORMATS
+    if file_format == "doccano":
+        return _doccano(stream)
+    if file_format == "label-studio":
+        return _label_studio(stream)
+    if file_format == "cluener":
+        return _cluener(stream)
+    return _conll(stream, file_format.removeprefix("conll-"))

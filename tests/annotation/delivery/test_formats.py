@@ -1,0 +1,177 @@
+"""Export formats written and read back: texts, offsets and labels come back equal, with
+𠮷 and emoji before spans, adjacent and overlapping spans; what a format cannot hold is
+counted, never dropped silently."""
+
+import io
+import json
+
+import pytest
+
+from annotation.delivery.formats import (
+    NO_CLASSES,
+    OVERLAPPING,
+    WHITESPACE,
+    Item,
+    writer_for,
+)
+from annotation.delivery.tags import SCHEMES, TagError, spans_to_tags, tags_to_spans
+from annotation.ingest.formats import ImportFileError
+from annotation.ingest.peers import read_peer_records
+
+TEXT = "𠮷野家😀在北京开了新店，张三说：好！"
+# 𠮷 and 😀 are one code point each (two UTF-16 units): 北京 is 5–7, 张三 12–14.
+ADJACENT = ((5, 7, "地名"), (7, 9, "动作"), (12, 14, "人名"))
+OVERLAPPING_SPANS = ((0, 3, "机构"), (0, 1, "字"), (12, 14, "人名"))
+
+
+def written(name: str, items: list[Item], **options) -> tuple[str, object]:
+    writer = writer_for(name, **options)
+    return writer.head + "".join(writer.write(item) for item in items) + writer.tail, writer
+
+
+def read(name: str, content: str) -> list:
+    return list(read_peer_records(io.TextIOWrapper(io.BytesIO(content.encode())), name))
+
+
+@pytest.mark.parametrize("name", ["doccano", "cluener", "conll-bio", "conll-bioes", "conll-bmes"])
+def test_spans_come_back_equal(name):
+    items = [Item(1, TEXT, ADJACENT), Item(2, "深圳也不错。", ())]
+    if name in ("doccano", "cluener"):  # these hold overlapping spans too
+        items.append(Item(3, TEXT, OVERLAPPING_SPANS))
+
+    content, writer = written(name, items)
+    records = read(name, content)
+
+    assert [(r.text, sorted(r.spans)) for r in records] == [
+        (item.text, sorted(item.spans)) for item in items
+    ]
+    assert not writer.dropped
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_conll_counts_the_overlapping_spans_it_cannot_hold(scheme):
+    content, writer = written(f"conll-{scheme}", [Item(1, TEXT, OVERLAPPING_SPANS)])
+
+    [record] = read(f"conll-{scheme}", content)
+
+    assert record.spans == [(0, 3, "机构"), (12, 14, "人名")]  # the longer one kept
+    assert writer.dropped == {OVERLAPPING: 1}
+
+
+def test_conll_leaves_whitespace_out_and_says_so():
+    content, writer = written("conll-bio", [Item(1, "iPhone 15 发布", ((0, 9, "产品"),))])
+
+    lines = content.split("\n")
+    assert len(lines) == 10 + 2 and all(line[:1].strip() for line in lines[:10])
+    assert writer.dropped == {WHITESPACE: 2}
+
+
+def test_spans_only_formats_count_the_classes_they_drop():
+    _, writer = written("cluener", [Item(1, TEXT, ADJACENT, classes=("正面",))])
+    assert writer.dropped == {NO_CLASSES: 1}
+
+
+def test_doccano_classes_and_spans_beside_them():
+    both, _ = written("doccano", [Item(1, TEXT, ADJACENT, classes=("正面",))])
+    only, _ = written("doccano", [Item(1, TEXT, (), classes=("正面", "新闻"))], kinds=["classes"])
+
+    assert json.loads(both)["cats"] == ["正面"]
+    assert json.loads(only)["label"] == ["正面", "新闻"]
+    assert [r.classes for r in read("doccano", both + only)] == [["正面"], ["正面", "新闻"]]
+
+
+def test_cluener_ends_are_inclusive():
+    content, _ = written("cluener", [Item(1, TEXT, ADJACENT)])
+    assert json.loads(content)["label"]["地名"] == {"北京": [[5, 6]]}
+
+
+def test_own_jsonl_carries_the_covered_text_and_the_work():
+    item = Item(7, TEXT, ADJACENT, ("正面",), (3, 5, 7, 20), "a1", 2, "accepted", False, "第一包")
+    content, _ = written("jsonl", [item])
+
+    record = json.loads(content)
+    assert record["spans"][0] == {"start": 5, "end": 7, "label": "地名", "text": "北京"}
+    assert (
+        record["annotator"] == "a1" and record["revision"] == 2 and record["review"] == "accepted"
+    )
+    assert record["segmentation"] == [3, 5, 7, 20] and record["batch"] == "第一包"
+
+
+def test_segmented_and_word_pos():
+    item = Item(1, "我爱 北京天安门", (), segmentation=(1, 2, 3, 5, 8))
+    segmented, writer = written("segmented", [item, Item(2, "无分词")])
+    tagged, _ = written("word-pos", [item], tag_of={"我": "r", "爱": "v"}.get)
+
+    assert segmented == "我 爱 北京 天安门\n"
+    assert writer.dropped and sum(writer.dropped.values()) == 2  # the space, the unsegmented
+    assert tagged == "我/r 爱/v 北京/None 天安门/None\n"
+
+
+def test_csv_of_classes():
+    content, _ = written("csv", [Item(1, '好，"真的"', (), ("正面", "新闻"), annotator="a1")])
+    assert content == 'id,text,classes,annotator\r\n1,"好，""真的""",正面|新闻,a1\r\n'
+
+
+@pytest.mark.parametrize(
+    "tags, scheme, where",
+    [
+        (["I-PER", "O"], "bio", 0),
+        (["B-PER", "I-LOC"], "bio", 1),
+        (["B-PER", "M-PER"], "bmes", 1),
+        (["B-PER", "O"], "bioes", 1),
+        (["X-PER"], "bio", 0),
+    ],
+)
+def test_tag_sequences_that_spell_no_spans_are_refused_where(tags, scheme, where):
+    with pytest.raises(TagError) as refused:
+        tags_to_spans(tags, scheme)
+    assert refused.value.index == where
+
+
+def test_tags_round_trip_on_random_spans():
+    import random
+
+    chance = random.Random(7)
+    for _ in range(300):
+        length, spans, at = 30, [], 0
+        while at < 28:
+            at += chance.randint(0, 4)
+            end = min(30, at + chance.randint(1, 5))
+            if at < end:
+                spans.append((at, end, chance.choice("AB")))
+            at = end
+        for scheme in SCHEMES:
+            tags, dropped = spans_to_tags(length, spans, scheme)
+            assert dropped == 0 and tags_to_spans(tags, scheme) == spans
+
+
+def test_label_studio_offsets_in_code_points_or_old_utf16_units():
+    def task(start, end):
+        value = {"start": start, "end": end, "text": "北京", "labels": ["地名"]}
+        result = [
+            {"type": "labels", "value": value},
+            {"type": "choices", "value": {"choices": ["正面"]}},
+        ]
+        return {"data": {"text": TEXT}, "annotations": [{"result": result}]}
+
+    records = read("label-studio", json.dumps([task(5, 7), task(7, 9)], ensure_ascii=False))
+
+    assert [r.spans for r in records] == [[(5, 7, "地名")], [(5, 7, "地名")]]
+    assert records[0].classes == ["正面"]
+    with pytest.raises(ImportFileError) as refused:
+        read("label-studio", json.dumps([task(5, 7), task(1, 3)], ensure_ascii=False))
+    assert refused.value.line == 2 and "北京" in refused.value.reason
+
+
+def test_a_cluener_place_that_does_not_hold_its_string_names_the_line():
+    good = json.dumps({"text": TEXT, "label": {"地名": {"北京": [[5, 6]]}}}, ensure_ascii=False)
+    bad = json.dumps({"text": TEXT, "label": {"地名": {"北京": [[4, 5]]}}}, ensure_ascii=False)
+    with pytest.raises(ImportFileError) as refused:
+        read("cluener", f"{good}\n{bad}\n")
+    assert refused.value.line == 2
+
+
+def test_a_broken_conll_names_its_line():
+    with pytest.raises(ImportFileError) as refused:
+        read("conll-bio", "北 B-地名\n京 I-地名\n\n张 I-人名\n三 I-人名\n")
+    assert refused.value.line == 4
