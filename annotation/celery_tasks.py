@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
+from annotation.delivery import services as delivery
 from annotation.ingest import services, tokenizing
 from annotation.ingest.formats import gettext_noop
 from annotation.quality import services as quality
@@ -69,3 +70,11 @@ def quality_run_task(self, run_id: int) -> None:
         self, lambda reason: quality.quality_run_fail(run_id=run_id, reason=reason)
     ):
         quality.quality_run_execute(run_id=run_id)
+
+
+@shared_task(name="annotation.export", bind=True, **RETRY)
+def export_task(self, export_id: int) -> None:
+    with failure_recorded(
+        self, lambda reason: delivery.export_fail(export_id=export_id, reason=reason)
+    ):
+        delivery.export_execute(export_id=export_id)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from annotation import views
+from annotation.delivery import views as delivery
 from annotation.quality import views as quality
 from annotation.work import views as work
 
@@ -106,4 +107,16 @@ urlpatterns = [
         quality.AdjudicationView.as_view(),
         name="adjudication-detail",
     ),
+    path(
+        "projects/<int:project_id>/exports/",
+        delivery.ExportListView.as_view(),
+        name="export-list",
+    ),
+    path("exports/<int:export_id>/", delivery.ExportDetailView.as_view(), name="export"),
+    path(
+        "exports/<int:export_id>/download/",
+        delivery.ExportDownloadView.as_view(),
+        name="export-download",
+    ),
+    path("exports/<int:export_id>/card/", delivery.ExportCardView.as_view(), name="export-card"),
 ]

@@ -1,5 +1,6 @@
 """The annotation app's models, by pipeline stage; imported from here."""
 
+from annotation.models.delivery import ExportChunk, ExportJob
 from annotation.models.ingest import (
     Article,
     Batch,
@@ -34,6 +35,8 @@ from annotation.models.work import (
 )
 
 __all__ = [
+    "ExportChunk",
+    "ExportJob",
     "JobStatus",
     "Job",
     "TokenizeRun",

@@ -1,0 +1,73 @@
+"""The dataset card: what a download holds, written beside it as Markdown."""
+
+from collections import Counter
+
+from django.utils import timezone
+
+from annotation.models import ExportJob
+from annotation.quality.selectors import qualification, quality_run_latest
+
+
+def _figure(value: float | None, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def dataset_card(*, job: ExportJob, labels: Counter, versions: Counter) -> str:
+    project = job.project
+    options = job.options
+    lines = [
+        f"# {project.name}",
+        "",
+        f"- Exported: {timezone.localtime():%Y-%m-%d %H:%M %Z} (export #{job.id})",
+        f"- Format: `{job.format}`; annotations: "
+        + ("every annotator's latest" if options.get("version") == "all" else "final")
+        + "; batches: "
+        + ("accepted only" if options.get("status", "accepted") == "accepted" else "all"),
+        f"- Items: {job.items}",
+        "- Offsets: code points of each snippet's text, end-exclusive"
+        + (" (CLUENER: inclusive ends)" if job.format == "cluener" else ""),
+        "- Tokenizer: " + (", ".join(f"`{v}`" for v in sorted(versions) if v) or "–"),
+        "",
+        "## Labels",
+        "",
+        "| Kind | Label | Count |",
+        "|---|---|---|",
+    ]
+    for key, count in sorted(labels.items(), key=lambda item: (-item[1], item[0])):
+        kind, _, name = key.partition(":")
+        lines.append(f"| {kind} | {name} | {count} |")
+    rates = [row for row in qualification(project=project)["batches"] if row["rate"] is not None]
+    lines += ["", "## Qualification (review sample, first round)", ""]
+    if rates:
+        lines += ["| Batch | Reviewed | Accepted | Rate | 95 % interval |", "|---|---|---|---|---|"]
+        for row in rates:
+            low, high = row["interval"] or ["–", "–"]
+            lines.append(
+                f"| {row['name']} | {row['reviewed']} | {row['accepted']} | {row['rate']} % "
+                f"| {low}–{high} % |"
+            )
+    else:
+        lines.append("No review yet.")
+    run = quality_run_latest(project=project)
+    lines += ["", "## Agreement between annotators", ""]
+    if run:
+        results = run.results
+        classes, spans = results.get("classes", {}), results.get("spans", {})
+        lines += [
+            f"Quality run of {timezone.localtime(run.finished_at):%Y-%m-%d %H:%M}, "
+            f"{results.get('snippets', 0)} snippets with two or more annotators.",
+            "",
+            f"- Classes: Cohen's κ {_figure(classes.get('cohen_kappa'))}, Fleiss' κ "
+            f"{_figure(classes.get('fleiss_kappa'))}, Krippendorff's α "
+            f"{_figure(classes.get('krippendorff_alpha'))}",
+            f"- Spans: F1 exact {_figure(spans.get('f1_exact'))}, overlap "
+            f"{_figure(spans.get('f1_overlap'))}",
+        ]
+    else:
+        lines.append("No quality run yet.")
+    lines += ["", "## Left out by the format", ""]
+    if job.dropped:
+        lines += [f"- {reason}: {count}" for reason, count in sorted(job.dropped.items())]
+    else:
+        lines.append("Nothing.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,208 @@
+"""Exports: asked for through the API, written by a worker a page of snippets at a time,
+stored as 1 MiB rows in the database, streamed back as an attachment."""
+
+from collections import Counter
+from collections.abc import Iterator
+
+import jieba.posseg
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from annotation.delivery.card import dataset_card
+from annotation.delivery.formats import Item, writer_for
+from annotation.jobs import dispatch_on_commit
+from annotation.models import (
+    AssignmentStatus,
+    BatchStatus,
+    ExportChunk,
+    ExportJob,
+    JobStatus,
+    Review,
+    Revision,
+    Snippet,
+)
+from annotation.quality.selectors import final_annotations
+from projects.models import Project
+
+PAGE = 2000  # snippets read at a time
+CHUNK_BYTES = 1024 * 1024
+
+
+def export_create(
+    *,
+    project: Project,
+    user: User,
+    file_format: str,
+    status: str = "accepted",
+    version: str = "final",
+    batch_ids: list[int] | None = None,
+) -> ExportJob:
+    """Queue an export; it is written by a worker after commit."""
+    job = ExportJob.objects.create(
+        project=project,
+        created_by=user,
+        format=file_format,
+        options={"status": status, "version": version, "batches": sorted(batch_ids or [])},
+    )
+    from annotation.celery_tasks import export_task
+
+    dispatch_on_commit(export_task, job.id)
+    return job
+
+
+def _spans(stored: list[dict]) -> list[tuple[int, int, str]]:
+    return [(span["start"], span["end"], span["label"]) for span in stored]
+
+
+def _word_ends(tokens: str) -> list[int]:
+    return [int(end) for end in tokens.split(",")] if tokens else []
+
+
+def _snippet_pages(job: ExportJob) -> Iterator[list[tuple]]:
+    snippets = Snippet.objects.filter(project=job.project, gold=False, batch__isnull=False)
+    if job.options.get("status", "accepted") == "accepted":
+        snippets = snippets.filter(batch__status=BatchStatus.ACCEPTED)
+    if job.options.get("batches"):
+        snippets = snippets.filter(batch_id__in=job.options["batches"])
+    columns = ("id", "text", "tokens", "tokenizer_version", "batch__name")
+    after = 0
+    while page := list(snippets.filter(id__gt=after).order_by("id").values_list(*columns)[:PAGE]):
+        after = page[-1][0]
+        yield page
+
+
+def export_items(job: ExportJob, versions: Counter) -> Iterator[Item]:
+    """The items to write, in snippet order: each snippet's final annotation, or every
+    annotator's latest revision with its review state. ``versions`` counts the tokenizer
+    versions met (for the card)."""
+    every = job.options.get("version") == "all"
+    for page in _snippet_pages(job):
+        ids = [row[0] for row in page]
+        versions.update(row[3] for row in page)
+        if not every:
+            finals = final_annotations(snippet_ids=ids)
+            for snippet, text, tokens, _, batch in page:
+                final = finals.get(snippet)
+                if final is not None:
+                    yield Item(
+                        snippet,
+                        text,
+                        _spans(final["spans"]),
+                        final["classes"],
+                        final["segmentation"] or _word_ends(tokens),
+                        adjudicated=bool(final.get("adjudicated")),
+                        batch=batch,
+                    )
+            continue
+        rows = page_revisions(ids)
+        reviews = dict(
+            Review.objects.filter(revision_id__in=[row[0] for row in rows])
+            .order_by("revision_id", "round")
+            .values_list("revision_id", "status")
+        )
+        by_snippet: dict[int, list] = {}
+        for row in rows:
+            by_snippet.setdefault(row[1], []).append(row)
+        for snippet, text, tokens, _, batch in page:
+            for revision, _, annotator, number, spans, classes, segmentation in by_snippet.get(
+                snippet, []
+            ):
+                yield Item(
+                    snippet,
+                    text,
+                    _spans(spans),
+                    classes,
+                    segmentation or _word_ends(tokens),
+                    annotator,
+                    number,
+                    reviews.get(revision),
+                    batch=batch,
+                )
+
+
+def page_revisions(snippet_ids: list[int]) -> list[tuple]:
+    """The latest revision of each submitted work on these snippets, annotators in order."""
+    rows = (
+        Revision.objects.filter(
+            assignment__snippet_id__in=snippet_ids,
+            assignment__status=AssignmentStatus.SUBMITTED,
+        )
+        .order_by("assignment__snippet_id", "annotator__username", "-number")
+        .values_list(
+            "id",
+            "assignment__snippet_id",
+            "annotator__username",
+            "number",
+            "spans",
+            "classes",
+            "segmentation",
+        )
+    )
+    latest, seen = [], set()
+    for row in rows:
+        if (row[1], row[2]) not in seen:
+            seen.add((row[1], row[2]))
+            latest.append(row)
+    return latest
+
+
+def _tag_of(word: str) -> str:
+    return jieba.posseg.dt.word_tag_tab.get(word) or next(
+        (pair.flag for pair in jieba.posseg.dt.cut(word, HMM=False)), "x"
+    )
+
+
+def export_execute(*, export_id: int) -> None:
+    """Write the export. Idempotent: a finished one is left alone; one whose worker died
+    is written again from the start (its earlier chunks are replaced in one transaction)."""
+    job = ExportJob.objects.select_related("project").filter(id=export_id).first()
+    if job is None or job.finished:
+        return
+    job.status = JobStatus.RUNNING
+    job.attempts += 1
+    job.started_at = job.started_at or timezone.now()
+    job.save(update_fields=["status", "attempts", "started_at"])
+    project = job.project
+    writer = writer_for(job.format, kinds=project.kinds, tag_of=_tag_of)
+    versions: Counter = Counter()
+    labels: Counter = Counter()
+    with transaction.atomic():
+        ExportChunk.objects.filter(job=job).delete()
+        buffer, seq, size, count = [writer.head], 0, 0, 0
+        pending = len(writer.head.encode())
+        for item in export_items(job, versions):
+            count += 1
+            labels.update(f"span:{label}" for _, _, label in item.spans)
+            labels.update(f"class:{name}" for name in item.classes)
+            text = writer.write(item)
+            buffer.append(text)
+            pending += len(text) * 3  # an upper bound of its UTF-8 length
+            if pending >= CHUNK_BYTES:
+                size += _chunk_store(job, seq, buffer)
+                seq, buffer, pending = seq + 1, [], 0
+        buffer.append(writer.tail)
+        size += _chunk_store(job, seq, buffer)
+        job.items, job.size, job.dropped = count, size, dict(writer.dropped)
+        job.card = dataset_card(job=job, labels=labels, versions=versions)
+        job.status, job.progress, job.finished_at = JobStatus.SUCCEEDED, 1.0, timezone.now()
+        job.save()
+
+
+def _chunk_store(job: ExportJob, seq: int, parts: list[str]) -> int:
+    data = "".join(parts).encode()
+    ExportChunk.objects.create(job=job, seq=seq, data=data)
+    return len(data)
+
+
+def export_fail(*, export_id: int, reason: str) -> None:
+    ExportJob.objects.filter(id=export_id).exclude(status__in=ExportJob.FINISHED).update(
+        status=JobStatus.FAILED, error=reason[:500], finished_at=timezone.now()
+    )
+
+
+def export_chunks(job: ExportJob) -> Iterator[bytes]:
+    """The file's bytes, a stored chunk at a time."""
+    ids = ExportChunk.objects.filter(job=job).order_by("seq").values_list("id", flat=True)
+    for chunk_id in list(ids):
+        yield bytes(ExportChunk.objects.values_list("data", flat=True).get(id=chunk_id))

@@ -1,0 +1,109 @@
+"""Exports: ask for one, follow it, download it and its dataset card (attachments)."""
+
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from annotation.delivery.formats import writer_for
+from annotation.delivery.serializers import ExportCreateSerializer, ExportJobSerializer
+from annotation.delivery.services import export_chunks, export_create
+from annotation.models import BatchStatus, ExportJob
+from projects.access import access_project
+from projects.models import Project, Role
+
+# Who exports: clients (accepted batches only), reviewers and managers; not annotators.
+EXPORTERS = (Role.CLIENT, Role.REVIEWER, Role.MANAGER)
+
+
+def _exporter(user: User, project_id: int) -> Project:
+    project = access_project(user, project_id)
+    if project.role not in EXPORTERS:
+        raise PermissionDenied
+    return project
+
+
+def access_export(user: User, export_id: int) -> ExportJob:
+    """An export of a project where ``user`` exports; a client's only when it holds
+    accepted batches alone (else, as for non-members, 404)."""
+    job = ExportJob.objects.filter(id=export_id).first()
+    if job is None:
+        raise Http404
+    project = _exporter(user, job.project_id)
+    if project.role == Role.CLIENT and job.options.get("status") != "accepted":
+        raise Http404
+    return job
+
+
+class ExportListView(APIView):
+    @extend_schema(request=ExportCreateSerializer, responses={202: ExportJobSerializer})
+    def post(self, request: Request, project_id: int) -> Response:
+        """Queue an export (a client's holds accepted batches only)."""
+        project = _exporter(request.user, project_id)
+        given = ExportCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        asked = given.validated_data
+        if project.role == Role.CLIENT and asked["status"] != "accepted":
+            raise ValidationError({"status": [_("Clients export accepted batches only.")]})
+        batches = project.batches.filter(id__in=asked["batches"])
+        if project.role == Role.CLIENT:
+            batches = batches.filter(status=BatchStatus.ACCEPTED)
+        if batches.count() != len(set(asked["batches"])):
+            raise Http404  # a batch of another project, or one a client may not see
+        job = export_create(
+            project=project,
+            user=request.user,
+            file_format=asked["format"],
+            status=asked["status"],
+            version=asked["version"],
+            batch_ids=asked["batches"],
+        )
+        job.refresh_from_db()
+        return Response(ExportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=ExportJobSerializer(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        project = _exporter(request.user, project_id)
+        jobs = ExportJob.objects.filter(project=project).order_by("-id")
+        if project.role == Role.CLIENT:
+            jobs = jobs.filter(options__status="accepted")
+        return Response(ExportJobSerializer(jobs[:50], many=True).data)
+
+
+class ExportDetailView(APIView):
+    @extend_schema(responses=ExportJobSerializer)
+    def get(self, request: Request, export_id: int) -> Response:
+        return Response(ExportJobSerializer(access_export(request.user, export_id)).data)
+
+
+def _finished(job: ExportJob) -> None:
+    if job.status != "succeeded":
+        raise ValidationError({"status": [_("The export is not finished.")]})
+
+
+class ExportDownloadView(APIView):
+    @extend_schema(responses={200: OpenApiResponse(description="The file, as an attachment.")})
+    def get(self, request: Request, export_id: int) -> StreamingHttpResponse:
+        job = access_export(request.user, export_id)
+        _finished(job)
+        writer = writer_for(job.format)
+        response = StreamingHttpResponse(export_chunks(job), content_type=writer.content_type)
+        name = f"biaozhu-{job.project_id}-{job.id}-{job.format}.{writer.extension}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Content-Length"] = str(job.size)
+        return response
+
+
+class ExportCardView(APIView):
+    @extend_schema(responses={200: OpenApiResponse(description="README.md, as an attachment.")})
+    def get(self, request: Request, export_id: int) -> HttpResponse:
+        job = access_export(request.user, export_id)
+        _finished(job)
+        response = HttpResponse(job.card, content_type="text/markdown; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="README.md"'
+        return response

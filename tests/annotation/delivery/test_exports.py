@@ -1,0 +1,148 @@
+"""Exports through the API: asked, written by the job, downloaded as attachments; who may
+download what."""
+
+import json
+
+import pytest
+
+from annotation.models import Batch, ExportJob
+from tests.annotation.delivery.test_formats import ADJACENT, TEXT
+from tests.annotation.delivery.test_peer_imports import SECOND, exported
+from tests.conftest import ACTORS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def delivered(project, members, upload, client_for):
+    """Two snippets with final annotations from a doccano file, their batch accepted."""
+    client_for("manager").patch(
+        f"/api/v1/projects/{project.id}/",
+        {
+            "labels": [
+                {"name": name, "kind": "spans", "hotkey": key}
+                for name, key in (("地名", "l"), ("动作", "d"), ("人名", "p"))
+            ]
+        },
+        format="json",
+    )
+    _, job = upload(project, "a.jsonl", exported("doccano"), format="doccano", annotations="final")
+    assert job["status"] == "succeeded", job["errors"]
+    Batch.objects.filter(project=project).update(status="accepted")
+    return project
+
+
+def without_ids(content: str, name: str) -> object:
+    """JSON lines without their ``id`` (the snippets' ids differ from the file's)."""
+    if name.startswith("conll"):
+        return content
+    return [{**json.loads(line), "id": None} for line in content.splitlines()]
+
+
+def export(client, project, django_capture_on_commit_callbacks, **asked):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/api/v1/projects/{project.id}/exports/", asked, format="json")
+    return response
+
+
+@pytest.mark.parametrize("name", ["doccano", "cluener", "conll-bio", "conll-bioes", "conll-bmes"])
+def test_an_imported_file_comes_back_out_equal(
+    delivered, client_for, django_capture_on_commit_callbacks, name
+):
+    manager = client_for("manager")
+    asked = export(manager, delivered, django_capture_on_commit_callbacks, format=name)
+    job = manager.get(f"/api/v1/exports/{asked.json()['id']}/").json()
+    download = manager.get(f"/api/v1/exports/{job['id']}/download/")
+
+    content = b"".join(download.streaming_content).decode()
+    assert asked.status_code == 202 and job["status"] == "succeeded" and job["items"] == 2
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert without_ids(content, name) == without_ids(exported(name).decode(), name)
+
+
+def test_the_dataset_card_counts_labels_and_says_what_was_left_out(
+    delivered, client_for, django_capture_on_commit_callbacks
+):
+    manager = client_for("manager")
+    asked = export(manager, delivered, django_capture_on_commit_callbacks, format="csv")
+
+    card = manager.get(f"/api/v1/exports/{asked.json()['id']}/card/")
+
+    text = card.content.decode()
+    assert card["Content-Disposition"] == 'attachment; filename="README.md"'
+    assert "| span | 地名 | 2 |" in text and "| span | 人名 | 1 |" in text
+    assert "spans (this format holds classes only): 2" in text
+
+
+def test_only_accepted_batches_by_default(
+    delivered, client_for, django_capture_on_commit_callbacks
+):
+    Batch.objects.update(status="accepting")
+    manager = client_for("manager")
+
+    accepted = export(manager, delivered, django_capture_on_commit_callbacks, format="jsonl")
+    every = export(
+        manager, delivered, django_capture_on_commit_callbacks, format="jsonl", status="all"
+    )
+
+    assert ExportJob.objects.get(id=accepted.json()["id"]).items == 0
+    assert ExportJob.objects.get(id=every.json()["id"]).items == 2
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_exports_by_actor(delivered, client_for, actor, django_capture_on_commit_callbacks):
+    manager = client_for("manager")
+    everything = export(
+        manager, delivered, django_capture_on_commit_callbacks, format="jsonl", status="all"
+    ).json()["id"]
+    client = client_for(actor)
+
+    asked = export(client, delivered, django_capture_on_commit_callbacks, format="jsonl")
+    full = export(
+        client, delivered, django_capture_on_commit_callbacks, format="jsonl", status="all"
+    )
+    others = client.get(f"/api/v1/exports/{everything}/download/").status_code
+
+    expected = {
+        "anonymous": ({401, 403}, {401, 403}, {401, 403}),
+        "outsider": ({404}, {404}, {404}),
+        "annotator": ({403}, {403}, {403}),
+        "client": ({202}, {400}, {404}),  # accepted batches only; not the manager's "all"
+        "reviewer": ({202}, {202}, {200}),
+        "manager": ({202}, {202}, {200}),
+    }[actor]
+    codes = (asked.status_code, full.status_code, others)
+    assert all(code in allowed for code, allowed in zip(codes, expected, strict=True)), codes
+
+
+def test_a_client_cannot_name_a_batch_that_is_not_accepted(
+    delivered, client_for, django_capture_on_commit_callbacks
+):
+    batch = Batch.objects.get(project=delivered)
+    batch.status = "reviewing"
+    batch.save()
+
+    asked = export(
+        client_for("client"),
+        delivered,
+        django_capture_on_commit_callbacks,
+        format="jsonl",
+        batches=[batch.id],
+    )
+
+    assert asked.status_code == 404 and not ExportJob.objects.exists()
+
+
+def test_the_final_annotation_of_our_jsonl(
+    delivered, client_for, django_capture_on_commit_callbacks
+):
+    manager = client_for("manager")
+    asked = export(manager, delivered, django_capture_on_commit_callbacks, format="jsonl")
+    download = manager.get(f"/api/v1/exports/{asked.json()['id']}/download/")
+
+    [first, second] = [
+        json.loads(line) for line in b"".join(download.streaming_content).splitlines()
+    ]
+    assert first["text"] == TEXT and second["text"] == SECOND
+    assert [(s["start"], s["end"], s["label"]) for s in first["spans"]] == list(ADJACENT)
+    assert first["adjudicated"] is True and first["annotator"] is None
