@@ -25,7 +25,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
-from annotation.models import OutboxMessage
+from annotation.models import Job, JobStatus, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +152,14 @@ class Publisher:
 publisher = Publisher()
 # gunicorn and Celery fork their workers: each child starts from a clean publisher.
 os.register_at_fork(after_in_child=publisher.reset)
+
+
+def job_start(job: Job) -> None:
+    """Mark a job running: one more attempt, the first start kept."""
+    job.status = JobStatus.RUNNING
+    job.attempts += 1
+    job.started_at = job.started_at or timezone.now()
+    job.save(update_fields=["status", "attempts", "started_at"])
 
 
 def _progress_key(kind: str, job_id: int) -> str:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from annotation.delivery.card import dataset_card
 from annotation.delivery.formats import Item, writer_for
-from annotation.jobs import dispatch_on_commit
+from annotation.jobs import dispatch_on_commit, job_start
 from annotation.models import (
     AssignmentStatus,
     BatchStatus,
@@ -159,10 +159,7 @@ def export_execute(*, export_id: int) -> None:
     job = ExportJob.objects.select_related("project").filter(id=export_id).first()
     if job is None or job.finished:
         return
-    job.status = JobStatus.RUNNING
-    job.attempts += 1
-    job.started_at = job.started_at or timezone.now()
-    job.save(update_fields=["status", "attempts", "started_at"])
+    job_start(job)
     project = job.project
     writer = writer_for(job.format, kinds=project.kinds, tag_of=_tag_of)
     versions: Counter = Counter()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from annotation.ingest import cleaning, formats
 from annotation.ingest.tokenizing import tokenize_run_create
-from annotation.jobs import dispatch_on_commit, progress_publish
+from annotation.jobs import dispatch_on_commit, job_start, progress_publish
 from annotation.models import (
     Adjudication,
     Article,
@@ -372,13 +372,6 @@ def _import_records(job: ImportJob, project: Project, records: Iterable[formats.
     job.articles, job.snippets, job.duplicates = writer.articles, writer.snippets, writer.duplicates
 
 
-def _job_start(job: ImportJob) -> None:
-    job.status = JobStatus.RUNNING
-    job.attempts += 1
-    job.started_at = job.started_at or timezone.now()
-    job.save(update_fields=["status", "attempts", "started_at"])
-
-
 def _job_fail(job: ImportJob, errors: list[dict]) -> None:
     with transaction.atomic():
         job.status = JobStatus.FAILED
@@ -398,7 +391,7 @@ def import_run(*, job_id: int) -> None:
     job = ImportJob.objects.filter(id=job_id).first()
     if job is None or job.finished:
         return
-    _job_start(job)
+    job_start(job)
     source = _upload_chunks(job)
     try:
         encoding = formats.detect_encoding(source)

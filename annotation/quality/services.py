@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from annotation.jobs import dispatch_on_commit
+from annotation.jobs import dispatch_on_commit, job_start
 from annotation.models import Batch, JobStatus, QualityRun, Snippet
 from annotation.quality.consistency import SAMPLE
 from annotation.quality.report import Report
@@ -48,10 +48,7 @@ def quality_run_execute(*, run_id: int) -> None:
     run = QualityRun.objects.select_related("project").filter(id=run_id).first()
     if run is None or run.finished:
         return
-    run.status = JobStatus.RUNNING
-    run.attempts += 1
-    run.started_at = run.started_at or timezone.now()
-    run.save(update_fields=["status", "attempts", "started_at"])
+    job_start(run)
     project = run.project
     kinds = list(project.kinds)
     report = Report(
