@@ -1,7 +1,7 @@
 """Exports: asked for through the API, written by a worker a page of snippets at a time,
 stored as 1 MiB rows in the database, streamed back as an attachment."""
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 import jieba.posseg
@@ -11,18 +11,17 @@ from django.utils import timezone
 from accounts.models import User
 from annotation.delivery.card import dataset_card
 from annotation.delivery.formats import Item, writer_for
+from annotation.ingest.tokenizer import decode_ends
 from annotation.jobs import dispatch_on_commit, job_start
 from annotation.models import (
-    AssignmentStatus,
     BatchStatus,
     ExportChunk,
     ExportJob,
     JobStatus,
     Review,
-    Revision,
     Snippet,
 )
-from annotation.quality.selectors import final_annotations
+from annotation.quality.selectors import final_annotations, latest_revisions
 from projects.models import Project
 
 PAGE = 2000  # snippets read at a time
@@ -55,10 +54,6 @@ def _spans(stored: list[dict]) -> list[tuple[int, int, str]]:
     return [(span["start"], span["end"], span["label"]) for span in stored]
 
 
-def _word_ends(tokens: str) -> list[int]:
-    return [int(end) for end in tokens.split(",")] if tokens else []
-
-
 def _snippet_pages(job: ExportJob) -> Iterator[list[tuple]]:
     snippets = Snippet.objects.filter(project=job.project, gold=False, batch__isnull=False)
     if job.options.get("status", "accepted") == "accepted":
@@ -76,75 +71,55 @@ def export_items(job: ExportJob, versions: Counter) -> Iterator[Item]:
     """The items to write, in snippet order: each snippet's final annotation, or every
     annotator's latest revision with its review state. ``versions`` counts the tokenizer
     versions met (for the card)."""
-    every = job.options.get("version") == "all"
+    items_of = _every_version if job.options.get("version") == "all" else _finals
     for page in _snippet_pages(job):
-        ids = [row[0] for row in page]
         versions.update(row[3] for row in page)
-        if not every:
-            finals = final_annotations(snippet_ids=ids)
-            for snippet, text, tokens, _, batch in page:
-                final = finals.get(snippet)
-                if final is not None:
-                    yield Item(
-                        snippet,
-                        text,
-                        _spans(final["spans"]),
-                        final["classes"],
-                        final["segmentation"] or _word_ends(tokens),
-                        adjudicated=bool(final.get("adjudicated")),
-                        batch=batch,
-                    )
-            continue
-        rows = page_revisions(ids)
-        reviews = dict(
-            Review.objects.filter(revision_id__in=[row[0] for row in rows])
-            .order_by("revision_id", "round")
-            .values_list("revision_id", "status")
-        )
-        by_snippet: dict[int, list] = {}
-        for row in rows:
-            by_snippet.setdefault(row[1], []).append(row)
-        for snippet, text, tokens, _, batch in page:
-            for revision, _, annotator, number, spans, classes, segmentation in by_snippet.get(
-                snippet, []
-            ):
-                yield Item(
-                    snippet,
-                    text,
-                    _spans(spans),
-                    classes,
-                    segmentation or _word_ends(tokens),
-                    annotator,
-                    number,
-                    reviews.get(revision),
-                    batch=batch,
-                )
+        yield from items_of(page)
 
 
-def page_revisions(snippet_ids: list[int]) -> list[tuple]:
-    """The latest revision of each submitted work on these snippets, annotators in order."""
-    rows = (
-        Revision.objects.filter(
-            assignment__snippet_id__in=snippet_ids,
-            assignment__status=AssignmentStatus.SUBMITTED,
+def _finals(page: list[tuple]) -> Iterator[Item]:
+    finals = final_annotations(snippet_ids=[row[0] for row in page])
+    for snippet, text, tokens, _, batch in page:
+        final = finals.get(snippet)
+        if final is None:
+            continue  # nobody has submitted it
+        yield Item(
+            snippet,
+            text,
+            _spans(final["spans"]),
+            final["classes"],
+            final["segmentation"] or decode_ends(tokens),
+            adjudicated=bool(final.get("adjudicated")),
+            batch=batch,
         )
-        .order_by("assignment__snippet_id", "annotator__username", "-number")
-        .values_list(
-            "id",
-            "assignment__snippet_id",
-            "annotator__username",
-            "number",
-            "spans",
-            "classes",
-            "segmentation",
-        )
+
+
+def _every_version(page: list[tuple]) -> Iterator[Item]:
+    rows = latest_revisions(
+        [row[0] for row in page],
+        *("id", "annotator__username", "number", "spans", "classes", "segmentation"),
     )
-    latest, seen = [], set()
-    for row in rows:
-        if (row[1], row[2]) not in seen:
-            seen.add((row[1], row[2]))
-            latest.append(row)
-    return latest
+    reviews = dict(
+        Review.objects.filter(revision_id__in=[row[2] for row in rows])
+        .order_by("revision_id", "round")
+        .values_list("revision_id", "status")
+    )
+    by_snippet: dict[int, list[tuple]] = defaultdict(list)
+    for row in sorted(rows, key=lambda row: row[3]):  # annotators by name
+        by_snippet[row[1]].append(row[2:])
+    for snippet, text, tokens, _, batch in page:
+        for revision, annotator, number, spans, classes, segmentation in by_snippet[snippet]:
+            yield Item(
+                snippet,
+                text,
+                _spans(spans),
+                classes,
+                segmentation or decode_ends(tokens),
+                annotator,
+                number,
+                reviews.get(revision),
+                batch=batch,
+            )
 
 
 def _tag_of(word: str) -> str:
@@ -154,8 +129,10 @@ def _tag_of(word: str) -> str:
 
 
 def export_execute(*, export_id: int) -> None:
-    """Write the export. Idempotent: a finished one is left alone; one whose worker died
-    is written again from the start (its earlier chunks are replaced in one transaction)."""
+    """Write the export. Idempotent: the file, its figures and its card are stored in one
+    transaction at the end, so a worker that dies leaves nothing and the retry starts
+    again; the job row is locked inside it, so a second delivery of the same message waits
+    and then finds the export finished."""
     job = ExportJob.objects.select_related("project").filter(id=export_id).first()
     if job is None or job.finished:
         return
@@ -165,9 +142,10 @@ def export_execute(*, export_id: int) -> None:
     versions: Counter = Counter()
     labels: Counter = Counter()
     with transaction.atomic():
-        ExportChunk.objects.filter(job=job).delete()
+        if ExportJob.objects.select_for_update().get(id=job.id).finished:
+            return
         buffer, seq, size, count = [writer.head], 0, 0, 0
-        pending = len(writer.head.encode())
+        pending = len(writer.head) * 3
         for item in export_items(job, versions):
             count += 1
             labels.update(f"span:{label}" for _, _, label in item.spans)
@@ -183,7 +161,9 @@ def export_execute(*, export_id: int) -> None:
         job.items, job.size, job.dropped = count, size, dict(writer.dropped)
         job.card = dataset_card(job=job, labels=labels, versions=versions)
         job.status, job.progress, job.finished_at = JobStatus.SUCCEEDED, 1.0, timezone.now()
-        job.save()
+        job.save(
+            update_fields=["items", "size", "dropped", "card", "status", "progress", "finished_at"]
+        )
 
 
 def _chunk_store(job: ExportJob, seq: int, parts: list[str]) -> int:

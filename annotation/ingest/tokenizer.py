@@ -116,16 +116,15 @@ def encode_ends(ends: list[int]) -> str:
     return ",".join(map(str, ends))
 
 
+def decode_ends(encoded: str) -> list[int]:
+    """``"2,5"`` → ``[2, 5]``: the token ends as stored."""
+    return [int(end) for end in encoded.split(",")] if encoded else []
+
+
 def decode_spans(encoded: str) -> list[list[int]]:
     """``"2,5"`` → ``[[0, 2], [2, 5]]``."""
-    if not encoded:
-        return []
-    spans = []
-    start = 0
-    for end in map(int, encoded.split(",")):
-        spans.append([start, end])
-        start = end
-    return spans
+    ends = decode_ends(encoded)
+    return [[start, end] for start, end in zip([0, *ends], ends, strict=False)]
 
 
 def warm_up() -> None:

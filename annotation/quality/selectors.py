@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from annotation.ingest.tokenizer import decode_ends
 from annotation.models import (
     Acceptance,
     Adjudication,
@@ -33,10 +34,6 @@ from projects.models import Membership, Project
 
 READ_CHUNK = 5000
 IN_CHUNKS = 500  # ids per IN (...) list: SQLite allows a few thousand parameters
-
-
-def _ends(tokens: str) -> tuple[int, ...]:
-    return tuple(map(int, tokens.split(","))) if tokens else ()
 
 
 @dataclass
@@ -101,7 +98,7 @@ def judgements_by_snippet(
         if current is None or snippet != current.snippet_id:
             if current is not None:
                 yield current
-            ends = _ends(tokens) if with_tokens else ()
+            ends = tuple(decode_ends(tokens)) if with_tokens else ()
             current = Judged(snippet, batch, text if with_text else "", ends, [])
         current.judgements.append(
             Judgement(
@@ -115,22 +112,31 @@ def judgements_by_snippet(
         yield current
 
 
-def judgements_spans(snippet_ids: list[int]) -> dict[int, set[tuple[int, int]]]:
-    """Per snippet, where any annotator's latest submitted work put a span."""
-    latest: dict[int, tuple[int, list]] = {}
+def latest_revisions(snippet_ids: list[int], *fields: str) -> list[tuple]:
+    """The latest revision of each submitted work on these snippets, as ``(assignment_id,
+    snippet_id, *fields)`` rows in snippet, then assignment order (``fields`` of Revision)."""
+    found: list[tuple] = []
     for start in range(0, len(snippet_ids), IN_CHUNKS):
         rows = (
             Revision.objects.filter(
                 assignment__snippet_id__in=snippet_ids[start : start + IN_CHUNKS],
                 assignment__status=AssignmentStatus.SUBMITTED,
             )
-            .order_by("assignment_id", "-number")
-            .values_list("assignment_id", "assignment__snippet_id", "spans")
+            .order_by("assignment__snippet_id", "assignment_id", "-number")
+            .values_list("assignment_id", "assignment__snippet_id", *fields)
         )
-        for assignment_id, snippet_id, spans in rows:
-            latest.setdefault(assignment_id, (snippet_id, spans))
+        last = None
+        for row in rows:
+            if row[0] != last:  # older revisions of the same work follow its latest
+                found.append(row)
+                last = row[0]
+    return found
+
+
+def judgements_spans(snippet_ids: list[int]) -> dict[int, set[tuple[int, int]]]:
+    """Per snippet, where any annotator's latest submitted work put a span."""
     found: dict[int, set[tuple[int, int]]] = defaultdict(set)
-    for snippet_id, spans in latest.values():
+    for _, snippet_id, spans in latest_revisions(snippet_ids, "spans"):
         found[snippet_id].update((span["start"], span["end"]) for span in spans)
     return found
 
@@ -209,23 +215,12 @@ def final_annotations(*, snippet_ids: list[int]) -> dict[int, dict]:
     """The annotation each snippet delivers: its latest adjudication, or else what most of
     its annotators submitted (their latest revisions, compared whole), the earliest work
     breaking ties."""
-    latest: dict[int, tuple[int, dict]] = {}  # assignment → (snippet, annotation)
-    rows = (
-        Revision.objects.filter(
-            assignment__snippet_id__in=snippet_ids, assignment__status=AssignmentStatus.SUBMITTED
-        )
-        .order_by("assignment_id", "-number")
-        .values_list("assignment_id", "assignment__snippet_id", "spans", "classes", "segmentation")
-    )
-    for assignment, snippet, spans, classes, segmentation in rows:
-        if assignment not in latest:
-            latest[assignment] = (
-                snippet,
-                {"spans": spans, "classes": classes, "segmentation": segmentation},
-            )
     votes: dict[int, Counter] = defaultdict(Counter)
     first_seen: dict[int, dict[str, dict]] = defaultdict(dict)
-    for _, (snippet, annotation) in sorted(latest.items()):
+    for _, snippet, spans, classes, segmentation in latest_revisions(
+        snippet_ids, "spans", "classes", "segmentation"
+    ):
+        annotation = {"spans": spans, "classes": classes, "segmentation": segmentation}
         key = json.dumps(annotation, sort_keys=True, ensure_ascii=False)
         votes[snippet][key] += 1
         first_seen[snippet].setdefault(key, annotation)
@@ -233,17 +228,16 @@ def final_annotations(*, snippet_ids: list[int]) -> dict[int, dict]:
         snippet: first_seen[snippet][counts.most_common(1)[0][0]]
         for snippet, counts in votes.items()
     }
-    settled = Adjudication.objects.filter(snippet_id__in=snippet_ids).order_by("snippet_id", "-id")
+    settled = Adjudication.objects.filter(snippet_id__in=snippet_ids).order_by("id")
     for snippet, spans, classes, segmentation in settled.values_list(
         "snippet_id", "spans", "classes", "segmentation"
-    ):
-        if snippet not in finals or finals[snippet].get("adjudicated") is None:
-            finals[snippet] = {
-                "spans": spans,
-                "classes": classes,
-                "segmentation": segmentation,
-                "adjudicated": True,
-            }
+    ):  # in the order made: the latest stays
+        finals[snippet] = {
+            "spans": spans,
+            "classes": classes,
+            "segmentation": segmentation,
+            "adjudicated": True,
+        }
     return finals
 
 

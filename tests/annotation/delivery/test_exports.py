@@ -5,7 +5,10 @@ import json
 
 import pytest
 
-from annotation.models import Batch, ExportJob
+from annotation.delivery.services import export_execute
+from annotation.models import Batch, ExportChunk, ExportJob, Review
+from annotation.quality.reviewing import review_decide, review_sample
+from annotation.work.services import submit, task_next
 from tests.annotation.delivery.test_formats import ADJACENT, TEXT
 from tests.annotation.delivery.test_peer_imports import SECOND, exported
 from tests.conftest import ACTORS
@@ -146,3 +149,50 @@ def test_the_final_annotation_of_our_jsonl(
     assert first["text"] == TEXT and second["text"] == SECOND
     assert [(s["start"], s["end"], s["label"]) for s in first["spans"]] == list(ADJACENT)
     assert first["adjudicated"] is True and first["annotator"] is None
+
+
+def test_every_annotators_version_with_its_review_state(
+    delivered, members, client_for, django_capture_on_commit_callbacks
+):
+    """Beside the imported final annotations, the annotator's own work: their latest
+    revision of each snippet, and the reviewer's decision on it."""
+    annotator = members["annotator"]
+    while (work := task_next(project_id=delivered.id, annotator=annotator)) is not None:
+        text = work.snippet.text
+        first = {"spans": [{"start": 0, "end": 2, "label": "地名", "text": text[:2]}]}
+        submit(annotator=annotator, assignment_id=work.id, body={})
+        submit(annotator=annotator, assignment_id=work.id, body=first, idempotency_key="2")
+    batch = Batch.objects.get(project=delivered)
+    delivered.review_percent = 100
+    delivered.save(update_fields=["review_percent"])
+    review_sample(batch=batch)
+    review = Review.objects.order_by("id").first()
+    review_decide(review_id=review.id, reviewer=members["reviewer"], accept=True)
+    manager = client_for("manager")
+
+    asked = export(
+        manager, delivered, django_capture_on_commit_callbacks, format="jsonl", version="all"
+    )
+    download = manager.get(f"/api/v1/exports/{asked.json()['id']}/download/")
+
+    lines = [json.loads(line) for line in b"".join(download.streaming_content).splitlines()]
+    assert [(line["annotator"], line["revision"]) for line in lines] == [("annotator", 2)] * 2
+    assert [line["spans"][0]["text"] for line in lines] == [TEXT[:2], SECOND[:2]]
+    reviewed = review.revision.assignment.snippet_id
+    assert {line["id"]: line["review"] for line in lines} == {
+        line["id"]: "accepted" if line["id"] == reviewed else "pending" for line in lines
+    }
+
+
+def test_an_export_written_twice_is_stored_once(
+    delivered, client_for, django_capture_on_commit_callbacks
+):
+    asked = export(
+        client_for("manager"), delivered, django_capture_on_commit_callbacks, format="jsonl"
+    )
+    job = ExportJob.objects.get(id=asked.json()["id"])
+    chunks = list(ExportChunk.objects.filter(job=job).values_list("seq", "data"))
+
+    export_execute(export_id=job.id)  # the same message delivered again
+
+    assert list(ExportChunk.objects.filter(job=job).values_list("seq", "data")) == chunks
