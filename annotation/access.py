@@ -4,9 +4,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.models import User
-from annotation.models import Assignment, Batch, BatchStatus, ImportJob, QualityRun, Snippet
+from annotation.models import (
+    Assignment,
+    Batch,
+    BatchStatus,
+    ExportJob,
+    ImportJob,
+    QualityRun,
+    Snippet,
+)
 from projects.access import ROLE_RANK, access_project, role_in
-from projects.models import Role
+from projects.models import Project, Role
 
 
 def access_import(user: User, import_id: int) -> ImportJob:
@@ -104,3 +112,27 @@ def access_acceptance(user: User, batch_id: int, *, write: bool = False) -> Batc
     if role == Role.ANNOTATOR or (write and role == Role.REVIEWER):
         raise PermissionDenied
     return batch
+
+
+# Who exports: clients (accepted batches only), reviewers and managers; not annotators.
+EXPORTERS = (Role.CLIENT, Role.REVIEWER, Role.MANAGER)
+
+
+def access_exporting(user: User, project_id: int) -> Project:
+    """A project where ``user`` may export: clients, reviewers, managers (annotators 403)."""
+    project = access_project(user, project_id)
+    if project.role not in EXPORTERS:
+        raise PermissionDenied
+    return project
+
+
+def access_export(user: User, export_id: int) -> ExportJob:
+    """An export of a project where ``user`` exports; a client's only when it holds
+    accepted batches alone (else, as for non-members, 404)."""
+    job = ExportJob.objects.filter(id=export_id).first()
+    if job is None:
+        raise Http404
+    project = access_exporting(user, job.project_id)
+    if project.role == Role.CLIENT and job.options.get("status") != "accepted":
+        raise Http404
+    return job

@@ -33,6 +33,30 @@ def scratch_database(name: str) -> str:
     return BASE_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
+def django_on_scratch(name: str, redis_url: str) -> dict:
+    """Point this process at a fresh scratch database ``name`` (migrated) and an emptied
+    Redis database, set Django up, and return the environment for the worker it starts."""
+    env = dict(
+        os.environ,
+        DATABASE_URL=scratch_database(name),
+        REDIS_URL=redis_url,
+        BIAOZHU_DATA_DIR=str(ROOT / "var" / "bench"),
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    os.environ.update(env)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(["redis-cli", "-u", redis_url, "flushdb"], check=True, capture_output=True)
+    import django
+
+    django.setup()
+    return env
+
+
+def print_figures(rows: list[tuple[str, str]]) -> None:
+    for name, value in rows:
+        print(f"{name:<44} {value}")
+
+
 def drop_database(name: str) -> None:
     """Drop the scratch database, after closing this process's connections to it."""
     import psycopg

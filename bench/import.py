@@ -12,16 +12,15 @@ import argparse
 import json
 import multiprocessing
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from common import (
     ROOT,
+    django_on_scratch,
     drop_database,
     peak_rss_mb,
-    scratch_database,
+    print_figures,
     seed_snippets,
     start_worker,
     worker_pids,
@@ -77,21 +76,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
-    database_url = scratch_database(DB_NAME)
-    env = dict(
-        os.environ,
-        DATABASE_URL=database_url,
-        REDIS_URL=REDIS_URL,
-        BIAOZHU_DATA_DIR=str(ROOT / "var" / "bench"),
-        DJANGO_SETTINGS_MODULE="config.settings",
-    )
-    os.environ.update(env)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
-
-    import django
-
-    django.setup()
+    env = django_on_scratch(DB_NAME, REDIS_URL)
     from django.test import Client
 
     from accounts.services import user_ensure
@@ -152,8 +137,7 @@ def main() -> None:
         ("throughput ÷ raw jieba, 2 processes", f"{jieba_two / total:.0%}"),
         ("peak worker memory (RSS, max of processes)", f"{peak:.0f} MB"),
     ]
-    for name, value in rows:
-        print(f"{name:<44} {value}")
+    print_figures(rows)
     if not args.keep:
         drop_database(DB_NAME)
 

@@ -17,17 +17,15 @@ import argparse
 import json
 import os
 import random
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 
 import jieba
 from common import (
-    ROOT,
+    django_on_scratch,
     drop_database,
     peak_rss_mb,
-    scratch_database,
+    print_figures,
     seed_snippets,
     start_worker,
     worker_pids,
@@ -156,21 +154,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
-    database_url = scratch_database(DB_NAME)
-    env = dict(
-        os.environ,
-        DATABASE_URL=database_url,
-        REDIS_URL=REDIS_URL,
-        BIAOZHU_DATA_DIR=str(ROOT / "var" / "bench"),
-        DJANGO_SETTINGS_MODULE="config.settings",
-    )
-    os.environ.update(env)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
-
-    import django
-
-    django.setup()
+    env = django_on_scratch(DB_NAME, REDIS_URL)
     from django.test import Client
 
     from accounts.services import user_ensure
@@ -248,8 +232,7 @@ def main() -> None:
         ),
         ("batches in the results", f"{len(results['batches'])}"),
     ]
-    for name, value in rows:
-        print(f"{name:<44} {value}")
+    print_figures(rows)
     if not args.keep:
         drop_database(DB_NAME)
 

@@ -4,6 +4,8 @@ A project page still goes through the access funnel so that a non-member gets 40
 any script runs.
 """
 
+from functools import partial
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,7 +23,7 @@ from annotation.quality.selectors import (
 )
 from frontend import charts as charts_svg
 from projects.access import access_project
-from projects.models import Role
+from projects.models import Project, Role
 
 
 @login_required
@@ -58,6 +60,11 @@ def workspace(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "frontend/workspace.html", context)
 
 
+def _marking_setup(project: Project) -> dict:
+    """What the pages showing finished work (marked_text.js) need: labels and colours."""
+    return {"project": project.id, "labels": list(project.labels.values("name", "color"))}
+
+
 @login_required
 def acceptance(request: HttpRequest, project_id: int, batch_id: int) -> HttpResponse:
     """A batch's acceptance check (验收), for its client and managers (reviewers look)."""
@@ -66,9 +73,9 @@ def acceptance(request: HttpRequest, project_id: int, batch_id: int) -> HttpResp
         raise Http404
     project = access_project(request.user, project_id)
     setup = {
+        **_marking_setup(project),
         "batch": batch.id,
         "accepting": batch.status == BatchStatus.ACCEPTING,
-        "labels": list(project.labels.values("name", "color")),
     }
     context = {
         "project": project,
@@ -83,7 +90,7 @@ def acceptance(request: HttpRequest, project_id: int, batch_id: int) -> HttpResp
 def review(request: HttpRequest, project_id: int) -> HttpResponse:
     """The reviewer's queue (质检): accept or send back, one piece of work at a time."""
     project = access_project(request.user, project_id, min_role=Role.REVIEWER)
-    setup = {"project": project.id, "labels": list(project.labels.values("name", "color"))}
+    setup = _marking_setup(project)
     return render(request, "frontend/review.html", {"project": project, "setup": setup})
 
 
@@ -91,7 +98,7 @@ def review(request: HttpRequest, project_id: int) -> HttpResponse:
 def adjudicate(request: HttpRequest, project_id: int) -> HttpResponse:
     """Adjudication (裁决): disagreements side by side, the final annotation settled."""
     project = access_project(request.user, project_id, min_role=Role.REVIEWER)
-    setup = {"project": project.id, "labels": list(project.labels.values("name", "color"))}
+    setup = _marking_setup(project)
     batches = Batch.objects.filter(project=project).order_by("id")
     context = {"project": project, "setup": setup, "batches": batches}
     return render(request, "frontend/adjudicate.html", context)
@@ -102,31 +109,31 @@ def quality_dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
     """Quality at a glance (reviewers and managers): charts drawn here as SVG from the
     quality selectors, and the per-annotator table."""
     project = access_project(request.user, project_id, min_role=Role.REVIEWER)
-    threshold = project.acceptance_threshold
-    batches = qualification(project=project)["batches"]
-    people = annotator_quality(project=project)
+    qualified = qualification(project=project)
+    batches = qualified["batches"]
+    people = annotator_quality(project=project, qualified=qualified)
     run = quality_run_latest(project=project)
     results = run.results if run else {}
+    threshold = project.acceptance_threshold
+    against_threshold = partial(
+        charts_svg.bars,
+        maximum=100,
+        unit="%",
+        threshold=threshold,
+        threshold_label=_("threshold %(value)s%%") % {"value": f"{threshold:g}"},
+    )
     charts = {
         "progress": charts_svg.columns(
             submissions_per_day(project=project), title=_("Snippets submitted per day")
         ),
-        "qualification": charts_svg.bars(
+        "qualification": against_threshold(
             [(row["name"] or "–", row["rate"]) for row in batches],
-            maximum=100,
-            unit="%",
-            threshold=threshold,
-            threshold_label=_("threshold %(value)s%%") % {"value": f"{threshold:g}"},
             title=_("Qualification rate per batch"),
         )
         if batches
         else "",
-        "review_rates": charts_svg.bars(
+        "review_rates": against_threshold(
             [(row["username"], row["review_rate"]) for row in people],
-            maximum=100,
-            unit="%",
-            threshold=threshold,
-            threshold_label=_("threshold %(value)s%%") % {"value": f"{threshold:g}"},
             title=_("Accepted in review, per annotator"),
         )
         if people

@@ -4,47 +4,24 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from annotation.access import access_export, access_exporting
 from annotation.delivery.formats import writer_for
 from annotation.delivery.serializers import ExportCreateSerializer, ExportJobSerializer
 from annotation.delivery.services import export_chunks, export_create
 from annotation.models import BatchStatus, ExportJob
-from projects.access import access_project
-from projects.models import Project, Role
-
-# Who exports: clients (accepted batches only), reviewers and managers; not annotators.
-EXPORTERS = (Role.CLIENT, Role.REVIEWER, Role.MANAGER)
-
-
-def _exporter(user: User, project_id: int) -> Project:
-    project = access_project(user, project_id)
-    if project.role not in EXPORTERS:
-        raise PermissionDenied
-    return project
-
-
-def access_export(user: User, export_id: int) -> ExportJob:
-    """An export of a project where ``user`` exports; a client's only when it holds
-    accepted batches alone (else, as for non-members, 404)."""
-    job = ExportJob.objects.filter(id=export_id).first()
-    if job is None:
-        raise Http404
-    project = _exporter(user, job.project_id)
-    if project.role == Role.CLIENT and job.options.get("status") != "accepted":
-        raise Http404
-    return job
+from projects.models import Role
 
 
 class ExportListView(APIView):
     @extend_schema(request=ExportCreateSerializer, responses={202: ExportJobSerializer})
     def post(self, request: Request, project_id: int) -> Response:
         """Queue an export (a client's holds accepted batches only)."""
-        project = _exporter(request.user, project_id)
+        project = access_exporting(request.user, project_id)
         given = ExportCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         asked = given.validated_data
@@ -68,7 +45,7 @@ class ExportListView(APIView):
 
     @extend_schema(responses=ExportJobSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
-        project = _exporter(request.user, project_id)
+        project = access_exporting(request.user, project_id)
         jobs = ExportJob.objects.filter(project=project).order_by("-id")
         if project.role == Role.CLIENT:
             jobs = jobs.filter(options__status="accepted")

@@ -402,11 +402,12 @@ def quality_run_latest(*, project: Project) -> QualityRun | None:
     )
 
 
-def annotator_quality(*, project: Project) -> list[dict]:
+def annotator_quality(*, project: Project, qualified: dict) -> list[dict]:
     """Per annotator: submitted and items per hour (work counters), review rate (first
-    rounds), gold accuracy, and rework rate (rejections among all decided reviews)."""
+    rounds, from ``qualified``, the project's ``qualification``), gold accuracy, and
+    rework rate (rejections among all decided reviews)."""
     people = {row["username"]: dict(row) for row in work_progress(project=project)["annotators"]}
-    rates = {row["username"]: row["rate"] for row in qualification(project=project)["annotators"]}
+    rates = {row["username"]: row["rate"] for row in qualified["annotators"]}
     gold = {row["username"]: row["accuracy"] for row in gold_accuracy(project=project)}
     decided = (
         Review.objects.filter(project=project)

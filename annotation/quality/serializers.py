@@ -10,6 +10,7 @@ from annotation.models import (
     Revision,
     Verdict,
 )
+from annotation.work.serializers import AnnotationBodySerializer
 
 
 class QualityRunSerializer(serializers.ModelSerializer):
@@ -203,11 +204,8 @@ class GoldItemSerializer(serializers.ModelSerializer):
         return {"id": gold.snippet_id, "text": gold.snippet.text}
 
 
-class GoldSetSerializer(serializers.Serializer):
+class GoldSetSerializer(AnnotationBodySerializer):
     snippet = serializers.IntegerField(help_text="A snippet of the project.")
-    spans = serializers.JSONField(required=False, default=list)
-    classes = serializers.JSONField(required=False, default=list)
-    segmentation = serializers.JSONField(required=False, default=list)
 
 
 class GoldAccuracySerializer(serializers.Serializer):

@@ -41,11 +41,11 @@ from annotation.quality.serializers import (
     ReviewSerializer,
 )
 from annotation.quality.services import quality_run_start
-from annotation.work.serializers import SubmitSerializer
+from annotation.work.serializers import AnnotationBodySerializer
 from annotation.work.services import schema_of
 from annotation.work.validation import AnnotationError, validate
 from projects.access import access_project
-from projects.models import Role
+from projects.models import Project, Role
 
 RECENT_RUNS = 50
 
@@ -214,6 +214,15 @@ class AcceptanceItemView(APIView):
         return Response(_acceptance_body(batch))
 
 
+def _checked(project: Project, snippet: Snippet, body: dict) -> dict:
+    """The body as an annotation of the snippet (as a submit is checked), or 400 naming
+    what does not fit."""
+    try:
+        return validate(snippet.text, schema_of(project.id, project.updated_at), body)
+    except AnnotationError as error:
+        raise ValidationError(error.as_dict(_)) from None
+
+
 class GoldListView(APIView):
     """A project's gold items with how often annotators got them right (reviewers and
     managers); POST makes a snippet gold with its reference annotation (managers)."""
@@ -232,10 +241,7 @@ class GoldListView(APIView):
         snippet = Snippet.objects.filter(project=project, id=data.pop("snippet")).first()
         if snippet is None:
             raise ValidationError({"snippet": [_("Not a snippet of this project.")]})
-        try:
-            annotation = validate(snippet.text, schema_of(project.id, project.updated_at), data)
-        except AnnotationError as error:
-            raise ValidationError(error.as_dict(_)) from None
+        annotation = _checked(project, snippet, data)
         gold = gold_set(project=project, snippet=snippet, annotation=annotation, user=request.user)
         body = GoldItemSerializer(gold_list(project=project).get(id=gold.id)).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -315,17 +321,12 @@ class AdjudicationView(APIView):
         project, snippet = self._snippet(request, project_id, snippet_id)
         return Response(adjudication_view(project=project, snippet=snippet))
 
-    @extend_schema(request=SubmitSerializer, responses=AdjudicationSerializer)
+    @extend_schema(request=AnnotationBodySerializer, responses=AdjudicationSerializer)
     def put(self, request: Request, project_id: int, snippet_id: int) -> Response:
         project, snippet = self._snippet(request, project_id, snippet_id)
-        given = SubmitSerializer(data=request.data)
+        given = AnnotationBodySerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        body = dict(given.validated_data)
-        body.pop("time_spent_ms")
-        try:
-            annotation = validate(snippet.text, schema_of(project.id, project.updated_at), body)
-        except AnnotationError as error:
-            raise ValidationError(error.as_dict(_)) from None
+        annotation = _checked(project, snippet, given.validated_data)
         adjudication_settle(
             project_id=project.id, snippet_id=snippet.id, annotation=annotation, user=request.user
         )

@@ -68,10 +68,15 @@ class DraftSerializer(serializers.Serializer):
     draft = serializers.JSONField()
 
 
-class SubmitSerializer(serializers.Serializer):
+class AnnotationBodySerializer(serializers.Serializer):
+    """An annotation as sent: checked against its snippet by annotation.work.validation."""
+
     spans = serializers.JSONField(required=False, default=list)
     classes = serializers.JSONField(required=False, default=list)
     segmentation = serializers.JSONField(required=False, default=list)
+
+
+class SubmitSerializer(AnnotationBodySerializer):
     time_spent_ms = serializers.IntegerField(min_value=0, required=False, default=0)
 
 

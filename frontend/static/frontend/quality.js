@@ -6,42 +6,30 @@ const POLL_MS = 1000;
 const setup = JSON.parse(document.getElementById("quality-setup").textContent);
 const $ = (id) => document.getElementById(id);
 
+// Following stopped: say why, and let the button start another run.
+function stopped(message) {
+  $("run-state").textContent = message;
+  $("run-now").disabled = false;
+}
+
 async function follow(run) {
-  $("run-state").textContent = interpolate(gettext("Quality run: %s"), [`${Math.round(run.progress * 100)}%`]);
   if (run.status === "succeeded") {
     window.location.reload();
     return;
   }
   if (run.status === "failed") {
-    $("run-state").textContent = interpolate(gettext("The quality run failed: %s"), [run.error]);
-    $("run-now").disabled = false;
+    stopped(interpolate(gettext("The quality run failed: %s"), [run.error]));
     return;
   }
-  setTimeout(async () => {
-    try {
-      await follow(await api.qualityRun(run.id));
-    } catch (failure) {
-      $("run-state").textContent = failureText(failure);
-      $("run-now").disabled = false;
-    }
-  }, POLL_MS);
+  $("run-state").textContent = interpolate(gettext("Quality run: %s"), [`${Math.round(run.progress * 100)}%`]);
+  await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  await follow(await api.qualityRun(run.id));
 }
 
-$("run-now").addEventListener("click", async () => {
+function start(first) {
   $("run-now").disabled = true;
-  try {
-    await follow(await api.startQualityRun(setup.project));
-  } catch (failure) {
-    $("run-state").textContent = failureText(failure);
-    $("run-now").disabled = false;
-  }
-});
-if (setup.running) {
-  $("run-now").disabled = true; // one is on its way already: follow it
-  api
-    .qualityRun(setup.running)
-    .then(follow)
-    .catch((failure) => {
-      $("run-state").textContent = failureText(failure);
-    });
+  first.then(follow).catch((failure) => stopped(failureText(failure)));
 }
+
+$("run-now").addEventListener("click", () => start(api.startQualityRun(setup.project)));
+if (setup.running) start(api.qualityRun(setup.running)); // one is on its way already
