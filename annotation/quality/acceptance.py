@@ -17,16 +17,14 @@ from annotation.models import (
     Acceptance,
     AcceptanceItem,
     AcceptanceStatus,
-    Assignment,
-    AssignmentStatus,
     Batch,
     BatchStatus,
-    Revision,
     Snippet,
     Verdict,
 )
 from annotation.quality.reviewing import work_return
 from annotation.quality.sampling import acceptance_sample_size, draw
+from annotation.quality.selectors import latest_revisions
 
 MARKED_WRONG = _("Marked wrong in the client's acceptance check.")
 
@@ -90,16 +88,15 @@ def _decide(acceptance: Acceptance) -> None:
     Batch.objects.filter(id=acceptance.batch_id).update(status=batch_status)
     if accepted:
         return
-    for item in items:
-        if item.verdict == Verdict.WRONG:
-            _return_snippet(item.snippet_id, item.note or str(MARKED_WRONG))
-
-
-def _return_snippet(snippet_id: int, reason: str) -> None:
-    """Every submitted work on the snippet goes back to its annotator, latest revision as
-    the draft."""
-    works = Assignment.objects.filter(snippet_id=snippet_id, status=AssignmentStatus.SUBMITTED)
-    for assignment_id in works.values_list("id", flat=True):
-        latest = Revision.objects.filter(assignment_id=assignment_id).order_by("-number").first()
-        if latest is not None:
-            work_return(assignment_id=assignment_id, revision=latest, reason=reason)
+    notes = {
+        item.snippet_id: item.note or str(MARKED_WRONG)
+        for item in items
+        if item.verdict == Verdict.WRONG
+    }
+    # Every submitted work on a wrong item goes back to its annotator, its latest
+    # revision as the draft.
+    for work, snippet, spans, classes, segmentation in latest_revisions(
+        list(notes), "spans", "classes", "segmentation"
+    ):
+        draft = {"spans": spans, "classes": classes, "segmentation": segmentation}
+        work_return(assignment_id=work, draft=draft, reason=notes[snippet])

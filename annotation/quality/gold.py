@@ -10,6 +10,7 @@ flagged, and with ``gold_pause`` paused until a manager lets them go on.
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -18,6 +19,12 @@ from annotation.quality.metrics import span_f1
 from projects.models import Membership, Project
 
 GOLD_MIN_SCORED = 5  # gold items scored before an accuracy counts
+
+
+def falls_short(scored: int, right: int, minimum: float) -> bool:
+    """Whether an accuracy on gold items counts (enough scored) and is below ``minimum``
+    percent."""
+    return scored >= GOLD_MIN_SCORED and 100 * right / scored < minimum
 
 
 def gold_compare(reference: GoldItem, annotation: dict[str, Any]) -> tuple[bool, float | None]:
@@ -68,10 +75,10 @@ def gold_score(
     )
     project = gold.project
     if project.gold_pause:
-        scored = GoldResult.objects.filter(gold__project_id=project_id, annotator_id=annotator_id)
-        total = scored.count()
-        right = scored.filter(correct=True).count()
-        if total >= GOLD_MIN_SCORED and 100 * right / total < project.gold_min_accuracy:
+        figures = GoldResult.objects.filter(
+            gold__project_id=project_id, annotator_id=annotator_id
+        ).aggregate(scored=Count("id"), right=Count("id", filter=Q(correct=True)))
+        if falls_short(figures["scored"], figures["right"], project.gold_min_accuracy):
             Membership.objects.filter(
                 project_id=project_id, user_id=annotator_id, paused_at__isnull=True
             ).update(paused_at=timezone.now())

@@ -26,8 +26,7 @@ from annotation.models import (
     Snippet,
 )
 from annotation.quality.sampling import draw, review_sample_size
-
-IN_CHUNKS = 500  # ids per IN (...) list: SQLite allows a few thousand parameters
+from annotation.quality.selectors import latest_revisions
 
 
 @dataclass
@@ -35,20 +34,6 @@ class ReviewConflict(Exception):
     """The review was already decided otherwise."""
 
     review: Review
-
-
-def _latest_revisions(assignment_ids: list[int]) -> dict[int, int]:
-    """The latest revision id of each assignment."""
-    latest: dict[int, int] = {}
-    for start in range(0, len(assignment_ids), IN_CHUNKS):
-        rows = (
-            Revision.objects.filter(assignment_id__in=assignment_ids[start : start + IN_CHUNKS])
-            .order_by("assignment_id", "-number")
-            .values_list("assignment_id", "id")
-        )
-        for assignment_id, revision_id in rows:
-            latest.setdefault(assignment_id, revision_id)
-    return latest
 
 
 @transaction.atomic
@@ -65,15 +50,10 @@ def review_sample(*, batch: Batch) -> int:
     snippet_ids = list(snippets.values_list("id", flat=True))
     percent = batch.project.review_percent
     chosen = draw(snippet_ids, review_sample_size(len(snippet_ids), percent), f"batch:{batch.id}")
-    works: list[int] = []
-    for start in range(0, len(chosen), IN_CHUNKS):
-        works += Assignment.objects.filter(
-            snippet_id__in=chosen[start : start + IN_CHUNKS], status=AssignmentStatus.SUBMITTED
-        ).values_list("id", flat=True)
-    latest = _latest_revisions(sorted(works))
+    latest = sorted(latest_revisions(chosen, "id"))  # (work, snippet, revision), by work
     Review.objects.bulk_create(
         Review(project_id=batch.project_id, batch=batch, assignment_id=work, revision_id=rev)
-        for work, rev in sorted(latest.items())
+        for work, _, rev in latest
     )
     return len(latest)
 
@@ -97,19 +77,24 @@ def review_decide(*, review_id: int, reviewer: User, accept: bool, reason: str =
     review.decided_at = timezone.now()
     review.save(update_fields=["status", "reviewer", "reason", "decided_at"])
     if not accept:
-        work_return(assignment_id=review.assignment_id, revision=review.revision, reason=reason)
+        revision = review.revision
+        work_return(
+            assignment_id=review.assignment_id,
+            draft={
+                "spans": revision.spans,
+                "classes": revision.classes,
+                "segmentation": revision.segmentation,
+            },
+            reason=reason,
+        )
     if review.batch_id is not None:
         batch_review_check(batch_id=review.batch_id)
     return review
 
 
-def work_return(*, assignment_id: int, revision: Revision, reason: str) -> None:
-    """Give submitted work back to its annotator for rework, ``revision`` as the draft."""
-    draft = {
-        "spans": revision.spans,
-        "classes": revision.classes,
-        "segmentation": revision.segmentation,
-    }
+def work_return(*, assignment_id: int, draft: dict, reason: str) -> None:
+    """Give submitted work back to its annotator for rework, ``draft`` (the annotation
+    being returned) to start from."""
     Assignment.objects.filter(id=assignment_id, status=AssignmentStatus.SUBMITTED).update(
         status=AssignmentStatus.RETURNED,
         return_reason=reason,

@@ -26,7 +26,7 @@ from annotation.models import (
     Snippet,
 )
 from annotation.quality.adjudication import Version, merge
-from annotation.quality.gold import GOLD_MIN_SCORED
+from annotation.quality.gold import falls_short
 from annotation.quality.report import Judgement
 from annotation.quality.sampling import wilson_interval
 from annotation.selectors import work_progress
@@ -283,8 +283,7 @@ def gold_accuracy(*, project: Project) -> list[dict]:
                 "scored": row["scored"],
                 "right": row["right"],
                 "accuracy": accuracy,
-                "flagged": row["scored"] >= GOLD_MIN_SCORED
-                and accuracy < project.gold_min_accuracy,
+                "flagged": falls_short(row["scored"], row["right"], project.gold_min_accuracy),
                 "paused": row["annotator__username"] in paused,
             }
         )
