@@ -6,7 +6,7 @@
 import { api, failureText } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
 import { colorsOf, markedPieces, spanChip } from "./marked_text.js";
-import { slice } from "./offsets.js";
+import { slice, withTexts } from "./offsets.js";
 
 const setup = JSON.parse(document.getElementById("adjudicate-setup").textContent);
 const $ = (id) => document.getElementById(id);
@@ -185,20 +185,14 @@ async function settle() {
   if (!side || busy) return;
   busy = true;
   const { spans, classes, segmentation } = chosen();
-  const text = side.snippet.text;
-  const body = {
-    spans: spans.map((span) => ({ ...span, text: slice(text, span.start, span.end) })),
-    classes,
-    segmentation,
-  };
+  const body = { spans: withTexts(side.snippet.text, spans), classes, segmentation };
   try {
-    await api.settle(setup.project, side.snippet.id, body);
-    const listed = items[index];
-    if (listed) listed.settled = true;
+    const settled = await api.settle(setup.project, side.snippet.id, body);
+    if (items[index]) items[index].settled = true;
     const next = items.findIndex((item, i) => i > index && !item.settled);
     if (walking && next >= 0) await open(next); // on to the next unsettled
     else {
-      draw(await api.adjudication(setup.project, side.snippet.id));
+      draw(settled); // the answer is the snippet side by side, its settlement now final
       drawList();
     }
   } catch (failure) {

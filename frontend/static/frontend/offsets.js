@@ -33,6 +33,11 @@ export function slice(text, start, end) {
   return Array.from(text).slice(start, end).join("");
 }
 
+// Spans as the API takes them: each with the text it covers, which the server checks.
+export function withTexts(text, spans) {
+  return spans.map((span) => ({ ...span, text: slice(text, span.start, span.end) }));
+}
+
 // Code point indices where a user-perceived character (grapheme) starts, and the end: a
 // selection of "exact characters" snaps to these, so that it never cuts an emoji sequence
 // or a letter from its combining marks.

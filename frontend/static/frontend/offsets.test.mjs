@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { graphemeBoundaries, slice, toCodePoint, toUnit, widen } from "./offsets.js";
+import { graphemeBoundaries, slice, toCodePoint, toUnit, widen, withTexts } from "./offsets.js";
 
 const TEXT = "𠮷野家👩‍👩‍👧在北京开了新店，张三去了。";
 
@@ -35,4 +35,14 @@ test("exact selections widen to whole graphemes: ZWJ emoji and combining marks",
   assert.deepEqual(markBounds, [0, 2, 3, 5]);
   assert.deepEqual(widen(0, 1, markBounds), [0, 2]); // never the e without its accent
   assert.deepEqual(widen(3, 4, markBounds), [3, 5]); // a mark inside a span
+});
+
+test("spans sent to the API carry the text they cover, in code points", () => {
+  const spans = [{ start: 9, end: 11, label: "地名" }, { start: 0, end: 3, label: "机构" }];
+
+  assert.deepEqual(
+    withTexts(TEXT, spans).map((span) => span.text),
+    ["北京", "𠮷野家"],
+  );
+  assert.equal(withTexts(TEXT, spans)[0].label, "地名");
 });

@@ -4,7 +4,7 @@ import { ApiError, api, failureText } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 import { fromTokens, mergeWithNext, split } from "./segmentation.js";
-import { graphemeBoundaries, slice, toCodePoint, widen } from "./offsets.js";
+import { graphemeBoundaries, slice, toCodePoint, widen, withTexts } from "./offsets.js";
 import {
   lanes,
   nextBoundary,
@@ -489,7 +489,7 @@ async function submit() {
   clearTimeout(saveTimer);
   submitKey = crypto.randomUUID(); // kept across retries: the server stores one revision
   const body = {
-    spans: state.spans.map((span) => ({ ...span, text: slice(text, span.start, span.end) })),
+    spans: withTexts(text, state.spans),
     classes: state.classes,
     segmentation: state.segmentation,
     time_spent_ms: timeSpent(),
@@ -516,10 +516,17 @@ async function submit() {
 
 // ---- moving between snippets ----
 
+// Leaving earlier work with an unsent correction would lose it: say so instead.
+function correctionUnsent() {
+  if (!isPast() || !dirty) return false;
+  showError(gettext("Submit the correction (Enter) or undo it (Ctrl+Z) first."));
+  return true;
+}
+
 // Back to the work submitted before the one on screen; the current task stays held.
 async function previous() {
   if (!task) return;
-  if (isPast() && dirty) return showError(gettext("Submit the correction (Enter) or undo it (Ctrl+Z) first."));
+  if (correctionUnsent()) return;
   try {
     await flushDraft();
     const before = await api.previousAssignment(task.id);
@@ -535,7 +542,7 @@ async function previous() {
 // its lease ran out meanwhile, the next one).
 async function forward() {
   if (!trail.length) return;
-  if (isPast() && dirty) return showError(gettext("Submit the correction (Enter) or undo it (Ctrl+Z) first."));
+  if (correctionUnsent()) return;
   try {
     const last = trail.length === 1;
     const following = last ? await api.nextTask(setup.project) : await api.assignment(trail.at(-1));
