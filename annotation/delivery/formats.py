@@ -206,15 +206,16 @@ class ClassesCsv(Writer):
     def __init__(self) -> None:
         super().__init__(extension="csv", content_type="text/csv; charset=utf-8")
         self.head = "id,text,classes,annotator\r\n"
+        self._line = io.StringIO()  # one row at a time, through one csv writer
+        self._rows = csv.writer(self._line)
 
     def write(self, item: Item) -> str:
         if item.spans:
             self.dropped[NO_SPANS] += 1
-        out = io.StringIO()
-        csv.writer(out).writerow(
-            [item.snippet, item.text, "|".join(item.classes), item.annotator or ""]
-        )
-        return out.getvalue()
+        self._line.seek(0)
+        self._line.truncate()
+        self._rows.writerow([item.snippet, item.text, "|".join(item.classes), item.annotator or ""])
+        return self._line.getvalue()
 
 
 def writer_for(

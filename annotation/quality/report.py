@@ -58,6 +58,15 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
+def _agreement(nominal: Nominal) -> dict:
+    """The three chance-corrected figures of nominal judgements."""
+    return {
+        "cohen_kappa": _rounded(nominal.cohen_kappa_mean()),
+        "fleiss_kappa": _rounded(nominal.fleiss_kappa()),
+        "krippendorff_alpha": _rounded(nominal.krippendorff_alpha()),
+    }
+
+
 def _pair_rows(pairs: Sequence[Pair], items: dict, figures: dict) -> list[dict]:
     return [
         {
@@ -117,23 +126,14 @@ class Report:
         if "classes" in self.kinds:
             nominal = scope.classes
             result["classes"] = {
-                "cohen_kappa": _rounded(nominal.cohen_kappa_mean()),
-                "fleiss_kappa": _rounded(nominal.fleiss_kappa()),
-                "krippendorff_alpha": _rounded(nominal.krippendorff_alpha()),
+                **_agreement(nominal),
                 "pairs": _pair_rows(
                     nominal.pair_names(),
                     {pair: nominal.pair_items(pair) for pair in nominal.pair_names()},
                     {"agreement": nominal.observed, "cohen_kappa": nominal.cohen_kappa},
                 ),
                 "labels": {
-                    label: {
-                        "cohen_kappa": _rounded(scope.class_labels[label].cohen_kappa_mean()),
-                        "fleiss_kappa": _rounded(scope.class_labels[label].fleiss_kappa()),
-                        "krippendorff_alpha": _rounded(
-                            scope.class_labels[label].krippendorff_alpha()
-                        ),
-                    }
-                    for label in self.class_labels
+                    label: _agreement(scope.class_labels[label]) for label in self.class_labels
                 },
             }
         if "spans" in self.kinds:

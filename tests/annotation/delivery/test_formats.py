@@ -9,6 +9,7 @@ import pytest
 
 from annotation.delivery.formats import (
     NO_CLASSES,
+    NO_WORDS,
     OVERLAPPING,
     WHITESPACE,
     Item,
@@ -103,13 +104,14 @@ def test_segmented_and_word_pos():
     tagged, _ = written("word-pos", [item], tag_of={"我": "r", "爱": "v"}.get)
 
     assert segmented == "我 爱 北京 天安门\n"
-    assert writer.dropped and sum(writer.dropped.values()) == 2  # the space, the unsegmented
+    assert writer.dropped == {WHITESPACE: 1, NO_WORDS: 1}  # the space, the unsegmented
     assert tagged == "我/r 爱/v 北京/None 天安门/None\n"
 
 
 def test_csv_of_classes():
-    content, _ = written("csv", [Item(1, '好，"真的"', (), ("正面", "新闻"), annotator="a1")])
-    assert content == 'id,text,classes,annotator\r\n1,"好，""真的""",正面|新闻,a1\r\n'
+    items = [Item(1, '好，"真的"', (), ("正面", "新闻"), annotator="a1"), Item(2, "一般")]
+    content, _ = written("csv", items)
+    assert content == 'id,text,classes,annotator\r\n1,"好，""真的""",正面|新闻,a1\r\n2,一般,,\r\n'
 
 
 @pytest.mark.parametrize(

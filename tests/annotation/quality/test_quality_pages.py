@@ -1,6 +1,7 @@
 """The quality pages: dashboard, review queue, adjudication and acceptance, in a browser and
 out."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -30,8 +31,15 @@ def test_the_dashboard_draws_progress_qualification_and_agreement(
 
     page = html.content.decode()
     assert html.status_code == 200
-    assert page.count("<svg") >= 4  # progress, per annotator, span and class agreement
-    assert "每天提交的片段" in page and "人名" not in page  # titles in Chinese; only used labels
+    charts = re.findall(r'<svg[^>]*aria-label="([^"]*)"', page)  # titled in Chinese
+    assert charts == [
+        "每天提交的片段",
+        "各任务包合格率",
+        "各实体标签一致性（精确 F1）",
+        "各分类标签一致性（Cohen κ）",
+        "各标注员质检通过率",
+    ]
+    assert "人名" not in page  # only labels in use
     assert "地名" in page and "a1" in page and "a3" in page
     assert "<script>alert(1)</script>" not in page  # a batch name is text, in SVG too
     beijing = Snippet.objects.get(text=SNIPPETS[0])
@@ -61,7 +69,7 @@ def test_the_dashboard_in_a_browser(
     page.goto(f"{live_server.url}/projects/{quality_project.id}/quality/")
     page.locator("svg.chart").first.wait_for()
 
-    assert page.locator("svg.chart").count() >= 4
+    assert page.locator("svg.chart").count() == 5
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "quality.png"), full_page=True)
