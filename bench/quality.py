@@ -159,7 +159,7 @@ def main() -> None:
 
     from accounts.services import user_ensure
     from annotation.models import Article, JobStatus, QualityRun
-    from annotation.quality.selectors import judgements_by_snippet
+    from annotation.quality.judgements import judgements_by_snippet
     from projects.models import Label, Membership, Role
     from projects.services import project_create
 

@@ -21,7 +21,7 @@ from annotation.models import (
     Review,
     Snippet,
 )
-from annotation.quality.selectors import final_annotations, latest_revisions
+from annotation.quality.judgements import final_annotations, latest_revisions
 from projects.models import Project
 
 PAGE = 2000  # snippets read at a time

@@ -22,9 +22,9 @@ from annotation.models import (
     Snippet,
     Verdict,
 )
+from annotation.quality.judgements import latest_revisions
 from annotation.quality.reviewing import work_return
 from annotation.quality.sampling import acceptance_sample_size, draw
-from annotation.quality.selectors import latest_revisions
 
 MARKED_WRONG = _("Marked wrong in the client's acceptance check.")
 

@@ -25,8 +25,8 @@ from annotation.models import (
     Revision,
     Snippet,
 )
+from annotation.quality.judgements import latest_revisions
 from annotation.quality.sampling import draw, review_sample_size
-from annotation.quality.selectors import latest_revisions
 
 
 @dataclass

@@ -10,8 +10,8 @@ from accounts.models import User
 from annotation.jobs import dispatch_on_commit, job_start
 from annotation.models import Batch, JobStatus, QualityRun, Snippet
 from annotation.quality.consistency import SAMPLE
+from annotation.quality.judgements import judgements_by_snippet, judgements_spans
 from annotation.quality.report import Report
-from annotation.quality.selectors import judgements_by_snippet, judgements_spans
 from projects.models import Kind, Project
 
 PROGRESS_EVERY = 10_000  # snippets between two progress writes

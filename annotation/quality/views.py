@@ -12,12 +12,10 @@ from annotation.access import access_acceptance, access_quality_run
 from annotation.models import AcceptanceItem, GoldItem, ReviewStatus, Snippet
 from annotation.quality.acceptance import AcceptanceRefused, acceptance_mark, acceptance_start
 from annotation.quality.gold import gold_remove, gold_resume, gold_set
+from annotation.quality.judgements import adjudication_view, disagreements, final_annotations
 from annotation.quality.reviewing import ReviewConflict, adjudication_settle, review_decide
 from annotation.quality.selectors import (
     acceptance_latest,
-    adjudication_view,
-    disagreements,
-    final_annotations,
     gold_accuracy,
     gold_list,
     qualification,
