@@ -124,27 +124,32 @@ def _label_studio(stream: io.TextIOWrapper) -> Iterator[Record]:
         results = done[-1].get("result", []) if done else []
         spans, classes = [], []
         for result in results:
-            value = result.get("value", {}) if isinstance(result, dict) else {}
+            if not isinstance(result, dict) or not isinstance(result.get("value", {}), dict):
+                raise ImportFileError(
+                    gettext_noop("a result must be an object with a value"), number
+                )
+            value = result.get("value", {})
             if result.get("type") == "choices":
                 classes += [name for name in value.get("choices", []) if isinstance(name, str)]
-                continue
-            if result.get("type") not in ("labels", "hypertextlabels"):
-                continue
-            start, end, stated = value.get("start"), value.get("end"), value.get("text")
-            if (
-                isinstance(start, int)
-                and isinstance(end, int)
-                and stated is not None
-                and text[start:end] != stated
-            ):
-                converted = _utf16_to_code_points(text, start), _utf16_to_code_points(text, end)
-                if None not in converted and text[converted[0] : converted[1]] == stated:
-                    start, end = converted
-            for label in value.get("labels") or value.get("hypertextlabels") or []:
-                span = _span(text, start, end, label, number)
-                _stated(text, span, stated, number)
-                spans.append(span)
+            elif result.get("type") in ("labels", "hypertextlabels"):
+                spans += _region(text, value, number)
         yield Record(text=text, line=number, spans=spans, classes=classes)
+
+
+def _region(text: str, value: dict, line: int) -> list[tuple[int, int, str]]:
+    """A labelled region's spans, one a label. Offsets in code points, or (old Label
+    Studio) in UTF-16 units where only those hold the stated text."""
+    start, end, stated = value.get("start"), value.get("end"), value.get("text")
+    if isinstance(start, int) and isinstance(end, int) and stated not in (None, text[start:end]):
+        converted = _utf16_to_code_points(text, start), _utf16_to_code_points(text, end)
+        if None not in converted and text[converted[0] : converted[1]] == stated:
+            start, end = converted
+    spans = []
+    for label in value.get("labels") or value.get("hypertextlabels") or []:
+        span = _span(text, start, end, label, line)
+        _stated(text, span, stated, line)
+        spans.append(span)
+    return spans
 
 
 def _conll(stream: io.TextIOWrapper, scheme: str) -> Iterator[Record]:

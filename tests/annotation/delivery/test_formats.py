@@ -177,3 +177,11 @@ def test_a_broken_conll_names_its_line():
     with pytest.raises(ImportFileError) as refused:
         read("conll-bio", "北 B-地名\n京 I-地名\n\n张 I-人名\n三 I-人名\n")
     assert refused.value.line == 4
+
+
+def test_a_label_studio_result_that_is_not_an_object_names_its_task():
+    good = {"data": {"text": TEXT}, "annotations": [{"result": []}]}
+    bad = {"data": {"text": TEXT}, "annotations": [{"result": ["北京"]}]}
+    with pytest.raises(ImportFileError) as refused:
+        read("label-studio", json.dumps([good, bad], ensure_ascii=False))
+    assert refused.value.line == 2
