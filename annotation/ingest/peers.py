@@ -66,6 +66,16 @@ def _stated(text: str, span: tuple[int, int, str], stated: Any, line: int) -> No
         )
 
 
+def _listed(record: dict, key: str, line: int) -> list:
+    """The record's ``key``, a list (absent or null: empty)."""
+    value = record.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ImportFileError(gettext_noop('"%(key)s" must be a list'), line, key=key)
+    return value
+
+
 def _doccano(stream: io.TextIOWrapper) -> Iterator[Record]:
     """``{"text", "label": [[start, end, label]] | [name, ...], "entities", "cats"}``."""
     for line, value in json_lines(stream):
@@ -73,8 +83,7 @@ def _doccano(stream: io.TextIOWrapper) -> Iterator[Record]:
             raise ImportFileError(gettext_noop("a record must be a JSON object"), line)
         text = _text(value.get("text"), line)
         spans, classes = [], []
-        items = [*(value.get("label") or []), *(value.get("entities") or [])]
-        for item in items:
+        for item in [*_listed(value, "label", line), *_listed(value, "entities", line)]:
             if isinstance(item, str):
                 classes.append(item)
             elif isinstance(item, list) and len(item) == 3:
@@ -93,7 +102,10 @@ def _doccano(stream: io.TextIOWrapper) -> Iterator[Record]:
                 raise ImportFileError(
                     gettext_noop("a label must be [start, end, label] or a class name"), line
                 )
-        classes += [name for name in value.get("cats") or [] if isinstance(name, str)]
+        for name in _listed(value, "cats", line):
+            if not isinstance(name, str):
+                raise ImportFileError(gettext_noop('"cats" must hold class names'), line)
+            classes.append(name)
         yield Record(text=text, line=line, spans=spans, classes=classes)
 
 
@@ -200,7 +212,13 @@ def _cluener(stream: io.TextIOWrapper) -> Iterator[Record]:
             raise ImportFileError(gettext_noop('"label" must be an object'), line)
         spans = []
         for label, strings in labels.items():
-            for stated, places in (strings or {}).items():
+            if not isinstance(strings, dict) or not all(
+                isinstance(places, list) for places in strings.values()
+            ):
+                raise ImportFileError(
+                    gettext_noop("a label must map each string to a list of [start, end]"), line
+                )
+            for stated, places in strings.items():
                 for place in places:
                     if not (
                         isinstance(place, list) and len(place) == 2 and isinstance(place[1], int)

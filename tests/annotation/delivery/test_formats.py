@@ -185,3 +185,19 @@ def test_a_label_studio_result_that_is_not_an_object_names_its_task():
     with pytest.raises(ImportFileError) as refused:
         read("label-studio", json.dumps([good, bad], ensure_ascii=False))
     assert refused.value.line == 2
+
+
+@pytest.mark.parametrize(
+    "name, record",
+    [
+        ("doccano", {"text": TEXT, "label": "正面"}),  # a string, not a list of labels
+        ("doccano", {"text": TEXT, "cats": [1]}),
+        ("cluener", {"text": TEXT, "label": {"地名": ["北京"]}}),
+        ("cluener", {"text": TEXT, "label": {"地名": {"北京": [5, 6]}}}),
+    ],
+)
+def test_a_malformed_record_names_its_line(name, record):
+    good = json.dumps({"text": TEXT}, ensure_ascii=False)
+    with pytest.raises(ImportFileError) as refused:
+        read(name, f"{good}\n{json.dumps(record, ensure_ascii=False)}\n")
+    assert refused.value.line == 2
