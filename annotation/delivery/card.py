@@ -12,7 +12,9 @@ def _figure(value: float | None, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def dataset_card(*, job: ExportJob, labels: Counter, versions: Counter) -> str:
+def dataset_card(*, job: ExportJob, labels: Counter, versions: Counter, batch_ids: set[int]) -> str:
+    """The card's Markdown; qualification rates are those of the exported ``batch_ids``
+    (a client's card names no batch it may not see)."""
     project = job.project
     options = job.options
     lines = [
@@ -36,7 +38,11 @@ def dataset_card(*, job: ExportJob, labels: Counter, versions: Counter) -> str:
     for key, count in sorted(labels.items(), key=lambda item: (-item[1], item[0])):
         kind, _, name = key.partition(":")
         lines.append(f"| {kind} | {name} | {count} |")
-    rates = [row for row in qualification(project=project)["batches"] if row["rate"] is not None]
+    rates = [
+        row
+        for row in qualification(project=project)["batches"]
+        if row["rate"] is not None and row["id"] in batch_ids
+    ]
     lines += ["", "## Qualification (review sample, first round)", ""]
     if rates:
         lines += ["| Batch | Reviewed | Accepted | Rate | 95 % interval |", "|---|---|---|---|---|"]

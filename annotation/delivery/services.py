@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import jieba.posseg
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -14,6 +15,7 @@ from annotation.delivery.formats import Item, writer_for
 from annotation.ingest.tokenizer import decode_ends
 from annotation.jobs import dispatch_on_commit, job_start
 from annotation.models import (
+    Batch,
     BatchStatus,
     ExportChunk,
     ExportJob,
@@ -54,12 +56,21 @@ def _spans(stored: list[dict]) -> list[tuple[int, int, str]]:
     return [(span["start"], span["end"], span["label"]) for span in stored]
 
 
-def _snippet_pages(job: ExportJob) -> Iterator[list[tuple]]:
-    snippets = Snippet.objects.filter(project=job.project, gold=False, batch__isnull=False)
+def exported_batches(job: ExportJob) -> QuerySet[Batch]:
+    """The batches the export holds: accepted ones unless it asked for all, narrowed to
+    the ones it named."""
+    batches = Batch.objects.filter(project_id=job.project_id)
     if job.options.get("status", "accepted") == "accepted":
-        snippets = snippets.filter(batch__status=BatchStatus.ACCEPTED)
+        batches = batches.filter(status=BatchStatus.ACCEPTED)
     if job.options.get("batches"):
-        snippets = snippets.filter(batch_id__in=job.options["batches"])
+        batches = batches.filter(id__in=job.options["batches"])
+    return batches
+
+
+def _snippet_pages(job: ExportJob) -> Iterator[list[tuple]]:
+    snippets = Snippet.objects.filter(
+        project=job.project, gold=False, batch__in=exported_batches(job)
+    )
     columns = ("id", "text", "tokens", "tokenizer_version", "batch__name")
     after = 0
     while page := list(snippets.filter(id__gt=after).order_by("id").values_list(*columns)[:PAGE]):
@@ -159,7 +170,12 @@ def export_execute(*, export_id: int) -> None:
         buffer.append(writer.tail)
         size += _chunk_store(job, seq, buffer)
         job.items, job.size, job.dropped = count, size, dict(writer.dropped)
-        job.card = dataset_card(job=job, labels=labels, versions=versions)
+        job.card = dataset_card(
+            job=job,
+            labels=labels,
+            versions=versions,
+            batch_ids=set(exported_batches(job).values_list("id", flat=True)),
+        )
         job.status, job.progress, job.finished_at = JobStatus.SUCCEEDED, 1.0, timezone.now()
         job.save(
             update_fields=["items", "size", "dropped", "card", "status", "progress", "finished_at"]

@@ -12,6 +12,7 @@ from annotation.work.services import submit, task_next
 from tests.annotation.delivery.test_formats import ADJACENT, TEXT
 from tests.annotation.delivery.test_peer_imports import SECOND, exported
 from tests.conftest import ACTORS
+from tests.factories import snippets_make
 
 pytestmark = pytest.mark.django_db
 
@@ -196,3 +197,28 @@ def test_an_export_written_twice_is_stored_once(
     export_execute(export_id=job.id)  # the same message delivered again
 
     assert list(ExportChunk.objects.filter(job=job).values_list("seq", "data")) == chunks
+
+
+def test_the_card_names_only_the_exported_batches(
+    delivered, members, client_for, django_capture_on_commit_callbacks
+):
+    """A batch still in review has a qualification rate; a client's export of the accepted
+    batches must not show it, a manager's export of everything does."""
+    inside = Batch.objects.create(project=delivered, name="内部包", status="reviewing", size=1)
+    snippets_make(delivered, 1, batch=inside)
+    annotator = members["annotator"]
+    while (work := task_next(project_id=delivered.id, annotator=annotator)) is not None:
+        submit(annotator=annotator, assignment_id=work.id, body={})
+    delivered.review_percent = 100
+    delivered.save(update_fields=["review_percent"])
+    review_sample(batch=inside)
+    [review] = Review.objects.filter(batch=inside)
+    review_decide(review_id=review.id, reviewer=members["reviewer"], accept=True)
+
+    def card(actor: str, **asked) -> str:
+        client = client_for(actor)
+        job = export(client, delivered, django_capture_on_commit_callbacks, **asked).json()
+        return client.get(f"/api/v1/exports/{job['id']}/card/").content.decode()
+
+    assert "内部包" not in card("client", format="jsonl")
+    assert "| 内部包 | 1 | 1 | 100.0 % |" in card("manager", format="jsonl", status="all")
