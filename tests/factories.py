@@ -49,3 +49,17 @@ def snippets_make(project: Project, count: int, batch=None) -> None:
         )
         for n in range(count)
     )
+
+
+def random_spans(rng, length: int, labels) -> list[tuple[int, int, str]]:
+    """Non-overlapping spans over ``length`` characters (as BIO tags can hold them), in
+    order, some adjacent."""
+    spans, at = [], 0
+    while at < length:
+        at += rng.randint(0, 4)
+        size = rng.randint(1, 4)
+        if at + size > length:
+            break
+        spans.append((at, at + size, rng.choice(labels)))
+        at += size
+    return spans

@@ -4,6 +4,7 @@ counted, never dropped silently."""
 
 import io
 import json
+import random
 
 import pytest
 
@@ -18,6 +19,7 @@ from annotation.delivery.formats import (
 from annotation.delivery.tags import SCHEMES, TagError, spans_to_tags, tags_to_spans
 from annotation.ingest.formats import ImportFileError
 from annotation.ingest.peers import read_peer_records
+from tests.factories import random_spans
 
 TEXT = "𠮷野家😀在北京开了新店，张三说：好！"
 # 𠮷 and 😀 are one code point each (two UTF-16 units): 北京 is 5–7, 张三 12–14.
@@ -131,19 +133,11 @@ def test_tag_sequences_that_spell_no_spans_are_refused_where(tags, scheme, where
 
 
 def test_tags_round_trip_on_random_spans():
-    import random
-
     chance = random.Random(7)
     for _ in range(300):
-        length, spans, at = 30, [], 0
-        while at < 28:
-            at += chance.randint(0, 4)
-            end = min(30, at + chance.randint(1, 5))
-            if at < end:
-                spans.append((at, end, chance.choice("AB")))
-            at = end
+        spans = random_spans(chance, 30, "AB")
         for scheme in SCHEMES:
-            tags, dropped = spans_to_tags(length, spans, scheme)
+            tags, dropped = spans_to_tags(30, spans, scheme)
             assert dropped == 0 and tags_to_spans(tags, scheme) == spans
 
 

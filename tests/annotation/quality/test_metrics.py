@@ -13,6 +13,7 @@ from annotation.quality.metrics import (
     krippendorff_alpha_nominal,
     span_f1,
 )
+from tests.factories import random_spans
 
 CASES = 1000
 
@@ -157,19 +158,6 @@ def test_krippendorff_alpha_equals_the_krippendorff_package_on_random_data():
     assert checked > CASES * 0.9
 
 
-def _random_spans(rng, length, labels):
-    """Non-overlapping spans, as BIO tags can hold them."""
-    spans, at = [], 0
-    while at < length:
-        at += rng.randint(0, 4)
-        size = rng.randint(1, 4)
-        if at + size > length:
-            break
-        spans.append((at, at + size, rng.choice(labels)))
-        at += size
-    return spans
-
-
 def _bio(spans, length):
     tags = ["O"] * length
     for start, end, label in spans:
@@ -185,9 +173,9 @@ def test_exact_span_f1_equals_seqeval_on_random_data():
     rng = random.Random(4)
     for _ in range(CASES):
         lengths = [rng.randint(5, 40) for _ in range(rng.randint(1, 8))]
-        first = [_random_spans(rng, n, ["PER", "LOC", "ORG"]) for n in lengths]
+        first = [random_spans(rng, n, ["PER", "LOC", "ORG"]) for n in lengths]
         second = [
-            [s for s in spans if rng.random() < 0.7] + _random_spans(rng, n, ["PER"])[:1]
+            [s for s in spans if rng.random() < 0.7] + random_spans(rng, n, ["PER"])[:1]
             if rng.random() < 0.5
             else spans
             for spans, n in zip(first, lengths, strict=True)
