@@ -33,12 +33,14 @@ def scratch_database(name: str) -> str:
     return BASE_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
-def django_on_scratch(name: str, redis_url: str) -> dict:
-    """Point this process at a fresh scratch database ``name`` (migrated) and an emptied
-    Redis database, set Django up, and return the environment for the worker it starts."""
+def django_on_scratch(name: str, redis_url: str, reuse: bool = False) -> dict:
+    """Point this process at a fresh scratch database ``name`` (migrated; the one kept
+    from an earlier run if ``reuse``) and an emptied Redis database, set Django up, and
+    return the environment for the worker it starts."""
+    url = BASE_URL.rsplit("/", 1)[0] + f"/{name}" if reuse else scratch_database(name)
     env = dict(
         os.environ,
-        DATABASE_URL=scratch_database(name),
+        DATABASE_URL=url,
         REDIS_URL=redis_url,
         BIAOZHU_DATA_DIR=str(ROOT / "var" / "bench"),
         DJANGO_SETTINGS_MODULE="config.settings",

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from annotation.delivery.tags import spans_to_tags
+from annotation.ingest.cleaning import Piece
 from annotation.ingest.formats import gettext_noop
 
 Span = tuple[int, int, str]
@@ -54,6 +55,10 @@ class Item:
     review: str | None = None
     adjudicated: bool = False
     batch: str = ""
+    # Set when offsets are asked against the raw text: the snippet's article and the map
+    # from the snippet's characters back to the article's raw text.
+    article: int | None = None
+    raw: Piece | None = None
 
 
 @dataclass
@@ -79,30 +84,40 @@ def _json(value: object) -> str:
 
 
 class OwnJsonl(Writer):
-    """Ours: everything, spans with the text they cover."""
+    """Ours: everything, spans with the text they cover.
+
+    With offsets against the raw text (``item.raw``), every offset (spans, word ends) is
+    a code point of the article's raw text, and the record says where the snippet lies
+    in it (``article``, ``raw_start``, ``raw_end``); a span's ``text`` stays the
+    snippet's, the raw range covering what cleaning removed inside it."""
 
     def write(self, item: Item) -> str:
-        text = item.text
-        return (
-            _json(
-                {
-                    "id": item.snippet,
-                    "text": text,
-                    "spans": [
-                        {"start": a, "end": b, "label": label, "text": text[a:b]}
-                        for a, b, label in item.spans
-                    ],
-                    "classes": list(item.classes),
-                    "segmentation": list(item.segmentation),
-                    "annotator": item.annotator,
-                    "revision": item.revision,
-                    "review": item.review,
-                    "adjudicated": item.adjudicated,
-                    "batch": item.batch,
-                }
-            )
-            + "\n"
-        )
+        text, raw = item.text, item.raw
+        place = raw.raw_span if raw else _as_is
+        spans = []
+        for a, b, label in item.spans:
+            start, end = place(a, b)
+            spans.append({"start": start, "end": end, "label": label, "text": text[a:b]})
+        record = {
+            "id": item.snippet,
+            "text": text,
+            "spans": spans,
+            "classes": list(item.classes),
+            "segmentation": [place(end - 1, end)[1] for end in item.segmentation],
+            "annotator": item.annotator,
+            "revision": item.revision,
+            "review": item.review,
+            "adjudicated": item.adjudicated,
+            "batch": item.batch,
+        }
+        if raw:
+            start, end = raw.raw_span(0, len(text))
+            record.update(offsets="raw", article=item.article, raw_start=start, raw_end=end)
+        return _json(record) + "\n"
+
+
+def _as_is(start: int, end: int) -> tuple[int, int]:
+    return start, end
 
 
 class Doccano(Writer):

@@ -1,23 +1,27 @@
 """Exports: asked for through the API, written by a worker a page of snippets at a time,
 stored as 1 MiB rows in the database, streamed back as an attachment."""
 
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 
 import jieba.posseg
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from annotation.delivery.card import dataset_card
+from annotation.delivery.database import Summary, final_items, jsonl_copy
 from annotation.delivery.formats import Item, writer_for
+from annotation.delivery.storage import CHUNK_BYTES, Chunks, Gzip
+from annotation.ingest.cleaning import Piece
 from annotation.ingest.tokenizer import decode_ends
-from annotation.jobs import dispatch_on_commit, job_start
+from annotation.jobs import dispatch_on_commit, job_start, progress_publish
 from annotation.models import (
     Batch,
     BatchStatus,
-    ExportChunk,
     ExportJob,
     JobStatus,
     Review,
@@ -27,7 +31,6 @@ from annotation.quality.judgements import final_annotations, latest_revisions
 from projects.models import Project
 
 PAGE = 2000  # snippets read at a time
-CHUNK_BYTES = 1024 * 1024
 
 
 def export_create(
@@ -37,6 +40,7 @@ def export_create(
     file_format: str,
     status: str = "accepted",
     version: str = "final",
+    offsets: str = "snippet",
     batch_ids: list[int] | None = None,
 ) -> ExportJob:
     """Queue an export; it is written by a worker after commit."""
@@ -44,7 +48,12 @@ def export_create(
         project=project,
         created_by=user,
         format=file_format,
-        options={"status": status, "version": version, "batches": sorted(batch_ids or [])},
+        options={
+            "status": status,
+            "version": version,
+            "offsets": offsets,
+            "batches": sorted(batch_ids or []),
+        },
     )
     from annotation.celery_tasks import export_task
 
@@ -67,10 +76,14 @@ def exported_batches(job: ExportJob) -> QuerySet[Batch]:
     return batches
 
 
-def _snippet_pages(job: ExportJob) -> Iterator[list[tuple]]:
-    snippets = Snippet.objects.filter(
-        project=job.project, gold=False, batch__in=exported_batches(job)
+def _snippets_of(job: ExportJob) -> QuerySet[Snippet]:
+    return Snippet.objects.filter(
+        project_id=job.project_id, gold=False, batch__in=exported_batches(job)
     )
+
+
+def _snippet_pages(job: ExportJob) -> Iterator[list[tuple]]:
+    snippets = _snippets_of(job)
     columns = ("id", "text", "tokens", "tokenizer_version", "batch__name")
     after = 0
     while page := list(snippets.filter(id__gt=after).order_by("id").values_list(*columns)[:PAGE]):
@@ -80,12 +93,31 @@ def _snippet_pages(job: ExportJob) -> Iterator[list[tuple]]:
 
 def export_items(job: ExportJob, versions: Counter) -> Iterator[Item]:
     """The items to write, in snippet order: each snippet's final annotation, or every
-    annotator's latest revision with its review state. ``versions`` counts the tokenizer
-    versions met (for the card)."""
+    annotator's latest revision with its review state; with ``offsets=raw``, each with
+    the map back to its article's raw text. ``versions`` counts the tokenizer versions
+    of the snippets delivered (for the card)."""
     items_of = _every_version if job.options.get("version") == "all" else _finals
     for page in _snippet_pages(job):
-        versions.update(row[3] for row in page)
-        yield from items_of(page)
+        items = list(items_of(page))
+        delivered = {item.snippet for item in items}
+        versions.update(row[3] for row in page if row[0] in delivered)
+        if job.options.get("offsets") == "raw":
+            yield from _on_raw(job, page, items)
+        else:
+            yield from items
+
+
+def _on_raw(job: ExportJob, page: list[tuple], items: Iterator[Item]) -> Iterator[Item]:
+    maps = _snippets_of(job).filter(id__gte=page[0][0], id__lte=page[-1][0])
+    places = {
+        snippet: (article, Piece.from_flat_map(text, flat))
+        for snippet, article, text, flat in maps.values_list(
+            "id", "article_id", "text", "offset_map"
+        )
+    }
+    for item in items:
+        article, raw = places[item.snippet]
+        yield replace(item, article=article, raw=raw)
 
 
 def _finals(page: list[tuple]) -> Iterator[Item]:
@@ -133,69 +165,101 @@ def _every_version(page: list[tuple]) -> Iterator[Item]:
             )
 
 
-def _tag_of(word: str) -> str:
+def tag_of(word: str) -> str:
     return jieba.posseg.dt.word_tag_tab.get(word) or next(
         (pair.flag for pair in jieba.posseg.dt.cut(word, HMM=False)), "x"
     )
 
 
+def _database_writes(job: ExportJob) -> bool:
+    """Whether PostgreSQL chooses the final annotations (database.py)."""
+    return (
+        connection.vendor == "postgresql"
+        and job.options.get("version", "final") == "final"
+        and job.options.get("offsets", "snippet") == "snippet"
+    )
+
+
+def _python_writes(
+    job: ExportJob, batch_ids: list[int], chunks: Chunks
+) -> tuple[Summary, int, dict]:
+    """Write the items one by one, each through the format's writer; return what the
+    file holds, its size and what the format left out."""
+    writer = writer_for(job.format, kinds=job.project.kinds, tag_of=tag_of)
+    summary = Summary()
+    if _database_writes(job):
+        items = final_items(job.project_id, batch_ids, summary.versions)
+    else:
+        items = export_items(job, summary.versions)
+    total = max(1, _snippets_of(job).count())
+    out = Gzip(chunks)
+    out.write(writer.head.encode())
+    for item in items:
+        summary.count += 1
+        summary.labels.update(f"span:{label}" for _, _, label in item.spans)
+        summary.labels.update(f"class:{name}" for name in item.classes)
+        if out.write(writer.write(item).encode()):
+            progress_publish("export", job.id, 0.99 * summary.count / total)
+    out.write(writer.tail.encode())
+    out.close()
+    return summary, out.size, dict(writer.dropped)
+
+
+def _database_jsonl(job: ExportJob, batch_ids: list[int], chunks: Chunks) -> tuple[Summary, int]:
+    """Our JSONL made by PostgreSQL, compressed into a spooled file as it comes, then
+    stored: COPY holds the connection until it ends, so the chunks follow it."""
+    total = max(1, _snippets_of(job).count())
+    with tempfile.SpooledTemporaryFile(max_size=8 * CHUNK_BYTES) as spool:
+        out = Gzip(spool)
+        summary = jsonl_copy(
+            job.project_id,
+            batch_ids,
+            out,
+            lambda lines: progress_publish("export", job.id, 0.9 * lines / total),
+        )
+        out.close()
+        packed = max(1, spool.tell())
+        spool.seek(0)
+        while data := spool.read(CHUNK_BYTES):
+            chunks.write(data)
+            progress_publish("export", job.id, 0.9 + 0.09 * chunks.stored / packed)
+    return summary, out.size
+
+
 def export_execute(*, export_id: int) -> None:
     """Write the export. Idempotent: the file, its figures and its card are stored in one
-    transaction at the end, so a worker that dies leaves nothing and the retry starts
-    again; the job row is locked inside it, so a second delivery of the same message waits
-    and then finds the export finished."""
+    transaction, so a worker that dies leaves nothing and the retry starts again; the job
+    row is locked inside it, so a second delivery of the same message waits and then
+    finds the export finished. Progress is published meanwhile (``jobs.progress_publish``)."""
     job = ExportJob.objects.select_related("project").filter(id=export_id).first()
     if job is None or job.finished:
         return
     job_start(job)
-    project = job.project
-    writer = writer_for(job.format, kinds=project.kinds, tag_of=_tag_of)
-    versions: Counter = Counter()
-    labels: Counter = Counter()
     with transaction.atomic():
         if ExportJob.objects.select_for_update().get(id=job.id).finished:
             return
-        buffer, seq, size, count = [writer.head], 0, 0, 0
-        pending = len(writer.head) * 3
-        for item in export_items(job, versions):
-            count += 1
-            labels.update(f"span:{label}" for _, _, label in item.spans)
-            labels.update(f"class:{name}" for name in item.classes)
-            text = writer.write(item)
-            buffer.append(text)
-            pending += len(text) * 3  # an upper bound of its UTF-8 length
-            if pending >= CHUNK_BYTES:
-                size += _chunk_store(job, seq, buffer)
-                seq, buffer, pending = seq + 1, [], 0
-        buffer.append(writer.tail)
-        size += _chunk_store(job, seq, buffer)
-        job.items, job.size, job.dropped = count, size, dict(writer.dropped)
+        batch_ids = list(exported_batches(job).values_list("id", flat=True))
+        chunks = Chunks(job)
+        if _database_writes(job) and job.format == "jsonl":
+            (summary, size), dropped = _database_jsonl(job, batch_ids, chunks), {}
+        else:
+            summary, size, dropped = _python_writes(job, batch_ids, chunks)
+        chunks.flush()
+        job.items, job.size, job.dropped = summary.count, size, dropped
+        job.stored_size = chunks.stored
         job.card = dataset_card(
-            job=job,
-            labels=labels,
-            versions=versions,
-            batch_ids=set(exported_batches(job).values_list("id", flat=True)),
+            job=job, labels=summary.labels, versions=summary.versions, batch_ids=set(batch_ids)
         )
         job.status, job.progress, job.finished_at = JobStatus.SUCCEEDED, 1.0, timezone.now()
         job.save(
-            update_fields=["items", "size", "dropped", "card", "status", "progress", "finished_at"]
+            update_fields=[
+                *("items", "size", "stored_size", "dropped", "card"),
+                *("status", "progress", "finished_at"),
+            ]
         )
-
-
-def _chunk_store(job: ExportJob, seq: int, parts: list[str]) -> int:
-    data = "".join(parts).encode()
-    ExportChunk.objects.create(job=job, seq=seq, data=data)
-    return len(data)
 
 
 def export_fail(*, export_id: int, reason: str) -> None:
     ExportJob.objects.filter(id=export_id).exclude(status__in=ExportJob.FINISHED).update(
         status=JobStatus.FAILED, error=reason[:500], finished_at=timezone.now()
     )
-
-
-def export_chunks(job: ExportJob) -> Iterator[bytes]:
-    """The file's bytes, a stored chunk at a time."""
-    ids = ExportChunk.objects.filter(job=job).order_by("seq").values_list("id", flat=True)
-    for chunk_id in list(ids):
-        yield bytes(ExportChunk.objects.values_list("data", flat=True).get(id=chunk_id))

@@ -1,6 +1,7 @@
 """Exports: ask for one, follow it, download it and its dataset card (attachments)."""
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -12,7 +13,8 @@ from rest_framework.views import APIView
 from annotation.access import access_export, access_exporting
 from annotation.delivery.formats import writer_for
 from annotation.delivery.serializers import ExportCreateSerializer, ExportJobSerializer
-from annotation.delivery.services import export_chunks, export_create
+from annotation.delivery.services import export_create
+from annotation.delivery.storage import file_chunks, stored_chunks
 from annotation.models import BatchStatus, ExportJob
 from projects.models import Role
 
@@ -38,6 +40,7 @@ class ExportListView(APIView):
             file_format=asked["format"],
             status=asked["status"],
             version=asked["version"],
+            offsets=asked["offsets"],
             batch_ids=asked["batches"],
         )
         job.refresh_from_db()
@@ -64,16 +67,43 @@ def _finished(job: ExportJob) -> None:
 
 
 class ExportDownloadView(APIView):
-    @extend_schema(responses={200: OpenApiResponse(description="The file, as an attachment.")})
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(
+                description="The file, as an attachment; gzip-encoded (Content-Encoding) "
+                "for a client that accepts it."
+            )
+        }
+    )
     def get(self, request: Request, export_id: int) -> StreamingHttpResponse:
         job = access_export(request.user, export_id)
         _finished(job)
         writer = writer_for(job.format)
-        response = StreamingHttpResponse(export_chunks(job), content_type=writer.content_type)
+        if _accepts_gzip(request):
+            response = StreamingHttpResponse(stored_chunks(job), content_type=writer.content_type)
+            response["Content-Encoding"] = "gzip"
+            response["Content-Length"] = str(job.stored_size)
+        else:
+            response = StreamingHttpResponse(file_chunks(job), content_type=writer.content_type)
+            response["Content-Length"] = str(job.size)
+        patch_vary_headers(response, ["Accept-Encoding"])
         name = f"biaozhu-{job.project_id}-{job.id}-{job.format}.{writer.extension}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
-        response["Content-Length"] = str(job.size)
         return response
+
+
+def _accepts_gzip(request: Request) -> bool:
+    """Whether Accept-Encoding names gzip with a weight above 0."""
+    for coding in request.headers.get("Accept-Encoding", "").split(","):
+        name, *params = (part.strip().lower() for part in coding.split(";"))
+        if name != "gzip":
+            continue
+        weights = [param.removeprefix("q=") for param in params if param.startswith("q=")]
+        try:
+            return not weights or float(weights[0]) > 0
+        except ValueError:
+            return False
+    return False
 
 
 class ExportCardView(APIView):

@@ -8,9 +8,10 @@ from projects.models import Project
 
 
 class ExportJob(Job):
-    """An export: ``format`` and ``options`` (batches, status, version) as asked; the file
-    is kept as ``ExportChunk`` rows, with what the format could not hold in ``dropped``
-    and the dataset card (Markdown) in ``card``."""
+    """An export: ``format`` and ``options`` (batches, status, version, offsets) as asked;
+    the file is kept gzip-compressed as ``ExportChunk`` rows (delivery/storage.py), with
+    what the format could not hold in ``dropped`` and the dataset card (Markdown) in
+    ``card``."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="exports")
     created_by = models.ForeignKey(
@@ -19,7 +20,8 @@ class ExportJob(Job):
     format = models.CharField(max_length=16)
     options = models.JSONField(default=dict, blank=True)
     items = models.PositiveIntegerField(default=0)
-    size = models.BigIntegerField(default=0)
+    size = models.BigIntegerField(default=0, help_text="The file's bytes.")
+    stored_size = models.BigIntegerField(default=0, help_text="Its bytes stored (gzip).")
     dropped = models.JSONField(default=dict, blank=True)
     card = models.TextField(blank=True)
     error = models.CharField(max_length=500, blank=True)

@@ -1,12 +1,13 @@
 """Exports through the API: asked, written by the job, downloaded as attachments; who may
 download what."""
 
+import gzip
 import json
 
 import pytest
 
 from annotation.delivery.services import export_execute
-from annotation.models import Batch, ExportChunk, ExportJob, Review
+from annotation.models import Adjudication, Batch, ExportChunk, ExportJob, Review, Snippet
 from annotation.quality.reviewing import review_decide, review_sample
 from annotation.work.services import submit, task_next
 from tests.annotation.delivery.test_formats import ADJACENT, TEXT
@@ -222,3 +223,66 @@ def test_the_card_names_only_the_exported_batches(
 
     assert "内部包" not in card("client", format="jsonl")
     assert "| 内部包 | 1 | 1 | 100.0 % |" in card("manager", format="jsonl", status="all")
+
+
+def test_offsets_against_the_raw_text_point_into_the_article_as_imported(
+    project, members, upload, client_for, django_capture_on_commit_callbacks
+):
+    """Cleaning joins a line broken inside a name and drops the spaces of a PDF: the raw
+    offsets cover what was removed, and the record says where the snippet lies."""
+    raw = "标题\n\n北京\n大学的  学生在 海淀区。"
+    _, job = upload(project, "a.txt", raw.encode(), format="text")
+    snippet = Snippet.objects.get(project=project)
+    text = snippet.text
+    place, district = text.index("北京大学"), text.index("海淀区")
+    Adjudication.objects.create(
+        project=project,
+        snippet=snippet,
+        spans=[
+            {"start": place, "end": place + 4, "label": "机构"},
+            {"start": district, "end": district + 3, "label": "地名"},
+        ],
+        segmentation=[place + 4, len(text)],
+    )
+    Batch.objects.filter(project=project).update(status="accepted")
+    manager = client_for("manager")
+
+    asked = export(
+        manager, project, django_capture_on_commit_callbacks, format="jsonl", offsets="raw"
+    )
+    refused = export(
+        manager, project, django_capture_on_commit_callbacks, format="conll-bio", offsets="raw"
+    )
+
+    download = manager.get(f"/api/v1/exports/{asked.json()['id']}/download/")
+    [record] = [json.loads(line) for line in b"".join(download.streaming_content).splitlines()]
+    article = snippet.article.raw_text
+    assert job["status"] == "succeeded" and "北京大学" in text and "\n" not in text
+    assert [article[s["start"] : s["end"]] for s in record["spans"]] == ["北京\n大学", "海淀区"]
+    assert [s["text"] for s in record["spans"]] == ["北京大学", "海淀区"]
+    assert article[record["raw_start"] : record["raw_end"]].startswith("北京\n大学的")
+    assert record["segmentation"][-1] == record["raw_end"] == len(article.rstrip())
+    assert record["offsets"] == "raw" and record["article"] == snippet.article_id
+    assert refused.status_code == 400 and "offsets" in refused.json()
+
+
+def test_a_client_that_accepts_gzip_gets_the_stored_stream_as_it_is(
+    delivered, client_for, django_capture_on_commit_callbacks
+):
+    manager = client_for("manager")
+    asked = export(manager, delivered, django_capture_on_commit_callbacks, format="doccano")
+    url = f"/api/v1/exports/{asked.json()['id']}/download/"
+
+    plain = manager.get(url)
+    packed = manager.get(url, HTTP_ACCEPT_ENCODING="br, gzip;q=0.8")
+    refused = manager.get(url, HTTP_ACCEPT_ENCODING="gzip;q=0, identity")
+
+    text = b"".join(plain.streaming_content)
+    body = b"".join(packed.streaming_content)
+    assert without_ids(text.decode(), "doccano") == without_ids(
+        exported("doccano").decode(), "doccano"
+    )
+    assert packed["Content-Encoding"] == "gzip" and gzip.decompress(body) == text
+    assert int(packed["Content-Length"]) == len(body) and int(plain["Content-Length"]) == len(text)
+    assert "Accept-Encoding" in packed["Vary"] and not refused.has_header("Content-Encoding")
+    assert b"".join(refused.streaming_content) == text
