@@ -201,6 +201,11 @@ def _record(value: Any, line: int) -> Record:
     check_text(text, line)
     check_text(title, line)
     spans = _spans(value.get("spans", []), text, line)
+    classes = value.get("classes", [])
+    if not isinstance(classes, list) or not all(
+        isinstance(name, str) and name.strip() for name in classes
+    ):
+        raise ImportFileError(gettext_noop('"classes" must be a list of class names'), line)
     if "\r\n" in text:
         # Line breaks inside JSON strings are normalised like those of a text file; each
         # dropped "\r" moves the offsets after it one place to the left.
@@ -211,7 +216,14 @@ def _record(value: Any, line: int) -> Record:
         ]
         text = text.replace("\r\n", "\n")
     text = text.replace("\r", "\n")
-    return Record(text=text, title=title.strip(), meta=meta, line=line, spans=spans)
+    return Record(
+        text=text,
+        title=title.strip(),
+        meta=meta,
+        line=line,
+        spans=spans,
+        classes=[name.strip() for name in classes],
+    )
 
 
 def _spans(value: Any, text: str, line: int) -> list[tuple[int, int, str]]:

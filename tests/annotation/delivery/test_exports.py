@@ -3,17 +3,21 @@ download what."""
 
 import gzip
 import json
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
+from annotation.delivery.formats import WHITESPACE
 from annotation.delivery.services import export_execute
+from annotation.jobs import progress_publish
 from annotation.models import Adjudication, Batch, ExportChunk, ExportJob, Review, Snippet
 from annotation.quality.reviewing import review_decide, review_sample
 from annotation.work.services import submit, task_next
 from tests.annotation.delivery.test_formats import ADJACENT, TEXT
-from tests.annotation.delivery.test_peer_imports import SECOND, exported
+from tests.annotation.delivery.test_peer_imports import SECOND, exported, label_studio
 from tests.conftest import ACTORS
-from tests.factories import snippets_make
+from tests.factories import MembershipFactory, ProjectFactory, snippets_make
 
 pytestmark = pytest.mark.django_db
 
@@ -286,3 +290,128 @@ def test_a_client_that_accepts_gzip_gets_the_stored_stream_as_it_is(
     assert int(packed["Content-Length"]) == len(body) and int(plain["Content-Length"]) == len(text)
     assert "Accept-Encoding" in packed["Vary"] and not refused.has_header("Content-Encoding")
     assert b"".join(refused.streaming_content) == text
+
+
+SEEDS = Path(settings.BASE_DIR) / "seeds"
+GOLDEN = Path(__file__).parent / "golden"
+# Two snippets the platform cuts from the seed pages, with spans set here; their CoNLL
+# files in golden/ were written by hand, a character at a time, from these spans.
+SEED_SPANS = {
+    "12月7日，聊城市图书馆智能分拣机器人在进行还书工作。": [
+        (0, 5, "时间"),
+        (6, 12, "机构"),
+        (12, 19, "产品"),
+        (22, 23, "动作"),
+    ],
+    "本报9月27日讯 27日，青岛市委、市政府向第十九届亚运会中国体育代表团致贺电。": [
+        (2, 7, "时间"),
+        (13, 17, "机构"),
+        (18, 21, "机构"),
+        (22, 29, "事件"),
+        (29, 36, "机构"),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", ["conll-bio", "conll-bmes"])
+def test_two_seed_snippets_come_out_as_their_golden_files_checked_by_hand(
+    project, members, upload, client_for, django_capture_on_commit_callbacks, name
+):
+    for seed in ("002_97e90d3666c8cce2.txt", "003_4c3b8b73249d183e.txt"):
+        upload(project, seed, (SEEDS / seed).read_bytes(), format="text")
+    for text, spans in SEED_SPANS.items():
+        Adjudication.objects.create(
+            project=project,
+            snippet=Snippet.objects.get(project=project, text=text),
+            spans=[{"start": a, "end": b, "label": label} for a, b, label in spans],
+        )
+    Batch.objects.filter(project=project).update(status="accepted")
+    manager = client_for("manager")
+
+    asked = export(manager, project, django_capture_on_commit_callbacks, format=name)
+
+    job = manager.get(f"/api/v1/exports/{asked.json()['id']}/", HTTP_ACCEPT_LANGUAGE="en")
+    download = manager.get(f"/api/v1/exports/{asked.json()['id']}/download/")
+    content = b"".join(download.streaming_content).decode()
+    assert content == (GOLDEN / f"seeds.{name}.txt").read_text(encoding="utf-8")
+    assert job.json()["dropped"] == {WHITESPACE: 1}  # the space after 讯
+
+
+def test_a_running_export_reports_its_progress(delivered, client_for):
+    manager = client_for("manager")
+    job = ExportJob.objects.create(project=delivered, format="jsonl", status="running")
+
+    progress_publish("export", job.id, 0.42)
+    running = manager.get(f"/api/v1/exports/{job.id}/").json()
+    ExportJob.objects.filter(id=job.id).update(status="succeeded", progress=1.0)
+    done = manager.get(f"/api/v1/exports/{job.id}/").json()
+
+    assert running["progress"] == 0.42 and done["progress"] == 1.0
+
+
+def _annotations(content: bytes) -> list[tuple]:
+    return [
+        (r["text"], [(s["start"], s["end"], s["label"]) for s in r["spans"]], r["classes"])
+        for r in map(json.loads, content.decode().splitlines())
+    ]
+
+
+def _downloaded(client, project, django_capture_on_commit_callbacks, **asked) -> bytes:
+    asked = export(client, project, django_capture_on_commit_callbacks, **asked)
+    download = client.get(f"/api/v1/exports/{asked.json()['id']}/download/")
+    return b"".join(download.streaming_content)
+
+
+@pytest.mark.parametrize("name", ["jsonl", "label-studio"])
+def test_our_jsonl_and_label_studio_come_back_out_as_our_jsonl(
+    project, members, upload, client_for, django_capture_on_commit_callbacks, name
+):
+    """Imported as final, exported as our JSONL, imported into a second project and
+    exported again: the texts, offsets, labels and classes hold (𠮷 and 😀 before spans,
+    adjacent spans)."""
+    ours = b"".join(
+        json.dumps({"text": text, "spans": spans, "classes": classes}, ensure_ascii=False).encode()
+        + b"\n"
+        for text, spans, classes in (
+            (TEXT, [{"start": a, "end": b, "label": c} for a, b, c in ADJACENT], ["正面"]),
+            (SECOND, [{"start": 0, "end": 2, "label": "地名"}], []),
+        )
+    )
+    file = {"jsonl": ours, "label-studio": label_studio()}[name]
+    expected = [(TEXT, list(ADJACENT), ["正面"]), (SECOND, [(0, 2, "地名")], [])]
+    manager = client_for("manager")
+    second = ProjectFactory()
+    MembershipFactory(project=second, user=members["manager"], role="manager")
+
+    _, job = upload(project, "a.json", file, format=name, annotations="final")
+    Batch.objects.filter(project=project).update(status="accepted")
+    first = _downloaded(manager, project, django_capture_on_commit_callbacks, format="jsonl")
+    upload(second, "b.jsonl", first, format="jsonl", annotations="final")
+    Batch.objects.filter(project=second).update(status="accepted")
+    again = _downloaded(manager, second, django_capture_on_commit_callbacks, format="jsonl")
+
+    assert job["status"] == "succeeded", job["errors"]
+    assert _annotations(first) == _annotations(again) == expected
+
+
+def test_segmented_text_through_the_api_holds_the_corrected_words(
+    project, members, upload, client_for, django_capture_on_commit_callbacks
+):
+    text = "𠮷野家😀在北京开店。"
+    _, job = upload(project, "a.txt", text.encode(), format="text")
+    assert job["status"] == "succeeded", job["errors"]
+    snippet = Snippet.objects.get(project=project)
+    words = ["𠮷野家", "😀", "在", "北京", "开店", "。"]
+    ends = [sum(map(len, words[: n + 1])) for n in range(len(words))]
+    Adjudication.objects.create(project=project, snippet=snippet, segmentation=ends)
+    Batch.objects.filter(project=project).update(status="accepted")
+    manager = client_for("manager")
+
+    segmented = _downloaded(
+        manager, project, django_capture_on_commit_callbacks, format="segmented"
+    ).decode()
+    tagged = _downloaded(manager, project, django_capture_on_commit_callbacks, format="word-pos")
+
+    assert segmented == "𠮷野家 😀 在 北京 开店 。\n"
+    assert [pair.rsplit("/", 1)[0] for pair in tagged.decode().split()] == words
+    assert "北京/ns" in tagged.decode().split()
