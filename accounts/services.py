@@ -40,3 +40,12 @@ def token_for_user(*, user: User) -> str:
 
     token, _ = Token.objects.get_or_create(user=user)
     return token.key
+
+
+def token_replace(*, user: User) -> str:
+    """A new API token for the user; the old one stops working at once."""
+    from rest_framework.authtoken.models import Token
+
+    with transaction.atomic():
+        Token.objects.filter(user=user).delete()
+        return Token.objects.create(user=user).key

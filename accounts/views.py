@@ -8,7 +8,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
-from accounts.services import token_for_user
+from accounts.services import token_for_user, token_replace
 
 
 class TokenView(APIView):
@@ -40,3 +40,16 @@ class MeView(APIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(request.user).data)
+
+
+class MyTokenView(APIView):
+    """The caller's own API token, for scripts (``Authorization: Token …``): read it
+    (made on first use), or replace it (the old one stops working)."""
+
+    @extend_schema(responses={200: TokenSerializer})
+    def get(self, request: Request) -> Response:
+        return Response({"token": token_for_user(user=request.user)})
+
+    @extend_schema(request=None, responses={201: TokenSerializer})
+    def post(self, request: Request) -> Response:
+        return Response({"token": token_replace(user=request.user)}, status=status.HTTP_201_CREATED)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("projects/<int:project_id>/quality/", views.quality_dashboard, name="quality"),
     path("projects/<int:project_id>/review/", views.review, name="review"),
     path("projects/<int:project_id>/adjudicate/", views.adjudicate, name="adjudicate"),
+    path("projects/<int:project_id>/downloads/", views.downloads, name="downloads"),
     path(
         "projects/<int:project_id>/batches/<int:batch_id>/acceptance/",
         views.acceptance,

@@ -12,7 +12,8 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from annotation.access import CLIENT_BATCHES, access_acceptance
+from annotation.access import CLIENT_BATCHES, access_acceptance, access_exporting
+from annotation.delivery.formats import EXPORT_FORMATS
 from annotation.models import Batch, BatchStatus, QualityRun
 from annotation.quality.selectors import (
     annotator_quality,
@@ -174,3 +175,36 @@ def _percent(value: float | None) -> float | None:
 
 def _kappa(value: float | None) -> float | None:
     return None if value is None else round(value, 3)  # below 0: a stub of a bar, the value
+
+
+# What each export format is, for the downloads page.
+FORMAT_NAMES = {
+    "jsonl": _("JSONL, ours: spans, classes, segmentation, who and which revision"),
+    "doccano": _("doccano JSONL"),
+    "conll-bio": _("CoNLL, a character a line, BIO tags"),
+    "conll-bioes": _("CoNLL, a character a line, BIOES tags"),
+    "conll-bmes": _("CoNLL, a character a line, BMES tags"),
+    "cluener": _("CLUENER JSON (inclusive ends)"),
+    "segmented": _("Segmented text, words separated by spaces"),
+    "word-pos": _("Words with part-of-speech tags (word/tag)"),
+    "csv": _("CSV of classes"),
+}
+
+
+@login_required
+def downloads(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Exports to ask for and download, and the caller's API token for scripts (clients,
+    reviewers and managers; a client sees accepted batches only)."""
+    project = access_exporting(request.user, project_id)
+    batches = Batch.objects.filter(project=project).order_by("id")
+    if project.role == Role.CLIENT:
+        batches = batches.filter(status=BatchStatus.ACCEPTED)
+    setup = {"project": project.id, "client": project.role == Role.CLIENT}
+    context = {
+        "project": project,
+        "setup": setup,
+        "batches": batches,
+        "formats": [(name, FORMAT_NAMES[name]) for name in EXPORT_FORMATS],
+        "api_root": request.build_absolute_uri("/api/v1/"),
+    }
+    return render(request, "frontend/downloads.html", context)

@@ -33,6 +33,9 @@ class ExportCreateSerializer(serializers.Serializer):
 
 class ExportJobSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField(help_text="0–1, live while it is written.")
+    dropped = serializers.SerializerMethodField(
+        help_text="What the format could not hold: a reason (in the caller's language) → a count."
+    )
 
     class Meta:
         model = ExportJob
@@ -50,6 +53,9 @@ class ExportJobSerializer(serializers.ModelSerializer):
             "created_at",
             "finished_at",
         ]
+
+    def get_dropped(self, job: ExportJob) -> dict[str, int]:
+        return {_(reason): count for reason, count in job.dropped.items()}
 
     def get_progress(self, job: ExportJob) -> float:
         if job.status == JobStatus.RUNNING:

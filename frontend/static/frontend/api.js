@@ -122,6 +122,11 @@ export const api = {
   startAcceptance: (batchId) => request("POST", `batches/${batchId}/acceptance/`, {}),
   markAcceptanceItem: (batchId, itemId, verdict, note) =>
     request("PUT", `batches/${batchId}/acceptance/items/${itemId}/`, { verdict, note }),
+  exports: (projectId) => request("GET", `projects/${projectId}/exports/`),
+  exportJob: (id) => request("GET", `exports/${id}/`),
+  startExport: (projectId, body) => request("POST", `projects/${projectId}/exports/`, body),
+  myToken: () => request("GET", "me/token/"),
+  replaceMyToken: () => request("POST", "me/token/"),
   members: (projectId) => request("GET", `projects/${projectId}/members/`),
   setMember: (projectId, fields) => request("POST", `projects/${projectId}/members/`, fields),
 };
