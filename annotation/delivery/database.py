@@ -122,6 +122,8 @@ class Summary:
 def final_items(project_id: int, batch_ids: list[int], versions: Counter) -> Iterator[Item]:
     """Each exported snippet's final annotation, in snippet order, from a server-side
     cursor; ``versions`` counts their tokenizer versions."""
+    with connection.cursor() as cursor:
+        _planned_whole(cursor)
     with connection.chunked_cursor() as cursor:
         cursor.execute(f"{_FINALS} ORDER BY e.id", _params(project_id, batch_ids))
         while rows := cursor.fetchmany(FETCH):
@@ -136,6 +138,16 @@ def final_items(project_id: int, batch_ids: list[int], versions: Counter) -> Ite
                     adjudicated=settled,
                     batch=batch,
                 )
+
+
+def _planned_whole(cursor) -> None:
+    """Plan the finals for reading every row, for the rest of the export's transaction."""
+    cursor.execute("SET LOCAL work_mem = '128MB'")  # sorts in memory, not on disk
+    cursor.execute("SET LOCAL jit = off")  # compiling costs more than it saves here
+    # Parallel workers would each build the whole choice of finals again.
+    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+    # A cursor is planned for its first tenth by default: nested loops that never end.
+    cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
 
 
 def _loaded(value: object) -> list:
@@ -155,10 +167,7 @@ def jsonl_copy(
     keys: Counter = Counter()
     lines: list[bytes] = []
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '128MB'")  # sorts in memory, not on disk
-        cursor.execute("SET LOCAL jit = off")  # compiling costs more than it saves here
-        # Parallel workers would each build the whole choice of finals again.
-        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        _planned_whole(cursor)
         statement = cursor.mogrify(
             _JSONL_LINE.replace("FINALS", _FINALS), _params(project_id, batch_ids)
         )

@@ -1,5 +1,6 @@
-"""Exports: asked for through the API, written by a worker a page of snippets at a time,
-stored as 1 MiB rows in the database, streamed back as an attachment."""
+"""Exports: asked for through the API, written by a worker (by PostgreSQL where it can,
+database.py), stored gzip-compressed as 1 MiB rows in the database (storage.py) and
+streamed back as an attachment."""
 
 import tempfile
 from collections import Counter, defaultdict
