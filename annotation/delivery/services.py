@@ -78,9 +78,10 @@ def exported_batches(job: ExportJob) -> QuerySet[Batch]:
 
 
 def _snippets_of(job: ExportJob) -> QuerySet[Snippet]:
-    return Snippet.objects.filter(
-        project_id=job.project_id, gold=False, batch__in=exported_batches(job)
-    )
+    """The exported snippets. The batches are named by id, not by a subquery: the planner
+    then knows how many there are (a batch just accepted is not yet in its statistics)."""
+    batch_ids = list(exported_batches(job).values_list("id", flat=True))
+    return Snippet.objects.filter(project_id=job.project_id, gold=False, batch_id__in=batch_ids)
 
 
 def _snippet_pages(job: ExportJob) -> Iterator[list[tuple]]:
