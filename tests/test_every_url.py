@@ -1,0 +1,182 @@
+"""Every URL of the URLconf, for every actor and method: nobody gets in where they do not
+belong, whatever the endpoint. New endpoints are walked without being listed here.
+
+- Anonymous: the API answers 401/403, the pages send to the log-in page.
+- A member of another project (``outsider``): 404 for anything naming this project's
+  objects, whatever the method (405 for a method the endpoint does not have at all).
+- Annotators, reviewers and clients write only where their role writes.
+- Nothing answers with a server error; a manager reads every object named.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from annotation.models import (
+    Acceptance,
+    AcceptanceItem,
+    Adjudication,
+    Article,
+    Assignment,
+    Batch,
+    ExportJob,
+    GoldItem,
+    ImportJob,
+    QualityRun,
+    Review,
+    Revision,
+    Snippet,
+)
+from tests.conftest import ACTORS
+
+pytestmark = pytest.mark.django_db
+
+WRITES = ("post", "put", "patch", "delete")
+# Open to anybody: the health check, logging in, the schema and its page, the language.
+PUBLIC = {"health", "auth-token", "schema", "api-docs", "set_language", "login", "logout", "jsi18n"}
+# Where each read-mostly role may write (by URL name and method); everything else: 403/404/405.
+WRITES_ALLOWED = {
+    "annotator": {
+        ("task-next", "post"),
+        ("assignment-draft", "put"),
+        ("assignment-submit", "post"),
+        ("assignment-skip", "post"),
+        ("my-token", "post"),
+    },
+    "reviewer": {
+        ("task-next", "post"),
+        ("assignment-draft", "put"),
+        ("assignment-submit", "post"),
+        ("assignment-skip", "post"),
+        ("quality-run-list", "post"),
+        ("review-decision", "post"),
+        ("adjudication-detail", "put"),
+        ("export-list", "post"),
+        ("my-token", "post"),
+    },
+    "client": {
+        ("export-list", "post"),
+        ("batch-acceptance", "post"),
+        ("batch-acceptance-item", "put"),
+        ("my-token", "post"),
+    },
+}
+
+
+def _routes(patterns=None, prefix=""):
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.name
+
+
+ROUTES = [(route, name) for route, name in _routes() if not route.startswith("admin/")]
+
+
+@pytest.fixture
+def world(project, members):
+    """One object of every kind the URLs name, all in ``project``; the ids by parameter."""
+    annotator, reviewer, client = members["annotator"], members["reviewer"], members["client"]
+    batch = Batch.objects.create(project=project, name="包", status="accepting", size=2)
+    article = Article.objects.create(project=project, raw_text="北京欢迎你。", raw_hash="h")
+    snippet, gold = (
+        Snippet.objects.create(
+            project=project,
+            article=article,
+            batch=batch,
+            position=n,
+            text=text,
+            text_hash=text,
+            offset_map=[0, 0],
+        )
+        for n, text in enumerate(("北京欢迎你。", "上海也不错。"))
+    )
+    assignment = Assignment.objects.create(
+        project=project,
+        snippet=snippet,
+        annotator=annotator,
+        status="submitted",
+        lease_expires_at=timezone.now() + timedelta(minutes=30),
+    )
+    revision = Revision.objects.create(assignment=assignment, number=1, annotator=annotator)
+    review = Review.objects.create(
+        project=project, batch=batch, assignment=assignment, revision=revision
+    )
+    acceptance = Acceptance.objects.create(batch=batch, created_by=client, threshold=98)
+    item = AcceptanceItem.objects.create(acceptance=acceptance, snippet=snippet)
+    gold.gold = True
+    gold.save(update_fields=["gold"])
+    gold_item = GoldItem.objects.create(project=project, snippet=gold)
+    Adjudication.objects.create(project=project, snippet=snippet, adjudicator=reviewer)
+    return {
+        "project_id": project.id,
+        "user_id": annotator.id,
+        "import_id": ImportJob.objects.create(project=project, filename="a.txt", format="text").id,
+        "snippet_id": snippet.id,
+        "batch_id": batch.id,
+        "assignment_id": assignment.id,
+        "run_id": QualityRun.objects.create(project=project).id,
+        "review_id": review.id,
+        "item_id": item.id,
+        "gold_id": gold_item.id,
+        "export_id": ExportJob.objects.create(
+            project=project, format="jsonl", status="succeeded", options={"status": "accepted"}
+        ).id,
+    }
+
+
+def _url(route: str, ids: dict) -> str:
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda match: str(ids[match[1]]), route)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_every_url_for_every_actor(world, members, actor):
+    client = APIClient()  # a session, for the pages and the API alike
+    if actor != "anonymous":
+        client.force_login(members[actor])
+    wrong = []
+    for route, name in ROUTES:
+        url = _url(route, world)
+        api = route.startswith("api/v1/")
+        for method in ("get", *WRITES) if api else ("get",):
+            answer = (
+                getattr(client, method)(url, {}, format="json")
+                if method != "get"
+                else (client.get(url))
+            )
+            code = answer.status_code
+            allowed = _allowed(actor, name, method, api, named="<" in route)
+            if code >= 500 or (allowed is not None and code not in allowed):
+                wrong.append(f"{method.upper()} {url} ({name}): {code}, expected {allowed}")
+    assert not wrong, "\n".join(wrong)
+
+
+def _allowed(actor: str, name: str, method: str, api: bool, named: bool) -> set[int] | None:
+    """The answers ``actor`` may get, or None where any answer but a server error will do."""
+    if name in PUBLIC:
+        return None
+    if actor == "anonymous":
+        return {401, 403, 405} if api else {302}
+    if actor == "outsider" and named:
+        return {404, 405}
+    if actor in WRITES_ALLOWED and api and method in WRITES:
+        if (name, method) not in WRITES_ALLOWED[actor]:
+            return {403, 404, 405}
+    if actor == "manager" and method == "get":
+        return {200, 204, 405}  # every object of the world is reachable: the walk is real
+    return None
+
+
+@pytest.mark.parametrize("actor", [actor for actor in ACTORS if actor != "anonymous"])
+def test_the_admin_is_for_staff_only(members, actor):
+    client = APIClient()
+    client.force_login(members[actor])
+
+    answer = client.get("/admin/projects/project/")
+
+    assert answer.status_code == 302 and answer["Location"].startswith("/admin/login/")
