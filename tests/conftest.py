@@ -177,6 +177,13 @@ def page_for(browser, live_server):
         page = context.new_page()
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
+        # What the Content-Security-Policy refused counts as an error of the page.
+        page.on(
+            "console",
+            lambda message: (
+                "Content Security Policy" in message.text and page.errors.append(message.text)
+            ),
+        )
         page.goto(f"{live_server.url}/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", PASSWORD)

@@ -180,3 +180,13 @@ def test_the_admin_is_for_staff_only(members, actor):
     answer = client.get("/admin/projects/project/")
 
     assert answer.status_code == 302 and answer["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.parametrize("path", ["/login/", "/", "/api/v1/health/"])
+def test_a_strict_content_security_policy_on_every_response(client, members, path):
+    client.force_login(members["manager"])
+
+    policy = client.get(path)["Content-Security-Policy"]
+
+    assert "script-src 'self';" in policy and "style-src 'self';" in policy
+    assert "'unsafe-inline'" not in policy and "frame-ancestors 'none'" in policy

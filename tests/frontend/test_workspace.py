@@ -135,7 +135,7 @@ def test_submit_to_next_snippet_is_timed_in_the_browser(page_for, live_server, w
     )
     for count in range(1, 11):
         page.keyboard.press("Enter")
-        page.wait_for_function(f"window.timings.length >= {count}")
+        page.wait_for_function(f"() => window.timings.length >= {count}")
 
     timings = page.evaluate("window.timings")
     assert len(timings) == 10

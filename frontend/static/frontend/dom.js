@@ -4,6 +4,7 @@ export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (key === "class") node.className = value;
+    else if (key === "style") node.style.cssText = value; // the CSSOM: allowed by the CSP
     else node.setAttribute(key, value);
   }
   for (const child of children) {

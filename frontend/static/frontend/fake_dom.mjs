@@ -6,6 +6,7 @@ class Node {
     this.attributes = {};
     this.children = [];
     this.text = "";
+    this.style = {}; // cssText and the rest, as assigned
   }
   setAttribute(name, value) {
     this.attributes[name] = String(value);

@@ -147,7 +147,7 @@ def test_a_reviewer_runs_the_checks_and_walks_the_fix_list(
     page.evaluate("window.before = true")
 
     page.click("#run-now")
-    page.wait_for_function("window.before === undefined")  # reloaded with the new figures
+    page.wait_for_function("() => window.before === undefined")  # reloaded with the new figures
     assert QualityRun.objects.filter(status="succeeded").count() == runs + 1
     page.locator("#fix-list a").first.click()
     page.locator("#adj-final", has_text="北京").wait_for()
