@@ -87,3 +87,22 @@ def test_this_run_uses_the_services_the_environment_names(settings):
         assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
     assert settings.CELERY_TASK_ALWAYS_EAGER is not bool(os.environ.get("REDIS_URL"))
     assert settings.CELERY_BROKER_URL == os.environ.get("REDIS_URL", "")
+
+
+def test_the_deployment_checklist_is_clean_in_production(tmp_path):
+    """``check --deploy`` with what docker-compose.yml sets: not a warning left."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(
+        BIAOZHU_DATA_DIR=str(tmp_path / "data"),
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_SECRET_KEY="k" + "x9Qz-" * 12,
+        BIAOZHU_HTTPS="1",
+        DJANGO_DEBUG="0",
+        ALLOWED_HOSTS="biaozhu.example.org",
+    )
+    command = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout

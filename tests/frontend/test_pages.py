@@ -98,3 +98,17 @@ def test_workspace_page_by_actor(client, project, members, actor):
     assert response.status_code == expected
     if expected == 200:
         assert 'id="workspace-setup"' in response.content.decode()
+
+
+def test_logging_in_is_throttled_per_address_and_username(client, members):
+    answers = [
+        client.post("/login/", {"username": "annotator", "password": "wrong"}).status_code
+        for _ in range(10)
+    ]
+
+    refused = client.post("/login/", {"username": "Annotator ", "password": PASSWORD})
+    colleague = client.post("/login/", {"username": "reviewer", "password": PASSWORD})
+
+    assert answers == [200] * 10  # the form again, with its error
+    assert refused.status_code == 429 and "尝试登录的次数过多" in refused.content.decode()
+    assert colleague.status_code == 302  # the same office address, another person
