@@ -190,3 +190,55 @@ def test_a_strict_content_security_policy_on_every_response(client, members, pat
 
     assert "script-src 'self';" in policy and "style-src 'self';" in policy
     assert "'unsafe-inline'" not in policy and "frame-ancestors 'none'" in policy
+
+
+def test_every_state_changing_request_of_a_session_needs_its_csrf_token(world, members):
+    """A page of another site posting with the user's session cookie is refused on every
+    write of the API and on the log-in, log-out and language forms."""
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(members["manager"])
+    accepted = []
+    for route, name in ROUTES:
+        if name in {"health", "auth-token", "schema", "api-docs", "jsi18n"}:
+            continue  # no session involved, or nothing to change
+        for method in WRITES if route.startswith("api/v1/") else ("post",):
+            answer = getattr(client, method)(_url(route, world), {}, format="json")
+            refused = answer.status_code == 403 and b"CSRF" in answer.content
+            if not refused and answer.status_code != 405:
+                accepted.append(f"{method.upper()} {route}: {answer.status_code}")
+    assert not accepted, "\n".join(accepted)
+
+
+def test_the_server_never_fetches_a_url_it_is_given():
+    """No module of the platform opens an outbound HTTP connection: a URL in an import, a
+    label or the guidelines stays text (no server-side request forgery)."""
+    import ast
+    from pathlib import Path
+
+    from django.conf import settings
+
+    clients = {"urllib.request", "http.client", "requests", "httpx", "aiohttp", "urllib3"}
+    found = []
+    for package in ("accounts", "annotation", "projects", "frontend", "config"):
+        for path in (Path(settings.BASE_DIR) / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom):  # from urllib import request, too
+                    module = node.module or ""
+                    names = [module, *(f"{module}.{alias.name}" for alias in node.names)]
+                else:
+                    continue
+                found += [f"{path}: {name}" for name in names if name in clients]
+    assert not found, found
+
+
+@pytest.mark.django_db
+def test_a_fresh_installation_has_no_account_to_guess():
+    """Migrations make no user and no token; demo accounts come from ``manage.py demo``
+    alone, with a password the operator may set (BIAOZHU_DEMO_PASSWORD)."""
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+
+    assert not User.objects.exists() and not Token.objects.exists()
