@@ -200,7 +200,8 @@ def _python_writes(
         summary.count += 1
         summary.labels.update(f"span:{label}" for _, _, label in item.spans)
         summary.labels.update(f"class:{name}" for name in item.classes)
-        if out.write(writer.write(item).encode()):
+        out.write(writer.write(item).encode())
+        if summary.count % PAGE == 0:
             progress_publish("export", job.id, 0.99 * summary.count / total)
     out.write(writer.tail.encode())
     out.close()

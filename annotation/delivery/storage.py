@@ -26,14 +26,12 @@ class Chunks:
         self.parts: list[bytes] = []
         self.held = self.seq = self.stored = 0
 
-    def write(self, data: bytes) -> bool:
-        """Hold bytes; store a chunk when enough are held, and say whether one was."""
+    def write(self, data: bytes) -> None:
+        """Hold bytes; store a chunk when enough are held."""
         self.parts.append(data)
         self.held += len(data)
-        if self.held < CHUNK_BYTES:
-            return False
-        self.flush()
-        return True
+        if self.held >= CHUNK_BYTES:
+            self.flush()
 
     def flush(self) -> None:
         data = b"".join(self.parts)
@@ -50,10 +48,10 @@ class Gzip:
         self.deflate = zlib.compressobj(LEVEL, zlib.DEFLATED, GZIP)
         self.size = 0
 
-    def write(self, data: bytes) -> bool:
+    def write(self, data: bytes) -> None:
         self.size += len(data)
-        packed = self.deflate.compress(data)
-        return bool(packed) and bool(self.out.write(packed))
+        if packed := self.deflate.compress(data):
+            self.out.write(packed)
 
     def close(self) -> None:
         self.out.write(self.deflate.flush())
