@@ -1,3 +1,5 @@
+import hashlib
+
 import factory
 
 from accounts.models import User
@@ -34,21 +36,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 def snippets_make(project: Project, count: int, batch=None) -> None:
     """``count`` short snippets ("第n句。") of one article in ``project``, without an import."""
-    from annotation.models import Article, Snippet
-
-    article = Article.objects.create(project=project, raw_text="x", raw_hash=f"x{count}")
-    Snippet.objects.bulk_create(
-        Snippet(
-            project=project,
-            article=article,
-            batch=batch,
-            position=n,
-            text=f"第{n}句。",
-            text_hash=str(n),
-            offset_map=[0, 0],
-        )
-        for n in range(count)
-    )
+    snippets_of(project, (f"第{n}句。" for n in range(count)), batch)
 
 
 def random_spans(rng, length: int, labels) -> list[tuple[int, int, str]]:
@@ -63,3 +51,63 @@ def random_spans(rng, length: int, labels) -> list[tuple[int, int, str]]:
         spans.append((at, at + size, rng.choice(labels)))
         at += size
     return spans
+
+
+def snippets_of(project: Project, texts, batch=None, **fields) -> list:
+    """One snippet per text in ``project``, cut from one article, without an import;
+    ``fields`` set on each (``tokens``, ``gold``…)."""
+    from annotation.models import Article, Snippet
+
+    texts = list(texts)
+    raw = "".join(texts)
+    article = Article.objects.create(project=project, raw_text=raw, raw_hash=_sha256(raw))
+    return Snippet.objects.bulk_create(
+        (
+            Snippet(
+                project=project,
+                article=article,
+                batch=batch,
+                position=n,
+                text=text,
+                text_hash=_sha256(text),
+                offset_map=[0, 0],
+                **fields,
+            )
+            for n, text in enumerate(texts)
+        ),
+        batch_size=5000,
+    )
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def work_submitted(snippet, annotator, *revisions: dict, status: str = "submitted"):
+    """``annotator``'s work on ``snippet`` with one revision per dict (``spans`` as
+    ``(start, end, label)``, ``classes``, ``segmentation``), the latest last."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from annotation.models import Assignment, Revision
+
+    assignment = Assignment.objects.create(
+        project=snippet.project,
+        snippet=snippet,
+        annotator=annotator,
+        status=status,
+        lease_expires_at=timezone.now() + timedelta(minutes=30),
+        submitted_at=timezone.now(),
+    )
+    for number, revision in enumerate(revisions or ({},), start=1):
+        spans = [{"start": a, "end": b, "label": c} for a, b, c in revision.get("spans", ())]
+        Revision.objects.create(
+            assignment=assignment,
+            number=number,
+            annotator=annotator,
+            spans=spans,
+            classes=list(revision.get("classes", ())),
+            segmentation=list(revision.get("segmentation", ())),
+        )
+    return assignment

@@ -9,29 +9,24 @@ belong, whatever the endpoint. New endpoints are walked without being listed her
 """
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from annotation.models import (
     Acceptance,
     AcceptanceItem,
     Adjudication,
-    Article,
-    Assignment,
     Batch,
     ExportJob,
     GoldItem,
     ImportJob,
     QualityRun,
     Review,
-    Revision,
-    Snippet,
 )
 from tests.conftest import ACTORS
+from tests.factories import snippets_of, work_submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -83,27 +78,9 @@ def world(project, members):
     """One object of every kind the URLs name, all in ``project``; the ids by parameter."""
     annotator, reviewer, client = members["annotator"], members["reviewer"], members["client"]
     batch = Batch.objects.create(project=project, name="包", status="accepting", size=2)
-    article = Article.objects.create(project=project, raw_text="北京欢迎你。", raw_hash="h")
-    snippet, gold = (
-        Snippet.objects.create(
-            project=project,
-            article=article,
-            batch=batch,
-            position=n,
-            text=text,
-            text_hash=text,
-            offset_map=[0, 0],
-        )
-        for n, text in enumerate(("北京欢迎你。", "上海也不错。"))
-    )
-    assignment = Assignment.objects.create(
-        project=project,
-        snippet=snippet,
-        annotator=annotator,
-        status="submitted",
-        lease_expires_at=timezone.now() + timedelta(minutes=30),
-    )
-    revision = Revision.objects.create(assignment=assignment, number=1, annotator=annotator)
+    snippet, gold = snippets_of(project, ("北京欢迎你。", "上海也不错。"), batch)
+    assignment = work_submitted(snippet, annotator)
+    revision = assignment.revisions.get()
     review = Review.objects.create(
         project=project, batch=batch, assignment=assignment, revision=revision
     )

@@ -3,24 +3,18 @@ guidelines, label names and descriptions, batch names, import file names, snippe
 usernames, review reasons, acceptance notes) is shown as text on every page, in a real
 browser; nothing runs, and the Content-Security-Policy has nothing to refuse."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from accounts.models import User
 from annotation.models import (
     Acceptance,
     AcceptanceItem,
-    Article,
-    Assignment,
     Batch,
     ImportJob,
     Review,
-    Revision,
-    Snippet,
 )
 from projects.models import Label, Membership, Role
+from tests.factories import snippets_of, work_submitted
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,31 +35,10 @@ def hostile(project, members):
     Membership.objects.create(project=project, user=stranger, role=Role.ANNOTATOR)
     batch = Batch.objects.create(project=project, name=f"包{SHORT}", status="accepting", size=2)
     ImportJob.objects.create(project=project, filename=f"{SHORT}.txt", format="text")
-    article = Article.objects.create(project=project, raw_text=HOSTILE, raw_hash="h")
-    judged, free = (
-        Snippet.objects.create(
-            project=project,
-            article=article,
-            batch=batch,
-            position=n,
-            text=f"{HOSTILE}第{n}句。",
-            text_hash=str(n),
-            offset_map=[0, 0],
-        )
-        for n in range(2)
-    )
-    assignment = Assignment.objects.create(
-        project=project,
-        snippet=judged,
-        annotator=stranger,
-        status="submitted",
-        lease_expires_at=timezone.now() + timedelta(minutes=30),
-        submitted_at=timezone.now(),
-    )
-    span = {"start": 0, "end": 5, "label": f"人名{SHORT}"}
-    revision = Revision.objects.create(
-        assignment=assignment, number=1, annotator=stranger, spans=[span], classes=[SHORT]
-    )
+    judged, _ = snippets_of(project, (f"{HOSTILE}第{n}句。" for n in range(2)), batch)
+    work = {"spans": [(0, 5, f"人名{SHORT}")], "classes": [SHORT]}
+    assignment = work_submitted(judged, stranger, work)
+    revision = assignment.revisions.get()
     Review.objects.create(project=project, batch=batch, assignment=assignment, revision=revision)
     acceptance = Acceptance.objects.create(batch=batch, created_by=members["client"], threshold=98)
     AcceptanceItem.objects.create(acceptance=acceptance, snippet=judged, note=HOSTILE)

@@ -4,25 +4,20 @@ whatever the texts and labels hold and however the annotators voted."""
 
 import io
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from annotation.delivery.database import final_items, jsonl_copy
 from annotation.delivery.formats import writer_for
 from annotation.delivery.services import export_items
 from annotation.models import (
     Adjudication,
-    Article,
-    Assignment,
     Batch,
     ExportJob,
-    Revision,
     Snippet,
 )
-from tests.factories import UserFactory
+from tests.factories import UserFactory, snippets_of, work_submitted
 
 pytestmark = [
     pytest.mark.django_db,
@@ -43,64 +38,37 @@ TEXTS = [
 ]
 
 
-def _work(snippet, annotator, *revisions, status="submitted"):
-    assignment = Assignment.objects.create(
-        project=snippet.project,
-        snippet=snippet,
-        annotator=annotator,
-        status=status,
-        lease_expires_at=timezone.now() + timedelta(minutes=30),
-    )
-    for number, (spans, classes, segmentation) in enumerate(revisions, start=1):
-        Revision.objects.create(
-            assignment=assignment,
-            number=number,
-            annotator=annotator,
-            spans=[{"start": a, "end": b, "label": label} for a, b, label in spans],
-            classes=classes,
-            segmentation=segmentation,
-        )
-
-
 @pytest.fixture
 def voted(project):
     """Six snippets: a majority, a tie, a rework, an adjudication, one nobody submitted and
     a gold item; labels and classes with quotes, backslashes and the ", " separator."""
     batch = Batch.objects.create(project=project, name='包 "一" \\', status="accepted")
-    article = Article.objects.create(project=project, raw_text="".join(TEXTS), raw_hash="h")
-    snippets = [
-        Snippet.objects.create(
-            project=project,
-            article=article,
-            batch=batch,
-            position=n,
-            text=text,
-            text_hash=str(n),
-            offset_map=[0, 0],
-            tokens="2,5" if n == 3 else "",
-            tokenizer_version="jieba 0.42.1",
-            gold=n == 5,
-        )
-        for n, text in enumerate(TEXTS)
-    ]
+    snippets = snippets_of(project, TEXTS, batch, tokenizer_version="jieba 0.42.1")
+    Snippet.objects.filter(id=snippets[3].id).update(tokens="2,5")
+    Snippet.objects.filter(id=snippets[5].id).update(gold=True)
     a, b, c = (UserFactory(username=name) for name in ("甲", "乙", "丙"))
     place, odd = (5, 7, "地名"), (0, 3, '机构 "A", \\B')
     # 0: two against one; the late third work does not count.
-    _work(snippets[0], a, ([place], ["正面"], []))
-    _work(snippets[0], b, ([odd], ['中性", "其他'], []))
-    _work(snippets[0], c, ([place], ["正面"], []))
-    _work(snippets[0], UserFactory(), ([odd], [], []), status="expired")
+    work_submitted(snippets[0], a, {"spans": [place], "classes": ["正面"]})
+    work_submitted(snippets[0], b, {"spans": [odd], "classes": ['中性", "其他']})
+    work_submitted(snippets[0], c, {"spans": [place], "classes": ["正面"]})
+    work_submitted(snippets[0], UserFactory(), {"spans": [odd]}, status="expired")
     # 1: one each: the earliest work wins the tie.
-    _work(snippets[1], b, ([(3, 7, "人名")], [], []))
-    _work(snippets[1], a, ([(0, 4, "人名")], [], []))
+    work_submitted(snippets[1], b, {"spans": [(3, 7, "人名")]})
+    work_submitted(snippets[1], a, {"spans": [(0, 4, "人名")]})
     # 2: reworked: the latest revision counts; classes only, words corrected.
-    _work(snippets[2], a, ([], ["旧"], [2, 4]), ([], ["新", "负面"], [2, 5, 9]))
+    work_submitted(
+        snippets[2],
+        a,
+        {"classes": ["旧"], "segmentation": [2, 4]},
+        {"classes": ["新", "负面"], "segmentation": [2, 5, 9]},
+    )
     # 3: settled twice: the latest adjudication is the final one, jieba's words kept.
-    _work(snippets[3], a, ([(0, 1, "数")], [], []))
+    work_submitted(snippets[3], a, {"spans": [(0, 1, "数")]})
     for spans in ([{"start": 1, "end": 2, "label": "数"}], [{"start": 2, "end": 4, "label": "数"}]):
         Adjudication.objects.create(project=project, snippet=snippets[3], spans=spans)
     # 5: a gold item, never exported.
-    _work(snippets[5], a, ([(0, 2, "金")], [], []))
+    work_submitted(snippets[5], a, {"spans": [(0, 2, "金")]})
     return ExportJob.objects.create(
         project=project, format="jsonl", options={"status": "accepted", "batches": []}
     )

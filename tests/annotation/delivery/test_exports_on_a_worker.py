@@ -9,9 +9,9 @@ from django.db import transaction
 from annotation.delivery.services import export_create
 from annotation.delivery.storage import stored_chunks
 from annotation.jobs import progress_read
-from annotation.models import Adjudication, Article, Batch, ExportJob, JobStatus, Snippet
+from annotation.models import Adjudication, Batch, ExportJob, JobStatus
 from tests.annotation.test_jobs_on_a_worker import wait_for
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, snippets_of
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -23,22 +23,8 @@ def accepted_project(count: int):
     membership = MembershipFactory(role="manager")
     project = membership.project
     batch = Batch.objects.create(project=project, name="包", status="accepted", size=count)
-    article = Article.objects.create(project=project, raw_text="x", raw_hash="x")
-    snippets = Snippet.objects.bulk_create(
-        (
-            Snippet(
-                project=project,
-                article=article,
-                batch=batch,
-                position=n,
-                text=f"第{n}号：聊城数据标注基地日均处理{n}万帧图像。",
-                text_hash=str(n),
-                offset_map=[0, 0],
-            )
-            for n in range(count)
-        ),
-        batch_size=5000,
-    )
+    texts = (f"第{n}号：聊城数据标注基地日均处理{n}万帧图像。" for n in range(count))
+    snippets = snippets_of(project, texts, batch)
     Adjudication.objects.bulk_create(
         (
             Adjudication(
