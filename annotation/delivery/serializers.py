@@ -48,6 +48,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
             "progress",
             "items",
             "size",
+            "stored_size",
             "dropped",
             "error",
             "created_at",

@@ -288,6 +288,8 @@ def test_a_client_that_accepts_gzip_gets_the_stored_stream_as_it_is(
     )
     assert packed["Content-Encoding"] == "gzip" and gzip.decompress(body) == text
     assert int(packed["Content-Length"]) == len(body) and int(plain["Content-Length"]) == len(text)
+    job = manager.get(f"/api/v1/exports/{asked.json()['id']}/").json()
+    assert (job["size"], job["stored_size"]) == (len(text), len(body))
     assert "Accept-Encoding" in packed["Vary"] and not refused.has_header("Content-Encoding")
     assert b"".join(refused.streaming_content) == text
 
