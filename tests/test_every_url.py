@@ -167,6 +167,9 @@ def test_a_strict_content_security_policy_on_every_response(client, members, pat
 
     assert "script-src 'self';" in policy and "style-src 'self';" in policy
     assert "'unsafe-inline'" not in policy and "frame-ancestors 'none'" in policy
+    answer = client.get(path)
+    assert answer["X-Frame-Options"] == "DENY" and answer["X-Content-Type-Options"] == "nosniff"
+    assert answer["Referrer-Policy"] == "same-origin"
 
 
 def test_every_state_changing_request_of_a_session_needs_its_csrf_token(world, members):
