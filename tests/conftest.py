@@ -120,7 +120,9 @@ def worker(request):
     """The session's real worker, for tests that stop or kill it; skipped without one."""
     if not worker_available():
         pytest.skip("needs DATABASE_URL and REDIS_URL for a real Celery worker")
-    return request.getfixturevalue("celery_worker")
+    worker = request.getfixturevalue("celery_worker")
+    yield worker
+    worker.settle()  # before the database is flushed
 
 
 @pytest.fixture

@@ -72,6 +72,20 @@ class WorkerProcess:
         self.stop()
         raise RuntimeError("celery worker did not answer a ping in time")
 
+    def settle(self, timeout: float = 60) -> None:
+        """Wait until the broker holds no task, waiting or unacknowledged. Tasks are
+        acknowledged when done (``acks_late``), and a killed worker's task comes back after
+        the visibility timeout, maybe after the test has seen what it waited for: it must
+        not run while the test database is flushed (the two deadlock)."""
+        with celery_app.connection_for_read() as broker:
+            redis = broker.default_channel.client
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if not redis.llen("celery") and not redis.hlen("unacked"):
+                    return
+                time.sleep(0.2)
+        raise RuntimeError("the worker still had tasks at the end of the test")
+
     def kill(self) -> None:
         """SIGKILL the whole worker, parent and children, as a crash would."""
         assert self.process is not None
