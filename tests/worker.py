@@ -23,6 +23,19 @@ def test_database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def wait_for(condition, timeout: float = 120, step: float = 0.2, describe=None):
+    """Poll ``condition`` until it is true (its value is returned) or fail, saying
+    ``describe()`` where given."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(step)
+    where = f": {describe()}" if describe else ""
+    raise AssertionError(f"condition not met within {timeout} s{where}")
+
+
 class WorkerProcess:
     def __init__(self, env: dict[str, str], concurrency: int = 1) -> None:
         self.env = env

@@ -166,6 +166,7 @@ def jsonl_copy(
     """
     keys: Counter = Counter()
     lines: list[bytes] = []
+    written = 0
     with connection.cursor() as cursor:
         _planned_whole(cursor)
         statement = cursor.mogrify(
@@ -179,10 +180,11 @@ def jsonl_copy(
                 keys[row[tab + 1 : -1]] += 1
                 if len(lines) == FETCH:
                     _lines_write(out, lines)
-                    progress(keys.total())
+                    written += len(lines)
+                    progress(written)
                     lines = []
     _lines_write(out, lines)
-    summary = Summary(count=keys.total())
+    summary = Summary(count=written + len(lines))
     for key, count in keys.items():
         spans, classes, version = json.loads(key.replace(b"\\\\", b"\\"))
         summary.versions[version] += count

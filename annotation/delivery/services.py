@@ -77,46 +77,47 @@ def exported_batches(job: ExportJob) -> QuerySet[Batch]:
     return batches
 
 
-def _snippets_of(job: ExportJob) -> QuerySet[Snippet]:
+def _snippets_of(job: ExportJob, batch_ids: list[int]) -> QuerySet[Snippet]:
     """The exported snippets. The batches are named by id, not by a subquery: the planner
     then knows how many there are (a batch just accepted is not yet in its statistics)."""
-    batch_ids = list(exported_batches(job).values_list("id", flat=True))
     return Snippet.objects.filter(project_id=job.project_id, gold=False, batch_id__in=batch_ids)
 
 
-def _snippet_pages(job: ExportJob) -> Iterator[list[tuple]]:
-    snippets = _snippets_of(job)
+def _snippet_pages(job: ExportJob, batch_ids: list[int]) -> Iterator[list[tuple]]:
+    """Pages of ``(id, text, tokens, tokenizer_version, batch name)`` rows, with the
+    snippet's article and map back to it after them when offsets are raw."""
+    snippets = _snippets_of(job, batch_ids)
     columns = ("id", "text", "tokens", "tokenizer_version", "batch__name")
+    if job.options.get("offsets") == "raw":
+        columns += ("article_id", "offset_map")
     after = 0
     while page := list(snippets.filter(id__gt=after).order_by("id").values_list(*columns)[:PAGE]):
         after = page[-1][0]
         yield page
 
 
-def export_items(job: ExportJob, versions: Counter) -> Iterator[Item]:
+def export_items(
+    job: ExportJob, versions: Counter, batch_ids: list[int] | None = None
+) -> Iterator[Item]:
     """The items to write, in snippet order: each snippet's final annotation, or every
     annotator's latest revision with its review state; with ``offsets=raw``, each with
     the map back to its article's raw text. ``versions`` counts the tokenizer versions
     of the snippets delivered (for the card)."""
+    if batch_ids is None:
+        batch_ids = list(exported_batches(job).values_list("id", flat=True))
     items_of = _every_version if job.options.get("version") == "all" else _finals
-    for page in _snippet_pages(job):
+    for page in _snippet_pages(job, batch_ids):
         items = list(items_of(page))
         delivered = {item.snippet for item in items}
         versions.update(row[3] for row in page if row[0] in delivered)
         if job.options.get("offsets") == "raw":
-            yield from _on_raw(job, page, items)
+            yield from _on_raw(page, items)
         else:
             yield from items
 
 
-def _on_raw(job: ExportJob, page: list[tuple], items: Iterator[Item]) -> Iterator[Item]:
-    maps = _snippets_of(job).filter(id__gte=page[0][0], id__lte=page[-1][0])
-    places = {
-        snippet: (article, Piece.from_flat_map(text, flat))
-        for snippet, article, text, flat in maps.values_list(
-            "id", "article_id", "text", "offset_map"
-        )
-    }
+def _on_raw(page: list[tuple], items: list[Item]) -> Iterator[Item]:
+    places = {row[0]: (row[5], Piece.from_flat_map(row[1], row[6])) for row in page}
     for item in items:
         article, raw = places[item.snippet]
         yield replace(item, article=article, raw=raw)
@@ -124,7 +125,7 @@ def _on_raw(job: ExportJob, page: list[tuple], items: Iterator[Item]) -> Iterato
 
 def _finals(page: list[tuple]) -> Iterator[Item]:
     finals = final_annotations(snippet_ids=[row[0] for row in page])
-    for snippet, text, tokens, _, batch in page:
+    for snippet, text, tokens, _, batch, *_ in page:
         final = finals.get(snippet)
         if final is None:
             continue  # nobody has submitted it
@@ -152,7 +153,7 @@ def _every_version(page: list[tuple]) -> Iterator[Item]:
     by_snippet: dict[int, list[tuple]] = defaultdict(list)
     for row in sorted(rows, key=lambda row: row[3]):  # annotators by name
         by_snippet[row[1]].append(row[2:])
-    for snippet, text, tokens, _, batch in page:
+    for snippet, text, tokens, _, batch, *_ in page:
         for revision, annotator, number, spans, classes, segmentation in by_snippet[snippet]:
             yield Item(
                 snippet,
@@ -183,7 +184,7 @@ def _database_writes(job: ExportJob) -> bool:
 
 
 def _python_writes(
-    job: ExportJob, batch_ids: list[int], chunks: Chunks
+    job: ExportJob, batch_ids: list[int], total: int, chunks: Chunks
 ) -> tuple[Summary, int, dict]:
     """Write the items one by one, each through the format's writer; return what the
     file holds, its size and what the format left out."""
@@ -192,8 +193,7 @@ def _python_writes(
     if _database_writes(job):
         items = final_items(job.project_id, batch_ids, summary.versions)
     else:
-        items = export_items(job, summary.versions)
-    total = max(1, _snippets_of(job).count())
+        items = export_items(job, summary.versions, batch_ids)
     out = Gzip(chunks)
     out.write(writer.head.encode())
     for item in items:
@@ -208,10 +208,11 @@ def _python_writes(
     return summary, out.size, dict(writer.dropped)
 
 
-def _database_jsonl(job: ExportJob, batch_ids: list[int], chunks: Chunks) -> tuple[Summary, int]:
+def _database_jsonl(
+    job: ExportJob, batch_ids: list[int], total: int, chunks: Chunks
+) -> tuple[Summary, int]:
     """Our JSONL made by PostgreSQL, compressed into a spooled file as it comes, then
     stored: COPY holds the connection until it ends, so the chunks follow it."""
-    total = max(1, _snippets_of(job).count())
     with tempfile.SpooledTemporaryFile(max_size=8 * CHUNK_BYTES) as spool:
         out = Gzip(spool)
         summary = jsonl_copy(
@@ -242,11 +243,12 @@ def export_execute(*, export_id: int) -> None:
         if ExportJob.objects.select_for_update().get(id=job.id).finished:
             return
         batch_ids = list(exported_batches(job).values_list("id", flat=True))
+        total = max(1, _snippets_of(job, batch_ids).count())  # for the progress
         chunks = Chunks(job)
         if _database_writes(job) and job.format == "jsonl":
-            (summary, size), dropped = _database_jsonl(job, batch_ids, chunks), {}
+            (summary, size), dropped = _database_jsonl(job, batch_ids, total, chunks), {}
         else:
-            summary, size, dropped = _python_writes(job, batch_ids, chunks)
+            summary, size, dropped = _python_writes(job, batch_ids, total, chunks)
         chunks.flush()
         job.items, job.size, job.dropped = summary.count, size, dropped
         job.stored_size = chunks.stored

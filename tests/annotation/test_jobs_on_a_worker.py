@@ -10,19 +10,9 @@ from django.db import transaction
 from annotation.ingest.services import import_create
 from annotation.models import ImportJob, JobStatus, Snippet, TokenizeChunk
 from tests.factories import MembershipFactory
+from tests.worker import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(condition, timeout: float = 120, step: float = 0.2, describe=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(step)
-    where = f": {describe()}" if describe else ""
-    raise AssertionError(f"condition not met within {timeout} s{where}")
 
 
 def where_jobs_stand(job_id: int) -> str:

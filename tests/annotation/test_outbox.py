@@ -82,8 +82,7 @@ def test_draining_sends_each_message_once_and_the_job_does_its_work(broker_jobs,
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_with_redis_stopped_submits_succeed_and_the_outbox_drains_after(api, redis_url):
-    from tests.annotation.test_jobs_on_a_worker import wait_for
-    from tests.worker import RedisServer
+    from tests.worker import RedisServer, wait_for
 
     membership = MembershipFactory(role="annotator")
     batch = batch_of(membership.project, 5)

@@ -10,8 +10,8 @@ from annotation.delivery.services import export_create
 from annotation.delivery.storage import stored_chunks
 from annotation.jobs import progress_read
 from annotation.models import Adjudication, Batch, ExportJob, JobStatus
-from tests.annotation.test_jobs_on_a_worker import wait_for
 from tests.factories import MembershipFactory, snippets_of
+from tests.worker import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
