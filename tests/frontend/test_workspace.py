@@ -277,6 +277,34 @@ def test_offline_for_a_moment_shows_unsaved_and_retries(page_for, live_server, w
     assert page.errors == []
 
 
+def test_a_database_restart_answer_is_retried_not_shown_as_a_failure(
+    page_for, live_server, work_project
+):
+    """While PostgreSQL restarts the server answers 503 (config.unavailable); the page
+    keeps the work and sends it again."""
+    page = page_for("annotator")
+    open_workspace(page, live_server, work_project)
+    refused = []
+
+    def restarting(route):
+        if len(refused) < 2:
+            refused.append(route.request.url)
+            body = '{"detail": "数据库暂时不可用", "retryable": true}'
+            return route.fulfill(status=503, body=body, headers={"Retry-After": "2"})
+        route.continue_()
+
+    page.route("**/api/v1/assignments/*/submit/*", restarting)
+    select_by_keyboard(page, "北京")
+    page.keyboard.press("l")
+    page.keyboard.press("Enter")
+    page.locator("#snippet", has_text="onerror").wait_for()
+
+    assert len(refused) == 2
+    [revision] = Revision.objects.all()
+    assert revision.spans == [{"start": 4, "end": 6, "label": "地名"}]
+    assert page.errors == []
+
+
 @pytest.mark.parametrize(
     "width, height, name",
     [(1366, 768, "workspace-1366x768.png"), (3840, 2160, "workspace-3840x2160.png")],

@@ -1,6 +1,6 @@
 // The annotator's workspace: one snippet at a time, keyboard first, nothing lost.
 // Offsets are code points of the snippet text (offsets.js converts the DOM's UTF-16).
-import { ApiError, api, failureText } from "./api.js";
+import { ApiError, api, failureText, isRetryable } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 import { fromTokens, mergeWithNext, split } from "./segmentation.js";
@@ -370,7 +370,7 @@ async function saveDraft(attempt = 0) {
   } catch (failure) {
     dirty = true;
     if (failure instanceof ApiError && failure.status === 409) return showConflict(failure.body);
-    if (failure instanceof ApiError && failure.status === 0) {
+    if (isRetryable(failure)) {
       const wait = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)];
       setSaveState(gettext("Unsaved — offline, retrying"), "unsaved");
       await new Promise((resolve) => setTimeout(resolve, wait));
@@ -503,7 +503,7 @@ async function submit() {
       submitKey = null;
       return forward();
     } catch (failure) {
-      if (failure instanceof ApiError && failure.status === 0) {
+      if (isRetryable(failure)) {
         setSaveState(gettext("Unsaved — offline, retrying"), "unsaved");
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS[Math.min(attempt, 3)]));
         continue;
