@@ -38,59 +38,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from common import ROOT, drop_database, scratch_database
+from serving import Connection, make_annotators, make_project, percentile, start_server
 
 DB_NAME = "biaozhu_bench_annotate"
-HOST, PORT = "127.0.0.1", 8791
 P95_LIMIT_MS = 100.0
-
-
-class Connection:
-    """One client's HTTP/1.1 connection: kept open while the server keeps it (gthread
-    workers), opened anew when the server closes it (sync workers close every one)."""
-
-    def __init__(self) -> None:
-        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-
-    async def request(self, method: str, path: str, token: str, body=None, key: str = ""):
-        payload = json.dumps(body).encode() if body is not None else b""
-        head = (
-            f"{method} {path} HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Token {token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
-            + (f"Idempotency-Key: {key}\r\n" if key else "")
-            + "\r\n"
-        )
-        reused = self.streams is not None
-        try:
-            return await self._exchange(head.encode() + payload)
-        except (OSError, asyncio.IncompleteReadError, IndexError):
-            self.close()
-            if not reused:
-                raise
-            # The server closed the idle connection first; the request never reached it.
-            return await self._exchange(head.encode() + payload)
-
-    async def _exchange(self, request: bytes) -> tuple[int, bytes]:
-        if self.streams is None:
-            self.streams = await asyncio.open_connection(HOST, PORT)
-        reader, writer = self.streams
-        writer.write(request)
-        status = int((await reader.readline()).split()[1])
-        length, close = None, False
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode().partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-            elif name.lower() == "connection" and value.strip().lower() == "close":
-                close = True
-        data = await (reader.readexactly(length) if length is not None else reader.read())
-        if close or length is None:
-            self.close()
-        return status, data
-
-    def close(self) -> None:
-        if self.streams is not None:
-            self.streams[1].close()
-            self.streams = None
 
 
 @dataclass
@@ -106,7 +57,7 @@ class Record:
     ):
         started = time.perf_counter()
         try:
-            status, data = await link.request(method, path, token, body, key)
+            status, data, _ = await link.request(method, path, token, body, key)
         except OSError as error:
             self.errors.append(f"{name}: {error!r}")
             return None, b""
@@ -208,11 +159,6 @@ async def simulate(annotators: list[Annotator], seconds: float, think: float) ->
     await asyncio.gather(start_recording(), *(work(annotator) for annotator in annotators))
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
-
-
 def describe(record: Record, names: tuple[str, ...]) -> list[str]:
     lines = []
     for name in names:
@@ -231,87 +177,6 @@ def stored_exactly_once(project_id: int, record: Record) -> bool:
         Revision.objects.filter(assignment__project_id=project_id).values_list("id", flat=True)
     )
     return len(record.revisions) == len(set(record.revisions)) and stored == set(record.revisions)
-
-
-def make_project(owner, users, snippets: int, name: str):
-    """A project of ``snippets`` short snippets with ``users`` as its annotators."""
-    from annotation.models import Article, Snippet
-    from projects.models import Membership, Role
-    from projects.services import project_create
-
-    project = project_create(
-        creator=owner, name=name, kinds=["classes"], labels=[{"name": "甲", "kind": "classes"}]
-    )
-    article = Article.objects.create(project=project, raw_text="-", raw_hash="-")
-    Snippet.objects.bulk_create(
-        (
-            Snippet(
-                project=project,
-                article=article,
-                position=n,
-                text=f"第{n}条：数据标注平台的一句话。",
-                text_hash=str(n),
-                offset_map=[0, 0],
-                tokens="1,2,3,5,7,9,11,13",
-            )
-            for n in range(snippets)
-        ),
-        batch_size=5000,
-    )
-    Membership.objects.bulk_create(
-        Membership(project=project, user=user, role=Role.ANNOTATOR) for user in users
-    )
-    return project
-
-
-def make_annotators(count: int) -> list:
-    """``count`` annotator accounts with API tokens (passwords unusable: tokens only)."""
-    from django.contrib.auth.hashers import make_password
-    from rest_framework.authtoken.models import Token
-
-    from accounts.models import User
-
-    have = list(User.objects.filter(username__startswith="bench-annotator-").order_by("id"))
-    users = have + User.objects.bulk_create(
-        User(username=f"bench-annotator-{n}", password=make_password(None))
-        for n in range(len(have), count)
-    )
-    Token.objects.bulk_create(
-        (Token(key=Token.generate_key(), user=user) for user in users), ignore_conflicts=True
-    )
-    tokens = dict(Token.objects.filter(user__in=users).values_list("user_id", "key"))
-    return [(user, tokens[user.id]) for user in users[:count]]
-
-
-def start_server(env: dict, args) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "config.wsgi",
-        "--bind",
-        f"{HOST}:{PORT}",
-        "--workers",
-        str(args.workers),
-        "--worker-class",
-        args.worker_class,
-        "--threads",
-        str(args.threads),
-        "--keep-alive",
-        str(args.keep_alive),
-        "--backlog",
-        "4096",
-        "--log-level",
-        "warning",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    for _ in range(100):
-        try:
-            with __import__("socket").create_connection((HOST, PORT), timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
 
 
 def main() -> None:
@@ -355,7 +220,13 @@ def main() -> None:
     owner, _ = user_ensure(username="bench-owner", password="bench-password", is_staff=True)
     people = make_annotators(max([args.clients, *levels]))
     connections.close_all()
-    server = start_server(env, args)
+    server = start_server(
+        env,
+        workers=args.workers,
+        worker_class=args.worker_class,
+        threads=args.threads,
+        keep_alive=args.keep_alive,
+    )
     print(
         f"gunicorn --workers {args.workers} --worker-class {args.worker_class} "
         f"--threads {args.threads} --keep-alive {args.keep_alive}; runs of {args.seconds:.0f} s"

@@ -1,10 +1,12 @@
 """A database that cannot be reached answers 503 with Retry-After, not a server error.
 
 While PostgreSQL restarts or fails over, every request that needs it fails: the
-connection is refused, or a connection kept from before is found broken. Nothing was
-committed by such a request (a transaction that lost its connection is rolled back by
-the server), so the client may send it again: autosaves carry their version and submits
-their Idempotency-Key, and a repeat stores nothing twice. This middleware says so: 503,
+connection is refused, or a connection kept from before is found broken. A transaction
+that lost its connection before its COMMIT is rolled back by the server; one that lost
+it just after may be kept. Either way the client may send the request again: autosaves
+carry their version (a repeat of a kept one answers 409 with the saved draft) and
+submits their Idempotency-Key (a repeat answers the stored revision), so nothing is
+stored twice. This middleware says so: 503,
 ``Retry-After``, and for the API a JSON body with ``retryable: true``. Django closes a
 connection that failed at the end of the request, so the next one connects afresh.
 """
@@ -32,7 +34,7 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         logger.warning("database unavailable: %s %s: %s", request.method, request.path, exception)
-        detail = _("The database is unavailable for a moment; nothing was saved. Try again.")
+        detail = _("The database could not be reached for a moment. Send the request again.")
         if request.path.startswith("/api/"):
             response: HttpResponse = JsonResponse({"detail": detail, "retryable": True}, status=503)
         else:

@@ -245,17 +245,29 @@ def submit(
         own.status == AssignmentStatus.ACTIVE and own.lease_over
     )
     number = (own.last_number or 0) + 1
+    revision_id = statements.revision_insert(
+        own=own,
+        user_id=annotator.id,
+        annotation=annotation,
+        time_ms=time_spent_ms,
+        late=late,
+        key=idempotency_key,
+        now=now,
+    )
+    if revision_id is None:
+        # A double click: the other submit committed while this one waited for the lock,
+        # which is this one's now. Read again (a new statement sees the other's revision):
+        # the same key answers it, another key adds the next revision.
+        return submit(
+            annotator=annotator,
+            assignment_id=assignment_id,
+            body=body,
+            idempotency_key=idempotency_key,
+            time_spent_ms=time_spent_ms,
+        )
     revision = _loaded(
         Revision,
-        id=statements.revision_insert(
-            own=own,
-            user_id=annotator.id,
-            annotation=annotation,
-            time_ms=time_spent_ms,
-            late=late,
-            key=idempotency_key,
-            now=now,
-        ),
+        id=revision_id,
         assignment_id=own.id,
         number=number,
         annotator_id=annotator.id,

@@ -153,6 +153,7 @@ INSERT INTO annotation_revision
      idempotency_key, created_at)
 VALUES (%(assignment)s, %(number)s, %(user)s, %(spans)s, %(classes)s, %(segmentation)s,
         %(time_ms)s, %(late)s, %(key)s, %(now)s)
+ON CONFLICT (assignment_id, number) DO NOTHING
 RETURNING id
 """
 
@@ -366,8 +367,11 @@ def draft_save_own(
 
 def revision_insert(
     *, own: Own, user_id: int, annotation: dict, time_ms: int, late: bool, key: str, now: datetime
-) -> int:
-    return _new_id(
+) -> int | None:
+    """Insert the next revision; return its id, or None when its number is taken: another
+    submit of the assignment committed while ``own_lock`` waited for the row, and the
+    lock's statement read the revisions as they were before the wait (READ COMMITTED)."""
+    row = _run(
         _INSERT_REVISION,
         assignment=own.id,
         number=(own.last_number or 0) + 1,
@@ -380,6 +384,7 @@ def revision_insert(
         key=key,
         now=now,
     )
+    return None if row is None else row[0]
 
 
 def assignment_mark_submitted(*, assignment_id: int, now: datetime) -> None:

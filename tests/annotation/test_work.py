@@ -371,6 +371,52 @@ def test_a_double_click_hands_out_one_task():
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
+def test_a_double_clicked_submit_stores_one_revision_and_answers_it_twice():
+    """Found by bench/load.py: the second submit waited for the first's row lock, then
+    read the revisions as they were before the wait and collided with the first (500)."""
+    from django.db import connections
+
+    from annotation.work.services import submit, task_next
+    from tests.factories import ProjectFactory, snippets_make
+
+    project = ProjectFactory()
+    snippets_make(project, 20)
+    annotator = MembershipFactory(project=project, role="annotator").user
+
+    def click(barrier, assignment_id, key, answered):
+        barrier.wait()
+        try:
+            done = submit(annotator=annotator, assignment_id=assignment_id, body={}, **key)
+            answered.append((done.revision.id, done.revision.number))
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            answered.append(error)
+        finally:
+            connections.close_all()
+
+    for round_ in range(20):
+        task = task_next(project_id=project.id, annotator=annotator)
+        # Half the rounds under one Idempotency-Key (one revision), half without (a
+        # revision each, numbered in turn: every submit keeps one).
+        key = {"idempotency_key": f"k{round_}"} if round_ % 2 else {}
+        barrier, answered = threading.Barrier(2), []
+        clicks = [
+            threading.Thread(target=click, args=(barrier, task.id, key, answered)) for _ in range(2)
+        ]
+        for thread in clicks:
+            thread.start()
+        for thread in clicks:
+            thread.join(timeout=30)
+        assert not [error for error in answered if isinstance(error, Exception)], answered
+        if key:
+            assert len(answered) == 2 and answered[0] == answered[1], answered
+        else:
+            assert sorted(number for _, number in answered) == [1, 2], answered
+
+    assert Revision.objects.filter(annotator=annotator).count() == 10 + 2 * 10
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
 def test_a_claim_waits_for_a_busy_last_snippet_rather_than_saying_nothing_is_left():
     from django.db import connections, transaction
 

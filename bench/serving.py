@@ -1,0 +1,148 @@
+"""The platform served by gunicorn on loopback, the annotators who call it, and the
+projects they work in: what bench/annotate.py and bench/load.py share."""
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import time
+
+from common import ROOT
+
+HOST, PORT = "127.0.0.1", 8791
+
+
+class Connection:
+    """One client's HTTP/1.1 connection: kept open while the server keeps it (gthread
+    workers), opened anew when the server closes it (sync workers close every one)."""
+
+    def __init__(self) -> None:
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def request(self, method: str, path: str, token: str, body=None, key: str = ""):
+        """Send one request; return (status, body, headers)."""
+        payload = json.dumps(body).encode() if body is not None else b""
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Token {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
+            + (f"Idempotency-Key: {key}\r\n" if key else "")
+            + "\r\n"
+        )
+        reused = self.streams is not None
+        try:
+            return await self._exchange(head.encode() + payload)
+        except (OSError, asyncio.IncompleteReadError, IndexError):
+            self.close()
+            if not reused:
+                raise
+            # The server closed the idle connection first; the request never reached it.
+            return await self._exchange(head.encode() + payload)
+
+    async def _exchange(self, request: bytes) -> tuple[int, bytes, dict[str, str]]:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(HOST, PORT)
+        reader, writer = self.streams
+        writer.write(request)
+        status = int((await reader.readline()).split()[1])
+        headers: dict[str, str] = {}
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = headers.get("content-length")
+        data = await (reader.readexactly(int(length)) if length is not None else reader.read())
+        if headers.get("connection", "").lower() == "close" or length is None:
+            self.close()
+        return status, data, headers
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def start_server(
+    env: dict, *, workers: int, worker_class: str, threads: int, keep_alive: int
+) -> subprocess.Popen:
+    """gunicorn on HOST:PORT in a session of its own (stop it with os.killpg)."""
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"{HOST}:{PORT}"]
+    command += ["--workers", str(workers), "--worker-class", worker_class]
+    command += ["--threads", str(threads), "--keep-alive", str(keep_alive)]
+    command += ["--backlog", "4096", "--log-level", "warning"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    for _ in range(100):
+        try:
+            with socket.create_connection((HOST, PORT), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def make_annotators(count: int) -> list:
+    """``count`` annotator accounts with API tokens (passwords unusable: tokens only)."""
+    from django.contrib.auth.hashers import make_password
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+
+    have = list(User.objects.filter(username__startswith="bench-annotator-").order_by("id"))
+    users = have + User.objects.bulk_create(
+        User(username=f"bench-annotator-{n}", password=make_password(None))
+        for n in range(len(have), count)
+    )
+    Token.objects.bulk_create(
+        (Token(key=Token.generate_key(), user=user) for user in users), ignore_conflicts=True
+    )
+    tokens = dict(Token.objects.filter(user__in=users).values_list("user_id", "key"))
+    return [(user, tokens[user.id]) for user in users[:count]]
+
+
+# Every snippet reads "第n条：张三在北京标注数据。" ("北京" is a place), with jieba's tokens.
+SNIPPET_SQL = """
+INSERT INTO annotation_snippet
+    (project_id, article_id, batch_id, position, text, text_hash, offset_map, tokens,
+     tokenizer_version, suggestions, slots_taken, gold)
+SELECT %(project)s, %(article)s, (%(batches)s::bigint[])[n / %(batch_size)s + 1],
+       n, '第' || n || '条：张三在北京标注数据。', n::text, '[0, 0]',
+       array_to_string(ARRAY[1, d + 1, d + 2, d + 3, d + 5, d + 6, d + 8, d + 10, d + 12,
+                             d + 13], ','),
+       'bench', '[]', 0, FALSE
+FROM generate_series(0, %(count)s - 1) AS n, LATERAL (SELECT length(n::text) AS d) AS digits
+"""
+
+
+def make_project(owner, users, snippets: int, name: str, *, batch_size: int = 0, **settings):
+    """A project of ``snippets`` short snippets with ``users`` as its annotators, in
+    batches of ``batch_size`` (none if 0), written by PostgreSQL in one statement."""
+    from django.db import connection
+
+    from annotation.models import Article, Batch
+    from projects.models import Membership, Role
+    from projects.services import project_create
+
+    labels = [{"name": "甲", "kind": "classes"}, {"name": "地名", "kind": "spans"}]
+    project = project_create(
+        creator=owner, name=name, kinds=["classes", "spans"], labels=labels, **settings
+    )
+    article = Article.objects.create(project=project, raw_text="-", raw_hash="-")
+    per_batch = batch_size or snippets
+    batches = Batch.objects.bulk_create(
+        Batch(project=project, name=f"{name} {n + 1}", size=min(per_batch, snippets - start))
+        for n, start in enumerate(range(0, snippets if batch_size else 0, per_batch))
+    )
+    values = {"project": project.id, "article": article.id, "count": snippets}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            SNIPPET_SQL, {**values, "batches": [b.id for b in batches], "batch_size": per_batch}
+        )
+        cursor.execute("ANALYZE annotation_snippet")
+    Membership.objects.bulk_create(
+        Membership(project=project, user=user, role=Role.ANNOTATOR) for user in users
+    )
+    return project
