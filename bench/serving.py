@@ -17,14 +17,15 @@ class Connection:
     """One client's HTTP/1.1 connection: kept open while the server keeps it (gthread
     workers), opened anew when the server closes it (sync workers close every one)."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = HOST, port: int = PORT) -> None:
+        self.host, self.port = host, port
         self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     async def request(self, method: str, path: str, token: str, body=None, key: str = ""):
         """Send one request; return (status, body, headers)."""
         payload = json.dumps(body).encode() if body is not None else b""
         head = (
-            f"{method} {path} HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Token {token}\r\n"
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Token {token}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
             + (f"Idempotency-Key: {key}\r\n" if key else "")
             + "\r\n"
@@ -41,7 +42,7 @@ class Connection:
 
     async def _exchange(self, request: bytes) -> tuple[int, bytes, dict[str, str]]:
         if self.streams is None:
-            self.streams = await asyncio.open_connection(HOST, PORT)
+            self.streams = await asyncio.open_connection(self.host, self.port)
         reader, writer = self.streams
         writer.write(request)
         status = int((await reader.readline()).split()[1])
@@ -67,17 +68,26 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def start_server(
-    env: dict, *, workers: int, worker_class: str, threads: int, keep_alive: int
+    env: dict,
+    *,
+    workers: int,
+    worker_class: str,
+    threads: int,
+    keep_alive: int,
+    python: str = sys.executable,
+    port: int = PORT,
+    cwd=ROOT,
 ) -> subprocess.Popen:
-    """gunicorn on HOST:PORT in a session of its own (stop it with os.killpg)."""
-    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"{HOST}:{PORT}"]
+    """gunicorn serving ``config.wsgi`` from ``cwd`` on HOST:``port``, in a session of its
+    own (stop it with os.killpg)."""
+    command = [python, "-m", "gunicorn", "config.wsgi", "--bind", f"{HOST}:{port}"]
     command += ["--workers", str(workers), "--worker-class", worker_class]
     command += ["--threads", str(threads), "--keep-alive", str(keep_alive)]
     command += ["--backlog", "4096", "--log-level", "warning"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    server = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True)
     for _ in range(100):
         try:
-            with socket.create_connection((HOST, PORT), timeout=1):
+            with socket.create_connection((HOST, port), timeout=1):
                 return server
         except OSError:
             time.sleep(0.2)
