@@ -1,7 +1,8 @@
 """Annotation under load: saturation and capacity, against gunicorn + PostgreSQL.
 
-    python bench/annotate.py [--only saturation|capacity] [--seconds 60]
+    python bench/annotate.py [--only saturation|capacity|scale] [--seconds 60]
         [--clients 50] [--annotators 800,1000,1200] [--think 10]
+        [--sizes 10000,1000000] [--scale-annotators 300]
         [--workers 4] [--worker-class gthread] [--threads 4] [--keep-alive 30]
 
 Creates a scratch PostgreSQL database, starts gunicorn on loopback with the platform's
@@ -20,6 +21,12 @@ Capacity: for each number in ``--annotators``, that many annotators each spend a
 ``--think`` seconds on a snippet (an autosave halfway, jittered ±20 %, arrivals spread over
 the first think time), next → draft → submit. Latencies are read after the first think
 time. A level passes with zero errors and p95 ≤ 100 ms on every endpoint.
+
+Scale (only with ``--only scale``): the capacity loop, ``--scale-annotators`` at
+``--think`` seconds a snippet, against a project of each of ``--sizes`` snippets, smallest
+first, then the smallest again once the large ones sit in the same tables. Prints next
+and submit p95 at each size and their ratio to the smallest's: the work path must not
+grow with the project (no count or scan of it on the way).
 
 Each run has a project of its own and checks that every submit the clients saw succeed is
 stored exactly once.
@@ -181,11 +188,13 @@ def stored_exactly_once(project_id: int, record: Record) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", choices=["saturation", "capacity"])
+    parser.add_argument("--only", choices=["saturation", "capacity", "scale"])
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--annotators", default="800,1000,1200")
     parser.add_argument("--think", type=float, default=10)
+    parser.add_argument("--sizes", default="10000,1000000", help="scale: snippets a project")
+    parser.add_argument("--scale-annotators", type=int, default=300)
     parser.add_argument("--workers", type=int, default=4)
     # The defaults are the server settings of the Dockerfile and docker-compose.yml.
     parser.add_argument("--worker-class", default="gthread")
@@ -218,7 +227,7 @@ def main() -> None:
     from accounts.services import user_ensure
 
     owner, _ = user_ensure(username="bench-owner", password="bench-password", is_staff=True)
-    people = make_annotators(max([args.clients, *levels]))
+    people = make_annotators(max([args.clients, args.scale_annotators, *levels]))
     connections.close_all()
     server = start_server(
         env,
@@ -236,6 +245,8 @@ def main() -> None:
             run_saturation(owner, people[: args.clients], args)
         if args.only in (None, "capacity"):
             run_capacity(owner, people, levels, args)
+        if args.only == "scale":
+            run_scale(owner, people[: args.scale_annotators], args)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
@@ -294,6 +305,33 @@ def run_capacity(owner, people, levels, args) -> None:
         if record.errors:
             print(f"  first errors: {record.errors[:3]}")
     print(f"\nlargest number served within the limits: {served or 'none of the levels'}")
+
+
+def run_scale(owner, people, args) -> None:
+    from django.db import connections
+
+    sizes = sorted(int(n) for n in args.sizes.split(","))
+    p95 = {}
+    for run, size in enumerate([*sizes, sizes[0]]):
+        record = Record()
+        started = time.perf_counter()
+        project = make_project(owner, [user for user, _ in people], size, f"scale-{run}-{size}")
+        built = time.perf_counter() - started
+        connections.close_all()
+        annotators = [Annotator(token, project.id, record) for _, token in people]
+        asyncio.run(simulate(annotators, args.seconds, args.think))
+        name = f"{size:,}" + (" again" if run == len(sizes) else "")
+        p95[name] = {step: percentile(record.latencies[step], 0.95) for step in ("next", "submit")}
+        print(
+            f"\nscale: a project of {name} snippets (built in {built:.0f} s), {len(people)} "
+            f"annotators, {args.think:.0f} s a snippet, errors {len(record.errors)}"
+        )
+        print("\n".join(describe(record, ("next", "draft", "submit"))))
+        print(f"  stored exactly once: {stored_exactly_once(project.id, record)}")
+    base = p95[f"{sizes[0]:,}"]
+    for name, figures in p95.items():
+        ratios = ", ".join(f"{step} p95 {figures[step] / base[step]:.2f}×" for step in figures)
+        print(f"{name:>14} ÷ {sizes[0]:,}: {ratios}")
 
 
 if __name__ == "__main__":

@@ -50,7 +50,9 @@ from common import (  # noqa: E402
 )
 from serving import HOST, Connection, make_annotators, percentile, start_server  # noqa: E402
 
-DOCCANO = "doccano==1.8.4"
+# doccano 1.8.4, the last release, and what it needs that its own pins no longer hold
+# (environs 9 fails beside marshmallow 4, pandas 1.5 beside numpy 2).
+DOCCANO = ["doccano==1.8.4", "marshmallow<4", "numpy<2", "psycopg2-binary", "redis"]
 VENV = ROOT / "var" / "peers" / "doccano"
 OURS_DB, THEIRS_DB = "biaozhu_bench_peer", "doccano_bench_peer"
 OURS_PORT, THEIRS_PORT = 8793, 8794
@@ -254,8 +256,7 @@ def doccano_install() -> Path:
     python = VENV / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        pip = [str(python), "-m", "pip", "install", "-q"]
-        subprocess.run(pip + [DOCCANO, "psycopg2-binary", "redis"], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", *DOCCANO], check=True)
     return python
 
 
@@ -286,7 +287,7 @@ User = get_user_model()
 admin = User.objects.create_superuser("bench-admin", "admin@example.com", "bench-password")
 tokens = [Token.objects.create(user=admin).key]
 for n in range({count}):
-    user = User.objects.create_user(f"bench-annotator-{{n}}", password="bench-password")
+    user = User.objects.create_user(f"bench-annotator-{{n}}")  # tokens only
     tokens.append(Token.objects.create(user=user).key)
 print(json.dumps(tokens))
 """
@@ -309,8 +310,10 @@ class DoccanoSide:
         self.python = doccano_install()
         self.env, self.backend = doccano_env(self.python)
         run = [str(self.python), str(self.backend / "manage.py")]
-        subprocess.run(run + ["migrate", "-v0"], env=self.env, check=True)
-        subprocess.run(run + ["create_roles"], env=self.env, check=True, capture_output=True)
+        subprocess.run(run + ["migrate", "-v0"], cwd=self.backend, env=self.env, check=True)
+        subprocess.run(
+            run + ["create_roles"], cwd=self.backend, env=self.env, check=True, capture_output=True
+        )
         tokens = json.loads(self.shell(DOCCANO_PEOPLE.format(count=clients)).splitlines()[-1])
         self.admin, self.tokens = tokens[0], tokens[1:]
         self.server = start_server(
@@ -322,7 +325,10 @@ class DoccanoSide:
 
     def shell(self, code: str) -> str:
         run = [str(self.python), str(self.backend / "manage.py"), "shell", "-c", code]
-        return subprocess.run(run, env=self.env, check=True, capture_output=True, text=True).stdout
+        done = subprocess.run(run, cwd=self.backend, env=self.env, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"doccano shell failed: {done.stderr[-2000:]}")
+        return done.stdout
 
     def call(self, method, path, body=None, **extra):
         return http(THEIRS_PORT, method, path, self.admin, body, **extra)
@@ -424,7 +430,9 @@ class BiaozhuSide:
 
         from accounts.services import user_ensure
 
-        self.owner, _ = user_ensure(username="bench-owner", password="bench-password")
+        self.owner, _ = user_ensure(
+            username="bench-owner", password="bench-password", is_staff=True
+        )
         self.admin = Token.objects.get_or_create(user=self.owner)[0].key
         self.people = make_annotators(clients)
         self.tokens = [token for _, token in self.people]
