@@ -41,38 +41,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
 
 from common import ROOT, drop_database, scratch_database
-from serving import Connection, make_annotators, make_project, percentile, start_server
+from serving import Connection, Record, make_annotators, make_project, percentile, start_server
 
 DB_NAME = "biaozhu_bench_annotate"
 P95_LIMIT_MS = 100.0
-
-
-@dataclass
-class Record:
-    recording: bool = True
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    revisions: list[int] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    loops: int = 0
-
-    async def timed(
-        self, link: Connection, name: str, method: str, path: str, token: str, body=None, key=""
-    ):
-        started = time.perf_counter()
-        try:
-            status, data, _ = await link.request(method, path, token, body, key)
-        except OSError as error:
-            self.errors.append(f"{name}: {error!r}")
-            return None, b""
-        if self.recording:
-            self.latencies[name].append((time.perf_counter() - started) * 1000)
-        if status >= 400:
-            self.errors.append(f"{name}: HTTP {status}")
-        return status, data
 
 
 class Annotator:

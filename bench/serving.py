@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from common import ROOT
 
@@ -60,6 +62,33 @@ class Connection:
         if self.streams is not None:
             self.streams[1].close()
             self.streams = None
+
+
+@dataclass
+class Record:
+    """What a run's clients saw: latencies a step (while ``recording``), the revisions
+    they were answered, errors, loops completed."""
+
+    recording: bool = True
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    revisions: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    loops: int = 0
+
+    async def timed(
+        self, link: Connection, name: str, method: str, path: str, token: str, body=None, key=""
+    ):
+        started = time.perf_counter()
+        try:
+            status, data, _ = await link.request(method, path, token, body, key)
+        except OSError as error:
+            self.errors.append(f"{name}: {error!r}")
+            return None, b""
+        if self.recording:
+            self.latencies[name].append((time.perf_counter() - started) * 1000)
+        if status >= 400:
+            self.errors.append(f"{name}: HTTP {status} {data[:120]!r}")
+        return status, data
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -6,9 +6,9 @@ that lost its connection before its COMMIT is rolled back by the server; one tha
 it just after may be kept. Either way the client may send the request again: autosaves
 carry their version (a repeat of a kept one answers 409 with the saved draft) and
 submits their Idempotency-Key (a repeat answers the stored revision), so nothing is
-stored twice. This middleware says so: 503,
-``Retry-After``, and for the API a JSON body with ``retryable: true``. Django closes a
-connection that failed at the end of the request, so the next one connects afresh.
+stored twice. This middleware says so: 503, ``Retry-After``, and for the API a JSON body
+with ``retryable: true``. Django closes a connection that failed at the end of the
+request, so the next one connects afresh.
 """
 
 import logging

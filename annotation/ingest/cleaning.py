@@ -304,11 +304,21 @@ def _heading_text(piece: Piece) -> str:
     return piece.text.lstrip("#").strip()
 
 
-def clean_article(raw: str, options: CleaningOptions) -> tuple[str, list[Piece]]:
-    """One article: its title (from its leading headings) and its snippets."""
+def clean_article(
+    raw: str, options: CleaningOptions, *, record: bool = False
+) -> tuple[str, list[Piece]]:
+    """One article: its title (from its leading headings) and its snippets.
+
+    A ``record`` (a line of JSONL, a row, another tool's item) is a unit of annotation:
+    when all of it reads as headings (a headline, a product name, a short post without
+    punctuation) its text is its snippets, not a title with nothing under it.
+    """
+    paragraphs = _paragraphs(raw, options)
+    if record and all(heading for heading, _ in paragraphs):
+        paragraphs = [(False, piece) for _, piece in paragraphs]
     title_parts: list[str] = []
     snippets: list[Piece] = []
-    for heading, piece in _paragraphs(raw, options):
+    for heading, piece in paragraphs:
         if heading:
             if not snippets:
                 title_parts.append(_heading_text(piece))

@@ -348,7 +348,7 @@ def _articles_of(
             raw = record.text[article.raw_start : article.raw_end]
             yield article.title, raw, article.snippets, [[] for _ in article.snippets]
         return
-    title, snippets = cleaning.clean_article(record.text, options)
+    title, snippets = cleaning.clean_article(record.text, options, record=True)
     yield record.title or title, record.text, snippets, _suggestions(record, snippets)
 
 

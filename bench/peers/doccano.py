@@ -1,7 +1,7 @@
 """Biaozhu and doccano side by side, in one run, both on PostgreSQL.
 
     python bench/peers/doccano.py [--sizes 10000,100000] [--clients 20] [--seconds 60]
-        [--capacity 50,100,200] [--think 10]
+        [--steps import,annotate,export] [--capacity 25,50,100,200,500,1000] [--think 10]
 
 Installs doccano 1.8.4 from PyPI into var/peers/doccano (a virtual environment of its
 own, once), gives each platform a scratch database on BENCH_DATABASE_URL's server, a
@@ -16,7 +16,8 @@ settings on loopback (4 workers × 4 threads). Then, for each size:
   creating a span annotation a loop as each platform's own browser client does it —
   doccano: the next unconfirmed example, the span, confirm; Biaozhu: next task,
   autosave, submit with the span;
-- export: every snippet to JSONL, request → file downloaded.
+- export: a project of the same size with every snippet annotated (the file again, each
+  line with a span, imported as final annotations) to JSONL, request → file downloaded.
 
 With ``--capacity``, on the smallest size, each level of annotators spends ``--think``
 seconds a snippet on each platform; a level passes with p95 ≤ 100 ms on every request
@@ -34,8 +35,6 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -48,7 +47,14 @@ from common import (  # noqa: E402
     seed_snippets,
     start_worker,
 )
-from serving import HOST, Connection, make_annotators, percentile, start_server  # noqa: E402
+from serving import (  # noqa: E402
+    HOST,
+    Connection,
+    Record,
+    make_annotators,
+    percentile,
+    start_server,
+)
 
 # doccano 1.8.4, the last release, and what it needs that its own pins no longer hold
 # (environs 9 fails beside marshmallow 4, pandas 1.5 beside numpy 2).
@@ -65,14 +71,16 @@ LABEL = "地名"
 # ---- the file ------------------------------------------------------------------------
 
 
-def build_file(count: int) -> Path:
-    """One distinct snippet of the seeds a line, as doccano's JSONL ({"text", "label"})."""
-    path = ROOT / "var" / "bench" / f"peers-{count}.jsonl"
+def build_file(count: int, labeled: bool = False) -> Path:
+    """One distinct snippet of the seeds a line, as doccano's JSONL ({"text", "label"});
+    ``labeled``: each with a span over its first two characters."""
+    path = ROOT / "var" / "bench" / f"peers-{count}{'-labeled' if labeled else ''}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     base = seed_snippets()
+    label = [[0, 2, LABEL]] if labeled else []
     with path.open("w", encoding="utf-8") as handle:
         for n in range(count):
-            record = {"text": f"第{n}条：{base[n % len(base)]}", "label": []}
+            record = {"text": f"第{n}条：{base[n % len(base)]}", "label": label}
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     return path
 
@@ -98,15 +106,19 @@ def http(port: int, method: str, path: str, token: str = "", body=None, raw=None
         return error.code, error.read()
 
 
-def multipart(field_name: str, path: Path) -> tuple[bytes, str]:
+def multipart(field_name: str, path: Path, **fields: str) -> tuple[bytes, str]:
+    """A form of ``fields`` and the file; return the body and its content type."""
     boundary = uuid.uuid4().hex
-    head = (
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    head = "".join(parts) + (
         f'--{boundary}\r\nContent-Disposition: form-data; name="{field_name}"; '
         f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-    ).encode()
-    return head + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode(), (
-        f"multipart/form-data; boundary={boundary}"
     )
+    body = head.encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def until(check, timeout: float = 1800, pause: float = 0.2):
@@ -119,27 +131,6 @@ def until(check, timeout: float = 1800, pause: float = 0.2):
 
 
 # ---- the clients ---------------------------------------------------------------------
-
-
-@dataclass
-class Record:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: list[str] = field(default_factory=list)
-    loops: int = 0
-    recording: bool = True
-
-    async def timed(self, link: Connection, name: str, method, path, token, body=None, key=""):
-        started = time.perf_counter()
-        try:
-            status, data, _ = await link.request(method, path, token, body, key)
-        except OSError as error:
-            self.errors.append(f"{name}: {error!r}")
-            return 0, b""
-        if self.recording:
-            self.latencies[name].append((time.perf_counter() - started) * 1000)
-        if status >= 400:
-            self.errors.append(f"{name}: HTTP {status} {data[:120]!r}")
-        return status, data
 
 
 class Platform:
@@ -305,7 +296,20 @@ Member.objects.bulk_create(
 """
 
 
-class DoccanoSide:
+class Side:
+    """A platform's server and worker, started by the subclass."""
+
+    server: subprocess.Popen
+    worker: subprocess.Popen
+
+    def stop(self) -> None:
+        os.killpg(self.server.pid, signal.SIGTERM)
+        self.server.wait(30)
+        self.worker.send_signal(signal.SIGTERM)
+        self.worker.wait(60)
+
+
+class DoccanoSide(Side):
     def __init__(self, clients: int) -> None:
         self.python = doccano_install()
         self.env, self.backend = doccano_env(self.python)
@@ -388,6 +392,12 @@ class DoccanoSide:
         return until(ready)
 
     def export(self, project: int) -> tuple[float, int]:
+        """Every example with every member's spans in one file. Left per member (the
+        default), doccano writes a file per member, each with every example: with the 20
+        annotators of the run, 21 files, which took over six minutes for 10,000."""
+        shared = {"collaborative_annotation": True, "resourcetype": "SequenceLabelingProject"}
+        status, data = self.call("PATCH", f"/v1/projects/{project}", shared)
+        assert status == 200, data
         started = time.perf_counter()
         status, data = self.call(
             "POST", f"/v1/projects/{project}/download", {"format": "JSONL", "exportApproved": False}
@@ -399,17 +409,11 @@ class DoccanoSide:
         assert status == 200
         return time.perf_counter() - started, len(data)
 
-    def stop(self) -> None:
-        os.killpg(self.server.pid, signal.SIGTERM)
-        self.server.wait(30)
-        self.worker.send_signal(signal.SIGTERM)
-        self.worker.wait(60)
-
 
 # ---- Biaozhu's side ------------------------------------------------------------------
 
 
-class BiaozhuSide:
+class BiaozhuSide(Side):
     def __init__(self, clients: int) -> None:
         self.env = dict(
             os.environ,
@@ -463,11 +467,11 @@ class BiaozhuSide:
         )
         return project
 
-    def import_file(self, project: int, path: Path) -> float:
+    def import_file(self, project: int, path: Path, **options: str) -> float:
         from annotation.models import ImportJob, JobStatus
 
         started = time.perf_counter()
-        body, kind = multipart("file", path)
+        body, kind = multipart("file", path, **options)
         status, data = self.call(
             "POST", f"/api/v1/projects/{project}/imports/", raw=body, kind=kind
         )
@@ -503,12 +507,6 @@ class BiaozhuSide:
         assert status == 200
         return time.perf_counter() - started, len(data)
 
-    def stop(self) -> None:
-        os.killpg(self.server.pid, signal.SIGTERM)
-        self.server.wait(30)
-        self.worker.send_signal(signal.SIGTERM)
-        self.worker.wait(60)
-
 
 # ---- the run -------------------------------------------------------------------------
 
@@ -524,7 +522,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--capacity", default="", help="levels of annotators, e.g. 50,100,200")
     parser.add_argument("--think", type=float, default=10)
+    parser.add_argument("--steps", default="import,annotate,export")
     args = parser.parse_args()
+    args.steps = set(args.steps.split(","))
     sizes = [int(n) for n in args.sizes.split(",")]
     levels = [int(n) for n in args.capacity.split(",") if n]
     capacity_clients = max([args.clients, *levels])
@@ -548,10 +548,19 @@ def main() -> None:
 
 
 def compare(size: int, ours: BiaozhuSide, theirs: DoccanoSide, args) -> None:
+    print(f"\n== {size:,} snippets")
+    if {"import", "annotate"} & args.steps:
+        projects = compare_import(size, ours, theirs)
+        if "annotate" in args.steps:
+            compare_annotate(projects, ours, theirs, args)
+    if "export" in args.steps:
+        compare_export(size, ours, theirs)
+
+
+def compare_import(size: int, ours: BiaozhuSide, theirs: DoccanoSide) -> tuple:
     from django.db import connections
 
     path = build_file(size)
-    print(f"\n== {size:,} snippets ({path.stat().st_size / 1e6:.1f} MB JSONL)")
     their_project, label_id = theirs.project(f"peer-{size}")
     their_import = theirs.import_file(their_project, path)
     our_project = ours.project(f"peer-{size}", "jieba")
@@ -559,7 +568,8 @@ def compare(size: int, ours: BiaozhuSide, theirs: DoccanoSide, args) -> None:
     fast_project = ours.project(f"peer-{size}-rjieba", "rjieba")
     fast_import = ours.import_file(fast_project, path)
     connections.close_all()
-    print(f"import     doccano {their_import:6.1f} s ({size / their_import:,.0f}/s)")
+    print(f"import     ({path.stat().st_size / 1e6:.1f} MB JSONL)")
+    print(f"           doccano {their_import:6.1f} s ({size / their_import:,.0f}/s)")
     print(
         f"           Biaozhu, jieba {our_import:6.1f} s ({size / our_import:,.0f}/s, cleaned, cut"
         f" and tokenized)  ÷ doccano time: {ratio(their_import, our_import)} as fast"
@@ -568,7 +578,11 @@ def compare(size: int, ours: BiaozhuSide, theirs: DoccanoSide, args) -> None:
         f"           Biaozhu, rjieba {fast_import:5.1f} s ({size / fast_import:,.0f}/s)"
         f"  {ratio(their_import, fast_import)} as fast"
     )
+    return their_project, label_id, our_project
 
+
+def compare_annotate(projects: tuple, ours: BiaozhuSide, theirs: DoccanoSide, args) -> None:
+    their_project, label_id, our_project = projects
     records = {}
     for platform in (Doccano(their_project, Record(), label_id), Biaozhu(our_project, Record())):
         tokens = (theirs if isinstance(platform, Doccano) else ours).tokens[: args.clients]
@@ -580,9 +594,21 @@ def compare(size: int, ours: BiaozhuSide, theirs: DoccanoSide, args) -> None:
     loops = {name: record.loops / args.seconds for name, record in records.items()}
     print(f"           loops ÷ doccano's: {ratio(loops['Biaozhu'], loops['doccano'])}")
 
+
+def compare_export(size: int, ours: BiaozhuSide, theirs: DoccanoSide) -> None:
+    """Every snippet annotated: the file again, a span on each line, imported as final
+    annotations; then each platform's JSONL, request → file downloaded."""
+    from django.db import connections
+
+    labeled = build_file(size, labeled=True)
+    their_project, _ = theirs.project(f"peer-{size}-labeled")
+    theirs.import_file(their_project, labeled)
+    our_project = ours.project(f"peer-{size}-labeled", "rjieba")
+    ours.import_file(our_project, labeled, format="doccano", annotations="final")
+    connections.close_all()
     their_export, their_bytes = theirs.export(their_project)
     our_export, our_bytes = ours.export(our_project)
-    print(f"export     doccano {their_export:6.1f} s ({their_bytes / 1e6:.1f} MB)")
+    print(f"export     doccano {their_export:6.1f} s ({their_bytes / 1e6:.1f} MB zip)")
     print(
         f"           Biaozhu {our_export:6.1f} s ({our_bytes / 1e6:.1f} MB)"
         f"  {ratio(their_export, our_export)} as fast"
@@ -590,30 +616,37 @@ def compare(size: int, ours: BiaozhuSide, theirs: DoccanoSide, args) -> None:
 
 
 def capacity(size: int, ours: BiaozhuSide, theirs: DoccanoSide, levels, args) -> None:
+    """Each level on each platform, smallest first, until the platform fails one."""
     print(f"\n== capacity on {size:,} snippets, {args.think:.0f} s a snippet, {args.seconds:.0f} s")
-    path = build_file(size * 4)
+    path = build_file(size)
     their_project, label_id = theirs.project(f"capacity-{size}")
     theirs.import_file(their_project, path)
     our_project = ours.project(f"capacity-{size}", "rjieba")
     ours.import_file(our_project, path)
-    served = {}
-    for count in levels:
+    served, failed = {}, set()
+    for count in sorted(levels):
         for platform in (
             Doccano(their_project, Record(), label_id),
             Biaozhu(our_project, Record()),
         ):
+            if platform.name in failed:
+                continue
             side = theirs if isinstance(platform, Doccano) else ours
             asyncio.run(paced(platform, side.tokens[:count], args.seconds, args.think))
             p95 = max(percentile(v, 0.95) for v in platform.record.latencies.values())
             ok = not platform.record.errors and p95 <= P95_LIMIT_MS
             if ok:
                 served[platform.name] = count
+            else:
+                failed.add(platform.name)
             print(
                 f"{count:5d} annotators  {platform.name:<8} "
                 f"{summary(platform.record, args.seconds + args.think)}  "
                 f"{'PASS' if ok else 'FAIL'}"
             )
     print(f"largest level served at p95 ≤ {P95_LIMIT_MS:.0f} ms: {served}")
+    if len(served) == 2:
+        print(f"annotators served ÷ doccano's: {ratio(served['Biaozhu'], served['doccano'])}")
 
 
 if __name__ == "__main__":

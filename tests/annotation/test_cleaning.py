@@ -135,3 +135,15 @@ def test_cleaning_steps_can_be_turned_off():
 def test_text_is_never_nfkc_normalised():
     _, [snippet] = clean_article("ＡＢＣ全角字母和①号。", CleaningOptions())
     assert snippet.text == "ＡＢＣ全角字母和①号。"
+
+
+def test_a_record_that_reads_as_a_heading_is_its_own_snippet():
+    """A headline or product name in a JSONL line or another tool's item is the text to
+    annotate; on a page the same line is a title over what follows."""
+    headline = "聊城产研院与国科京东方（上海）"
+
+    title, snippets = clean_article(headline, DEFAULTS, record=True)
+    assert (title, [piece.text for piece in snippets]) == ("", [headline])
+    assert clean_article(headline, DEFAULTS) == (headline, [])
+    page_title, body = clean_article(f"{headline}\n\n北京今天下雪。", DEFAULTS, record=True)
+    assert (page_title, [piece.text for piece in body]) == (headline, ["北京今天下雪。"])

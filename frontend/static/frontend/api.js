@@ -19,7 +19,7 @@ export class ApiError extends Error {
 }
 
 // Worth sending again as it was: the network failed, or the server said it could not
-// reach its database (503, nothing saved). Autosaves carry their version and submits their
+// reach its database (503). Autosaves carry their version and submits their
 // Idempotency-Key, so a repeat stores nothing twice.
 export function isRetryable(failure) {
   return failure instanceof ApiError && (failure.status === 0 || failure.status === 503);

@@ -103,3 +103,18 @@ def test_an_offset_that_does_not_hold_refuses_the_file_by_its_line(upload, proje
     assert job["status"] == "failed"
     assert job["errors"][0]["line"] == 2 and "4–9" in job["errors"][0]["reason"]
     assert nothing_kept(project)
+
+
+def test_a_headline_item_keeps_its_text_and_its_span(upload, project, members):
+    """Found by bench/peers: a short item without punctuation was read as a title, left
+    with no snippet, and its span refused the whole file."""
+    items = [{"text": "第100条：聊城产研院与国科京东方（上海）", "label": [[6, 8, "地名"]]}]
+    content = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
+
+    _, job = upload(project, "a.jsonl", content.encode(), format="doccano", annotations="final")
+
+    assert job["status"] == "succeeded", job["errors"]
+    (snippet,) = Snippet.objects.filter(project=project)
+    assert snippet.text == items[0]["text"]
+    (final,) = Adjudication.objects.filter(snippet=snippet)
+    assert [snippet.text[s["start"] : s["end"]] for s in final.spans] == ["聊城"]
