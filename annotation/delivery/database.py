@@ -140,6 +140,37 @@ def final_items(project_id: int, batch_ids: list[int], versions: Counter) -> Ite
                 )
 
 
+# The tables the finals read, and when their statistics are too old to plan by: never
+# gathered, or a tenth of the rows (at least a thousand) changed since.
+_READ = [
+    "annotation_snippet",
+    "annotation_batch",
+    "annotation_assignment",
+    "annotation_revision",
+    "annotation_adjudication",
+]
+_STALE = """
+SELECT relname FROM pg_stat_user_tables
+WHERE relname = ANY(%s)
+  AND (coalesce(last_analyze, last_autoanalyze) IS NULL
+       OR n_mod_since_analyze > greatest(1000, n_live_tup / 10))
+"""
+
+
+def statistics_refresh() -> list[str]:
+    """ANALYZE the tables the finals read whose statistics lag behind them; return their
+    names. Autovacuum gets to a table filled by an import or a day's work only after a
+    while; until then the planner sees it nearly empty and nests loops over it (34 s
+    instead of 0.1 s for 4,000 annotated of 100,000 snippets). Run outside the export's
+    transaction, which would otherwise hold the tables' ANALYZE lock to its end."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STALE, [_READ])
+        stale = [name for (name,) in cursor.fetchall()]
+        for name in stale:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(name)}")
+    return stale
+
+
 def _planned_whole(cursor) -> None:
     """Plan the finals for reading every row, for the rest of the export's transaction."""
     cursor.execute("SET LOCAL work_mem = '128MB'")  # sorts in memory, not on disk

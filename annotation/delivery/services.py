@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from annotation.delivery.card import dataset_card
-from annotation.delivery.database import Summary, final_items, jsonl_copy
+from annotation.delivery.database import Summary, final_items, jsonl_copy, statistics_refresh
 from annotation.delivery.formats import Item, writer_for
 from annotation.delivery.storage import CHUNK_BYTES, Chunks, Gzip
 from annotation.ingest.cleaning import Piece
@@ -239,6 +239,8 @@ def export_execute(*, export_id: int) -> None:
     if job is None or job.finished:
         return
     job_start(job)
+    if _database_writes(job):
+        statistics_refresh()
     with transaction.atomic():
         if ExportJob.objects.select_for_update().get(id=job.id).finished:
             return
