@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from annotation.delivery.database import statistics_refresh
 from annotation.ingest import cleaning, formats
 from annotation.ingest.tokenizing import tokenize_run_create
 from annotation.jobs import dispatch_on_commit, job_start, progress_publish
@@ -432,6 +433,11 @@ def import_run(*, job_id: int) -> None:
             UploadChunk.objects.filter(job=job).delete()
     except formats.ImportFileError as error:
         _job_fail(job, [error.as_dict()])
+        return
+    if connection.vendor == "postgresql":
+        # The snippets just written would look like none to the planner until autovacuum
+        # comes by: the claims of the first minutes would scan the project (bench/peers).
+        statistics_refresh()
 
 
 def import_fail(*, job_id: int, reason: str) -> None:

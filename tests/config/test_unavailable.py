@@ -1,5 +1,5 @@
-"""A database connection lost under a request: 503, retryable, nothing saved; the next
-request connects afresh."""
+"""A database connection lost under a request: 503, retryable; the retry stores the work
+once, and the next request connects afresh."""
 
 import psycopg
 import pytest
