@@ -147,6 +147,10 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # The tests' database is a file too, as the demo's is: the browser tests' server
+            # threads then open their own connections instead of sharing the test thread's
+            # in-memory one, whose transaction state no two threads may share.
+            "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -437,7 +437,7 @@ def import_run(*, job_id: int) -> None:
     if connection.vendor == "postgresql":
         # The snippets just written would look like none to the planner until autovacuum
         # comes by: the claims of the first minutes would scan the project (bench/peers).
-        statistics_refresh()
+        statistics_refresh({"annotation_article": job.articles, "annotation_snippet": job.snippets})
 
 
 def import_fail(*, job_id: int, reason: str) -> None:

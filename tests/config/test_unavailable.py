@@ -42,7 +42,9 @@ def test_a_submit_whose_connection_is_lost_answers_503_and_its_retry_stores_it_o
     body = {"classes": ["正面"]}
 
     _cut_the_connection()
-    lost = client.post(path, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    lost = client.post(
+        path, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert lost.status_code == 503
     assert lost["Retry-After"] == "2"
