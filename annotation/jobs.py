@@ -111,7 +111,16 @@ class Publisher:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
+        self._stopped = False
         self.inline = False  # set in Celery worker processes (config.celery)
+
+    def stop(self) -> None:
+        """End the thread after its sweep in progress (the test run's end, before its
+        database goes)."""
+        self._stopped = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
 
     def poke(self) -> None:
         if self.inline:
@@ -135,6 +144,8 @@ class Publisher:
         while True:
             self._wake.wait(timeout=SWEEP_SECONDS)
             self._wake.clear()
+            if self._stopped:
+                return
             try:
                 outbox_drain()
                 backoff = 0.5

@@ -31,6 +31,16 @@ def _fresh_cache(request, settings):
         cache.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _publisher_stopped_before_the_database_goes(django_db_setup):
+    """The outbox publisher thread sweeps every half minute; it ends before the test
+    database is dropped, instead of failing on the database it then finds named."""
+    yield
+    from annotation.jobs import publisher
+
+    publisher.stop()
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
