@@ -21,8 +21,13 @@ def tokenizer_config(project: Project) -> TokenizerConfig:
     )
 
 
-def tokenize_run_create(*, project: Project, snippet_ids: list[int]) -> TokenizeRun:
-    """Cut the snippets into chunks and dispatch one task per chunk after commit."""
+def tokenize_run_create(
+    *, project: Project, snippet_ids: list[int], tokenized: int = 0
+) -> TokenizeRun:
+    """Cut the snippets into chunks and dispatch one task per chunk after commit.
+
+    ``tokenized``: snippets already tokenized with the current version as they were
+    written (an import with an inline engine), counted as done."""
     config = tokenizer_config(project)
     run = TokenizeRun.objects.create(
         project=project,
@@ -31,7 +36,8 @@ def tokenize_run_create(*, project: Project, snippet_ids: list[int]) -> Tokenize
         started_at=timezone.now(),
         finished_at=None if snippet_ids else timezone.now(),
         progress=0.0 if snippet_ids else 1.0,
-        snippets_total=len(snippet_ids),
+        snippets_total=len(snippet_ids) + tokenized,
+        snippets_done=tokenized,
     )
     chunks = [
         TokenizeChunk(

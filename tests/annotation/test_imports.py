@@ -164,6 +164,7 @@ def test_csv_with_a_chosen_column(upload, project, members):
     titles = sorted(Article.objects.filter(project=project).values_list("title", flat=True))
     assert titles == ["乙", "甲"]
     assert Article.objects.get(title="甲").meta == {"id": "1"}
+    assert Article.objects.get(title="乙").source_line == 3  # the header is line 1
 
 
 REFUSED = [

@@ -9,7 +9,7 @@ from annotation.ingest.tokenizer import (
     encode_ends,
     token_ends,
 )
-from annotation.ingest.tokenizing import tokenize_chunk_run
+from annotation.ingest.tokenizing import tokenize_chunk_run, tokenizer_config
 from annotation.models import Snippet, TokenizeChunk, TokenizeRun
 from tests.conftest import ACTORS
 
@@ -163,6 +163,28 @@ def test_switching_to_rjieba_retokenizes_with_it(
     spans = decode_spans(snippet.tokens)
     assert spans[-1][1] == len(snippet.text)
     assert "昌云数据" in [snippet.text[a:b] for a, b in spans]
+
+
+def test_an_import_with_rjieba_tokenizes_as_it_writes(upload, project, members):
+    """rjieba outruns a second pass over the rows: the import stores the tokens itself and
+    hands no chunk to the workers (none runs here: tokens come from the import alone)."""
+    pytest.importorskip("rjieba")
+    project.tokenizer_engine = "rjieba"
+    project.save(update_fields=["tokenizer_engine"])
+    config = tokenizer_config(project)
+    text = f"{TEXT}\n\n𠮷野家的牛肉饭😀，在北京。\n\n（全角标点）：“引号”！"
+
+    _, job = upload(project, "a.txt", text.encode())
+
+    assert job["status"] == "succeeded"
+    assert job["tokenized"] == job["snippets"] == 3
+    run = TokenizeRun.objects.get(project=project)
+    assert (run.status, run.chunks_total, run.snippets_total) == ("succeeded", 0, 3)
+    assert not TokenizeChunk.objects.exists()
+    for snippet in Snippet.objects.filter(project=project):
+        assert snippet.tokenizer_version == config.version
+        assert snippet.tokens == encode_ends(token_ends(snippet.text, config))
+    assert "𠮷野家" in "".join(Snippet.objects.values_list("text", flat=True))
 
 
 def test_a_failing_chunk_fails_its_run_and_the_import_says_so(
