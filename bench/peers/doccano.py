@@ -623,18 +623,19 @@ def capacity(size: int, ours: BiaozhuSide, theirs: DoccanoSide, levels, args) ->
     """Each level on each platform, smallest first, until the platform fails one."""
     print(f"\n== capacity on {size:,} snippets, {args.think:.0f} s a snippet, {args.seconds:.0f} s")
     path = build_file(size)
-    their_project, label_id = theirs.project(f"capacity-{size}")
-    theirs.import_file(their_project, path)
-    our_project = ours.project(f"capacity-{size}", "rjieba")
-    ours.import_file(our_project, path)
     served, failed = {}, set()
     for count in sorted(levels):
-        for platform in (
-            Doccano(their_project, Record(), label_id),
-            Biaozhu(our_project, Record()),
-        ):
-            if platform.name in failed:
-                continue
+        # Each level on a project of its own: the levels together would use up one.
+        platforms = []
+        if "doccano" not in failed:
+            their_project, label_id = theirs.project(f"capacity-{count}")
+            theirs.import_file(their_project, path)
+            platforms.append(Doccano(their_project, Record(), label_id))
+        if "Biaozhu" not in failed:
+            our_project = ours.project(f"capacity-{count}", "rjieba")
+            ours.import_file(our_project, path)
+            platforms.append(Biaozhu(our_project, Record()))
+        for platform in platforms:
             side = theirs if isinstance(platform, Doccano) else ours
             asyncio.run(paced(platform, side.tokens[:count], args.seconds, args.think))
             p95 = max(percentile(v, 0.95) for v in platform.record.latencies.values())
