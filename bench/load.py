@@ -95,6 +95,7 @@ class Run:
     events: Counter = field(default_factory=Counter)
     window: str = ""  # the fault under way, if any
     in_window: Counter = field(default_factory=Counter)
+    slow: Counter = field(default_factory=Counter)  # answers over 1 s, by step and fault
     timeline: list[str] = field(default_factory=list)
 
     def note(self, text: str) -> None:
@@ -115,7 +116,7 @@ class Annotator:
         breaks; return (status, body, whether it was sent more than once)."""
         link = self.links[1 if second else 0]
         for attempt in range(120):
-            started = time.perf_counter()
+            started, fresh = time.perf_counter(), link.streams is None
             try:
                 status, data, headers = await link.request(method, path, self.token, body, key)
             except BROKEN:
@@ -127,7 +128,11 @@ class Annotator:
                 self._retry(name)
                 await asyncio.sleep(float(headers.get("retry-after", "2")))
                 continue
-            self.run.latencies[name].append((time.perf_counter() - started) * 1000)
+            took = (time.perf_counter() - started) * 1000
+            self.run.latencies[name].append(took)
+            if took > 1000:
+                connection = "new connection" if fresh else "kept connection"
+                self.run.slow[f"{name}, {connection}, {self.run.window or 'no fault'}"] += 1
             if self.run.window:
                 self.run.in_window[f"{self.run.window}: {name} answered"] += 1
             return status, data, attempt > 0
@@ -403,6 +408,8 @@ def report(project, run: Run, args) -> None:
     print("events: " + ", ".join(f"{name} {count}" for name, count in sorted(run.events.items())))
     for name, count in sorted(run.in_window.items()):
         print(f"  {name}: {count}")
+    slow = ", ".join(f"{name} {count}" for name, count in sorted(run.slow.items()))
+    print(f"answers slower than 1 s: {slow or 'none'}")
     results = checks(project, run)
     print("\nchecks:")
     for name, ok in results:
