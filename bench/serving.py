@@ -54,8 +54,9 @@ class Connection:
             headers[name.strip().lower()] = value.strip()
         length = headers.get("content-length")
         if status in (204, 304):
-            length = "0"  # no body, and none announced: reading to the end would wait for
-            # the server to close the idle connection (keep-alive, 30 s)
+            # No body, and none announced: reading to the end would wait until the server
+            # closes the idle connection (keep-alive, 30 s).
+            length = "0"
         data = await (reader.readexactly(int(length)) if length is not None else reader.read())
         if headers.get("connection", "").lower() == "close" or length is None:
             self.close()

@@ -140,43 +140,14 @@ def final_items(project_id: int, batch_ids: list[int], versions: Counter) -> Ite
                 )
 
 
-# The tables the finals read, and when their statistics are too old to plan by: never
-# gathered, or a tenth of the rows (at least a thousand) changed since.
-_READ = [
+# The tables the finals read, whose statistics an export brings up to date first.
+READ_TABLES = (
     "annotation_snippet",
     "annotation_batch",
     "annotation_assignment",
     "annotation_revision",
     "annotation_adjudication",
-]
-_STATE = """
-SELECT s.relname, coalesce(s.last_analyze, s.last_autoanalyze) IS NULL,
-       s.n_mod_since_analyze, greatest(c.reltuples, 0)
-FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-WHERE s.relname = ANY(%s)
-"""
-
-
-def statistics_refresh(written: dict[str, int] | None = None) -> list[str]:
-    """ANALYZE the tables the finals read (and those in ``written``) whose statistics lag
-    behind them; return their names. Autovacuum gets to a table filled by an import or a
-    day's work only after a while; until then the planner sees it nearly empty and nests
-    loops over it (34 s instead of 0.1 s for 4,000 annotated of 100,000 snippets).
-
-    A table lags when it was never analyzed, or when the rows changed since (``written``
-    counts rows this process has just committed, which the statistics views count only
-    seconds later) are more than a tenth of those the planner knows of. Run outside a
-    long transaction, which would otherwise hold the tables' ANALYZE lock to its end."""
-    written = written or {}
-    stale = []
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(_STATE, [sorted({*_READ, *written})])
-        for name, never, changed, planned in cursor.fetchall():
-            if never or changed + written.get(name, 0) > max(1000, planned / 10):
-                stale.append(name)
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(name)}")
-    return stale
+)
 
 
 def _planned_whole(cursor) -> None:

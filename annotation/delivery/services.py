@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from annotation.delivery.card import dataset_card
-from annotation.delivery.database import Summary, final_items, jsonl_copy, statistics_refresh
+from annotation.delivery.database import READ_TABLES, Summary, final_items, jsonl_copy
 from annotation.delivery.formats import Item, writer_for
 from annotation.delivery.storage import CHUNK_BYTES, Chunks, Gzip
 from annotation.ingest.cleaning import Piece
@@ -29,6 +29,7 @@ from annotation.models import (
     Snippet,
 )
 from annotation.quality.judgements import final_annotations, latest_revisions
+from annotation.statistics import statistics_refresh
 from projects.models import Project
 
 PAGE = 2000  # snippets read at a time
@@ -240,7 +241,7 @@ def export_execute(*, export_id: int) -> None:
         return
     job_start(job)
     if _database_writes(job):
-        statistics_refresh()
+        statistics_refresh(dict.fromkeys(READ_TABLES, 0))
     with transaction.atomic():
         if ExportJob.objects.select_for_update().get(id=job.id).finished:
             return

@@ -12,7 +12,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from annotation.delivery.database import statistics_refresh
 from annotation.ingest import cleaning, formats
 from annotation.ingest.tokenizer import TokenizerConfig, encode_ends, token_ends
 from annotation.ingest.tokenizing import tokenize_run_create, tokenizer_config
@@ -26,6 +25,7 @@ from annotation.models import (
     Snippet,
     UploadChunk,
 )
+from annotation.statistics import statistics_refresh
 from projects.models import Project
 
 logger = logging.getLogger(__name__)
