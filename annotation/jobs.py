@@ -46,7 +46,7 @@ def dispatch_on_commit(task: Task, *args: Any, coalesce: str = "") -> None:
     published after the commit without the caller waiting; with ``coalesce`` set, a
     message already waiting under that key stands for this one.
     """
-    if current_app.conf.task_always_eager:
+    if jobs_eager():
         transaction.on_commit(lambda: task.delay(*args))
         return
     with connection.cursor() as cursor:
@@ -59,6 +59,21 @@ def dispatch_on_commit(task: Task, *args: Any, coalesce: str = "") -> None:
                 connection.ops.adapt_datetimefield_value(timezone.now()),
             ],
         )
+    transaction.on_commit(publisher.poke)
+
+
+def jobs_eager() -> bool:
+    """Whether jobs run in-process (no broker): then nothing goes through the outbox."""
+    return current_app.conf.task_always_eager
+
+
+def dispatched_by_database(task: Task, *args: Any) -> None:
+    """The caller's statement wrote ``task(*args)``'s outbox row itself (a function of
+    annotation.work.fastpath): publish it once the current transaction commits. Without
+    a broker no row was written, and the job runs then, as with dispatch_on_commit."""
+    if jobs_eager():
+        transaction.on_commit(lambda: task.delay(*args))
+        return
     transaction.on_commit(publisher.poke)
 
 

@@ -43,7 +43,15 @@ import sys
 import time
 
 from common import ROOT, drop_database, scratch_database
-from serving import Connection, Record, make_annotators, make_project, percentile, start_server
+from serving import (
+    Connection,
+    CpuMeter,
+    Record,
+    make_annotators,
+    make_project,
+    percentile,
+    start_server,
+)
 
 DB_NAME = "biaozhu_bench_annotate"
 P95_LIMIT_MS = 100.0
@@ -216,7 +224,7 @@ def main() -> None:
     )
     try:
         if args.only in (None, "saturation"):
-            run_saturation(owner, people[: args.clients], args)
+            run_saturation(owner, people[: args.clients], args, CpuMeter(server))
         if args.only in (None, "capacity"):
             run_capacity(owner, people, levels, args)
         if args.only == "scale":
@@ -228,7 +236,7 @@ def main() -> None:
             drop_database(DB_NAME)
 
 
-def run_saturation(owner, people, args) -> None:
+def run_saturation(owner, people, args, meter: CpuMeter) -> None:
     from django.db import connections
 
     results = {}
@@ -237,20 +245,26 @@ def run_saturation(owner, people, args) -> None:
         project = make_project(owner, [user for user, _ in people], 40_000, f"saturation-{style}")
         connections.close_all()
         annotators = [Annotator(token, project.id, record) for _, token in people]
+        meter.start()
         asyncio.run(saturate(annotators, args.seconds, style))
+        meter.stop()
         results[style] = record.loops / args.seconds
         print(f"\nsaturation, {len(people)} clients, loop of {style} requests")
         print(f"  loops/s {results[style]:.1f}   errors {len(record.errors)}")
         print("\n".join(describe(record, ("next", "draft", "submit"))))
+        print(f"  CPU a loop: {meter.per(record.loops)}   server processes {meter.balance()}")
         print(f"  stored exactly once: {stored_exactly_once(project.id, record)}")
     record = Record()
     row_id = project.snippets.order_by("id").values_list("id", flat=True).first()
     connections.close_all()
+    meter.start()
     asyncio.run(ceiling([token for _, token in people], row_id, args.seconds, record))
+    meter.stop()
     bare = record.loops / args.seconds
     print(f"\nceiling: bare endpoint reading one row, {len(people)} clients")
     print(f"  requests/s {bare:.1f}   errors {len(record.errors)}")
     print("\n".join(describe(record, ("row",))))
+    print(f"  CPU a request: {meter.per(record.loops)}   server processes {meter.balance()}")
     for style, loops in results.items():
         print(f"loops of {style} ÷ bare requests: {loops / bare:.0%}")
 

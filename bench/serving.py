@@ -3,6 +3,7 @@ projects they work in: what bench/annotate.py and bench/load.py share."""
 
 import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -112,18 +113,27 @@ def start_server(
     cwd=ROOT,
 ) -> subprocess.Popen:
     """gunicorn serving ``config.wsgi`` from ``cwd`` on HOST:``port``, in a session of its
-    own (stop it with os.killpg)."""
+    own (stop it with os.killpg), once every worker has loaded the application
+    (bench/gunicorn_ready.py)."""
+    import tempfile
+
+    ready = tempfile.mkdtemp(prefix="bench-ready-")
     command = [python, "-m", "gunicorn", "config.wsgi", "--bind", f"{HOST}:{port}"]
+    command += ["--config", str(ROOT / "bench" / "gunicorn_ready.py")]
     command += ["--workers", str(workers), "--worker-class", worker_class]
     command += ["--threads", str(threads), "--keep-alive", str(keep_alive)]
     command += ["--backlog", "4096", "--log-level", "warning"]
-    server = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True)
-    for _ in range(100):
-        try:
-            with socket.create_connection((HOST, port), timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.2)
+    server = subprocess.Popen(
+        command, cwd=cwd, env={**env, "BENCH_READY_DIR": ready}, start_new_session=True
+    )
+    for _ in range(300):
+        if len(os.listdir(ready)) >= workers:
+            try:
+                with socket.create_connection((HOST, port), timeout=1):
+                    return server
+            except OSError:
+                pass
+        time.sleep(0.2)
     raise SystemExit("gunicorn did not start")
 
 
@@ -189,3 +199,64 @@ def make_project(owner, users, snippets: int, name: str, *, batch_size: int = 0,
         Membership(project=project, user=user, role=Role.ANNOTATOR) for user in users
     )
     return project
+
+
+class CpuMeter:
+    """CPU seconds spent by the server (gunicorn and its workers), the database (every
+    PostgreSQL process) and this process (the clients) between start() and stop(): where
+    a run's two cores went.
+
+    Each side's total counts its live processes and, through their parents' reaped
+    children, those that ended (database connections are closed after a minute)."""
+
+    def __init__(self, server: subprocess.Popen) -> None:
+        self.server = server
+        self.spent: dict[str, float] = {}
+
+    def _read(self) -> dict[str, float]:
+
+        tick = os.sysconf("SC_CLK_TCK")
+        totals = {"server": 0.0, "database": 0.0, "client": 0.0}
+        self.workers = {}
+        for name in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{name}/stat") as stat:
+                    text = stat.read()
+            except OSError:  # ended meanwhile
+                continue
+            command = text[text.index("(") + 1 : text.rindex(")")]
+            fields = text[text.rindex(")") + 2 :].split()
+            # utime, stime, and the same of its children that ended
+            seconds = sum(int(value) for value in fields[11:15]) / tick
+            if int(name) == os.getpid():
+                totals["client"] += seconds
+            elif int(fields[2]) == self.server.pid:  # the arbiter and its workers, by pgid
+                totals["server"] += seconds
+                self.workers[int(name)] = seconds
+            elif command.startswith("postgres"):
+                totals["database"] += seconds
+        return totals
+
+    def start(self) -> None:
+        self.begun = self._read()
+        self.workers_begun = self.workers
+
+    def stop(self) -> dict[str, float]:
+        ended = self._read()
+        self.spent = {side: ended[side] - self.begun[side] for side in ended}
+        return self.spent
+
+    def balance(self) -> str:
+        """Each server process's share of the server's CPU, largest first: a gthread
+        worker keeps the connections it accepted, so a burst of clients can land on a
+        few of them."""
+        spent = [self.workers[pid] - self.workers_begun.get(pid, 0.0) for pid in self.workers]
+        total = sum(spent) or 1.0
+        return " ".join(f"{share / total:.0%}" for share in sorted(spent, reverse=True))
+
+    def per(self, count: int) -> str:
+        """The CPU of each side per ``count`` (loops, requests), in ms."""
+        return "   ".join(
+            f"{name} {seconds / max(count, 1) * 1000:.2f} ms"
+            for name, seconds in self.spent.items()
+        )

@@ -19,8 +19,14 @@ class AssignmentStatus(models.TextChoices):
 class Assignment(models.Model):
     """One annotator's slot on one snippet. Never two for the same annotator and snippet."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments")
-    snippet = models.ForeignKey(Snippet, on_delete=models.CASCADE, related_name="assignments")
+    # Both are indexed through the indexes below, which begin with them: every claim
+    # inserts an assignment and every submit rewrites one, an entry in each index.
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
+    snippet = models.ForeignKey(
+        Snippet, on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
     annotator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
     )
@@ -45,14 +51,28 @@ class Assignment(models.Model):
         ]
         indexes = [
             models.Index(fields=["project", "annotator", "status"], name="assignment_mine"),
-            models.Index(fields=["project", "status", "lease_expires_at"], name="assignment_lease"),
+            # Open work only (a few rows a project, whatever its history): what an annotator
+            # holds, and the leases that ran out, found without reading the done work.
+            models.Index(
+                fields=["project", "annotator"],
+                condition=models.Q(status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.RETURNED]),
+                name="assignment_open",
+            ),
+            models.Index(
+                fields=["project", "lease_expires_at"],
+                condition=models.Q(status=AssignmentStatus.ACTIVE),
+                name="assignment_lease",
+            ),
         ]
 
 
 class Revision(models.Model):
     """One submitted annotation. Revisions are only ever added, never changed."""
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="revisions")
+    # Indexed by revision_number (assignment, number).
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="revisions", db_index=False
+    )
     number = models.PositiveIntegerField()
     annotator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="revisions"
@@ -84,8 +104,13 @@ class WorkTally(models.Model):
     median is read.
     """
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tallies")
-    batch = models.ForeignKey(Batch, null=True, on_delete=models.CASCADE, related_name="tallies")
+    # Indexed by tally_project_annotator and tally_batch_annotator.
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="tallies", db_index=False
+    )
+    batch = models.ForeignKey(
+        Batch, null=True, on_delete=models.CASCADE, related_name="tallies", db_index=False
+    )
     annotator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tallies"
     )
@@ -99,6 +124,9 @@ class WorkTally(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["batch", "annotator"], name="tally_batch_annotator"),
+        ]
+        indexes = [
+            models.Index(fields=["project", "annotator"], name="tally_project_annotator"),
         ]
 
 

@@ -1,7 +1,7 @@
 """Writes of the work stage: handing out tasks, drafts, submits and skips."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from annotation.ingest.formats import gettext_noop
-from annotation.jobs import dispatch_on_commit
+from annotation.jobs import dispatch_on_commit, dispatched_by_database, jobs_eager
 from annotation.models import (
     Assignment,
     AssignmentStatus,
@@ -23,7 +23,7 @@ from annotation.quality.gold import gold_score
 from annotation.quality.reviewing import batch_review_check, review_requeue, review_sample
 from annotation.quality.sampling import gold_turn
 from annotation.quality.services import quality_run_start
-from annotation.work import statements
+from annotation.work import fastpath, statements
 from annotation.work.validation import AnnotationError, Schema, validate
 from projects.models import Kind, Project, Role
 
@@ -70,7 +70,6 @@ def schema_of(project_id: int, version: Any) -> Schema:
     return schema
 
 
-@transaction.atomic
 def task_next(*, project_id: int, annotator: User) -> Assignment | None:
     """The annotator's next assignment, or None when nothing is left for them.
 
@@ -80,7 +79,43 @@ def task_next(*, project_id: int, annotator: User) -> Assignment | None:
     so concurrent annotators never wait for, nor take, the same slot; the annotator's
     membership row is locked too, so a double click hands out one task, not two.
     Raises NoSeat when the user may not take tasks here.
+
+    On PostgreSQL the common case is one call (annotation.work.fastpath); anything else
+    takes the full path.
     """
+    if fastpath.enabled() and not annotator.is_superuser:
+        now = timezone.now()
+        claim = fastpath.task_next(project_id=project_id, user_id=annotator.id, now=now)
+        claimed = _claimed(claim, project_id, annotator, now)
+        if claimed is not None:
+            return claimed
+    return _task_next(project_id=project_id, annotator=annotator)
+
+
+def _claimed(
+    claim: fastpath.Claim, project_id: int, annotator: User, now: datetime
+) -> Assignment | None:
+    """The assignment a claim of annotation.work.fastpath handed out or found held; None
+    when it left the case to the full path."""
+    if claim.outcome == "held":
+        return Assignment.objects.select_related("snippet", "annotator").get(id=claim.assignment_id)
+    if claim.outcome != "new":
+        return None
+    snippet = _loaded(
+        Snippet,
+        id=claim.snippet_id,
+        project_id=project_id,
+        batch_id=claim.batch_id,
+        text=claim.text,
+        tokens=claim.tokens,
+        suggestions=claim.suggestions,
+    )
+    return _handed(claim.assignment_id, snippet, annotator, claim.lease_expires_at, now)
+
+
+@transaction.atomic
+def _task_next(*, project_id: int, annotator: User) -> Assignment | None:
+    """task_next's full path: every case, on every database."""
     now = timezone.now()
     seat = statements.seat_lock(
         project_id=project_id, user_id=annotator.id, superuser=annotator.is_superuser, now=now
@@ -133,12 +168,20 @@ def task_next(*, project_id: int, annotator: User) -> Assignment | None:
             field="taken",
         )
     lease = now + timedelta(minutes=seat.lease_minutes)
+    assignment_id = statements.assignment_insert(
+        project_id=project_id, snippet_id=snippet.id, user_id=annotator.id, lease=lease, now=now
+    )
+    return _handed(assignment_id, snippet, annotator, lease, now)
+
+
+def _handed(
+    assignment_id: int, snippet: Snippet, annotator: User, lease: datetime, now: datetime
+) -> Assignment:
+    """The assignment just inserted, as if read back with its snippet and annotator."""
     assignment = _loaded(
         Assignment,
-        id=statements.assignment_insert(
-            project_id=project_id, snippet_id=snippet.id, user_id=annotator.id, lease=lease, now=now
-        ),
-        project_id=project_id,
+        id=assignment_id,
+        project_id=snippet.project_id,
         snippet_id=snippet.id,
         annotator_id=annotator.id,
         status=AssignmentStatus.ACTIVE,
@@ -199,9 +242,11 @@ class Submitted:
     revision: Revision
     created: bool  # False: the same Idempotency-Key was seen before; nothing was stored
     project_id: int
+    # With then_next, the annotator's next task when claimed with the submit; None when
+    # task_next is still to be asked (it may then be None: nothing left).
+    following: Assignment | None = None
 
 
-@transaction.atomic
 def submit(
     *,
     annotator: User,
@@ -209,6 +254,7 @@ def submit(
     body: dict[str, Any],
     idempotency_key: str = "",
     time_spent_ms: int = 0,
+    then_next: bool = False,
 ) -> Submitted | None:
     """Add a revision with the checked annotation to the annotator's own assignment, or
     return None when the assignment is not theirs (or they left the project): the caller
@@ -222,7 +268,90 @@ def submit(
     and for a skipped assignment (its slot went back to the pool).
     A first submit dispatches a check of its batch (through the outbox: never waiting on
     the broker); a submit of work returned for rework goes back to review.
+
+    On PostgreSQL the common case is one read and one call (annotation.work.fastpath);
+    anything else takes the full path.
     """
+    given = {
+        "annotator": annotator,
+        "assignment_id": assignment_id,
+        "body": body,
+        "idempotency_key": idempotency_key,
+        "time_spent_ms": time_spent_ms,
+    }
+    if fastpath.enabled() and not annotator.is_superuser:
+        submitted = _submit_fast(**given, then_next=then_next)
+        if submitted is not None:
+            return submitted
+    return _submit(**given)
+
+
+def _submit_fast(
+    *,
+    annotator: User,
+    assignment_id: int,
+    body: dict[str, Any],
+    idempotency_key: str,
+    time_spent_ms: int,
+    then_next: bool,
+) -> Submitted | None:
+    """submit's common case, with the next claim for ``then_next``; None when the full
+    path must decide (not their assignment, gold, rework, skipped, a body that does not
+    fit: the full path answers a retried key before it checks the body)."""
+    read = fastpath.submit_read(assignment_id=assignment_id, user_id=annotator.id)
+    if read is None or read.gold or read.status not in fastpath.SUBMIT_STATUSES:
+        return None
+    try:
+        annotation = validate(read.text, schema_of(read.project_id, read.project_version), body)
+    except AnnotationError:
+        return None
+    from annotation.celery_tasks import batch_check_task
+
+    now = timezone.now()
+    stored = fastpath.submit(
+        assignment_id=assignment_id,
+        user_id=annotator.id,
+        key=idempotency_key,
+        project_version=read.project_version,
+        annotation=annotation,
+        time_ms=time_spent_ms,
+        now=now,
+        check_task=None if jobs_eager() else batch_check_task.name,
+        then_next=then_next,
+    )
+    if stored.outcome == "python":
+        return None
+    following = stored.following and _claimed(stored.following, stored.project_id, annotator, now)
+    if stored.outcome == "same":
+        revision = Revision.objects.get(id=stored.revision_id)
+        return Submitted(revision, False, stored.project_id, following)
+    if stored.number == 1 and stored.batch_id is not None:
+        dispatched_by_database(batch_check_task, stored.batch_id)
+    revision = _loaded(
+        Revision,
+        id=stored.revision_id,
+        assignment_id=assignment_id,
+        number=stored.number,
+        annotator_id=annotator.id,
+        time_spent_ms=time_spent_ms,
+        late=stored.late,
+        idempotency_key=idempotency_key,
+        created_at=now,
+        **annotation,
+    )
+    return Submitted(revision, True, stored.project_id, following)
+
+
+@transaction.atomic
+def _submit(
+    *,
+    annotator: User,
+    assignment_id: int,
+    body: dict[str, Any],
+    idempotency_key: str,
+    time_spent_ms: int,
+) -> Submitted | None:
+    """submit's full path: every case, on every database."""
     now = timezone.now()
     own = statements.own_lock(
         assignment_id=assignment_id,
@@ -258,7 +387,7 @@ def submit(
         # A double click: the other submit committed while this one waited for the lock,
         # which is this one's now. Read again (a new statement sees the other's revision):
         # the same key answers it, another key adds the next revision.
-        return submit(
+        return _submit(
             annotator=annotator,
             assignment_id=assignment_id,
             body=body,

@@ -42,8 +42,8 @@ _RESERVATION_ALLOWS = """(
 _HELD = """
     (SELECT a.id FROM annotation_assignment a
      WHERE a.project_id = %(project)s AND a.annotator_id = %(user)s
-       AND (a.status = %(active)s AND a.lease_expires_at > %(now)s
-            OR a.status = %(returned)s)
+       AND a.status IN (%(active)s, %(returned)s)
+       AND (a.status = %(returned)s OR a.lease_expires_at > %(now)s)
      ORDER BY a.id LIMIT 1),
     EXISTS (SELECT 1 FROM annotation_assignment a
             WHERE a.project_id = %(project)s AND a.status = %(active)s

@@ -124,6 +124,7 @@ class SubmitView(APIView):
     def post(self, request: Request, assignment_id: int) -> Response:
         data = _own_body(SubmitSerializer, request, assignment_id)
         time_spent_ms = data.pop("time_spent_ms")
+        then_next = request.query_params.get("next") in ("1", "true")
         try:
             result = services.submit(
                 annotator=request.user,
@@ -131,6 +132,7 @@ class SubmitView(APIView):
                 body=data,
                 idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
                 time_spent_ms=time_spent_ms,
+                then_next=then_next,
             )
         except AnnotationError as error:
             raise ValidationError(error.as_dict(_)) from None
@@ -138,7 +140,9 @@ class SubmitView(APIView):
             access_assignment(request.user, assignment_id, write=True)  # 404 or 403
             raise Http404  # it was theirs a moment ago, and no longer is
         body = RevisionSerializer(result.revision).data
-        if request.query_params.get("next") in ("1", "true"):
+        if result.following is not None:
+            body["next"] = AssignmentSerializer(result.following).data
+        elif then_next:
             following = _next_for(request.user, result.project_id)
             body["next"] = following.data if following.status_code == 200 else None
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK

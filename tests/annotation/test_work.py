@@ -705,3 +705,34 @@ def test_a_malformed_body_tells_strangers_nothing(work_project, client_for, memb
 
     assert stranger.status_code == 404
     assert owner.status_code == 400
+
+
+def test_tasks_and_revisions_answer_what_their_serializers_fields_give(work_project, client_for):
+    from rest_framework import serializers
+
+    from annotation.work.serializers import AssignmentSerializer, RevisionSerializer
+
+    client = client_for("annotator")
+    task = next_task(client, work_project).json()
+    client.put(
+        f"/api/v1/assignments/{task['id']}/draft/",
+        {"version": 0, "draft": {"spans": [1]}},
+        format="json",
+    )
+    text = task["snippet"]["text"]
+    client.post(
+        f"/api/v1/assignments/{task['id']}/submit/",
+        {"spans": [span(text, "北京", "地名")], "classes": ["正面"], "time_spent_ms": 1200},
+        format="json",
+    )
+    next_task(client, work_project)  # one held, not submitted
+
+    by_fields = serializers.ModelSerializer.to_representation
+    for assignment in Assignment.objects.select_related("snippet", "annotator"):
+        given = AssignmentSerializer(assignment)
+        assert given.data == by_fields(given, assignment)
+    revisions = list(Revision.objects.all())
+    assert revisions
+    for revision in revisions:
+        given = RevisionSerializer(revision)
+        assert given.data == by_fields(given, revision)

@@ -1,0 +1,158 @@
+"""The common path of a claim and of a submit in one call to PostgreSQL.
+
+annotation.work.statements runs a claim as seven round trips to the database and a
+submit as eight; the functions of migration 0016 run the same statements in one. They
+answer ``python`` whenever the case is not the common one, having changed nothing, and
+annotation.work.services then runs its full path (which is also the only path on
+SQLite). Each call is one statement: outside a transaction it is its own, so a request
+on this path pays no BEGIN and COMMIT round trips either.
+"""
+
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+
+# The statuses of an assignment that biaozhu_submit takes (rework and skipped ones take
+# the full path).
+SUBMIT_STATUSES = ("active", "expired", "submitted")
+
+# Tests set this to False to run the full path on PostgreSQL too.
+ENABLED = True
+
+_TASK_NEXT = "SELECT * FROM biaozhu_task_next(%s, %s, %s)"
+_SUBMIT = "SELECT * FROM biaozhu_submit(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+
+# What a submit checks its body against, read before the assignment is locked: the text
+# of a snippet never changes, and the function refuses the project's settings if they
+# changed since (their version is its updated_at).
+_SUBMIT_READ = """
+SELECT s.text, a.project_id, p.updated_at, a.status, s.gold
+FROM annotation_assignment a
+JOIN annotation_snippet s ON s.id = a.snippet_id
+JOIN projects_project p ON p.id = a.project_id
+WHERE a.id = %s AND a.annotator_id = %s
+"""
+
+
+def enabled() -> bool:
+    return ENABLED and connection.vendor == "postgresql"
+
+
+def _row(sql: str, params: list) -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+@dataclass(frozen=True)
+class SubmitRead:
+    """What a submit checks its body against."""
+
+    text: str
+    project_id: int
+    project_version: datetime
+    status: str
+    gold: bool
+
+
+@dataclass(frozen=True)
+class Claim:
+    outcome: str  # "new", "held" (assignment_id only) or "python"
+    assignment_id: int | None
+    snippet_id: int | None
+    batch_id: int | None
+    text: str | None
+    tokens: str | None
+    suggestions: Any
+    lease_expires_at: datetime | None
+    project_version: datetime | None
+
+
+def _claim(project_id: int, user_id: int, *row) -> Claim:
+    *row, suggestions, lease, version = row
+    if isinstance(suggestions, str):
+        suggestions = json.loads(suggestions)
+    claim = Claim(*row, suggestions, lease, version)
+    if claim.outcome == "new":
+        _remember(
+            claim.assignment_id,
+            user_id,
+            SubmitRead(claim.text, project_id, version, "active", False),
+        )
+    return claim
+
+
+def task_next(*, project_id: int, user_id: int, now: datetime) -> Claim:
+    """Claim a free slot for a member of the project, or name the task they hold."""
+    return _claim(project_id, user_id, *_row(_TASK_NEXT, [project_id, user_id, now]))
+
+
+# What the assignments this process handed out were, for their submits: a browser keeps
+# its connection, and a gunicorn worker serves a connection from start to end, so the
+# submit of a task usually comes to the process that handed it out and needs no read.
+# Safe to be stale: a snippet's text and an assignment's project never change, and
+# biaozhu_submit refuses a project version that is no longer the project's.
+_handed_out: OrderedDict[tuple[int, int], SubmitRead] = OrderedDict()
+HANDED_OUT_KEPT = 10_000
+
+
+def _remember(assignment_id: int, user_id: int, read: SubmitRead) -> None:
+    _handed_out[assignment_id, user_id] = read
+    while len(_handed_out) > HANDED_OUT_KEPT:
+        try:
+            _handed_out.popitem(last=False)
+        except KeyError:  # another thread emptied it meanwhile
+            break
+
+
+def submit_read(*, assignment_id: int, user_id: int) -> SubmitRead | None:
+    """The annotator's own assignment as a submit checks its body against it; None when
+    it is not theirs. Remembered from its claim in this process, or read."""
+    known = _handed_out.get((assignment_id, user_id))
+    if known is not None:
+        return known
+    row = _row(_SUBMIT_READ, [assignment_id, user_id])
+    return None if row is None else SubmitRead(*row)
+
+
+@dataclass(frozen=True)
+class Stored:
+    outcome: str  # "created", "same" (revision_id, project_id, batch_id) or "python"
+    revision_id: int | None
+    number: int | None
+    late: bool | None
+    project_id: int | None
+    batch_id: int | None
+    following: Claim | None  # the next task's claim, when asked for
+
+
+def submit(
+    *,
+    assignment_id: int,
+    user_id: int,
+    key: str,
+    project_version: datetime,
+    annotation: dict,
+    time_ms: int,
+    now: datetime,
+    check_task: str | None,
+    then_next: bool,
+) -> Stored:
+    """Store the checked annotation as the next revision of the annotator's own
+    assignment, count a first submit and, with ``check_task``, write that job's outbox
+    row for the batch, all in one transaction; with ``then_next``, claim the annotator's
+    next task in it too."""
+    dumped = [json.dumps(annotation[name], ensure_ascii=False) for name in _KINDS]
+    values = [assignment_id, user_id, key, project_version, *dumped, time_ms, now]
+    row = _row(_SUBMIT, [*values, check_task, then_next])
+    following = None
+    if then_next and row[0] != "python":
+        following = _claim(row[4], user_id, *row[6:])
+    return Stored(*row[:6], following)
+
+
+_KINDS = ("spans", "classes", "segmentation")

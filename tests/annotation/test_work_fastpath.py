@@ -1,0 +1,228 @@
+"""The work path's PostgreSQL functions (annotation.work.fastpath) against the full path."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from annotation.models import Assignment, Batch, OutboxMessage, Revision, Snippet, WorkTally
+from annotation.work import fastpath
+from projects.models import Role
+from tests.factories import MembershipFactory, ProjectFactory, snippets_make
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the functions need PostgreSQL"),
+]
+
+LABELS = [{"name": "地名", "kind": "spans"}, {"name": "甲", "kind": "classes"}]
+
+
+@pytest.fixture
+def broker_jobs():
+    """Jobs go through the outbox, as with a broker."""
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.update(CELERY_TASK_ALWAYS_EAGER=False)
+    yield
+    app.conf.update(CELERY_TASK_ALWAYS_EAGER=eager)
+
+
+def a_project(tag: str):
+    project = ProjectFactory(kinds=["spans", "classes"], overlap=2)
+    for label in LABELS:
+        project.labels.create(**label)
+    batch = Batch.objects.create(project=project, name="第一包", size=6)
+    snippets_make(project, 6, batch=batch)
+    clients = {}
+    for name in ("a", "b", "c"):
+        member = MembershipFactory(project=project, role=Role.ANNOTATOR, user__username=tag + name)
+        clients[name] = APIClient()
+        clients[name].force_authenticate(member.user)
+    return project, clients
+
+
+def work_through(project, clients) -> list:
+    """Every kind of step the functions take, and some they hand to the full path; what
+    each step answered."""
+    answers = []
+
+    def next_task(who):
+        response = clients[who].post(f"/api/v1/projects/{project.id}/tasks/next/")
+        answers.append(("next", who, response.status_code))
+        return response.json() if response.status_code == 200 else None
+
+    def submit(who, task, key, ms, **extra):
+        text = task["snippet"]["text"]
+        body = {"spans": [{"start": 0, "end": 1, "label": "地名", "text": text[0]}], **extra}
+        response = clients[who].post(
+            f"/api/v1/assignments/{task['id']}/submit/?next=1",
+            {**body, "classes": ["甲"], "time_spent_ms": ms},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
+        answer = response.json()
+        answers.append(("submit", who, response.status_code, answer["number"], answer["late"]))
+        return answer["next"]
+
+    first = next_task("a")
+    draft = {"version": 0, "draft": {"x": 1}}
+    clients["a"].put(f"/api/v1/assignments/{first['id']}/draft/", draft, format="json")
+    following = submit("a", first, "k1", 0)
+    submit("a", first, "k1", 0)  # a retry: the same revision, no second next
+    submit("a", first, "k2", 999)  # a second revision of the same work
+    second = next_task("b")  # the snippet closest to done
+    submit("b", second, "k3", 1000)
+    third = next_task("c")
+    Assignment.objects.filter(id=third["id"]).update(
+        lease_expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    next_task("a")  # a lease ran out: the full path takes the slot over
+    submit("c", third, "k4", 2_500)  # late, and kept
+    submit("a", following, "k5", 5_000_000)
+    held = next_task("b")
+    again = next_task("b")
+    answers.append(("held", held["id"] == again["id"]))
+    return answers
+
+
+def state_of(project) -> dict:
+    """What the database holds of the project's work, by snippet position and annotator."""
+    by_user = lambda name: name[-1]  # noqa: E731
+    return {
+        "assignments": sorted(
+            (a.snippet.position, by_user(a.annotator.username), a.status, a.version, a.draft)
+            for a in Assignment.objects.filter(project=project).select_related(
+                "snippet", "annotator"
+            )
+        ),
+        "revisions": sorted(
+            (
+                r.assignment.snippet.position,
+                by_user(r.annotator.username),
+                r.number,
+                r.spans,
+                r.classes,
+                r.segmentation,
+                r.time_spent_ms,
+                r.late,
+                r.idempotency_key,
+            )
+            for r in Revision.objects.filter(assignment__project=project).select_related(
+                "assignment__snippet", "annotator"
+            )
+        ),
+        "tallies": sorted(
+            (
+                by_user(t.annotator.username),
+                t.taken,
+                t.submitted,
+                t.skipped,
+                t.expired,
+                t.time_ms,
+                t.durations,
+            )
+            for t in WorkTally.objects.filter(project=project).select_related("annotator")
+        ),
+        "slots": list(
+            Snippet.objects.filter(project=project)
+            .order_by("position")
+            .values_list("slots_taken", flat=True)
+        ),
+        "outbox": sorted(
+            (m.task, m.coalesce_key == f"batch:{m.args[0]}")
+            for m in OutboxMessage.objects.filter(
+                coalesce_key__in=[f"batch:{b.id}" for b in project.batches.all()]
+            )
+        ),
+    }
+
+
+def test_the_functions_store_what_the_full_path_stores(broker_jobs, monkeypatch):
+    monkeypatch.setattr(fastpath, "ENABLED", False)
+    full = a_project("full")
+    full_answers = work_through(*full)
+    monkeypatch.setattr(fastpath, "ENABLED", True)
+    fast = a_project("fast")
+    fast_answers = work_through(*fast)
+
+    assert fast_answers == full_answers
+    assert state_of(fast[0]) == state_of(full[0])
+    state = state_of(fast[0])
+    # Seconds per item: 0 s and 0.999 s in bucket 0, 2.5 s in bucket 2, 5,000 s in the last.
+    assert sorted(tally[-1] for tally in state["tallies"]) == sorted(
+        [
+            [1] + [0] * 11 + [1],  # a: 0 ms, then 5,000,000 ms
+            [0, 1] + [0] * 11,  # b: 1,000 ms
+            [0, 0, 1] + [0] * 10,  # c: 2,500 ms, late
+        ]
+    )
+    assert state["outbox"] == [("annotation.batch_check", True)]
+
+
+def test_a_claim_is_one_query_and_a_submit_with_next_one(monkeypatch):
+    project, clients = a_project("q")
+    client = clients["a"]
+
+    def sent(method, path, body=None):
+        with CaptureQueriesContext(connection) as queries:
+            response = getattr(client, method)(path, body, format="json")
+        return response, [
+            " ".join(q["sql"].split()).split("(")[0].split(" JOIN")[0]
+            for q in queries.captured_queries
+        ]
+
+    def submit(task, suffix=""):
+        text = task["snippet"]["text"]
+        body = {"spans": [{"start": 0, "end": 1, "label": "地名", "text": text[0]}]}
+        return sent("post", f"/api/v1/assignments/{task['id']}/submit/{suffix}", body)
+
+    task, claim = sent("post", f"/api/v1/projects/{project.id}/tasks/next/")
+    submit(task.json())  # the first reads the project's labels
+    task, _ = sent("post", f"/api/v1/projects/{project.id}/tasks/next/")
+    answer, submitted = submit(task.json(), "?next=1")
+    # A task handed out by another process: its text is read first.
+    monkeypatch.setattr(fastpath, "_handed_out", fastpath.OrderedDict())
+    elsewhere, read_first = submit(answer.json()["next"], "?next=1")
+
+    assert answer.status_code == 201 and answer.json()["next"] is not None
+    assert elsewhere.status_code == 201 and elsewhere.json()["next"] is not None
+    assert claim == ["SELECT * FROM biaozhu_task_next"]
+    assert submitted == ["SELECT * FROM biaozhu_submit"]
+    assert read_first == [
+        "SELECT s.text, a.project_id, p.updated_at, a.status, s.gold FROM annotation_assignment a",
+        "SELECT * FROM biaozhu_submit",
+    ]
+
+
+@pytest.mark.parametrize("case", ["gold", "paused", "client", "outsider", "rework"])
+def test_what_the_functions_do_not_take_goes_the_full_path(case):
+    project = ProjectFactory(kinds=["classes"])
+    project.labels.create(name="甲", kind="classes")
+    snippets_make(project, 3)
+    role = Role.CLIENT if case == "client" else Role.ANNOTATOR
+    member = MembershipFactory(project=project, role=role)
+    user = member.user
+    if case == "outsider":
+        member.delete()
+    if case == "paused":
+        member.paused_at = timezone.now()
+        member.save(update_fields=["paused_at"])
+    if case == "gold":
+        project.gold_percent = 50
+        project.save(update_fields=["gold_percent"])
+    if case == "rework":
+        from tests.factories import work_submitted
+
+        work_submitted(Snippet.objects.filter(project=project).first(), user, status="returned")
+
+    claim = fastpath.task_next(project_id=project.id, user_id=user.id, now=timezone.now())
+
+    assert claim.outcome == ("held" if case == "rework" else "python")
+    assert not Assignment.objects.filter(project=project, status="active").exists()
+    assert not WorkTally.objects.filter(project=project).exists()
+    assert sum(Snippet.objects.filter(project=project).values_list("slots_taken", flat=True)) == 0
