@@ -1,7 +1,7 @@
 """Annotation under load: saturation and capacity, against gunicorn + PostgreSQL.
 
     python bench/annotate.py [--only saturation|capacity|scale] [--seconds 60]
-        [--clients 50] [--annotators 800,1000,1200] [--think 10]
+        [--clients 50] [--rounds 3] [--annotators 800,1000,1200] [--think 10]
         [--sizes 10000,1000000] [--scale-annotators 300]
         [--workers 4] [--worker-class gthread] [--threads 4] [--keep-alive 30]
 
@@ -14,8 +14,11 @@ workers keep them), and sends its token with every request, as the ceiling's do.
 Saturation: ``--clients`` annotators loop with no pause for ``--seconds``, in two styles:
 "three" requests a loop (next → draft → submit) and "two" (draft → submit/?next=1, the
 next task coming with the submit's answer). Then the same clients read one row by primary
-key from the bare endpoint for as long: the ceiling. Prints loops/s, latency percentiles
-and the ratio of loops to ceiling requests.
+key from the bare endpoint for as long: the ceiling. Prints loops/s, latency percentiles,
+where the CPU went (server, database, clients) and the ratio of loops to ceiling requests;
+``--rounds`` times, then the median ratios (one run moves by ±10 % on this machine). Each
+style's connections are spread evenly over the gunicorn workers first, as a load balancer
+would (serving.spread).
 
 Capacity: for each number in ``--annotators``, that many annotators each spend about
 ``--think`` seconds on a snippet (an autosave halfway, jittered ±20 %, arrivals spread over
@@ -38,6 +41,7 @@ import json
 import os
 import random
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -50,6 +54,7 @@ from serving import (
     make_annotators,
     make_project,
     percentile,
+    spread,
     start_server,
 )
 
@@ -93,7 +98,8 @@ class Annotator:
         return None
 
 
-async def saturate(annotators: list[Annotator], seconds: float, style: str) -> None:
+async def saturate(annotators: list[Annotator], seconds: float, style: str, workers: int) -> None:
+    await spread([a.link for a in annotators], annotators[0].token, workers)
     stop = time.perf_counter() + seconds
 
     async def work(annotator: Annotator) -> None:
@@ -111,17 +117,20 @@ async def saturate(annotators: list[Annotator], seconds: float, style: str) -> N
     await asyncio.gather(*(work(annotator) for annotator in annotators))
 
 
-async def ceiling(tokens: list[str], row_id: int, seconds: float, record: Record) -> None:
+async def ceiling(
+    tokens: list[str], row_id: int, seconds: float, record: Record, workers: int
+) -> None:
+    links = [Connection() for _ in tokens]
+    await spread(links, tokens[0], workers)
     stop = time.perf_counter() + seconds
 
-    async def work(token: str) -> None:
-        link = Connection()
+    async def work(token: str, link: Connection) -> None:
         while time.perf_counter() < stop:
             status, _ = await record.timed(link, "row", "GET", f"/bench/row/{row_id}/", token)
             if status == 200:
                 record.loops += 1
 
-    await asyncio.gather(*(work(token) for token in tokens))
+    await asyncio.gather(*(work(token, link) for token, link in zip(tokens, links, strict=True)))
 
 
 async def simulate(annotators: list[Annotator], seconds: float, think: float) -> None:
@@ -173,6 +182,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["saturation", "capacity", "scale"])
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3, help="saturation: rounds")
     parser.add_argument("--annotators", default="800,1000,1200")
     parser.add_argument("--think", type=float, default=10)
     parser.add_argument("--sizes", default="10000,1000000", help="scale: snippets a project")
@@ -237,36 +247,49 @@ def main() -> None:
 
 
 def run_saturation(owner, people, args, meter: CpuMeter) -> None:
+    """``--rounds`` rounds of the three-request loop, the two-request loop and the ceiling,
+    in that order, each round's ratios from its own ceiling; then the median of each."""
     from django.db import connections
 
-    results = {}
-    for style in ("three", "two"):
+    ratios = {"three": [], "two": []}
+    for round_ in range(1, args.rounds + 1):
+        results = {}
+        for style in ratios:
+            record = Record()
+            users = [user for user, _ in people]
+            project = make_project(owner, users, 40_000, f"saturation-{style}-{round_}")
+            connections.close_all()
+            annotators = [Annotator(token, project.id, record) for _, token in people]
+            meter.start()
+            asyncio.run(saturate(annotators, args.seconds, style, args.workers))
+            meter.stop()
+            results[style] = record.loops / args.seconds
+            print(f"\nround {round_}: saturation, {len(people)} clients, loop of {style} requests")
+            print(f"  loops/s {results[style]:.1f}   errors {len(record.errors)}")
+            print("\n".join(describe(record, ("next", "draft", "submit"))))
+            print(f"  CPU a loop: {meter.per(record.loops)}   server processes {meter.balance()}")
+            print(f"  stored exactly once: {stored_exactly_once(project.id, record)}")
         record = Record()
-        project = make_project(owner, [user for user, _ in people], 40_000, f"saturation-{style}")
+        row_id = project.snippets.order_by("id").values_list("id", flat=True).first()
         connections.close_all()
-        annotators = [Annotator(token, project.id, record) for _, token in people]
+        tokens = [token for _, token in people]
         meter.start()
-        asyncio.run(saturate(annotators, args.seconds, style))
+        asyncio.run(ceiling(tokens, row_id, args.seconds, record, args.workers))
         meter.stop()
-        results[style] = record.loops / args.seconds
-        print(f"\nsaturation, {len(people)} clients, loop of {style} requests")
-        print(f"  loops/s {results[style]:.1f}   errors {len(record.errors)}")
-        print("\n".join(describe(record, ("next", "draft", "submit"))))
-        print(f"  CPU a loop: {meter.per(record.loops)}   server processes {meter.balance()}")
-        print(f"  stored exactly once: {stored_exactly_once(project.id, record)}")
-    record = Record()
-    row_id = project.snippets.order_by("id").values_list("id", flat=True).first()
-    connections.close_all()
-    meter.start()
-    asyncio.run(ceiling([token for _, token in people], row_id, args.seconds, record))
-    meter.stop()
-    bare = record.loops / args.seconds
-    print(f"\nceiling: bare endpoint reading one row, {len(people)} clients")
-    print(f"  requests/s {bare:.1f}   errors {len(record.errors)}")
-    print("\n".join(describe(record, ("row",))))
-    print(f"  CPU a request: {meter.per(record.loops)}   server processes {meter.balance()}")
-    for style, loops in results.items():
-        print(f"loops of {style} ÷ bare requests: {loops / bare:.0%}")
+        bare = record.loops / args.seconds
+        print(f"\nround {round_}: ceiling, bare endpoint reading one row, {len(people)} clients")
+        print(f"  requests/s {bare:.1f}   errors {len(record.errors)}")
+        print("\n".join(describe(record, ("row",))))
+        print(f"  CPU a request: {meter.per(record.loops)}   server processes {meter.balance()}")
+        for style, loops in results.items():
+            ratios[style].append(loops / bare)
+            print(f"round {round_}: loops of {style} ÷ bare requests: {loops / bare:.1%}")
+    for style, values in ratios.items():
+        listed = ", ".join(f"{value:.1%}" for value in values)
+        print(
+            f"loops of {style} ÷ bare requests, median of {len(values)}: "
+            f"{statistics.median(values):.1%} ({listed})"
+        )
 
 
 def run_capacity(owner, people, levels, args) -> None:

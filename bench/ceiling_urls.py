@@ -2,7 +2,11 @@
 
 GET /bench/row/<pk>/ authenticates like every API call (same settings, same middleware)
 and reads one snippet row by primary key: the least work a useful request can do.
+GET /bench/pid/ names the server process that answers (bench/serving.py spreads the
+clients' connections over the workers with it).
 """
+
+import os
 
 from django.urls import include, path
 from rest_framework.request import Request
@@ -14,12 +18,16 @@ from annotation.models import Snippet
 
 class RowView(APIView):
     def get(self, request: Request, pk: int) -> Response:
-        for _ in range(int(request.query_params.get("n", 1)) - 1):
-            Snippet.objects.values("id", "text").get(pk=pk)
         return Response(Snippet.objects.values("id", "text").get(pk=pk))
 
 
+class PidView(APIView):
+    def get(self, request: Request) -> Response:
+        return Response({"pid": os.getpid()})
+
+
 urlpatterns = [
+    path("bench/pid/", PidView.as_view()),
     path("bench/row/<int:pk>/", RowView.as_view()),
     path("", include("config.urls")),
 ]

@@ -69,6 +69,25 @@ class Connection:
             self.streams = None
 
 
+async def spread(links: list[Connection], token: str, workers: int) -> dict[int, int]:
+    """Open each connection on a server process that holds fewer than its share of them,
+    as a load balancer in front would: a gthread worker keeps every connection it
+    accepts, and which worker accepts is chance, so a run's clients could otherwise land
+    on two of four workers one time and on all four the next. Needs the bench's
+    /bench/pid/; returns the connections per process."""
+    quota = -(-len(links) // workers)
+    held: dict[int, int] = defaultdict(int)
+    for link in links:
+        for _ in range(200):
+            _, body, _ = await link.request("GET", "/bench/pid/", token)
+            pid = json.loads(body)["pid"]
+            if held[pid] < quota:
+                held[pid] += 1
+                break
+            link.close()
+    return dict(held)
+
+
 @dataclass
 class Record:
     """What a run's clients saw: latencies a step (while ``recording``), the revisions

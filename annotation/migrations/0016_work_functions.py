@@ -99,7 +99,8 @@ END;
 $$;
 """
 
-# Histogram buckets as annotation.work.tally: bucket i < 2**i seconds, 0 under one second.
+# Histogram buckets as annotation.work.tally: bucket i counts items under 2**i seconds
+# (0: under a second, 12: the rest); a histogram kept shorter is padded to 13 first.
 # With p_next the annotator's next task is claimed in the same call (submit/?next=1).
 SUBMIT = """
 CREATE OR REPLACE FUNCTION biaozhu_submit(
@@ -116,9 +117,7 @@ LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
     own record;
-    tally record;
     bucket integer;
-    counts jsonb;
 BEGIN
     outcome := 'python';
     -- The annotator's own assignment in a project they are a member of, locked.
@@ -158,28 +157,24 @@ BEGIN
         outcome := 'created';
     END IF;
     IF outcome = 'created' AND number = 1 THEN
-        bucket := COALESCE((SELECT MIN(i) FROM generate_series(0, 11) AS i
-                            WHERE p_time_ms < 1000 * 2 ^ i), 12);
-        SELECT t.id, t.durations INTO tally FROM annotation_worktally t
+        bucket := width_bucket(p_time_ms, ARRAY[1000, 2000, 4000, 8000, 16000, 32000, 64000,
+                                                128000, 256000, 512000, 1024000, 2048000]);
+        UPDATE annotation_worktally AS t SET submitted = t.submitted + 1,
+            time_ms = t.time_ms + p_time_ms,
+            durations = jsonb_set(
+                t.durations || (SELECT COALESCE(jsonb_agg(0), '[]')
+                                FROM generate_series(jsonb_array_length(t.durations), 12)),
+                ARRAY[bucket::text],
+                to_jsonb(COALESCE((t.durations ->> bucket)::integer, 0) + 1))
         WHERE t.project_id = own.project_id AND t.annotator_id = p_user
-          AND t.batch_id IS NOT DISTINCT FROM own.batch_id
-        FOR UPDATE;
+          AND t.batch_id IS NOT DISTINCT FROM own.batch_id;
         IF NOT FOUND THEN  -- a row made before counters were kept
             INSERT INTO annotation_worktally AS t (project_id, batch_id, annotator_id, taken,
                 skipped, expired, submitted, time_ms, durations)
-            VALUES (own.project_id, own.batch_id, p_user, 0, 0, 0, 0, 0,
-                    '[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]')
-            RETURNING t.id, t.durations INTO tally;
+            VALUES (own.project_id, own.batch_id, p_user, 0, 0, 0, 1, p_time_ms,
+                    jsonb_set('[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]', ARRAY[bucket::text],
+                              '1'));
         END IF;
-        counts := tally.durations;
-        WHILE jsonb_array_length(counts) < 13 LOOP
-            counts := counts || '0'::jsonb;
-        END LOOP;
-        counts := jsonb_set(counts, ARRAY[bucket::text],
-                            to_jsonb((counts ->> bucket)::integer + 1));
-        UPDATE annotation_worktally AS t SET submitted = t.submitted + 1,
-            time_ms = t.time_ms + p_time_ms, durations = counts
-        WHERE t.id = tally.id;
         -- The batch's check, through the outbox (annotation.jobs), when there is a broker.
         IF p_check_task IS NOT NULL AND own.batch_id IS NOT NULL THEN
             INSERT INTO annotation_outboxmessage (task, args, coalesce_key, created_at)

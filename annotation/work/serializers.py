@@ -107,9 +107,22 @@ class SubmitResultSerializer(RevisionSerializer):
         fields = [*RevisionSerializer.Meta.fields, "next"]
 
 
+def _count(value) -> bool:
+    return type(value) is int and value >= 0
+
+
 class DraftSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=0)
     draft = serializers.JSONField()
+
+    @staticmethod
+    def plain(data) -> dict | None:
+        """The validated body when it is plainly well formed, as the workspace sends it,
+        without building the fields (an autosave every few seconds); None: let the
+        fields judge, and name what is wrong."""
+        if type(data) is dict and _count(data.get("version")) and data.get("draft") is not None:
+            return {"version": data["version"], "draft": data["draft"]}
+        return None
 
 
 class AnnotationBodySerializer(serializers.Serializer):
@@ -122,6 +135,17 @@ class AnnotationBodySerializer(serializers.Serializer):
 
 class SubmitSerializer(AnnotationBodySerializer):
     time_spent_ms = serializers.IntegerField(min_value=0, required=False, default=0)
+
+    @staticmethod
+    def plain(data) -> dict | None:
+        """As DraftSerializer.plain, for a submit."""
+        if type(data) is not dict:
+            return None
+        body = {name: data.get(name, []) for name in ("spans", "classes", "segmentation")}
+        body["time_spent_ms"] = data.get("time_spent_ms", 0)
+        if None in body.values() or not _count(body["time_spent_ms"]):
+            return None
+        return body
 
 
 class SkipSerializer(serializers.Serializer):

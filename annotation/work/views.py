@@ -6,7 +6,6 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from accounts.models import User
@@ -58,9 +57,14 @@ class TaskNextView(APIView):
         return _next_for(request.user, project_id)
 
 
-def _own_body(serializer: type[Serializer], request: Request, assignment_id: int) -> dict:
+def _own_body(
+    serializer: type[DraftSerializer | SubmitSerializer], request: Request, assignment_id: int
+) -> dict:
     """The validated body of a write to the caller's own assignment. A body that does not
     validate goes through the access funnel first: strangers get 404, not the reasons."""
+    plain = serializer.plain(request.data)
+    if plain is not None:
+        return plain
     given = serializer(data=request.data)
     if not given.is_valid():
         access_assignment(request.user, assignment_id, write=True)
