@@ -30,6 +30,7 @@ LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
     seat record;
+    any_expired boolean;
 BEGIN
     outcome := 'python';
     -- The annotator's seat, locked: one annotator's claims run one at a time.
@@ -42,19 +43,22 @@ BEGIN
     IF NOT FOUND OR seat.role = 'client' THEN
         RETURN;
     END IF;
-    SELECT a.id INTO assignment_id FROM annotation_assignment a
-    WHERE a.project_id = p_project AND a.annotator_id = p_user
-      AND a.status IN ('active', 'returned')
-      AND (a.status = 'returned' OR a.lease_expires_at > p_now)
-    ORDER BY a.id LIMIT 1;
+    -- What they hold (read after the lock: a statement of its own sees what the claim
+    -- it waited for committed), and whether any lease in the project ran out.
+    SELECT (SELECT a.id FROM annotation_assignment a
+            WHERE a.project_id = p_project AND a.annotator_id = p_user
+              AND a.status IN ('active', 'returned')
+              AND (a.status = 'returned' OR a.lease_expires_at > p_now)
+            ORDER BY a.id LIMIT 1),
+           EXISTS (SELECT 1 FROM annotation_assignment a
+                   WHERE a.project_id = p_project AND a.status = 'active'
+                     AND a.lease_expires_at <= p_now)
+    INTO assignment_id, any_expired;
     IF assignment_id IS NOT NULL THEN
         outcome := 'held';
         RETURN;
     END IF;
-    IF seat.paused OR seat.gold_percent > 0 OR EXISTS (
-        SELECT 1 FROM annotation_assignment a
-        WHERE a.project_id = p_project AND a.status = 'active' AND a.lease_expires_at <= p_now
-    ) THEN
+    IF seat.paused OR seat.gold_percent > 0 OR any_expired THEN
         RETURN;
     END IF;
     -- A free slot of the snippet closest to done that the annotator never had. When none
@@ -137,13 +141,15 @@ BEGIN
     END IF;
     project_id := own.project_id;
     batch_id := own.batch_id;
-    SELECT r.id INTO revision_id FROM annotation_revision r
-    WHERE r.assignment_id = own.id AND r.idempotency_key = p_key AND p_key <> '';
+    -- The revision stored under this key, if any, and the next number.
+    SELECT MAX(r.id) FILTER (WHERE r.idempotency_key = p_key AND p_key <> ''),
+           COALESCE(MAX(r.number), 0) + 1
+    INTO revision_id, number
+    FROM annotation_revision r WHERE r.assignment_id = own.id;
     IF revision_id IS NOT NULL THEN
         outcome := 'same';
+        number := NULL;
     ELSE
-        SELECT COALESCE(MAX(r.number), 0) + 1 INTO number FROM annotation_revision r
-        WHERE r.assignment_id = own.id;
         late := own.status = 'expired' OR (own.status = 'active' AND own.lease_over);
         INSERT INTO annotation_revision AS r (assignment_id, number, annotator_id, spans,
             classes, segmentation, time_spent_ms, late, idempotency_key, created_at)
