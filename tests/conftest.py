@@ -126,6 +126,17 @@ def _worker_for_marked_tests(request):
 
 
 @pytest.fixture
+def broker_jobs():
+    """Jobs go through the outbox, as with a broker, whatever this run has."""
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.update(CELERY_TASK_ALWAYS_EAGER=False)
+    yield
+    app.conf.update(CELERY_TASK_ALWAYS_EAGER=eager)
+
+
+@pytest.fixture
 def worker(request):
     """The session's real worker, for tests that stop or kill it; skipped without one."""
     if not worker_available():

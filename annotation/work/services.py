@@ -101,16 +101,21 @@ def _claimed(
         return Assignment.objects.select_related("snippet", "annotator").get(id=claim.assignment_id)
     if claim.outcome != "new":
         return None
-    snippet = _loaded(
-        Snippet,
-        id=claim.snippet_id,
-        project_id=project_id,
-        batch_id=claim.batch_id,
-        text=claim.text,
-        tokens=claim.tokens,
-        suggestions=claim.suggestions,
-    )
+    snippet = _task_snippet(project_id, claim)
     return _handed(claim.assignment_id, snippet, annotator, claim.lease_expires_at, now)
+
+
+def _task_snippet(project_id: int, slot: statements.FreeSlot | fastpath.Claim) -> Snippet:
+    """The snippet a claim took, as if read with the fields a task shows."""
+    return _loaded(
+        Snippet,
+        id=slot.snippet_id,
+        project_id=project_id,
+        batch_id=slot.batch_id,
+        text=slot.text,
+        tokens=slot.tokens,
+        suggestions=slot.suggestions,
+    )
 
 
 @transaction.atomic
@@ -151,15 +156,7 @@ def _task_next(*, project_id: int, annotator: User) -> Assignment | None:
         )
         if free is None:
             return None
-        snippet = _loaded(
-            Snippet,
-            id=free.snippet_id,
-            project_id=project_id,
-            batch_id=free.batch_id,
-            text=free.text,
-            tokens=free.tokens,
-            suggestions=free.suggestions,
-        )
+        snippet = _task_snippet(project_id, free)
     if gold is None:  # gold items stay out of the batch's figures
         statements.tally_add(
             project_id=project_id,

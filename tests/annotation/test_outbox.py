@@ -29,17 +29,6 @@ def annotate_everything(api, project) -> list[float]:
     return seconds
 
 
-@pytest.fixture
-def broker_jobs():
-    """Jobs go through the outbox, as with a broker, whatever this run has."""
-    from config.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.update(CELERY_TASK_ALWAYS_EAGER=False)
-    yield
-    app.conf.update(CELERY_TASK_ALWAYS_EAGER=eager)
-
-
 def test_a_job_is_written_with_the_transaction_and_coalesced(broker_jobs):
     from annotation.celery_tasks import batch_check_task
 

@@ -21,17 +21,6 @@ pytestmark = [
 LABELS = [{"name": "地名", "kind": "spans"}, {"name": "甲", "kind": "classes"}]
 
 
-@pytest.fixture
-def broker_jobs():
-    """Jobs go through the outbox, as with a broker."""
-    from config.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.update(CELERY_TASK_ALWAYS_EAGER=False)
-    yield
-    app.conf.update(CELERY_TASK_ALWAYS_EAGER=eager)
-
-
 def a_project(tag: str):
     project = ProjectFactory(kinds=["spans", "classes"], overlap=2)
     for label in LABELS:
