@@ -28,7 +28,7 @@ def a_project(tag: str):
     batch = Batch.objects.create(project=project, name="第一包", size=6)
     snippets_make(project, 6, batch=batch)
     clients = {}
-    for name in ("a", "b", "c"):
+    for name in ("a", "b", "c", "d"):
         member = MembershipFactory(project=project, role=Role.ANNOTATOR, user__username=tag + name)
         clients[name] = APIClient()
         clients[name].force_authenticate(member.user)
@@ -70,8 +70,11 @@ def work_through(project, clients) -> list:
     Assignment.objects.filter(id=third["id"]).update(
         lease_expires_at=timezone.now() - timedelta(minutes=1)
     )
-    next_task("a")  # a lease ran out: the full path takes the slot over
-    submit("c", third, "k4", 2_500)  # late, and kept
+    # A lease ran out: the full path lets d take the slot over, and c's late work is kept
+    # (its assignment stays expired).
+    taken_over = next_task("d")
+    answers.append(("taken over", taken_over["snippet"]["id"] == third["snippet"]["id"]))
+    submit("c", third, "k4", 2_500)
     submit("a", following, "k5", 5_000_000)
     held = next_task("b")
     again = next_task("b")
@@ -131,15 +134,39 @@ def state_of(project) -> dict:
     }
 
 
+def full_path_calls(monkeypatch) -> dict[str, int]:
+    """How often the services' full paths run, counted from now on."""
+    from annotation.work import services
+
+    calls = {"_task_next": 0, "_submit": 0}
+    for name in calls:
+        original = getattr(services, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(services, name, counted)
+    return calls
+
+
 def test_the_functions_store_what_the_full_path_stores(broker_jobs, monkeypatch):
+    calls = full_path_calls(monkeypatch)
     monkeypatch.setattr(fastpath, "ENABLED", False)
     full = a_project("full")
     full_answers = work_through(*full)
+    full_calls = dict(calls)
     monkeypatch.setattr(fastpath, "ENABLED", True)
     fast = a_project("fast")
     fast_answers = work_through(*fast)
+    fast_calls = {name: calls[name] - full_calls[name] for name in calls}
 
+    # Without the functions every step takes the full path; with them only d's take-over of
+    # the expired lease does (one claim).
+    assert full_calls == {"_task_next": 12, "_submit": 6}  # 6 nexts, 6 submits with next
+    assert fast_calls == {"_task_next": 1, "_submit": 0}
     assert fast_answers == full_answers
+    assert ("taken over", True) in fast_answers
     assert state_of(fast[0]) == state_of(full[0])
     state = state_of(fast[0])
     # Seconds per item: 0 s and 0.999 s in bucket 0, 2.5 s in bucket 2, 5,000 s in the last.
@@ -148,6 +175,7 @@ def test_the_functions_store_what_the_full_path_stores(broker_jobs, monkeypatch)
             [1] + [0] * 11 + [1],  # a: 0 ms, then 5,000,000 ms
             [0, 1] + [0] * 11,  # b: 1,000 ms
             [0, 0, 1] + [0] * 10,  # c: 2,500 ms, late
+            [0] * 13,  # d: took the slot over, submitted nothing
         ]
     )
     assert state["outbox"] == [("annotation.batch_check", True)]
@@ -215,3 +243,43 @@ def test_what_the_functions_do_not_take_goes_the_full_path(case):
     assert not Assignment.objects.filter(project=project, status="active").exists()
     assert not WorkTally.objects.filter(project=project).exists()
     assert sum(Snippet.objects.filter(project=project).values_list("slots_taken", flat=True)) == 0
+
+
+@pytest.mark.parametrize("case", ["gold", "returned", "skipped", "settings changed", "not theirs"])
+def test_what_the_submit_function_does_not_take_it_leaves_untouched(case):
+    project = ProjectFactory(kinds=["classes"])
+    project.labels.create(name="甲", kind="classes")
+    snippets_make(project, 1)
+    member = MembershipFactory(project=project, role=Role.ANNOTATOR)
+    snippet = Snippet.objects.get(project=project)
+    assignment = Assignment.objects.create(
+        project=project,
+        snippet=snippet,
+        annotator=member.user,
+        lease_expires_at=timezone.now() + timedelta(minutes=30),
+        status={"returned": "returned", "skipped": "skipped"}.get(case, "active"),
+    )
+    version = project.updated_at
+    if case == "gold":
+        Snippet.objects.filter(id=snippet.id).update(gold=True)
+    if case == "settings changed":
+        version -= timedelta(seconds=1)
+    user_id = MembershipFactory(project=project).user_id if case == "not theirs" else None
+
+    stored = fastpath.submit(
+        assignment_id=assignment.id,
+        user_id=user_id or member.user_id,
+        key="k",
+        project_version=version,
+        annotation={"spans": [], "classes": ["甲"], "segmentation": []},
+        time_ms=1000,
+        now=timezone.now(),
+        check_task="annotation.batch_check",
+        then_next=True,
+    )
+
+    assert stored.outcome == "python" and stored.following is None
+    assert not Revision.objects.exists() and not WorkTally.objects.exists()
+    assert not OutboxMessage.objects.exists()
+    assert Assignment.objects.get(id=assignment.id).submitted_at is None
+    assert Assignment.objects.filter(project=project).count() == 1  # no next task claimed
