@@ -239,12 +239,13 @@ class CpuMeter:
     def __init__(self, server: subprocess.Popen) -> None:
         self.server = server
         self.spent: dict[str, float] = {}
+        self.by_server_process: list[float] = []
 
-    def _read(self) -> dict[str, float]:
-
+    def _read(self) -> tuple[dict[str, float], dict[int, float]]:
+        """Each side's CPU seconds so far, and each server process's."""
         tick = os.sysconf("SC_CLK_TCK")
         totals = {"server": 0.0, "database": 0.0, "client": 0.0}
-        self.workers = {}
+        processes = {}
         for name in filter(str.isdigit, os.listdir("/proc")):
             try:
                 with open(f"/proc/{name}/stat") as stat:
@@ -259,27 +260,29 @@ class CpuMeter:
                 totals["client"] += seconds
             elif int(fields[2]) == self.server.pid:  # the arbiter and its workers, by pgid
                 totals["server"] += seconds
-                self.workers[int(name)] = seconds
+                processes[int(name)] = seconds
             elif command.startswith("postgres"):
                 totals["database"] += seconds
-        return totals
+        return totals, processes
 
     def start(self) -> None:
         self.begun = self._read()
-        self.workers_begun = self.workers
 
     def stop(self) -> dict[str, float]:
-        ended = self._read()
-        self.spent = {side: ended[side] - self.begun[side] for side in ended}
+        (totals, processes), (begun, processes_begun) = self._read(), self.begun
+        self.spent = {side: totals[side] - begun[side] for side in totals}
+        self.by_server_process = [
+            seconds - processes_begun.get(pid, 0.0) for pid, seconds in processes.items()
+        ]
         return self.spent
 
     def balance(self) -> str:
         """Each server process's share of the server's CPU, largest first: a gthread
         worker keeps the connections it accepted, so a burst of clients can land on a
         few of them."""
-        spent = [self.workers[pid] - self.workers_begun.get(pid, 0.0) for pid in self.workers]
-        total = sum(spent) or 1.0
-        return " ".join(f"{share / total:.0%}" for share in sorted(spent, reverse=True))
+        total = sum(self.by_server_process) or 1.0
+        shares = sorted(self.by_server_process, reverse=True)
+        return " ".join(f"{share / total:.0%}" for share in shares)
 
     def per(self, count: int) -> str:
         """The CPU of each side per ``count`` (loops, requests), in ms."""

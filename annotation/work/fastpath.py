@@ -16,10 +16,6 @@ from typing import Any
 
 from django.db import connection
 
-# The statuses of an assignment that biaozhu_submit takes (rework and skipped ones take
-# the full path).
-SUBMIT_STATUSES = ("active", "expired", "submitted")
-
 # Tests set this to False to run the full path on PostgreSQL too.
 ENABLED = True
 
@@ -28,9 +24,10 @@ _SUBMIT = "SELECT * FROM biaozhu_submit(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 
 
 # What a submit checks its body against, read before the assignment is locked: the text
 # of a snippet never changes, and the function refuses the project's settings if they
-# changed since (their version is its updated_at).
+# changed since (their version is its updated_at). Whether the function takes the
+# assignment at all (gold, rework, skipped) it decides itself, under the lock.
 _SUBMIT_READ = """
-SELECT s.text, a.project_id, p.updated_at, a.status, s.gold
+SELECT s.text, a.project_id, p.updated_at
 FROM annotation_assignment a
 JOIN annotation_snippet s ON s.id = a.snippet_id
 JOIN projects_project p ON p.id = a.project_id
@@ -55,8 +52,6 @@ class SubmitRead:
     text: str
     project_id: int
     project_version: datetime
-    status: str
-    gold: bool
 
 
 @dataclass(frozen=True)
@@ -81,7 +76,7 @@ def _claim(project_id: int, user_id: int, *row) -> Claim:
         _remember(
             claim.assignment_id,
             user_id,
-            SubmitRead(claim.text, project_id, version, "active", False),
+            SubmitRead(claim.text, project_id, version),
         )
     return claim
 
@@ -148,11 +143,13 @@ def submit(
     next task in it too."""
     dumped = [json.dumps(annotation[name], ensure_ascii=False) for name in _KINDS]
     values = [assignment_id, user_id, key, project_version, *dumped, time_ms, now]
-    row = _row(_SUBMIT, [*values, check_task, then_next])
+    outcome, revision_id, number, late, project_id, batch_id, *claimed = _row(
+        _SUBMIT, [*values, check_task, then_next]
+    )
     following = None
-    if then_next and row[0] != "python":
-        following = _claim(row[4], user_id, *row[6:])
-    return Stored(*row[:6], following)
+    if then_next and outcome != "python":
+        following = _claim(project_id, user_id, *claimed)
+    return Stored(outcome, revision_id, number, late, project_id, batch_id, following)
 
 
 _KINDS = ("spans", "classes", "segmentation")

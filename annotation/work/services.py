@@ -98,11 +98,16 @@ def _claimed(
     """The assignment a claim of annotation.work.fastpath handed out or found held; None
     when it left the case to the full path."""
     if claim.outcome == "held":
-        return Assignment.objects.select_related("snippet", "annotator").get(id=claim.assignment_id)
+        return _held(claim.assignment_id)
     if claim.outcome != "new":
         return None
     snippet = _task_snippet(project_id, claim)
     return _handed(claim.assignment_id, snippet, annotator, claim.lease_expires_at, now)
+
+
+def _held(assignment_id: int) -> Assignment:
+    """The work an annotator holds, with what a task shows."""
+    return Assignment.objects.select_related("snippet", "annotator").get(id=assignment_id)
 
 
 def _task_snippet(project_id: int, slot: statements.FreeSlot | fastpath.Claim) -> Snippet:
@@ -128,7 +133,7 @@ def _task_next(*, project_id: int, annotator: User) -> Assignment | None:
     if seat is None or seat.role == Role.CLIENT:
         raise NoSeat
     if seat.mine is not None:
-        return Assignment.objects.select_related("snippet", "annotator").get(id=seat.mine)
+        return _held(seat.mine)
     if seat.paused:
         raise Paused
     gold = None
@@ -293,10 +298,11 @@ def _submit_fast(
     then_next: bool,
 ) -> Submitted | None:
     """submit's common case, with the next claim for ``then_next``; None when the full
-    path must decide (not their assignment, gold, rework, skipped, a body that does not
-    fit: the full path answers a retried key before it checks the body)."""
+    path must decide (not their assignment, a body that does not fit: the full path
+    answers a retried key before it checks the body; gold, rework, skipped, which the
+    function refuses)."""
     read = fastpath.submit_read(assignment_id=assignment_id, user_id=annotator.id)
-    if read is None or read.gold or read.status not in fastpath.SUBMIT_STATUSES:
+    if read is None:
         return None
     try:
         annotation = validate(read.text, schema_of(read.project_id, read.project_version), body)

@@ -211,7 +211,7 @@ def test_a_claim_is_one_query_and_a_submit_with_next_one(monkeypatch):
     assert claim == ["SELECT * FROM biaozhu_task_next"]
     assert submitted == ["SELECT * FROM biaozhu_submit"]
     assert read_first == [
-        "SELECT s.text, a.project_id, p.updated_at, a.status, s.gold FROM annotation_assignment a",
+        "SELECT s.text, a.project_id, p.updated_at FROM annotation_assignment a",
         "SELECT * FROM biaozhu_submit",
     ]
 
