@@ -135,6 +135,11 @@ if DATABASE_URL:
         )
     }
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+    # The work path's statements are prepared once per connection (annotation.work.cursors);
+    # the ORM's cursors bind on the client and never prepare. Off for a pooler that cannot
+    # carry prepared statements.
+    if env_bool("BIAOZHU_DB_PREPARED", default=True):
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 else:
     DATABASES = {
         "default": {

@@ -5,7 +5,8 @@ submit as eight; the functions of migration 0016 run the same statements in one.
 answer ``python`` whenever the case is not the common one, having changed nothing, and
 annotation.work.services then runs its full path (which is also the only path on
 SQLite). Each call is one statement: outside a transaction it is its own, so a request
-on this path pays no BEGIN and COMMIT round trips either.
+on this path pays no BEGIN and COMMIT round trips either; and a prepared one, so it is
+parsed and planned once per connection (annotation.work.cursors).
 """
 
 import json
@@ -15,6 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
+
+from annotation.work.cursors import prepared_cursor
 
 # Tests set this to False to run the full path on PostgreSQL too.
 ENABLED = True
@@ -40,7 +43,7 @@ def enabled() -> bool:
 
 
 def _row(sql: str, params: list) -> tuple:
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 

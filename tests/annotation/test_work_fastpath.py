@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import psycopg
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,6 +11,7 @@ from rest_framework.test import APIClient
 
 from annotation.models import Assignment, Batch, OutboxMessage, Revision, Snippet, WorkTally
 from annotation.work import fastpath
+from annotation.work.cursors import prepared_cursor
 from projects.models import Role
 from tests.factories import MembershipFactory, ProjectFactory, snippets_make
 
@@ -214,6 +216,43 @@ def test_a_claim_is_one_query_and_a_submit_with_next_one(monkeypatch):
         "SELECT s.text, a.project_id, p.updated_at FROM annotation_assignment a",
         "SELECT * FROM biaozhu_submit",
     ]
+
+
+def prepared_statements() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return {" ".join(statement.split()) for (statement,) in cursor.fetchall()}
+
+
+def test_the_work_path_is_prepared_once_per_connection():
+    project, clients = a_project("prep")
+    client = clients["a"]
+    task = client.post(f"/api/v1/projects/{project.id}/tasks/next/").json()
+    for _ in range(3):
+        draft = {"version": task["version"], "draft": {"spans": []}}
+        saved = client.put(f"/api/v1/assignments/{task['id']}/draft/", draft, format="json")
+        text = task["snippet"]["text"]
+        body = {"spans": [{"start": 0, "end": 1, "label": "地名", "text": text[0]}]}
+        submit = f"/api/v1/assignments/{task['id']}/submit/?next=1"
+        answer = client.post(submit, body, format="json")
+        assert saved.status_code == 200 and answer.status_code == 201
+        task = answer.json()["next"]
+
+    statements = prepared_statements()
+    assert "SELECT * FROM biaozhu_task_next($1, $2, $3)" in statements
+    assert any(s.startswith("SELECT * FROM biaozhu_submit($1, $2,") for s in statements)
+    assert any(s.startswith("UPDATE annotation_assignment AS a SET draft = $1") for s in statements)
+
+
+def test_without_prepared_statements_the_work_path_binds_on_the_client(monkeypatch):
+    options = dict(connection.settings_dict["OPTIONS"])
+    options.pop("prepare_threshold", None)
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)  # BIAOZHU_DB_PREPARED=0
+    with prepared_cursor() as cursor:
+        assert isinstance(cursor.cursor, psycopg.ClientCursor)
+    project, clients = a_project("noprep")
+    answer = clients["a"].post(f"/api/v1/projects/{project.id}/tasks/next/")
+    assert answer.status_code == 200
 
 
 @pytest.mark.parametrize("case", ["gold", "paused", "client", "outsider", "rework"])
