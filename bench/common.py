@@ -33,21 +33,27 @@ def scratch_database(name: str) -> str:
     return BASE_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
-def django_on_scratch(name: str, redis_url: str, reuse: bool = False) -> dict:
+def django_on_scratch(name: str, redis_url: str | None, reuse: bool = False) -> dict:
     """Point this process at a fresh scratch database ``name`` (migrated; the one kept
-    from an earlier run if ``reuse``) and an emptied Redis database, set Django up, and
-    return the environment for the worker it starts."""
+    from an earlier run if ``reuse``) and an emptied Redis database (none if ``redis_url``
+    is None: jobs run in-process), set Django up, and return the environment for the
+    worker it starts."""
     url = BASE_URL.rsplit("/", 1)[0] + f"/{name}" if reuse else scratch_database(name)
     env = dict(
         os.environ,
         DATABASE_URL=url,
-        REDIS_URL=redis_url,
         BIAOZHU_DATA_DIR=str(ROOT / "var" / "bench"),
         DJANGO_SETTINGS_MODULE="config.settings",
     )
+    if redis_url is None:
+        env.pop("REDIS_URL", None)
+        os.environ.pop("REDIS_URL", None)
+    else:
+        env["REDIS_URL"] = redis_url
     os.environ.update(env)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(["redis-cli", "-u", redis_url, "flushdb"], check=True, capture_output=True)
+    if redis_url is not None:
+        subprocess.run(["redis-cli", "-u", redis_url, "flushdb"], check=True, capture_output=True)
     import django
 
     django.setup()

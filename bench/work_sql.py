@@ -13,15 +13,13 @@ others'. Needs pgbench.
 """
 
 import argparse
-import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import types
 
-from common import ROOT, drop_database, scratch_database
+from common import django_on_scratch, drop_database
 from serving import CpuMeter, make_annotators, make_project
 
 DB_NAME = "biaozhu_bench_work_sql"
@@ -44,7 +42,7 @@ SELECT next_assignment_id AS aid FROM biaozhu_submit(:aid, :u, '', {version},
 """
 
 
-def one_run(database: str, project, users: list, seconds: float, mode: str) -> tuple:
+def one_run(url: str, project, users: list, seconds: float, mode: str) -> tuple:
     """One pgbench run of the loop, ``mode`` simple or prepared: (loops/s, PostgreSQL's
     CPU a loop in ms)."""
     from django.db import connection
@@ -70,7 +68,7 @@ def one_run(database: str, project, users: list, seconds: float, mode: str) -> t
         command = ["pgbench", "-n", "-M", mode, "-c", str(len(users)), "-j", "2"]
         command += ["-T", str(int(seconds)), "-D", "aid=0", "-D", f"version={version}"]
         out = subprocess.run(
-            [*command, "-f", file.name, database], capture_output=True, text=True, check=True
+            [*command, "-f", file.name, url], capture_output=True, text=True, check=True
         ).stdout
         time.sleep(1)  # pgbench's connections end; their CPU is counted once reaped
         spent = meter.stop()
@@ -88,18 +86,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    url = scratch_database(DB_NAME)
-    env = dict(
-        os.environ,
-        DATABASE_URL=url,
-        BIAOZHU_DATA_DIR=str(ROOT / "var" / "bench"),
-        DJANGO_SETTINGS_MODULE="config.settings",
-    )
-    os.environ.update(env)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    import django
-
-    django.setup()
+    env = django_on_scratch(DB_NAME, None)
     from accounts.services import user_ensure
 
     owner, _ = user_ensure(username="bench-owner", password="bench-password", is_staff=True)
@@ -107,20 +94,18 @@ def main() -> None:
     ids = [user.id for user in users]
     # pgbench numbers its clients 0..n-1: client i is the annotator first id + i.
     assert ids == list(range(ids[0], ids[0] + len(ids))), "annotator ids are not consecutive"
-    host = url.split("@", 1)[-1].split("/", 1)[0]
-    os.environ.setdefault("PGHOST", host.split(":")[0])
-    os.environ.setdefault("PGUSER", url.split("://", 1)[1].split("@", 1)[0].split(":")[0])
+    url = env["DATABASE_URL"]  # pgbench takes it as its database name (libpq reads URIs)
     cpu = {"simple": [], "prepared": []}
     try:
         # A plan PostgreSQL makes for the functions while the assignment table is empty
         # scans the whole table for "never had this snippet" (docs/benchmarks.md): the
         # first, unmeasured run gives the table its history and the statistics of one.
         project = make_project(owner, users, 40_000, "work-sql-warm-up")
-        one_run(DB_NAME, project, users, 5, "simple")
+        one_run(url, project, users, 5, "simple")
         for round_ in range(1, args.rounds + 1):
             for mode in cpu:
                 project = make_project(owner, users, 40_000, f"work-sql-{mode}-{round_}")
-                rate, per_loop = one_run(DB_NAME, project, users, args.seconds, mode)
+                rate, per_loop = one_run(url, project, users, args.seconds, mode)
                 cpu[mode].append(per_loop)
                 print(
                     f"round {round_}, {mode:<8} {args.clients} clients: {rate:7.1f} loops/s,"

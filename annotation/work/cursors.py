@@ -2,7 +2,7 @@
 
 Django's PostgreSQL cursors bind parameters on the client, so PostgreSQL parses, analyses
 and plans every statement it is sent. The work path sends the same few statements all
-day; as prepared statements they cost a fifth less of the database's CPU a loop
+day; as prepared statements they cost 15–25 % less of the database's CPU a loop
 (docs/benchmarks.md). ``prepared_cursor`` gives such a cursor, wrapped like Django's
 own (errors come as django.db errors).
 
