@@ -45,7 +45,5 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    with connection.wrap_database_errors:
-        raw = PreparingCursor(connection.connection)
-    with connection.make_cursor(raw) as cursor:
+    with connection.make_cursor(PreparingCursor(connection.connection)) as cursor:
         yield cursor

@@ -218,17 +218,19 @@ def test_a_claim_is_one_query_and_a_submit_with_next_one(monkeypatch):
     ]
 
 
-def prepared_statements() -> set[str]:
+def prepared_statements() -> dict[str, str]:
+    """The connection's prepared statements, by name."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        return {" ".join(statement.split()) for (statement,) in cursor.fetchall()}
+        cursor.execute("SELECT name, statement FROM pg_prepared_statements")
+        return {name: " ".join(statement.split()) for name, statement in cursor.fetchall()}
 
 
 def test_the_work_path_is_prepared_once_per_connection():
     project, clients = a_project("prep")
     client = clients["a"]
     task = client.post(f"/api/v1/projects/{project.id}/tasks/next/").json()
-    for _ in range(3):
+
+    def loop(task):
         draft = {"version": task["version"], "draft": {"spans": []}}
         saved = client.put(f"/api/v1/assignments/{task['id']}/draft/", draft, format="json")
         text = task["snippet"]["text"]
@@ -236,9 +238,16 @@ def test_the_work_path_is_prepared_once_per_connection():
         submit = f"/api/v1/assignments/{task['id']}/submit/?next=1"
         answer = client.post(submit, body, format="json")
         assert saved.status_code == 200 and answer.status_code == 201
-        task = answer.json()["next"]
+        return answer.json()["next"]
 
-    statements = prepared_statements()
+    task = loop(task)
+    after_one = prepared_statements()
+    for _ in range(2):
+        task = loop(task)
+
+    prepared = prepared_statements()
+    assert prepared == after_one  # the later loops reuse them: nothing prepared again
+    statements = set(prepared.values())
     assert "SELECT * FROM biaozhu_task_next($1, $2, $3)" in statements
     assert any(s.startswith("SELECT * FROM biaozhu_submit($1, $2,") for s in statements)
     assert any(s.startswith("UPDATE annotation_assignment AS a SET draft = $1") for s in statements)
