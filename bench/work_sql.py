@@ -24,22 +24,47 @@ from serving import CpuMeter, make_annotators, make_project
 
 DB_NAME = "biaozhu_bench_work_sql"
 
-# One pgbench transaction is one loop. :aid carries the annotator's task from one loop to
-# the next (the first loop of a client looks up the task claimed for it before the run);
-# {version} is the project's settings version, as the browser's task carries it.
-LOOP = """\\set u :client_id + {first_user}
-\\if :aid = 0
-SELECT id AS aid FROM annotation_assignment
+# One pgbench transaction is one loop: the work path's own statements (the autosave's
+# compare-and-set, the submit with next), their parameters as pgbench variables and
+# literals. :next_assignment_id carries the annotator's task from one loop to the next
+# (the first loop of a client looks up the task claimed for it before the run); every
+# task is a fresh one, so an autosave is always based on version 0.
+FIRST_TASK = """\\set u :client_id + {first_user}
+\\if :next_assignment_id = 0
+SELECT id AS next_assignment_id FROM annotation_assignment
 WHERE project_id = {project} AND annotator_id = :u AND status = 'active' \\gset
 \\endif
-UPDATE annotation_assignment AS a SET draft = '{{"spans": []}}', version = a.version + 1
-WHERE a.id = :aid AND a.annotator_id = :u AND a.version >= 0
-  AND (false OR EXISTS (SELECT 1 FROM projects_membership m
-                        WHERE m.project_id = a.project_id AND m.user_id = :u));
-SELECT next_assignment_id AS aid FROM biaozhu_submit(:aid, :u, '', {version},
-    '[{{"start": 0, "end": 2, "label": "地名", "text": "第0"}}]', '[]', '[]', 3000, now(),
-    NULL, true) \\gset
 """
+SPANS = """'[{"start": 0, "end": 2, "label": "地名", "text": "第0"}]'"""
+
+
+def loop_script(first_user: int, project: int, version: str) -> str:
+    """The pgbench script of one loop; ``version`` the project's, as an SQL value."""
+    from annotation.work import fastpath, statements
+
+    task, user = ":next_assignment_id", ":u"
+    draft = statements._DRAFT_OWN % {
+        "draft": """'{"spans": []}'""",
+        "assignment": task,
+        "user": user,
+        "version": "0",
+        "superuser": "false",
+    }
+    submit = fastpath._SUBMIT % (
+        task,
+        user,
+        "''",
+        version,
+        SPANS,
+        "'[]'",
+        "'[]'",
+        "3000",
+        "now()",
+        "NULL",
+        "true",
+    )
+    first = FIRST_TASK.format(first_user=first_user, project=project)
+    return f"{first}{draft.strip()};\n{submit} \\gset\n"
 
 
 def one_run(url: str, project, users: list, seconds: float, mode: str) -> tuple:
@@ -47,7 +72,7 @@ def one_run(url: str, project, users: list, seconds: float, mode: str) -> tuple:
     CPU a loop in ms)."""
     from django.db import connection
 
-    from annotation.models import Revision
+    from annotation.models import Assignment, Revision
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -59,14 +84,15 @@ def one_run(url: str, project, users: list, seconds: float, mode: str) -> tuple:
             cursor.execute("SELECT biaozhu_task_next(%s, %s, now())", [project.id, user.id])
     connection.close()
     quoted = f"'{version}'" if mode == "simple" else ":version"  # pgbench quotes nothing
-    script = LOOP.format(first_user=users[0].id, project=project.id, version=quoted)
+    script = loop_script(users[0].id, project.id, quoted)
     with tempfile.NamedTemporaryFile("w", suffix=".sql") as file:
         file.write(script)
         file.flush()
         meter = CpuMeter(types.SimpleNamespace(pid=-1))  # no web server in this run
         meter.start()
         command = ["pgbench", "-n", "-M", mode, "-c", str(len(users)), "-j", "2"]
-        command += ["-T", str(int(seconds)), "-D", "aid=0", "-D", f"version={version}"]
+        command += ["-T", str(int(seconds)), "-D", "next_assignment_id=0"]
+        command += ["-D", f"version={version}"]
         out = subprocess.run(
             [*command, "-f", file.name, url], capture_output=True, text=True, check=True
         ).stdout
@@ -74,8 +100,10 @@ def one_run(url: str, project, users: list, seconds: float, mode: str) -> tuple:
         spent = meter.stop()
     processed = next(line for line in out.splitlines() if "actually processed" in line)
     loops = int(processed.split()[-1].split("/")[0])
+    # Each loop did its work: one revision, on an assignment its autosave moved to version 1.
     stored = Revision.objects.filter(assignment__project=project).count()
-    assert stored == loops, f"{loops} loops stored {stored} revisions"  # each loop did its work
+    saved = Assignment.objects.filter(project=project, status="submitted", version=1).count()
+    assert stored == saved == loops, f"{loops} loops: {stored} revisions, {saved} autosaves"
     return loops / seconds, spent["database"] / loops * 1000
 
 
