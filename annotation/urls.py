@@ -6,15 +6,16 @@ from annotation.quality import views as quality
 from annotation.work import views as work
 
 urlpatterns = [
-    path("projects/<int:project_id>/imports/", views.ImportListView.as_view(), name="import-list"),
-    path("imports/<int:import_id>/", views.ImportDetailView.as_view(), name="import-detail"),
+    # The annotation loop's routes first, the most requested at the top: Django tries the
+    # patterns in order, and each one tried before the match is paid by every request.
     path(
-        "projects/<int:project_id>/snippets/",
-        views.SnippetListView.as_view(),
-        name="snippet-list",
+        "assignments/<int:assignment_id>/draft/", work.DraftView.as_view(), name="assignment-draft"
     ),
-    path("projects/<int:project_id>/tokenizer/", views.TokenizerView.as_view(), name="tokenizer"),
-    path("snippets/<int:snippet_id>/", views.SnippetDetailView.as_view(), name="snippet-detail"),
+    path(
+        "assignments/<int:assignment_id>/submit/",
+        work.SubmitView.as_view(),
+        name="assignment-submit",
+    ),
     path("projects/<int:project_id>/tasks/next/", work.TaskNextView.as_view(), name="task-next"),
     path("projects/<int:project_id>/batches/", work.BatchListView.as_view(), name="batch-list"),
     path("projects/<int:project_id>/progress/", work.ProgressView.as_view(), name="progress"),
@@ -38,15 +39,16 @@ urlpatterns = [
         work.AssignmentPreviousView.as_view(),
         name="assignment-previous",
     ),
-    path(
-        "assignments/<int:assignment_id>/draft/", work.DraftView.as_view(), name="assignment-draft"
-    ),
-    path(
-        "assignments/<int:assignment_id>/submit/",
-        work.SubmitView.as_view(),
-        name="assignment-submit",
-    ),
     path("assignments/<int:assignment_id>/skip/", work.SkipView.as_view(), name="assignment-skip"),
+    path("projects/<int:project_id>/imports/", views.ImportListView.as_view(), name="import-list"),
+    path("imports/<int:import_id>/", views.ImportDetailView.as_view(), name="import-detail"),
+    path(
+        "projects/<int:project_id>/snippets/",
+        views.SnippetListView.as_view(),
+        name="snippet-list",
+    ),
+    path("projects/<int:project_id>/tokenizer/", views.TokenizerView.as_view(), name="tokenizer"),
+    path("snippets/<int:snippet_id>/", views.SnippetDetailView.as_view(), name="snippet-detail"),
     path(
         "projects/<int:project_id>/quality-runs/",
         quality.QualityRunListView.as_view(),
