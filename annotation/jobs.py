@@ -137,6 +137,13 @@ class Publisher:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
+    def end(self) -> None:
+        """Stop the thread, if there is one, and begin afresh: the next poke starts a new
+        one (tests end the thread a test started with that test)."""
+        if self._thread is not None:
+            self.stop()
+            self.reset()
+
     def poke(self) -> None:
         if self.inline:
             # In a worker process: send now, before the job that called for it is

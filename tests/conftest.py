@@ -31,14 +31,15 @@ def _fresh_cache(request, settings):
         cache.clear()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _publisher_stopped_before_the_database_goes(django_db_setup):
-    """The outbox publisher thread sweeps every half minute; it ends before the test
-    database is dropped, instead of failing on the database it then finds named."""
+@pytest.fixture(autouse=True)
+def _publisher_ended_with_its_test():
+    """A test that started the outbox publisher thread ends it: left running, its sweep
+    half a minute later would read the database during some later test, one that may have
+    no database access, or after the test database is gone."""
     yield
     from annotation.jobs import publisher
 
-    publisher.stop()
+    publisher.end()
 
 
 @pytest.fixture

@@ -111,3 +111,20 @@ def test_a_starting_worker_sends_unfinished_chunks_again_once(broker_jobs):
     assert list(pending.values_list("task", "args")) == [
         ("annotation.pretokenize_chunk", [lost.id])
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_ended_publisher_has_no_thread_left_and_the_next_poke_starts_one():
+    from annotation.jobs import Publisher
+
+    publisher = Publisher()
+    publisher.poke()
+    first = publisher._thread
+    assert first.is_alive()
+
+    publisher.end()
+    assert not first.is_alive()  # nothing of it sweeps during a later test
+
+    publisher.poke()
+    assert publisher._thread is not first and publisher._thread.is_alive()
+    publisher.end()
