@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import threading
-import time
 from typing import Any
 
 from celery import Task, current_app
@@ -123,16 +122,16 @@ class Publisher:
         """Fresh state, as in a forked child: a thread of the parent is not there, and its
         locks may have been held at the fork."""
         self._wake = threading.Event()
+        self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
-        self._stopped = False
         self.inline = False  # set in Celery worker processes (config.celery)
 
     def stop(self) -> None:
         """End the thread after its sweep in progress (the test run's end, before its
         database goes)."""
-        self._stopped = True
+        self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -155,27 +154,33 @@ class Publisher:
                 pass
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
+                # The thread keeps the events it started with: after an end() that
+                # timed out, a new thread's events do not wake the old one again.
                 self._thread = threading.Thread(
-                    target=self._run, name="outbox-publisher", daemon=True
+                    target=self._run,
+                    args=(self._wake, self._stop),
+                    name="outbox-publisher",
+                    daemon=True,
                 )
                 self._thread.start()
         self._wake.set()
 
-    def _run(self) -> None:
+    def _run(self, wake: threading.Event, stop: threading.Event) -> None:
         backoff = 0.5
         while True:
-            self._wake.wait(timeout=SWEEP_SECONDS)
-            self._wake.clear()
-            if self._stopped:
+            wake.wait(timeout=SWEEP_SECONDS)
+            wake.clear()
+            if stop.is_set():
                 return
             try:
                 outbox_drain()
                 backoff = 0.5
             except BrokerUnreachable as error:
                 logger.warning("broker unreachable (%s); outbox retried in %.1f s", error, backoff)
-                time.sleep(backoff)
+                if stop.wait(backoff):  # asked to end while waiting out the broker
+                    return
                 backoff = min(backoff * 2, RETRY_MAX_SECONDS)
-                self._wake.set()
+                wake.set()
             except DatabaseError:
                 logger.exception("outbox could not be read; retried at the next sweep")
             finally:
