@@ -128,19 +128,13 @@ class Publisher:
         self._pid = os.getpid()
         self.inline = False  # set in Celery worker processes (config.celery)
 
-    def stop(self) -> None:
-        """End the thread after its sweep in progress (the test run's end, before its
-        database goes)."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
     def end(self) -> None:
-        """Stop the thread, if there is one, and begin afresh: the next poke starts a new
-        one (tests end the thread a test started with that test)."""
+        """End the thread, if there is one, after its sweep in progress, and begin afresh:
+        the next poke starts a new one (tests end the thread a test started with it)."""
         if self._thread is not None:
-            self.stop()
+            self._stop.set()
+            self._wake.set()
+            self._thread.join(timeout=5)
             self.reset()
 
     def poke(self) -> None:

@@ -114,8 +114,9 @@ def test_a_starting_worker_sends_unfinished_chunks_again_once(broker_jobs):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_ended_publisher_has_no_thread_left_and_the_next_poke_starts_one():
+def test_an_ended_publisher_has_no_thread_left_and_the_next_poke_starts_one_that_sends():
     from annotation.jobs import Publisher
+    from config.celery import app
 
     publisher = Publisher()
     publisher.poke()
@@ -125,6 +126,17 @@ def test_an_ended_publisher_has_no_thread_left_and_the_next_poke_starts_one():
     publisher.end()
     assert not first.is_alive()  # nothing of it sweeps during a later test
 
-    publisher.poke()
-    assert publisher._thread is not first and publisher._thread.is_alive()
-    publisher.end()
+    batch = batch_of(MembershipFactory(role="annotator").project, 1)
+    message = OutboxMessage.objects.create(task="annotation.batch_check", args=[batch.id])
+    eager = app.conf.task_always_eager
+    app.conf.update(CELERY_TASK_ALWAYS_EAGER=True)  # "the broker" runs the job in-process
+    try:
+        publisher.poke()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not OutboxMessage.objects.get(id=message.id).sent_at:
+            time.sleep(0.05)
+    finally:
+        publisher.end()
+        app.conf.update(CELERY_TASK_ALWAYS_EAGER=eager)
+    assert publisher._thread is None
+    assert OutboxMessage.objects.get(id=message.id).sent_at is not None  # the new one sent it
