@@ -224,6 +224,16 @@ def draft_save_own(*, annotator: User, assignment_id: int, version: int, draft: 
     return version + 1 if saved else None
 
 
+def draft_save_by_token(*, token: str, assignment_id: int, version: int, draft: dict) -> int | None:
+    """draft_save_own for the holder of the API token ``token``, which the same UPDATE
+    checks (an active user, not a superuser): no round trip to authenticate first.
+    None when it did not apply; the caller then authenticates and asks draft_save_own."""
+    saved = statements.draft_save_by_token(
+        assignment_id=assignment_id, token=token, version=version, draft=draft
+    )
+    return version + 1 if saved else None
+
+
 def draft_save(*, assignment: Assignment, version: int, draft: dict) -> int:
     """Store the draft if ``version`` is the current one; return the new version.
 

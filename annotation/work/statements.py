@@ -135,6 +135,19 @@ WHERE a.id = %(assignment)s AND a.annotator_id = %(user)s AND a.version = %(vers
   AND {_MEMBER_OR_SUPERUSER}
 """
 
+# The same compare-and-set for the holder of an API token (annotation.work.views): the
+# token names an active user, not a superuser (their writes take the full path).
+_DRAFT_BY_TOKEN = """
+UPDATE annotation_assignment AS a SET draft = %(draft)s, version = a.version + 1
+WHERE a.id = %(assignment)s AND a.version = %(version)s
+  AND a.annotator_id = (
+    SELECT t.user_id FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id
+    WHERE t.key = %(key)s AND u.is_active AND NOT u.is_superuser)
+  AND EXISTS (
+    SELECT 1 FROM projects_membership m
+    WHERE m.project_id = a.project_id AND m.user_id = a.annotator_id)
+"""
+
 _OWN = f"""
 SELECT a.id, a.project_id, a.status, a.lease_expires_at < %(now)s, s.text, s.batch_id,
     a.snippet_id, s.gold, p.updated_at,
@@ -362,6 +375,23 @@ def draft_save_own(
                 "user": user_id,
                 "version": version,
                 "superuser": superuser,
+            },
+        )
+        return cursor.rowcount == 1
+
+
+def draft_save_by_token(*, assignment_id: int, token: str, version: int, draft: dict) -> bool:
+    """draft_save_own for the holder of the API token ``token``, checked in the same
+    statement; False when it did not apply (for any reason: the caller authenticates
+    and asks again)."""
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            _DRAFT_BY_TOKEN,
+            {
+                "draft": json.dumps(draft, ensure_ascii=False),
+                "assignment": assignment_id,
+                "key": token,
+                "version": version,
             },
         )
         return cursor.rowcount == 1

@@ -3,11 +3,12 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import token_key
 from accounts.models import User
 from annotation.access import access_assignment, access_batch
 from annotation.selectors import assignment_before, batch_list, my_progress, work_progress
@@ -90,11 +91,61 @@ class AssignmentPreviousView(APIView):
         return Response(AssignmentSerializer(before).data)
 
 
-class DraftView(APIView):
-    """Autosave: send the ``version`` the draft was based on; a stale one gets 409."""
+class TokenInStatement(APIView):
+    """A view whose common case checks the caller's API token in its own statement.
+
+    A request that carries ``Authorization: Token <key>`` (and no session cookie) is not
+    authenticated before the handler runs (throttles still run, and a throttle that asks
+    for the user authenticates it): the handler gives ``self.token`` to its
+    statement, which applies only for that token's user. When it does not apply, the
+    handler calls ``authenticated`` and goes on as any view, so that every answer (401,
+    403, 404, 409) is the one DRF and the access funnel give.
+    """
+
+    token: str | None = None
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        self.token = token_key(request)
+        super().initial(request, *args, **kwargs)
+
+    def perform_authentication(self, request: Request) -> None:
+        if self.token is None:
+            super().perform_authentication(request)
+
+    def check_permissions(self, request: Request) -> None:
+        if self.token is None:
+            super().check_permissions(request)
+
+    def authenticated(self, request: Request) -> None:
+        """What ``initial`` left to the statement, for a request it did not apply to."""
+        if self.token is not None:
+            self.token = None
+            self.perform_authentication(request)
+            self.check_permissions(request)
+
+
+class DraftView(TokenInStatement):
+    """Autosave: send the ``version`` the draft was based on; a stale one gets 409.
+
+    With an API token, the common case is one statement: the compare-and-set checks the
+    token too (services.draft_save_by_token).
+    """
 
     @extend_schema(request=DraftSerializer, responses={200: DraftSerializer, 409: DraftSerializer})
     def put(self, request: Request, assignment_id: int) -> Response:
+        if self.token is not None:
+            try:
+                plain = DraftSerializer.plain(request.data)
+            except ParseError:
+                self.authenticated(request)  # a stranger gets 401, not the parse error
+                raise
+            if plain is not None:
+                saved = services.draft_save_by_token(
+                    token=self.token, assignment_id=assignment_id, **plain
+                )
+                if saved is not None:
+                    return Response({"version": saved, "draft": plain["draft"]})
+            self.authenticated(request)
         given = _own_body(DraftSerializer, request, assignment_id)
         version, draft = given["version"], given["draft"]
         saved = services.draft_save_own(
