@@ -30,11 +30,26 @@ _SUBMIT = "SELECT * FROM biaozhu_submit(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 
 # changed since (their version is its updated_at). Whether the function takes the
 # assignment at all (gold, rework, skipped) it decides itself, under the lock.
 _SUBMIT_READ = """
-SELECT s.text, a.project_id, p.updated_at
+SELECT s.text, a.project_id, p.updated_at, a.annotator_id
 FROM annotation_assignment a
 JOIN annotation_snippet s ON s.id = a.snippet_id
 JOIN projects_project p ON p.id = a.project_id
-WHERE a.id = %s AND a.annotator_id = %s
+WHERE a.id = %s AND a.annotator_id = {annotator}
+"""
+_SUBMIT_READ_BY_USER = _SUBMIT_READ.format(annotator="%s")
+_SUBMIT_READ_BY_TOKEN = _SUBMIT_READ.format(
+    annotator="(SELECT t.user_id FROM authtoken_token t WHERE t.key = %s)"
+)
+
+# The submit of the holder of an API token (annotation.work.views.TokenInStatement): the
+# token is checked in the same statement, and names an active user who is not a
+# superuser (their submits take the full path). No row: the token did not.
+_SUBMIT_BY_TOKEN = """
+SELECT u.id, u.username, s.*
+FROM authtoken_token t
+JOIN accounts_user u ON u.id = t.user_id AND u.is_active AND NOT u.is_superuser
+CROSS JOIN LATERAL biaozhu_submit(%s, u.id, %s, %s, %s, %s, %s, %s, %s, %s, %s) s
+WHERE t.key = %s
 """
 
 
@@ -55,6 +70,7 @@ class SubmitRead:
     text: str
     project_id: int
     project_version: datetime
+    annotator_id: int
 
 
 @dataclass(frozen=True)
@@ -76,11 +92,7 @@ def _claim(project_id: int, user_id: int, *row) -> Claim:
         suggestions = json.loads(suggestions)
     claim = Claim(*row, suggestions, lease, version)
     if claim.outcome == "new":
-        _remember(
-            claim.assignment_id,
-            user_id,
-            SubmitRead(claim.text, project_id, version),
-        )
+        _remember(claim.assignment_id, SubmitRead(claim.text, project_id, version, user_id))
     return claim
 
 
@@ -94,12 +106,12 @@ def task_next(*, project_id: int, user_id: int, now: datetime) -> Claim:
 # submit of a task usually comes to the process that handed it out and needs no read.
 # Safe to be stale: a snippet's text and an assignment's project never change, and
 # biaozhu_submit refuses a project version that is no longer the project's.
-_handed_out: OrderedDict[tuple[int, int], SubmitRead] = OrderedDict()
+_handed_out: OrderedDict[int, SubmitRead] = OrderedDict()
 HANDED_OUT_KEPT = 10_000
 
 
-def _remember(assignment_id: int, user_id: int, read: SubmitRead) -> None:
-    _handed_out[assignment_id, user_id] = read
+def _remember(assignment_id: int, read: SubmitRead) -> None:
+    _handed_out[assignment_id] = read
     while len(_handed_out) > HANDED_OUT_KEPT:
         try:
             _handed_out.popitem(last=False)
@@ -110,10 +122,20 @@ def _remember(assignment_id: int, user_id: int, read: SubmitRead) -> None:
 def submit_read(*, assignment_id: int, user_id: int) -> SubmitRead | None:
     """The annotator's own assignment as a submit checks its body against it; None when
     it is not theirs. Remembered from its claim in this process, or read."""
-    known = _handed_out.get((assignment_id, user_id))
+    known = _handed_out.get(assignment_id)
+    if known is not None:
+        return known if known.annotator_id == user_id else None
+    row = _row(_SUBMIT_READ_BY_USER, [assignment_id, user_id])
+    return None if row is None else SubmitRead(*row)
+
+
+def submit_read_by_token(*, assignment_id: int, token: str) -> SubmitRead | None:
+    """submit_read for the holder of an API token. What is remembered is not checked
+    against the token: submit_by_token does that, under the assignment's lock."""
+    known = _handed_out.get(assignment_id)
     if known is not None:
         return known
-    row = _row(_SUBMIT_READ, [assignment_id, user_id])
+    row = _row(_SUBMIT_READ_BY_TOKEN, [assignment_id, token])
     return None if row is None else SubmitRead(*row)
 
 
@@ -128,31 +150,51 @@ class Stored:
     following: Claim | None  # the next task's claim, when asked for
 
 
-def submit(
-    *,
-    assignment_id: int,
-    user_id: int,
-    key: str,
-    project_version: datetime,
-    annotation: dict,
-    time_ms: int,
-    now: datetime,
-    check_task: str | None,
-    then_next: bool,
-) -> Stored:
+@dataclass(frozen=True)
+class Submission:
+    """A checked annotation for biaozhu_submit, with what the submit asks of it."""
+
+    assignment_id: int
+    key: str
+    project_version: datetime
+    annotation: dict
+    time_ms: int
+    now: datetime
+    check_task: str | None  # the batch check's task for the outbox; None: no broker
+    then_next: bool
+
+    def params(self) -> list:
+        """biaozhu_submit's parameters after the user, in order."""
+        dumped = [json.dumps(self.annotation[name], ensure_ascii=False) for name in _KINDS]
+        version, key = self.project_version, self.key
+        return [key, version, *dumped, self.time_ms, self.now, self.check_task, self.then_next]
+
+
+def _stored(user_id: int, submission: Submission, row: tuple) -> Stored:
+    outcome, revision_id, number, late, project_id, batch_id, *claimed = row
+    following = None
+    if submission.then_next and outcome != "python":
+        following = _claim(project_id, user_id, *claimed)
+    return Stored(outcome, revision_id, number, late, project_id, batch_id, following)
+
+
+def submit(*, user_id: int, submission: Submission) -> Stored:
     """Store the checked annotation as the next revision of the annotator's own
     assignment, count a first submit and, with ``check_task``, write that job's outbox
     row for the batch, all in one transaction; with ``then_next``, claim the annotator's
     next task in it too."""
-    dumped = [json.dumps(annotation[name], ensure_ascii=False) for name in _KINDS]
-    values = [assignment_id, user_id, key, project_version, *dumped, time_ms, now]
-    outcome, revision_id, number, late, project_id, batch_id, *claimed = _row(
-        _SUBMIT, [*values, check_task, then_next]
-    )
-    following = None
-    if then_next and outcome != "python":
-        following = _claim(project_id, user_id, *claimed)
-    return Stored(outcome, revision_id, number, late, project_id, batch_id, following)
+    params = [submission.assignment_id, user_id, *submission.params()]
+    return _stored(user_id, submission, _row(_SUBMIT, params))
+
+
+def submit_by_token(*, token: str, submission: Submission) -> tuple[int, str, Stored] | None:
+    """submit for the holder of the API token ``token``: their id, username and what was
+    stored; None when the token names no active user who is not a superuser."""
+    row = _row(_SUBMIT_BY_TOKEN, [submission.assignment_id, *submission.params(), token])
+    if row is None:
+        return None
+    user_id, username, *stored = row
+    return user_id, username, _stored(user_id, submission, stored)
 
 
 _KINDS = ("spans", "classes", "segmentation")

@@ -116,6 +116,17 @@ class TokenInStatement(APIView):
         if self.token is None:
             super().check_permissions(request)
 
+    def plain(
+        self, serializer: type[DraftSerializer | SubmitSerializer], request: Request
+    ) -> dict | None:
+        """The body as ``serializer.plain`` reads it; a body that does not parse
+        authenticates first: a stranger gets 401 or 403, not the parse error."""
+        try:
+            return serializer.plain(request.data)
+        except ParseError:
+            self.authenticated(request)
+            raise
+
     def authenticated(self, request: Request) -> None:
         """What ``initial`` left to the statement, for a request it did not apply to."""
         if self.token is not None:
@@ -134,11 +145,7 @@ class DraftView(TokenInStatement):
     @extend_schema(request=DraftSerializer, responses={200: DraftSerializer, 409: DraftSerializer})
     def put(self, request: Request, assignment_id: int) -> Response:
         if self.token is not None:
-            try:
-                plain = DraftSerializer.plain(request.data)
-            except ParseError:
-                self.authenticated(request)  # a stranger gets 401, not the parse error
-                raise
+            plain = self.plain(DraftSerializer, request)
             if plain is not None:
                 saved = services.draft_save_by_token(
                     token=self.token, assignment_id=assignment_id, **plain
@@ -161,11 +168,13 @@ class DraftView(TokenInStatement):
         return Response({"version": saved, "draft": draft})
 
 
-class SubmitView(APIView):
+class SubmitView(TokenInStatement):
     """Submit an annotation; the same ``Idempotency-Key`` again returns the same revision.
 
     With ``?next=1`` the answer also carries the caller's next task as ``next`` (null when
-    nothing is left), saving the browser a round trip between snippets.
+    nothing is left), saving the browser a round trip between snippets. With an API
+    token, the common case checks the token in the submit's own statement
+    (services.submit_by_token).
     """
 
     @extend_schema(
@@ -177,27 +186,39 @@ class SubmitView(APIView):
         ],
     )
     def post(self, request: Request, assignment_id: int) -> Response:
+        given = {
+            "assignment_id": assignment_id,
+            "idempotency_key": request.headers.get("Idempotency-Key", "")[:100],
+            "then_next": request.query_params.get("next") in ("1", "true"),
+        }
+        if self.token is not None:
+            plain = self.plain(SubmitSerializer, request)
+            if plain is not None:
+                time_spent_ms = plain.pop("time_spent_ms")
+                result = services.submit_by_token(
+                    token=self.token, body=plain, time_spent_ms=time_spent_ms, **given
+                )
+                if result is not None:
+                    return self.answer(request, result, given["then_next"])
+            self.authenticated(request)
         data = _own_body(SubmitSerializer, request, assignment_id)
         time_spent_ms = data.pop("time_spent_ms")
-        then_next = request.query_params.get("next") in ("1", "true")
         try:
             result = services.submit(
-                annotator=request.user,
-                assignment_id=assignment_id,
-                body=data,
-                idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
-                time_spent_ms=time_spent_ms,
-                then_next=then_next,
+                annotator=request.user, body=data, time_spent_ms=time_spent_ms, **given
             )
         except AnnotationError as error:
             raise ValidationError(error.as_dict(_)) from None
         if result is None:
             access_assignment(request.user, assignment_id, write=True)  # 404 or 403
             raise Http404  # it was theirs a moment ago, and no longer is
+        return self.answer(request, result, given["then_next"])
+
+    def answer(self, request: Request, result: services.Submitted, then_next: bool) -> Response:
         body = RevisionSerializer(result.revision).data
         if result.following is not None:
             body["next"] = AssignmentSerializer(result.following).data
-        elif then_next:
+        elif then_next:  # on the token's path, request.user authenticates here
             following = _next_for(request.user, result.project_id)
             body["next"] = following.data if following.status_code == 200 else None
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK

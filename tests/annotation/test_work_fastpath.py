@@ -213,7 +213,7 @@ def test_a_claim_is_one_query_and_a_submit_with_next_one(monkeypatch):
     assert claim == ["SELECT * FROM biaozhu_task_next"]
     assert submitted == ["SELECT * FROM biaozhu_submit"]
     assert read_first == [
-        "SELECT s.text, a.project_id, p.updated_at FROM annotation_assignment a",
+        "SELECT s.text, a.project_id, p.updated_at, a.annotator_id FROM annotation_assignment a",
         "SELECT * FROM biaozhu_submit",
     ]
 
@@ -314,9 +314,8 @@ def test_what_the_submit_function_does_not_take_it_leaves_untouched(case):
         version -= timedelta(seconds=1)
     user_id = MembershipFactory(project=project).user_id if case == "not theirs" else None
 
-    stored = fastpath.submit(
+    submission = fastpath.Submission(
         assignment_id=assignment.id,
-        user_id=user_id or member.user_id,
         key="k",
         project_version=version,
         annotation={"spans": [], "classes": ["甲"], "segmentation": []},
@@ -325,6 +324,7 @@ def test_what_the_submit_function_does_not_take_it_leaves_untouched(case):
         check_task="annotation.batch_check",
         then_next=True,
     )
+    stored = fastpath.submit(user_id=user_id or member.user_id, submission=submission)
 
     assert stored.outcome == "python" and stored.following is None
     assert not Revision.objects.exists() and not WorkTally.objects.exists()
