@@ -366,34 +366,27 @@ def draft_save_own(
     """Compare-and-set the draft of the annotator's own assignment (in a project they are
     a member of; superusers anywhere); False when it did not apply. A prepared statement:
     an open workspace autosaves every few seconds."""
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            _DRAFT_OWN,
-            {
-                "draft": json.dumps(draft, ensure_ascii=False),
-                "assignment": assignment_id,
-                "user": user_id,
-                "version": version,
-                "superuser": superuser,
-            },
-        )
-        return cursor.rowcount == 1
+    return _draft_set(
+        _DRAFT_OWN,
+        draft,
+        assignment=assignment_id,
+        user=user_id,
+        version=version,
+        superuser=superuser,
+    )
 
 
 def draft_save_by_token(*, assignment_id: int, token: str, version: int, draft: dict) -> bool:
     """draft_save_own for the holder of the API token ``token``, checked in the same
     statement; False when it did not apply (for any reason: the caller authenticates
     and asks again)."""
+    return _draft_set(_DRAFT_BY_TOKEN, draft, assignment=assignment_id, key=token, version=version)
+
+
+def _draft_set(sql: str, draft: dict, **params: Any) -> bool:
+    """Run one of the autosave's compare-and-sets; whether it applied."""
     with prepared_cursor() as cursor:
-        cursor.execute(
-            _DRAFT_BY_TOKEN,
-            {
-                "draft": json.dumps(draft, ensure_ascii=False),
-                "assignment": assignment_id,
-                "key": token,
-                "version": version,
-            },
-        )
+        cursor.execute(sql, {"draft": json.dumps(draft, ensure_ascii=False), **params})
         return cursor.rowcount == 1
 
 
