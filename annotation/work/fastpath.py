@@ -7,6 +7,10 @@ annotation.work.services then runs its full path (which is also the only path on
 SQLite). Each call is one statement: outside a transaction it is its own, so a request
 on this path pays no BEGIN and COMMIT round trips either; and a prepared one, so it is
 parsed and planned once per connection (annotation.work.cursors).
+
+A request with an API token is authenticated by the same statement: ``*_by_token`` join
+the call to the token (annotation.work.views.TokenInStatement), so a claim or a submit
+costs its one round trip and no other.
 """
 
 import json
@@ -41,16 +45,23 @@ _SUBMIT_READ_BY_TOKEN = _SUBMIT_READ.format(
     annotator="(SELECT t.user_id FROM authtoken_token t WHERE t.key = %s)"
 )
 
-# The submit of the holder of an API token (annotation.work.views.TokenInStatement): the
-# token is checked in the same statement, and names an active user who is not a
-# superuser (their submits take the full path). No row: the token did not.
-_SUBMIT_BY_TOKEN = """
+
+def _by_token(call: str) -> str:
+    """``call`` for the holder of an API token (annotation.work.views.TokenInStatement),
+    checked in the same statement: the token names an active user who is not a
+    superuser (theirs take the full path), and ``call`` gets their id as ``u.id``. No row:
+    the token did not. The token is the last parameter."""
+    return f"""
 SELECT u.id, u.username, s.*
 FROM authtoken_token t
 JOIN accounts_user u ON u.id = t.user_id AND u.is_active AND NOT u.is_superuser
-CROSS JOIN LATERAL biaozhu_submit(%s, u.id, %s, %s, %s, %s, %s, %s, %s, %s, %s) s
+CROSS JOIN LATERAL {call} s
 WHERE t.key = %s
 """
+
+
+_TASK_NEXT_BY_TOKEN = _by_token("biaozhu_task_next(%s, u.id, %s)")
+_SUBMIT_BY_TOKEN = _by_token("biaozhu_submit(%s, u.id, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
 
 
 def enabled() -> bool:
@@ -86,6 +97,15 @@ class Claim:
     project_version: datetime | None
 
 
+@dataclass(frozen=True)
+class Holder:
+    """The holder of an API token, and what their call answered."""
+
+    user_id: int
+    username: str
+    answer: "Claim | Stored"
+
+
 def _claim(project_id: int, user_id: int, *row) -> Claim:
     *row, suggestions, lease, version = row
     if isinstance(suggestions, str):
@@ -99,6 +119,16 @@ def _claim(project_id: int, user_id: int, *row) -> Claim:
 def task_next(*, project_id: int, user_id: int, now: datetime) -> Claim:
     """Claim a free slot for a member of the project, or name the task they hold."""
     return _claim(project_id, user_id, *_row(_TASK_NEXT, [project_id, user_id, now]))
+
+
+def task_next_by_token(*, project_id: int, token: str, now: datetime) -> Holder | None:
+    """task_next for the holder of the API token ``token``: who they are and the claim;
+    None when the token names no active user who is not a superuser."""
+    row = _row(_TASK_NEXT_BY_TOKEN, [project_id, now, token])
+    if row is None:
+        return None
+    user_id, username, *claim = row
+    return Holder(user_id, username, _claim(project_id, user_id, *claim))
 
 
 # What the assignments this process handed out were, for their submits: a browser keeps
@@ -187,14 +217,14 @@ def submit(*, user_id: int, submission: Submission) -> Stored:
     return _stored(user_id, submission, _row(_SUBMIT, params))
 
 
-def submit_by_token(*, token: str, submission: Submission) -> tuple[int, str, Stored] | None:
-    """submit for the holder of the API token ``token``: their id, username and what was
+def submit_by_token(*, token: str, submission: Submission) -> Holder | None:
+    """submit for the holder of the API token ``token``: who they are and what was
     stored; None when the token names no active user who is not a superuser."""
     row = _row(_SUBMIT_BY_TOKEN, [submission.assignment_id, *submission.params(), token])
     if row is None:
         return None
     user_id, username, *stored = row
-    return user_id, username, _stored(user_id, submission, stored)
+    return Holder(user_id, username, _stored(user_id, submission, stored))
 
 
 _KINDS = ("spans", "classes", "segmentation")

@@ -30,67 +30,6 @@ from projects.access import access_project
 from projects.models import Role
 
 
-def _next_for(user: User, project_id: int) -> Response:
-    """The next task of ``user`` in the project as a response; 404/403 for those who may
-    not take tasks there."""
-    try:
-        assignment = services.task_next(project_id=project_id, annotator=user)
-    except services.NoSeat:
-        access_project(user, project_id, min_role=Role.ANNOTATOR)  # 404 or 403
-        raise PermissionDenied from None  # a member a moment ago, and no longer
-    except services.Paused:
-        raise PermissionDenied(
-            _(
-                "You are paused: too few gold items were right. A manager will look at your "
-                "work and let you go on."
-            )
-        ) from None
-    if assignment is None:
-        return Response(status=status.HTTP_204_NO_CONTENT)
-    return Response(AssignmentSerializer(assignment).data)
-
-
-class TaskNextView(APIView):
-    """The caller's next assignment (200), or 204 when nothing is left for them."""
-
-    @extend_schema(request=None, responses={200: AssignmentSerializer, 204: None})
-    def post(self, request: Request, project_id: int) -> Response:
-        return _next_for(request.user, project_id)
-
-
-def _own_body(
-    serializer: type[DraftSerializer | SubmitSerializer], request: Request, assignment_id: int
-) -> dict:
-    """The validated body of a write to the caller's own assignment. A body that does not
-    validate goes through the access funnel first: strangers get 404, not the reasons."""
-    plain = serializer.plain(request.data)
-    if plain is not None:
-        return plain
-    given = serializer(data=request.data)
-    if not given.is_valid():
-        access_assignment(request.user, assignment_id, write=True)
-        raise ValidationError(given.errors)
-    return dict(given.validated_data)
-
-
-class AssignmentDetailView(APIView):
-    @extend_schema(responses=AssignmentSerializer)
-    def get(self, request: Request, assignment_id: int) -> Response:
-        return Response(AssignmentSerializer(access_assignment(request.user, assignment_id)).data)
-
-
-class AssignmentPreviousView(APIView):
-    """The work its annotator submitted just before this assignment (200), or 204 at the
-    first: the workspace's "previous". A new submit to it adds a revision."""
-
-    @extend_schema(responses={200: AssignmentSerializer, 204: None})
-    def get(self, request: Request, assignment_id: int) -> Response:
-        before = assignment_before(access_assignment(request.user, assignment_id))
-        if before is None:
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(AssignmentSerializer(before).data)
-
-
 class TokenInStatement(APIView):
     """A view whose common case checks the caller's API token in its own statement.
 
@@ -133,6 +72,76 @@ class TokenInStatement(APIView):
             self.token = None
             self.perform_authentication(request)
             self.check_permissions(request)
+
+
+def _next_for(user: User, project_id: int) -> Response:
+    """The next task of ``user`` in the project as a response; 404/403 for those who may
+    not take tasks there."""
+    try:
+        assignment = services.task_next(project_id=project_id, annotator=user)
+    except services.NoSeat:
+        access_project(user, project_id, min_role=Role.ANNOTATOR)  # 404 or 403
+        raise PermissionDenied from None  # a member a moment ago, and no longer
+    except services.Paused:
+        raise PermissionDenied(
+            _(
+                "You are paused: too few gold items were right. A manager will look at your "
+                "work and let you go on."
+            )
+        ) from None
+    if assignment is None:
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    return Response(AssignmentSerializer(assignment).data)
+
+
+class TaskNextView(TokenInStatement):
+    """The caller's next assignment (200), or 204 when nothing is left for them.
+
+    With an API token, the common case checks the token in the claim's own statement
+    (services.task_next_by_token).
+    """
+
+    @extend_schema(request=None, responses={200: AssignmentSerializer, 204: None})
+    def post(self, request: Request, project_id: int) -> Response:
+        if self.token is not None:
+            claimed = services.task_next_by_token(project_id=project_id, token=self.token)
+            if claimed is not None:
+                return Response(AssignmentSerializer(claimed).data)
+            self.authenticated(request)
+        return _next_for(request.user, project_id)
+
+
+def _own_body(
+    serializer: type[DraftSerializer | SubmitSerializer], request: Request, assignment_id: int
+) -> dict:
+    """The validated body of a write to the caller's own assignment. A body that does not
+    validate goes through the access funnel first: strangers get 404, not the reasons."""
+    plain = serializer.plain(request.data)
+    if plain is not None:
+        return plain
+    given = serializer(data=request.data)
+    if not given.is_valid():
+        access_assignment(request.user, assignment_id, write=True)
+        raise ValidationError(given.errors)
+    return dict(given.validated_data)
+
+
+class AssignmentDetailView(APIView):
+    @extend_schema(responses=AssignmentSerializer)
+    def get(self, request: Request, assignment_id: int) -> Response:
+        return Response(AssignmentSerializer(access_assignment(request.user, assignment_id)).data)
+
+
+class AssignmentPreviousView(APIView):
+    """The work its annotator submitted just before this assignment (200), or 204 at the
+    first: the workspace's "previous". A new submit to it adds a revision."""
+
+    @extend_schema(responses={200: AssignmentSerializer, 204: None})
+    def get(self, request: Request, assignment_id: int) -> Response:
+        before = assignment_before(access_assignment(request.user, assignment_id))
+        if before is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(AssignmentSerializer(before).data)
 
 
 class DraftView(TokenInStatement):

@@ -1,4 +1,4 @@
-"""Autosave and submit with an API token: the token is checked in the write's own
+"""Next task, autosave and submit with an API token: the token is checked in the write's own
 statement (annotation.work.views.TokenInStatement), and every other answer stays what it
 was."""
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 TEXT = "𠮷野家👩‍👩‍👧在北京开了新店。\n\n第二段：上海，很大！\n"
 WRITES = ["autosave", "submit"]
 on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the submit's function needs PostgreSQL"
+    connection.vendor != "postgresql", reason="the work path's functions need PostgreSQL"
 )
 
 
@@ -113,6 +113,46 @@ def test_a_submit_with_a_token_of_a_task_handed_out_elsewhere_reads_it_first(
         response = submit(with_token(key), task)
 
     assert response.status_code == 201 and stored(task)[2] == 1
+
+
+def next_task(client: APIClient, project):
+    return client.post(f"/api/v1/projects/{project.id}/tasks/next/")
+
+
+@on_postgresql
+def test_a_next_task_with_a_token_is_one_statement(held, project, django_assert_num_queries):
+    key, task = held
+    client = with_token(key)
+    submit(client, task, then_next=False)
+
+    with django_assert_num_queries(1):
+        response = next_task(client, project)
+
+    assert response.status_code == 200
+    claimed = response.json()
+    assert claimed["annotator"] == "annotator" and claimed["version"] == 0
+    assert claimed["snippet"]["text"].startswith("第二段")
+    assert Assignment.objects.get(id=claimed["id"]).annotator.username == "annotator"
+
+
+def test_a_next_task_with_a_token_hands_back_the_task_held_then_says_nothing_is_left(held, project):
+    key, task = held
+    client = with_token(key)
+
+    assert next_task(client, project).json()["id"] == task["id"]
+    following = submit(client, task).json()["next"]
+    submit(client, following, then_next=False)
+    assert next_task(client, project).status_code == 204
+
+
+@pytest.mark.parametrize("who, code", [("outsider", 404), ("client", 403), ("unknown", 403)])
+def test_a_next_task_with_a_token_of_no_annotator_is_refused(held, project, members, who, code):
+    key = "0" * 40 if who == "unknown" else Token.objects.create(user=members[who]).key
+
+    response = next_task(with_token(key), project)
+
+    assert response.status_code == code
+    assert Assignment.objects.filter(project=project).count() == 1  # the held one
 
 
 def test_a_retried_submit_with_a_token_returns_the_same_revision(held):
@@ -225,6 +265,8 @@ def test_a_request_with_a_session_is_the_session_users_even_with_a_token(held, p
 
     assert response.status_code == 404  # the task is the annotator's, not the session user's
     assert stored(task) == NOTHING
+    claimed = next_task(client, project).json()
+    assert claimed["annotator"] == "乙" and claimed["id"] != task["id"]
 
 
 @pytest.mark.parametrize("kind", WRITES)
