@@ -6,8 +6,8 @@ worker after the work itself (bench/annotate.py under py-spy). This class runs t
 written SQL and keeps DRF's contract: ``Authorization: Token <key>``; an unknown key and
 an inactive user are refused alike.
 
-The autosave goes further and checks the token inside its own statement (``token_key``,
-annotation.work.views.TokenInStatement).
+The annotate loop's requests (next task, autosave, submit) go further and check the token
+inside their own statement (``token_key``, annotation.work.views.TokenInStatement).
 """
 
 from django.conf import settings
