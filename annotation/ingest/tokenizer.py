@@ -15,6 +15,7 @@ import importlib.metadata
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import jieba
@@ -112,12 +113,7 @@ def _cut(config: TokenizerConfig, text: str) -> Any:
 
 def token_ends(text: str, config: TokenizerConfig) -> list[int]:
     """Where each token ends, in code points; the last end is ``len(text)``."""
-    ends = []
-    position = 0
-    for token in _cut(config, text):
-        position += len(token)
-        ends.append(position)
-    return ends
+    return list(accumulate(map(len, _cut(config, text))))
 
 
 def encode_ends(ends: list[int]) -> str:
