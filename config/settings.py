@@ -186,6 +186,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True  # jobs report through their Job rows, not a result backend
+# An import of a file this big prepares its records in a pool of processes, one per core
+# unless BIAOZHU_IMPORT_PROCESSES says how many (annotation/ingest/preparing.py).
+BIAOZHU_IMPORT_PARALLEL_BYTES = int(os.environ.get("BIAOZHU_IMPORT_PARALLEL_BYTES", 1024 * 1024))
+BIAOZHU_IMPORT_PROCESSES = int(os.environ.get("BIAOZHU_IMPORT_PROCESSES", 0))
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("BIAOZHU_TASK_SOFT_TIME_LIMIT", 30 * 60))
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_SOCKET_TIMEOUT

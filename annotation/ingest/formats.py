@@ -38,6 +38,10 @@ class ImportFileError(Exception):
         self.line = line
         super().__init__(self.reason)
 
+    def __reduce__(self) -> tuple:
+        # Raised in a process of the import's pool and sent back whole (preparing.py).
+        return _import_file_error, (self.message, self.line, self.params)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "line": self.line,
@@ -45,6 +49,10 @@ class ImportFileError(Exception):
             "message": self.message,
             "params": self.params,
         }
+
+
+def _import_file_error(message: str, line: int | None, params: dict[str, Any]) -> ImportFileError:
+    return ImportFileError(message, line, **params)
 
 
 @dataclass

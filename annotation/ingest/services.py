@@ -1,19 +1,28 @@
 """Writes of the ingest stage: uploads and imports. Pre-tokenization is in tokenizing.py."""
 
-import hashlib
 import json
 import logging
+import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from annotation.ingest import cleaning, formats
-from annotation.ingest.tokenizer import TokenizerConfig, encode_ends, token_ends
+from annotation.ingest.preparing import (
+    Prepared,
+    PreparedArticle,
+    PreparedSnippet,
+    prepare_parallel,
+    prepare_record,
+)
+from annotation.ingest.tokenizer import TokenizerConfig
 from annotation.ingest.tokenizing import tokenize_run_create, tokenizer_config
 from annotation.jobs import dispatch_on_commit, job_start, progress_publish
 from annotation.models import (
@@ -100,7 +109,7 @@ def _upload_store(job: ImportJob, upload: UploadedFile) -> int:
 def _upload_chunks(job: ImportJob) -> formats.ChunkSource:
     """The upload's bytes, one chunk (1 MiB) a query, so that no cursor stays open."""
 
-    def chunks() -> Iterator[bytes]:
+    def chunks() -> Iterable[bytes]:
         rows = UploadChunk.objects.filter(job=job)
         for seq in rows.order_by("seq").values_list("seq", flat=True):
             yield bytes(rows.filter(seq=seq).values_list("data", flat=True).get())
@@ -111,11 +120,6 @@ def _upload_chunks(job: ImportJob) -> formats.ChunkSource:
 # --- import --------------------------------------------------------------------------------
 
 
-def _digest(text: str, size: int = 32) -> str:
-    """Content hash for deduplication (formats.check_text has refused lone surrogates)."""
-    return hashlib.blake2b(text.encode(), digest_size=size).hexdigest()
-
-
 @dataclass
 class _PendingArticle:
     title: str
@@ -123,8 +127,7 @@ class _PendingArticle:
     raw_hash: str
     meta: dict
     line: int
-    snippets: list[cleaning.Piece]
-    suggestions: list[list[dict]]
+    snippets: list[PreparedSnippet]
 
 
 class _Batches:
@@ -136,7 +139,7 @@ class _Batches:
         self.size = project.batch_size
         self.filled: list[tuple[Batch, int]] = []
 
-    def place(self, count: int) -> Iterator[tuple[int, int]]:
+    def place(self, count: int) -> Iterable[tuple[int, int]]:
         """(batch id, how many) for the next ``count`` snippets, in order."""
         while count:
             if not self.filled or (self.size and self.filled[-1][1] >= self.size):
@@ -161,7 +164,7 @@ class _Batches:
 class _ImportWriter:
     """Buffers articles and snippets and writes them in batches, skipping duplicates."""
 
-    def __init__(self, job: ImportJob, project: Project) -> None:
+    def __init__(self, job: ImportJob, project: Project, tokenizer: TokenizerConfig | None) -> None:
         self.job = job
         self.project = project
         self.batches = _Batches(job, project)
@@ -169,8 +172,8 @@ class _ImportWriter:
         self.pending_snippets = 0
         self.seen_articles: set[str] = set()
         self.seen_snippets: set[str] = set()
-        config = tokenizer_config(project)
-        self.tokenizer = config if config.inline else None
+        # The snippets come tokenized with this tokenizer, or untokenized when None.
+        self.tokenizer = tokenizer
         self.articles = self.snippets = self.duplicates = 0
         # Annotations in the file kept as the snippets' final ones instead of suggestions.
         self.final = job.options.get("annotations") == "final"
@@ -181,24 +184,23 @@ class _ImportWriter:
             or Snippet.objects.filter(project=project).exists()
         )
 
-    def add(
-        self,
-        title: str,
-        raw: str,
-        meta: dict,
-        line: int,
-        pieces: list[cleaning.Piece],
-        suggestions: list[list[dict]],
-    ) -> None:
-        raw_hash = _digest(raw)
-        if raw_hash in self.seen_articles:
-            self.duplicates += len(pieces)
+    def add(self, record: formats.Record, article: PreparedArticle) -> None:
+        if article.raw_hash in self.seen_articles:
+            self.duplicates += len(article.snippets)
             return
-        self.seen_articles.add(raw_hash)
+        self.seen_articles.add(article.raw_hash)
+        raw = record.text[article.raw_start : article.raw_end]
         self.pending.append(
-            _PendingArticle(title[:500], raw, raw_hash, meta, line, pieces, suggestions)
+            _PendingArticle(
+                article.title[:500],
+                raw,
+                article.raw_hash,
+                record.meta,
+                record.line,
+                article.snippets,
+            )
         )
-        self.pending_snippets += len(pieces)
+        self.pending_snippets += len(article.snippets)
         if self.pending_snippets >= FLUSH_SNIPPETS:
             self.flush()
 
@@ -213,24 +215,31 @@ class _ImportWriter:
         ids = _articles_insert(self.project.id, self.job.id, fresh)
         self.articles += len(fresh)
 
-        rows = []
-        for article_id, item in zip(ids, fresh, strict=True):
-            for position, (piece, suggested) in enumerate(
-                zip(item.snippets, item.suggestions, strict=True)
-            ):
-                rows.append((article_id, position, piece, _digest(piece.text, 16), suggested))
-        candidates = [row[3] for row in rows if row[3] not in self.seen_snippets]
+        rows = [
+            (article_id, position, snippet)
+            for article_id, item in zip(ids, fresh, strict=True)
+            for position, snippet in enumerate(item.snippets)
+        ]
+        candidates = [
+            row[2].text_hash for row in rows if row[2].text_hash not in self.seen_snippets
+        ]
         known_snippets = self._stored(Snippet, "text_hash", candidates)
         kept = []
         for row in rows:
-            if row[3] in self.seen_snippets or row[3] in known_snippets:
+            text_hash = row[2].text_hash
+            if text_hash in self.seen_snippets or text_hash in known_snippets:
                 self.duplicates += 1
                 continue
-            self.seen_snippets.add(row[3])
+            self.seen_snippets.add(text_hash)
             kept.append(row)
-        finals = {row[3]: row[4] for row in kept if self.final and row[4]}
+        finals = {
+            row[2].text_hash: row[2].suggested for row in kept if self.final and row[2].suggested
+        }
         if self.final:
-            kept = [(*row[:4], []) for row in kept]
+            kept = [
+                (article_id, position, snippet._replace(suggested=[]))
+                for article_id, position, snippet in kept
+            ]
         start = 0
         for batch_id, count in self.batches.place(len(kept)):
             _snippets_insert(self.project.id, batch_id, kept[start : start + count], self.tokenizer)
@@ -285,27 +294,17 @@ def _articles_insert(project_id: int, job_id: int, items: list[_PendingArticle])
     return ids
 
 
-SnippetRow = tuple[int, int, cleaning.Piece, str, list[dict]]
-
-
-def _json_ints(numbers: list[int]) -> str:
-    """A list of integers as JSON, without the cost of json's encoder (an import writes
-    one offset map a snippet)."""
-    return f"[{','.join(map(str, numbers))}]"
+SnippetRow = tuple[int, int, PreparedSnippet]  # article id, position, snippet
 
 
 def _snippets_insert(
     project_id: int, batch_id: int, rows: list[SnippetRow], tokenizer: TokenizerConfig | None
 ) -> None:
     """Insert snippet rows: COPY on PostgreSQL (20x faster than INSERT), bulk_create else.
-    With an inline ``tokenizer`` their tokens are written with them."""
+    Snippets prepared with a ``tokenizer`` are written with their tokens and its version."""
     if not rows:
         return
     version = tokenizer.version if tokenizer else ""
-
-    def tokens(piece: cleaning.Piece) -> str:
-        return encode_ends(token_ends(piece.text, tokenizer)) if tokenizer else ""
-
     if connection.vendor == "postgresql":
         columns = (
             "project_id, article_id, position, text, text_hash, offset_map, tokens, "
@@ -313,16 +312,17 @@ def _snippets_insert(
         )
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY annotation_snippet ({columns}) FROM STDIN") as copy:
-                for article_id, position, piece, text_hash, suggested in rows:
+                for article_id, position, snippet in rows:
+                    suggested = snippet.suggested
                     copy.write_row(
                         (
                             project_id,
                             article_id,
                             position,
-                            piece.text,
-                            text_hash,
-                            _json_ints(piece.flat_map()),
-                            tokens(piece),
+                            snippet.text,
+                            snippet.text_hash,
+                            snippet.offset_map,
+                            snippet.tokens,
                             version,
                             json.dumps(suggested, ensure_ascii=False) if suggested else "[]",
                             batch_id,
@@ -337,15 +337,15 @@ def _snippets_insert(
                 project_id=project_id,
                 article_id=article_id,
                 position=position,
-                text=piece.text,
-                text_hash=text_hash,
-                offset_map=piece.flat_map(),
-                tokens=tokens(piece),
+                text=snippet.text,
+                text_hash=snippet.text_hash,
+                offset_map=json.loads(snippet.offset_map),
+                tokens=snippet.tokens,
                 tokenizer_version=version,
-                suggestions=suggested,
+                suggestions=snippet.suggested,
                 batch_id=batch_id,
             )
-            for article_id, position, piece, text_hash, suggested in rows
+            for article_id, position, snippet in rows
         ],
         batch_size=500,
     )
@@ -370,60 +370,51 @@ def _finals_insert(project: Project, finals: dict[str, list[dict]]) -> None:
     )
 
 
-def _suggestions(record: formats.Record, snippets: list[cleaning.Piece]) -> list[list[dict]]:
-    """The record's pre-annotated spans, moved into the coordinates of their snippets, and
-    its classes (``{"label"}`` without offsets) on each of its snippets."""
-    placed: list[list[dict]] = [[] for _ in snippets]
-    for number, (start, end, label) in enumerate(record.spans, start=1):
-        for index, piece in enumerate(snippets):
-            first, last = piece.clean_index(start), piece.clean_index(end - 1)
-            if first is not None and last is not None:
-                placed[index].append({"start": first, "end": last + 1, "label": label})
-                break
-        else:
-            raise formats.ImportFileError(
-                formats.gettext_noop(
-                    "span %(number)s (%(start)s–%(end)s) does not lie within one snippet "
-                    "after cleaning"
-                ),
-                record.line,
-                number=number,
-                start=start,
-                end=end,
-            )
-    for suggested in placed:
-        suggested += [{"label": name} for name in dict.fromkeys(record.classes)]
-    return placed
+def _import_processes(job: ImportJob) -> int:
+    """How many processes prepare the records: one per core for a big file, else none
+    besides this one (forking costs more than a small file takes)."""
+    if job.size < settings.BIAOZHU_IMPORT_PARALLEL_BYTES:
+        return 1
+    return settings.BIAOZHU_IMPORT_PROCESSES or len(os.sched_getaffinity(0))
 
 
-def _articles_of(
-    record: formats.Record, file_format: str, options: cleaning.CleaningOptions
-) -> Iterator[tuple[str, str, list[cleaning.Piece], list[list[dict]]]]:
-    """(title, raw text, snippets, suggestions per snippet) for each article of a record."""
-    if file_format == "text":
-        for article in cleaning.split_page(record.text, options):
-            raw = record.text[article.raw_start : article.raw_end]
-            yield article.title, raw, article.snippets, [[] for _ in article.snippets]
-        return
-    title, snippets = cleaning.clean_article(record.text, options, record=True)
-    yield record.title or title, record.text, snippets, _suggestions(record, snippets)
+def _prepared(
+    job: ImportJob, project: Project, records: Iterable[formats.Record]
+) -> tuple[Prepared, TokenizerConfig | None]:
+    """The records with their articles, and the tokenizer their snippets were cut with.
+
+    In a pool the snippets are always tokenized as they are prepared, whatever the engine:
+    the cores are busy, and the tokens go into the rows as they are first written. In this
+    process only an inline engine tokenizes; jieba's tokens are left to the workers."""
+    options = cleaning_options(project)
+    config = tokenizer_config(project)
+    processes = _import_processes(job)
+    if processes > 1:
+        prepared = prepare_parallel(records, job.format, options, config, processes)
+        return prepared, config
+    tokenizer = config if config.inline else None
+    one_by_one = (
+        (record, prepare_record(record, job.format, options, tokenizer)) for record in records
+    )
+    return one_by_one, tokenizer
 
 
 def _import_records(
     job: ImportJob, project: Project, records: Iterable[formats.Record]
 ) -> "_ImportWriter":
-    options = cleaning_options(project)
-    writer = _ImportWriter(job, project)
+    prepared, tokenizer = _prepared(job, project, records)
+    writer = _ImportWriter(job, project, tokenizer)
     consumed = 0
     published = time.monotonic()
-    for record in records:
-        for title, raw, snippets, suggestions in _articles_of(record, job.format, options):
-            writer.add(title, raw, record.meta, record.line, snippets, suggestions)
-        # UTF-8 Chinese takes about three bytes a character: a progress estimate, capped.
-        consumed += len(record.text) * 3
-        if time.monotonic() - published > PROGRESS_EVERY_SECONDS:
-            progress_publish("import", job.id, min(0.95, consumed / max(job.size, 1)))
-            published = time.monotonic()
+    with closing(prepared):  # a pool ends with the import, whatever stops it
+        for record, articles in prepared:
+            for article in articles:
+                writer.add(record, article)
+            # UTF-8 Chinese takes about three bytes a character: a progress estimate, capped.
+            consumed += len(record.text) * 3
+            if time.monotonic() - published > PROGRESS_EVERY_SECONDS:
+                progress_publish("import", job.id, min(0.95, consumed / max(job.size, 1)))
+                published = time.monotonic()
     writer.flush()
     writer.batches.close()
     if writer.articles == 0 and writer.duplicates == 0:

@@ -1,0 +1,257 @@
+"""The pure stage of an import: each record cleaned, cut, hashed and tokenized. Pure.
+
+A big file is prepared in a pool of forked processes, one per core, while the importing
+process reads the file and writes what comes back: with the reference jieba engine the
+tokenizing is most of an import's work (bench/peers/doccano.py), and one process would
+leave every other core idle. Results come back in file order, so both ways leave the
+same rows, and the first refusal in the file is the one reported.
+"""
+
+import ctypes
+import hashlib
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+import traceback
+from collections.abc import Generator, Iterable, Iterator
+from multiprocessing.queues import Queue
+from typing import Any, NamedTuple
+
+from annotation.ingest import cleaning, formats
+from annotation.ingest.tokenizer import TokenizerConfig, encode_ends, token_ends, tokenizer_for
+
+# Records sent to a process at a time, in characters: small enough that the pool's work
+# ends close together, big enough that sending it costs little against cleaning it.
+BATCH_CHARS = 64 * 1024
+# Batches in flight per process: the reader stays ahead without holding the whole file.
+AHEAD_PER_PROCESS = 3
+_PR_SET_PDEATHSIG = 1
+
+
+class PreparedSnippet(NamedTuple):
+    text: str
+    text_hash: str
+    offset_map: str  # the flat map as JSON, written to the database as it is
+    tokens: str  # encoded token ends, "" when not tokenized here
+    suggested: list[dict]
+
+
+class PreparedArticle(NamedTuple):
+    title: str
+    raw_start: int  # the article is ``record.text[raw_start:raw_end]``
+    raw_end: int
+    raw_hash: str
+    snippets: list[PreparedSnippet]
+
+
+# Each record of a file with its articles, in file order.
+Prepared = Generator[tuple[formats.Record, list[PreparedArticle]], None, None]
+
+
+def digest(text: str, size: int = 32) -> str:
+    """Content hash for deduplication (formats.check_text has refused lone surrogates)."""
+    return hashlib.blake2b(text.encode(), digest_size=size).hexdigest()
+
+
+def json_ints(numbers: list[int]) -> str:
+    """A list of integers as JSON, without the cost of json's encoder (an import writes
+    one offset map a snippet)."""
+    return f"[{','.join(map(str, numbers))}]"
+
+
+def suggestions(record: formats.Record, snippets: list[cleaning.Piece]) -> list[list[dict]]:
+    """The record's pre-annotated spans, moved into the coordinates of their snippets, and
+    its classes (``{"label"}`` without offsets) on each of its snippets."""
+    placed: list[list[dict]] = [[] for _ in snippets]
+    for number, (start, end, label) in enumerate(record.spans, start=1):
+        for index, piece in enumerate(snippets):
+            first, last = piece.clean_index(start), piece.clean_index(end - 1)
+            if first is not None and last is not None:
+                placed[index].append({"start": first, "end": last + 1, "label": label})
+                break
+        else:
+            raise formats.ImportFileError(
+                formats.gettext_noop(
+                    "span %(number)s (%(start)s–%(end)s) does not lie within one snippet "
+                    "after cleaning"
+                ),
+                record.line,
+                number=number,
+                start=start,
+                end=end,
+            )
+    for suggested in placed:
+        suggested += [{"label": name} for name in dict.fromkeys(record.classes)]
+    return placed
+
+
+def _snippets(
+    pieces: list[cleaning.Piece], placed: list[list[dict]], tokenizer: TokenizerConfig | None
+) -> list[PreparedSnippet]:
+    return [
+        PreparedSnippet(
+            piece.text,
+            digest(piece.text, 16),
+            json_ints(piece.flat_map()),
+            encode_ends(token_ends(piece.text, tokenizer)) if tokenizer else "",
+            suggested,
+        )
+        for piece, suggested in zip(pieces, placed, strict=True)
+    ]
+
+
+def prepare_record(
+    record: formats.Record,
+    file_format: str,
+    options: cleaning.CleaningOptions,
+    tokenizer: TokenizerConfig | None,
+) -> list[PreparedArticle]:
+    """The articles of one record: a plain-text page holds several, any other record one.
+    With a ``tokenizer`` the snippets' tokens are cut too."""
+    if file_format == "text":
+        articles = []
+        for article in cleaning.split_page(record.text, options):
+            raw = record.text[article.raw_start : article.raw_end]
+            placed: list[list[dict]] = [[] for _ in article.snippets]
+            articles.append(
+                PreparedArticle(
+                    article.title,
+                    article.raw_start,
+                    article.raw_end,
+                    digest(raw),
+                    _snippets(article.snippets, placed, tokenizer),
+                )
+            )
+        return articles
+    title, pieces = cleaning.clean_article(record.text, options, record=True)
+    snippets = _snippets(pieces, suggestions(record, pieces), tokenizer)
+    return [
+        PreparedArticle(record.title or title, 0, len(record.text), digest(record.text), snippets)
+    ]
+
+
+# --- the pool ------------------------------------------------------------------------------
+# Processes forked by hand: multiprocessing.Process refuses to start children from a
+# daemonic process, which a Celery pool process is.
+
+
+def _serve(tasks: Queue, results: Queue, job: tuple) -> None:
+    """A process of the pool: prepare batches until killed; never returns."""
+    try:
+        if sys.platform == "linux":
+            # Die with the importing process: a worker killed with SIGKILL leaves no orphans.
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        # The importing process's own handlers (Celery's) are not this process's to run.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        while True:
+            number, records = tasks.get()
+            try:
+                results.put((number, True, [prepare_record(record, *job) for record in records]))
+            except formats.ImportFileError as error:
+                results.put((number, False, error))
+            except Exception:  # noqa: BLE001 - sent back as text: it need not pickle
+                results.put((number, False, traceback.format_exc()))
+    finally:
+        os._exit(1)  # nothing of the importing process's (atexit, connections) runs here
+
+
+class _Pool:
+    def __init__(self, processes: int, job: tuple) -> None:
+        context = multiprocessing.get_context("fork")
+        self.tasks: Queue = context.Queue()
+        self.results: Queue = context.Queue()
+        self.pids: list[int] = []
+        for _ in range(processes):
+            pid = os.fork()
+            if pid == 0:
+                _serve(self.tasks, self.results, job)
+            self.pids.append(pid)
+
+    def submit(self, number: int, records: list[formats.Record]) -> None:
+        self.tasks.put((number, records))
+
+    def result(self) -> tuple[int, bool, Any]:
+        while True:
+            try:
+                return self.results.get(timeout=1)
+            except queue.Empty:
+                for pid in self.pids:
+                    if os.waitpid(pid, os.WNOHANG) != (0, 0):
+                        self.pids.remove(pid)
+                        raise RuntimeError("a process preparing the import died") from None
+
+    def close(self) -> None:
+        """Stop the processes, however the import ended; they hold nothing worth a goodbye."""
+        for pid in self.pids:
+            os.kill(pid, signal.SIGKILL)
+        for pid in self.pids:
+            os.waitpid(pid, 0)
+        for channel in (self.tasks, self.results):
+            channel.cancel_join_thread()
+            channel.close()
+
+
+def _batches(records: Iterable[formats.Record]) -> Iterator[list[formats.Record]]:
+    batch: list[formats.Record] = []
+    size = 0
+    for record in records:
+        batch.append(record)
+        size += len(record.text)
+        if size >= BATCH_CHARS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def prepare_parallel(
+    records: Iterable[formats.Record],
+    file_format: str,
+    options: cleaning.CleaningOptions,
+    tokenizer: TokenizerConfig,
+    processes: int,
+) -> Prepared:
+    """Each record with its articles, in file order, prepared by ``processes`` forked
+    processes while the caller goes on reading ``records`` and writing what was yielded.
+
+    A refusal raised while reading comes after those of the records read before it, as it
+    would one record at a time. The pool is gone when this generator is closed.
+    """
+    tokenizer_for(tokenizer)  # loaded once here, shared with the processes by the fork
+    pool = _Pool(processes, (file_format, options, tokenizer))
+    sent: dict[int, list[formats.Record]] = {}
+    arrived: dict[int, tuple[bool, Any]] = {}
+    done = 0
+
+    def next_batch() -> Iterator[tuple[formats.Record, list[PreparedArticle]]]:
+        nonlocal done
+        while done not in arrived:
+            number, prepared, result = pool.result()
+            arrived[number] = (prepared, result)
+        batch = sent.pop(done)
+        prepared, result = arrived.pop(done)
+        done += 1
+        if not prepared:  # a later batch's refusal waited for the earlier ones
+            if isinstance(result, formats.ImportFileError):
+                raise result
+            raise RuntimeError(f"preparing records failed:\n{result}")
+        yield from zip(batch, result, strict=True)
+
+    try:
+        try:
+            for number, batch in enumerate(_batches(records)):
+                sent[number] = batch
+                pool.submit(number, batch)
+                if len(sent) >= AHEAD_PER_PROCESS * processes:
+                    yield from next_batch()
+        except formats.ImportFileError:
+            while sent:
+                yield from next_batch()
+            raise
+        while sent:
+            yield from next_batch()
+    finally:
+        pool.close()
