@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -108,3 +109,12 @@ def test_the_deployment_checklist_is_clean_in_production(tmp_path):
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
+
+
+def test_every_variable_the_settings_read_is_documented():
+    source = (ROOT / "config" / "settings.py").read_text(encoding="utf-8")
+    read = set(re.findall(r'(?:environ\.get|environ\[|env_bool)\(?"([A-Z][A-Z0-9_]+)"', source))
+    page = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", page, re.MULTILINE))
+    assert "BIAOZHU_IMPORT_PROCESSES" in read  # the pattern finds what the module reads
+    assert read - documented == set()
