@@ -34,7 +34,9 @@ class PreparedSnippet(NamedTuple):
     text: str
     text_hash: str
     offset_map: str  # the flat map as JSON, written to the database as it is
-    tokens: str  # encoded token ends, "" when not tokenized here
+    # Encoded token ends; "" when not tokenized here; None for a text this process has
+    # already tokenized once in the file, which the import keeps only once.
+    tokens: str | None
     suggested: list[dict]
 
 
@@ -88,18 +90,24 @@ def suggestions(record: formats.Record, snippets: list[cleaning.Piece]) -> list[
 
 
 def _snippets(
-    pieces: list[cleaning.Piece], placed: list[list[dict]], tokenizer: TokenizerConfig | None
+    pieces: list[cleaning.Piece],
+    placed: list[list[dict]],
+    tokenizer: TokenizerConfig | None,
+    seen: set[str] | None,
 ) -> list[PreparedSnippet]:
-    return [
-        PreparedSnippet(
-            piece.text,
-            digest(piece.text, 16),
-            json_ints(piece.flat_map()),
-            encode_ends(token_ends(piece.text, tokenizer)) if tokenizer else "",
-            suggested,
-        )
-        for piece, suggested in zip(pieces, placed, strict=True)
-    ]
+    snippets = []
+    for piece, suggested in zip(pieces, placed, strict=True):
+        text_hash = digest(piece.text, 16)
+        tokens: str | None = ""
+        if tokenizer and seen is not None and text_hash in seen:
+            tokens = None
+        elif tokenizer:
+            tokens = encode_ends(token_ends(piece.text, tokenizer))
+            if seen is not None:
+                seen.add(text_hash)
+        flat = json_ints(piece.flat_map())
+        snippets.append(PreparedSnippet(piece.text, text_hash, flat, tokens, suggested))
+    return snippets
 
 
 def prepare_record(
@@ -107,9 +115,11 @@ def prepare_record(
     file_format: str,
     options: cleaning.CleaningOptions,
     tokenizer: TokenizerConfig | None,
+    seen: set[str] | None = None,
 ) -> list[PreparedArticle]:
     """The articles of one record: a plain-text page holds several, any other record one.
-    With a ``tokenizer`` the snippets' tokens are cut too."""
+    With a ``tokenizer`` the snippets' tokens are cut too, but for those whose text hash is
+    in ``seen``, the hashes of the texts tokenized so far, which it adds to."""
     if file_format == "text":
         articles = []
         for article in cleaning.split_page(record.text, options):
@@ -121,12 +131,12 @@ def prepare_record(
                     article.raw_start,
                     article.raw_end,
                     digest(raw),
-                    _snippets(article.snippets, placed, tokenizer),
+                    _snippets(article.snippets, placed, tokenizer, seen),
                 )
             )
         return articles
     title, pieces = cleaning.clean_article(record.text, options, record=True)
-    snippets = _snippets(pieces, suggestions(record, pieces), tokenizer)
+    snippets = _snippets(pieces, suggestions(record, pieces), tokenizer, seen)
     return [
         PreparedArticle(record.title or title, 0, len(record.text), digest(record.text), snippets)
     ]
@@ -146,10 +156,15 @@ def _serve(tasks: Queue, results: Queue, job: tuple) -> None:
         # The importing process's own handlers (Celery's) are not this process's to run.
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # A text repeated in the file is tokenized once in each process. The batches come
+        # in file order, so the import keeps, as a rule, an occurrence tokenized here; one
+        # it keeps that was not, it tokenizes itself.
+        seen: set[str] = set()
         while True:
             number, records = tasks.get()
             try:
-                results.put((number, True, [prepare_record(record, *job) for record in records]))
+                prepared = [prepare_record(record, *job, seen) for record in records]
+                results.put((number, True, prepared))
             except formats.ImportFileError as error:
                 results.put((number, False, error))
             except Exception:  # noqa: BLE001 - sent back as text: it need not pickle

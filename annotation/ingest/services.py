@@ -22,7 +22,7 @@ from annotation.ingest.preparing import (
     prepare_parallel,
     prepare_record,
 )
-from annotation.ingest.tokenizer import TokenizerConfig
+from annotation.ingest.tokenizer import TokenizerConfig, encode_ends, token_ends
 from annotation.ingest.tokenizing import tokenize_run_create, tokenizer_config
 from annotation.jobs import dispatch_on_commit, job_start, progress_publish
 from annotation.models import (
@@ -161,6 +161,9 @@ class _Batches:
             batch.save(update_fields=["size"])
 
 
+SnippetRow = tuple[int, int, PreparedSnippet]  # article id, position, snippet
+
+
 class _ImportWriter:
     """Buffers articles and snippets and writes them in batches, skipping duplicates."""
 
@@ -232,6 +235,7 @@ class _ImportWriter:
                 continue
             self.seen_snippets.add(text_hash)
             kept.append(row)
+        kept = [self._tokenized(row) for row in kept]
         finals = {
             row[2].text_hash: row[2].suggested for row in kept if self.final and row[2].suggested
         }
@@ -249,6 +253,15 @@ class _ImportWriter:
         self.snippets += len(kept)
         self.pending = []
         self.pending_snippets = 0
+
+    def _tokenized(self, row: SnippetRow) -> SnippetRow:
+        """The row with its tokens: a repeat left untokenized by the preparing process
+        (its first occurrence in the file was dropped) is tokenized here."""
+        article_id, position, snippet = row
+        if snippet.tokens is not None or self.tokenizer is None:
+            return row
+        tokens = encode_ends(token_ends(snippet.text, self.tokenizer))
+        return article_id, position, snippet._replace(tokens=tokens)
 
     def _stored(self, model: type[Article | Snippet], field: str, hashes: list[str]) -> set:
         """Which of the content hashes the project already holds."""
@@ -292,9 +305,6 @@ def _articles_insert(project_id: int, job_id: int, items: list[_PendingArticle])
                 row = (pk, project_id, job_id, item.title, item.raw, item.raw_hash, meta, item.line)
                 copy.write_row(row)
     return ids
-
-
-SnippetRow = tuple[int, int, PreparedSnippet]  # article id, position, snippet
 
 
 def _snippets_insert(
@@ -393,8 +403,9 @@ def _prepared(
         prepared = prepare_parallel(records, job.format, options, config, processes)
         return prepared, config
     tokenizer = config if config.inline else None
+    seen: set[str] = set()
     one_by_one = (
-        (record, prepare_record(record, job.format, options, tokenizer)) for record in records
+        (record, prepare_record(record, job.format, options, tokenizer, seen)) for record in records
     )
     return one_by_one, tokenizer
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from annotation.ingest import formats, preparing
+from annotation.ingest import cleaning, formats, preparing
+from annotation.ingest.tokenizer import TokenizerConfig, encode_ends, token_ends
 from annotation.models import Article, ImportJob, Snippet
 from projects.models import Role
 from tests.annotation.test_imports import nothing_kept
@@ -185,3 +186,40 @@ def children_of(pid: int) -> list[int]:
     """The live child processes of ``pid``, from any of its threads."""
     tasks = Path(f"/proc/{pid}/task").iterdir()
     return [int(child) for task in tasks for child in (task / "children").read_text().split()]
+
+
+def test_a_text_repeated_in_the_file_is_tokenized_once_by_a_process():
+    record = formats.Record(text="聊城数据标注基地。", line=1)
+    seen: set[str] = set()
+
+    first, again = (only_snippet(record, seen) for _ in range(2))
+
+    assert first.tokens == encode_ends(token_ends(first.text, TokenizerConfig()))
+    assert again.tokens is None
+
+
+def only_snippet(record: formats.Record, seen: set[str]) -> preparing.PreparedSnippet:
+    options = cleaning.CleaningOptions()
+    [article] = preparing.prepare_record(record, "jsonl", options, TokenizerConfig(), seen)
+    [snippet] = article.snippets
+    return snippet
+
+
+def test_a_repeat_kept_where_its_first_occurrence_was_dropped_is_tokenized(
+    upload, project, members, pool
+):
+    """The article that first held the text is dropped as already stored (imported before,
+    with other cleaning), so the import keeps a later occurrence its process skipped."""
+    spaced = "北京 上海欢迎你。"
+    upload(project, "first.jsonl", line({"text": spaced}).encode())
+    project.clean_cjk_spaces = False
+    project.save(update_fields=["clean_cjk_spaces"])
+    again = line({"text": spaced}) + line({"text": f"又一篇：\n\n{spaced}"})
+
+    _, job = upload(project, "again.jsonl", again.encode())
+
+    assert job["status"] == "succeeded", job["errors"]
+    kept = Snippet.objects.get(project=project, text=spaced)
+    assert kept.article.source_line == 2
+    assert kept.tokens == encode_ends(token_ends(spaced, TokenizerConfig()))
+    assert not Snippet.objects.filter(project=project, tokens="").exists()
