@@ -20,7 +20,7 @@ from multiprocessing.queues import Queue
 from typing import Any, NamedTuple
 
 from annotation.ingest import cleaning, formats
-from annotation.ingest.tokenizer import TokenizerConfig, encode_ends, token_ends, tokenizer_for
+from annotation.ingest.tokenizer import TokenizerConfig, snippet_tokens, tokenizer_for
 
 # Records sent to a process at a time, in characters: small enough that the pool's work
 # ends close together, big enough that sending it costs little against cleaning it.
@@ -102,7 +102,7 @@ def _snippets(
         if tokenizer and seen is not None and text_hash in seen:
             tokens = None
         elif tokenizer:
-            tokens = encode_ends(token_ends(piece.text, tokenizer))
+            tokens = snippet_tokens(piece.text, tokenizer)
             if seen is not None:
                 seen.add(text_hash)
         flat = json_ints(piece.flat_map())

@@ -22,7 +22,7 @@ from annotation.ingest.preparing import (
     prepare_parallel,
     prepare_record,
 )
-from annotation.ingest.tokenizer import TokenizerConfig, encode_ends, token_ends
+from annotation.ingest.tokenizer import TokenizerConfig, snippet_tokens
 from annotation.ingest.tokenizing import tokenize_run_create, tokenizer_config
 from annotation.jobs import dispatch_on_commit, job_start, progress_publish
 from annotation.models import (
@@ -234,8 +234,7 @@ class _ImportWriter:
                 self.duplicates += 1
                 continue
             self.seen_snippets.add(text_hash)
-            kept.append(row)
-        kept = [self._tokenized(row) for row in kept]
+            kept.append(self._tokenized(row))
         finals = {
             row[2].text_hash: row[2].suggested for row in kept if self.final and row[2].suggested
         }
@@ -260,7 +259,7 @@ class _ImportWriter:
         article_id, position, snippet = row
         if snippet.tokens is not None or self.tokenizer is None:
             return row
-        tokens = encode_ends(token_ends(snippet.text, self.tokenizer))
+        tokens = snippet_tokens(snippet.text, self.tokenizer)
         return article_id, position, snippet._replace(tokens=tokens)
 
     def _stored(self, model: type[Article | Snippet], field: str, hashes: list[str]) -> set:
@@ -403,9 +402,8 @@ def _prepared(
         prepared = prepare_parallel(records, job.format, options, config, processes)
         return prepared, config
     tokenizer = config if config.inline else None
-    seen: set[str] = set()
     one_by_one = (
-        (record, prepare_record(record, job.format, options, tokenizer, seen)) for record in records
+        (record, prepare_record(record, job.format, options, tokenizer)) for record in records
     )
     return one_by_one, tokenizer
 

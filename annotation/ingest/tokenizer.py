@@ -120,6 +120,11 @@ def encode_ends(ends: list[int]) -> str:
     return ",".join(map(str, ends))
 
 
+def snippet_tokens(text: str, config: TokenizerConfig) -> str:
+    """The text's tokens as a snippet stores them: its encoded token ends."""
+    return encode_ends(token_ends(text, config))
+
+
 def decode_ends(encoded: str) -> list[int]:
     """``"2,5"`` → ``[2, 5]``: the token ends as stored."""
     return [int(end) for end in encoded.split(",")] if encoded else []

@@ -4,7 +4,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from annotation.ingest.tokenizer import TokenizerConfig, UserWord, encode_ends, token_ends
+from annotation.ingest.tokenizer import TokenizerConfig, UserWord, snippet_tokens
 from annotation.jobs import dispatch_on_commit
 from annotation.models import DictionaryWord, JobStatus, Snippet, TokenizeChunk, TokenizeRun
 from projects.models import Project
@@ -123,7 +123,7 @@ def tokenize_chunk_run(*, chunk_id: int) -> None:
             .exclude(tokenizer_version=config.version)
             .values_list("id", "text")
         )
-        updates = [(pk, encode_ends(token_ends(text, config))) for pk, text in rows]
+        updates = [(pk, snippet_tokens(text, config)) for pk, text in rows]
         _tokens_write(updates, config.version)
         chunk.done = True
         chunk.save(update_fields=["done"])

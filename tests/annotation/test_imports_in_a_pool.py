@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from annotation.ingest import cleaning, formats, preparing
-from annotation.ingest.tokenizer import TokenizerConfig, encode_ends, token_ends
+from annotation.ingest.tokenizer import TokenizerConfig, snippet_tokens
 from annotation.models import Article, ImportJob, Snippet
 from projects.models import Role
 from tests.annotation.test_imports import nothing_kept
@@ -188,21 +188,16 @@ def children_of(pid: int) -> list[int]:
     return [int(child) for task in tasks for child in (task / "children").read_text().split()]
 
 
-def test_a_text_repeated_in_the_file_is_tokenized_once_by_a_process():
-    record = formats.Record(text="聊城数据标注基地。", line=1)
-    seen: set[str] = set()
+def test_a_process_of_the_pool_tokenizes_a_repeated_text_once(monkeypatch):
+    monkeypatch.setattr(preparing, "BATCH_CHARS", 1)  # a record a batch
+    texts = ["聊城数据标注基地。", "北京很大。", "聊城数据标注基地。"]
+    records = [formats.Record(text=text, line=n) for n, text in enumerate(texts, start=1)]
+    options, config = cleaning.CleaningOptions(), TokenizerConfig()
 
-    first, again = (only_snippet(record, seen) for _ in range(2))
+    prepared = preparing.prepare_parallel(records, "jsonl", options, config, processes=1)
+    tokens = [snippet.tokens for _, [article] in prepared for snippet in article.snippets]
 
-    assert first.tokens == encode_ends(token_ends(first.text, TokenizerConfig()))
-    assert again.tokens is None
-
-
-def only_snippet(record: formats.Record, seen: set[str]) -> preparing.PreparedSnippet:
-    options = cleaning.CleaningOptions()
-    [article] = preparing.prepare_record(record, "jsonl", options, TokenizerConfig(), seen)
-    [snippet] = article.snippets
-    return snippet
+    assert tokens == [snippet_tokens(texts[0], config), snippet_tokens(texts[1], config), None]
 
 
 def test_a_repeat_kept_where_its_first_occurrence_was_dropped_is_tokenized(
@@ -221,5 +216,5 @@ def test_a_repeat_kept_where_its_first_occurrence_was_dropped_is_tokenized(
     assert job["status"] == "succeeded", job["errors"]
     kept = Snippet.objects.get(project=project, text=spaced)
     assert kept.article.source_line == 2
-    assert kept.tokens == encode_ends(token_ends(spaced, TokenizerConfig()))
+    assert kept.tokens == snippet_tokens(spaced, TokenizerConfig())
     assert not Snippet.objects.filter(project=project, tokens="").exists()
