@@ -66,16 +66,6 @@ def jobs_eager() -> bool:
     return current_app.conf.task_always_eager
 
 
-def dispatched_by_database(task: Task, *args: Any) -> None:
-    """The caller's statement wrote ``task(*args)``'s outbox row itself (a function of
-    annotation.work.fastpath): publish it once the current transaction commits. Without
-    a broker no row was written, and the job runs then, as with dispatch_on_commit."""
-    if jobs_eager():
-        transaction.on_commit(lambda: task.delay(*args))
-        return
-    transaction.on_commit(publisher.poke)
-
-
 class BrokerUnreachable(Exception):
     pass
 

@@ -6,16 +6,6 @@ from annotation.quality import views as quality
 from annotation.work import views as work
 
 urlpatterns = [
-    # The annotation loop's routes first, the most requested at the top: Django tries the
-    # patterns in order, and each one tried before the match is paid by every request.
-    path(
-        "assignments/<int:assignment_id>/draft/", work.DraftView.as_view(), name="assignment-draft"
-    ),
-    path(
-        "assignments/<int:assignment_id>/submit/",
-        work.SubmitView.as_view(),
-        name="assignment-submit",
-    ),
     path("projects/<int:project_id>/tasks/next/", work.TaskNextView.as_view(), name="task-next"),
     path("projects/<int:project_id>/batches/", work.BatchListView.as_view(), name="batch-list"),
     path("projects/<int:project_id>/progress/", work.ProgressView.as_view(), name="progress"),
@@ -38,6 +28,14 @@ urlpatterns = [
         "assignments/<int:assignment_id>/previous/",
         work.AssignmentPreviousView.as_view(),
         name="assignment-previous",
+    ),
+    path(
+        "assignments/<int:assignment_id>/draft/", work.DraftView.as_view(), name="assignment-draft"
+    ),
+    path(
+        "assignments/<int:assignment_id>/submit/",
+        work.SubmitView.as_view(),
+        name="assignment-submit",
     ),
     path("assignments/<int:assignment_id>/skip/", work.SkipView.as_view(), name="assignment-skip"),
     path("projects/<int:project_id>/imports/", views.ImportListView.as_view(), name="import-list"),

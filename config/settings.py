@@ -135,11 +135,6 @@ if DATABASE_URL:
         )
     }
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
-    # The work path's statements are prepared once per connection (annotation.work.cursors);
-    # the ORM's cursors bind on the client and never prepare. Off for a pooler that cannot
-    # carry prepared statements.
-    if env_bool("BIAOZHU_DB_PREPARED", default=True):
-        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 else:
     DATABASES = {
         "default": {
@@ -238,7 +233,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "accounts.authentication.FastTokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -5,11 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from config.health import HealthView
 
 api_v1 = [
-    # annotation's first: its work routes are the ones requested most.
-    path("", include("annotation.urls")),
     path("health/", HealthView.as_view(), name="health"),
     path("", include("accounts.urls")),
     path("", include("projects.urls")),
+    path("", include("annotation.urls")),
 ]
 
 urlpatterns = [

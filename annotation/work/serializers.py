@@ -1,18 +1,7 @@
 from rest_framework import serializers
 
-from annotation.ingest.tokenizer import decode_spans
 from annotation.models import Assignment, Batch, Revision, Snippet
 from annotation.serializers import TokenSpansField
-
-# Every task and submit answers through the two serializers below. Building a
-# ModelSerializer's fields from its model is most of the Python time of such a request,
-# so their to_representation writes the same dict by hand: the fields stay as the
-# documented shape (the API schema), and tests check both give the same.
-_WHEN = serializers.DateTimeField()
-
-
-def _when(value):
-    return None if value is None else _WHEN.to_representation(value)
 
 
 class TaskSnippetSerializer(serializers.ModelSerializer):
@@ -37,18 +26,6 @@ class RevisionSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
-    def to_representation(self, revision: Revision) -> dict:
-        return {
-            "id": revision.id,
-            "number": revision.number,
-            "spans": revision.spans,
-            "classes": revision.classes,
-            "segmentation": revision.segmentation,
-            "time_spent_ms": revision.time_spent_ms,
-            "late": revision.late,
-            "created_at": _when(revision.created_at),
-        }
-
 
 class AssignmentSerializer(serializers.ModelSerializer):
     snippet = TaskSnippetSerializer()
@@ -70,27 +47,6 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "latest",
         ]
 
-    def to_representation(self, assignment: Assignment) -> dict:
-        snippet = assignment.snippet
-        return {
-            "id": assignment.id,
-            "snippet": {
-                "id": snippet.id,
-                "text": snippet.text,
-                "tokens": decode_spans(snippet.tokens),
-                "suggestions": snippet.suggestions,
-                "batch": snippet.batch_id,
-            },
-            "annotator": assignment.annotator.username,
-            "status": str(assignment.status),
-            "draft": assignment.draft,
-            "version": assignment.version,
-            "lease_expires_at": _when(assignment.lease_expires_at),
-            "submitted_at": _when(assignment.submitted_at),
-            "return_reason": assignment.return_reason,
-            "latest": self.get_latest(assignment),
-        }
-
     def get_latest(self, assignment: Assignment) -> dict | None:
         if assignment.submitted_at is None:  # every submit sets it: nothing to look up
             return None
@@ -99,30 +55,28 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 
 class SubmitResultSerializer(RevisionSerializer):
-    """The stored revision; with ``?next=1``, also the caller's next task (or null)."""
+    """The stored revision; with ``?next=1``, also the caller's next task, or null and
+    why none came."""
 
     next = AssignmentSerializer(required=False, allow_null=True, read_only=True)
+    no_next = serializers.ChoiceField(
+        choices=["nothing_left", "paused", "no_seat"],
+        required=False,
+        allow_null=True,
+        read_only=True,
+        help_text="With ?next=1 and no next task: why.",
+    )
+    no_next_detail = serializers.CharField(
+        required=False, allow_null=True, read_only=True, help_text="What to tell the annotator."
+    )
 
     class Meta(RevisionSerializer.Meta):
-        fields = [*RevisionSerializer.Meta.fields, "next"]
-
-
-def _count(value) -> bool:
-    return type(value) is int and value >= 0
+        fields = [*RevisionSerializer.Meta.fields, "next", "no_next", "no_next_detail"]
 
 
 class DraftSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=0)
     draft = serializers.JSONField()
-
-    @staticmethod
-    def plain(data) -> dict | None:
-        """The validated body when it is plainly well formed, as the workspace sends it,
-        without building the fields (an autosave every few seconds); None: let the
-        fields judge, and name what is wrong."""
-        if type(data) is dict and _count(data.get("version")) and data.get("draft") is not None:
-            return {"version": data["version"], "draft": data["draft"]}
-        return None
 
 
 class AnnotationBodySerializer(serializers.Serializer):
@@ -135,17 +89,6 @@ class AnnotationBodySerializer(serializers.Serializer):
 
 class SubmitSerializer(AnnotationBodySerializer):
     time_spent_ms = serializers.IntegerField(min_value=0, required=False, default=0)
-
-    @staticmethod
-    def plain(data) -> dict | None:
-        """As DraftSerializer.plain, for a submit."""
-        if type(data) is not dict:
-            return None
-        body = {name: data.get(name, []) for name in ("spans", "classes", "segmentation")}
-        body["time_spent_ms"] = data.get("time_spent_ms", 0)
-        if None in body.values() or not _count(body["time_spent_ms"]):
-            return None
-        return body
 
 
 class SkipSerializer(serializers.Serializer):

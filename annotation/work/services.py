@@ -1,7 +1,8 @@
 """Writes of the work stage: handing out tasks, drafts, submits and skips."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from annotation.ingest.formats import gettext_noop
-from annotation.jobs import dispatch_on_commit, dispatched_by_database, jobs_eager
+from annotation.jobs import dispatch_on_commit
 from annotation.models import (
     Assignment,
     AssignmentStatus,
@@ -23,7 +24,7 @@ from annotation.quality.gold import gold_score
 from annotation.quality.reviewing import batch_review_check, review_requeue, review_sample
 from annotation.quality.sampling import gold_turn
 from annotation.quality.services import quality_run_start
-from annotation.work import fastpath, statements
+from annotation.work import statements
 from annotation.work.validation import AnnotationError, Schema, validate
 from projects.models import Kind, Project, Role
 
@@ -70,61 +71,12 @@ def schema_of(project_id: int, version: Any) -> Schema:
     return schema
 
 
-def task_next(*, project_id: int, annotator: User) -> Assignment | None:
-    """The annotator's next assignment, or None when nothing is left for them.
-
-    Work already started and still leased comes back first. Otherwise the annotator takes
-    a slot whose lease expired, or a free slot of the snippet closest to done, on a
-    snippet they never had. Claims lock rows with SKIP LOCKED (annotation.work.statements),
-    so concurrent annotators never wait for, nor take, the same slot; the annotator's
-    membership row is locked too, so a double click hands out one task, not two.
-    Raises NoSeat when the user may not take tasks here.
-
-    On PostgreSQL the common case is one call (annotation.work.fastpath); anything else
-    takes the full path.
-    """
-    if fastpath.enabled() and not annotator.is_superuser:
-        now = timezone.now()
-        claim = fastpath.task_next(project_id=project_id, user_id=annotator.id, now=now)
-        claimed = _claimed(claim, project_id, annotator, now)
-        if claimed is not None:
-            return claimed
-    return _task_next(project_id=project_id, annotator=annotator)
-
-
-def task_next_by_token(*, project_id: int, token: str) -> Assignment | None:
-    """task_next's common case for the holder of the API token ``token``, which the
-    claim's own statement checks: no round trip to authenticate first. None when it did
-    not apply, for any reason (nothing left included): the caller then authenticates
-    and asks task_next."""
-    if not fastpath.enabled():
-        return None
-    now = timezone.now()
-    holder = fastpath.task_next_by_token(project_id=project_id, token=token, now=now)
-    if holder is None:
-        return None
-    return _claimed(holder.answer, project_id, _holder(holder), now)
-
-
-def _claimed(
-    claim: fastpath.Claim, project_id: int, annotator: User, now: datetime
-) -> Assignment | None:
-    """The assignment a claim of annotation.work.fastpath handed out or found held; None
-    when it left the case to the full path."""
-    if claim.outcome == "held":
-        return _held(claim.assignment_id)
-    if claim.outcome != "new":
-        return None
-    snippet = _task_snippet(project_id, claim)
-    return _handed(claim.assignment_id, snippet, annotator, claim.lease_expires_at, now)
-
-
 def _held(assignment_id: int) -> Assignment:
     """The work an annotator holds, with what a task shows."""
     return Assignment.objects.select_related("snippet", "annotator").get(id=assignment_id)
 
 
-def _task_snippet(project_id: int, slot: statements.FreeSlot | fastpath.Claim) -> Snippet:
+def _task_snippet(project_id: int, slot: statements.Slot) -> Snippet:
     """The snippet a claim took, as if read with the fields a task shows."""
     return _loaded(
         Snippet,
@@ -138,16 +90,26 @@ def _task_snippet(project_id: int, slot: statements.FreeSlot | fastpath.Claim) -
 
 
 @transaction.atomic
-def _task_next(*, project_id: int, annotator: User) -> Assignment | None:
-    """task_next's full path: every case, on every database."""
+def task_next(*, project_id: int, annotator: User) -> Assignment | None:
+    """The annotator's next assignment, or None when nothing is left for them.
+
+    Work already started and still leased comes back first, and work returned to them for
+    rework. Otherwise the annotator takes a gold item when it is their turn, else a slot
+    whose lease expired, else a free slot of the snippet closest to done, on a snippet
+    they never had. Claims lock rows with SKIP LOCKED (annotation.work.statements), so
+    concurrent annotators never wait for, nor take, the same slot; the annotator's
+    membership row is locked too, so a double click hands out one task, not two.
+    Raises NoSeat when the user may not take tasks here, Paused when they are paused.
+    """
     now = timezone.now()
     seat = statements.seat_lock(
-        project_id=project_id, user_id=annotator.id, superuser=annotator.is_superuser, now=now
+        project_id=project_id, user_id=annotator.id, superuser=annotator.is_superuser
     )
     if seat is None or seat.role == Role.CLIENT:
         raise NoSeat
-    if seat.mine is not None:
-        return _held(seat.mine)
+    holding = statements.held(project_id=project_id, user_id=annotator.id, now=now)
+    if holding.mine is not None:
+        return _held(holding.mine)
     if seat.paused:
         raise Paused
     gold = None
@@ -158,7 +120,7 @@ def _task_next(*, project_id: int, annotator: User) -> Assignment | None:
     ):
         gold = statements.take_gold(project_id=project_id, user_id=annotator.id)
     stale = None
-    if gold is None and seat.any_expired:
+    if gold is None and holding.any_expired:
         stale = statements.take_stale(project_id=project_id, user_id=annotator.id, now=now)
     if stale is not None:
         # The slot passes to this annotator; the old one's work is kept if it comes later.
@@ -214,19 +176,14 @@ def _handed(
     return assignment
 
 
-@dataclass
-class DraftConflict(Exception):
-    version: int
-    draft: dict
+def draft_save(*, annotator: User, assignment_id: int, version: int, draft: dict) -> int | None:
+    """Store the draft of the annotator's own assignment if ``version`` is the current one;
+    return the new version.
 
-
-def draft_save_own(*, annotator: User, assignment_id: int, version: int, draft: dict) -> int | None:
-    """The autosave fast path: draft_save's compare-and-set in one UPDATE, applied only to
-    the annotator's own assignment in a project they are still a member of (superusers:
-    any project).
-
-    Returns the new version, or None when it did not apply; the caller then goes through
-    the access funnel and draft_save, which tell why (not theirs, or a stale version).
+    A compare-and-set in one UPDATE, applied only to the annotator's own assignment in a
+    project they are still a member of (superusers: any project). None when it did not
+    apply: the caller asks the access funnel why (not theirs) or, for the annotator's own
+    work, answers with what is stored now (a stale version).
     """
     saved = statements.draft_save_own(
         assignment_id=assignment_id,
@@ -238,29 +195,12 @@ def draft_save_own(*, annotator: User, assignment_id: int, version: int, draft: 
     return version + 1 if saved else None
 
 
-def draft_save_by_token(*, token: str, assignment_id: int, version: int, draft: dict) -> int | None:
-    """draft_save_own for the holder of the API token ``token``, which the same UPDATE
-    checks (an active user, not a superuser): no round trip to authenticate first.
-    None when it did not apply; the caller then authenticates and asks draft_save_own."""
-    saved = statements.draft_save_by_token(
-        assignment_id=assignment_id, token=token, version=version, draft=draft
-    )
-    return version + 1 if saved else None
+class NoNext(StrEnum):
+    """Why a submit with ``then_next`` brought no next task."""
 
-
-def draft_save(*, assignment: Assignment, version: int, draft: dict) -> int:
-    """Store the draft if ``version`` is the current one; return the new version.
-
-    A compare-and-set in one UPDATE: a stale version raises DraftConflict with what is
-    stored now, so that the browser can show the newer draft.
-    """
-    updated = Assignment.objects.filter(id=assignment.id, version=version).update(
-        draft=draft, version=F("version") + 1
-    )
-    if not updated:
-        current = Assignment.objects.values("version", "draft").get(id=assignment.id)
-        raise DraftConflict(current["version"], current["draft"])
-    return version + 1
+    NOTHING_LEFT = "nothing_left"
+    PAUSED = "paused"  # too few gold items right (annotation.quality.gold)
+    NO_SEAT = "no_seat"  # no longer a member who takes tasks
 
 
 @dataclass(frozen=True)
@@ -268,9 +208,9 @@ class Submitted:
     revision: Revision
     created: bool  # False: the same Idempotency-Key was seen before; nothing was stored
     project_id: int
-    # With then_next, the annotator's next task when claimed with the submit; None when
-    # task_next is still to be asked (it may then be None: nothing left).
+    # With then_next: the annotator's next task, or why none came.
     following: Assignment | None = None
+    no_next: NoNext | None = None
 
 
 def submit(
@@ -291,137 +231,34 @@ def submit(
     submit after the lease expired is kept and flagged ``late``; if the slot went to
     someone else meanwhile, the assignment stays expired (its work does not count toward
     overlap). Raises AnnotationError for a body that does not fit the snippet or project,
-    and for a skipped assignment (its slot went back to the pool).
-    A first submit dispatches a check of its batch (through the outbox: never waiting on
-    the broker); a submit of work returned for rework goes back to review.
+    and for a skipped assignment (its slot went back to the pool). The steps that follow
+    a stored revision (gold scoring, rework back to review, the batch's check) run in the
+    same transaction.
 
-    On PostgreSQL the common case is one read and one call (annotation.work.fastpath);
-    anything else takes the full path.
+    With ``then_next`` the annotator's next task is claimed once the revision is
+    committed, in a transaction of its own: whatever the claim meets, what was stored
+    stays stored, and the answer says why no task came (``no_next``). A retried submit
+    claims again and so gets the task it was given the first time (task_next hands
+    back work held).
     """
-    given = {
-        "annotator": annotator,
-        "assignment_id": assignment_id,
-        "body": body,
-        "idempotency_key": idempotency_key,
-        "time_spent_ms": time_spent_ms,
-    }
-    if fastpath.enabled() and not annotator.is_superuser:
-        submitted = _submit_fast(**given, then_next=then_next)
-        if submitted is not None:
-            return submitted
-    return _submit(**given)
-
-
-def _submit_fast(
-    *,
-    annotator: User,
-    assignment_id: int,
-    body: dict[str, Any],
-    idempotency_key: str,
-    time_spent_ms: int,
-    then_next: bool,
-) -> Submitted | None:
-    """submit's common case, with the next claim for ``then_next``; None when the full
-    path must decide (not their assignment, a body that does not fit: the full path
-    answers a retried key before it checks the body; gold, rework, skipped, which the
-    function refuses)."""
-    read = fastpath.submit_read(assignment_id=assignment_id, user_id=annotator.id)
-    submission = _submission(read, assignment_id, body, idempotency_key, time_spent_ms, then_next)
-    if submission is None:
-        return None
-    stored = fastpath.submit(user_id=annotator.id, submission=submission)
-    return _submitted_fast(stored, annotator, submission)
-
-
-def submit_by_token(
-    *,
-    token: str,
-    assignment_id: int,
-    body: dict[str, Any],
-    idempotency_key: str = "",
-    time_spent_ms: int = 0,
-    then_next: bool = False,
-) -> Submitted | None:
-    """submit's common case for the holder of the API token ``token``, which the
-    submit's own statement checks (an active user, not a superuser): no round trip to
-    authenticate first. None when it did not apply, for any reason: the caller then
-    authenticates and asks submit."""
-    if not fastpath.enabled():
-        return None
-    read = fastpath.submit_read_by_token(assignment_id=assignment_id, token=token)
-    submission = _submission(read, assignment_id, body, idempotency_key, time_spent_ms, then_next)
-    if submission is None:
-        return None
-    holder = fastpath.submit_by_token(token=token, submission=submission)
-    if holder is None:
-        return None
-    return _submitted_fast(holder.answer, _holder(holder), submission)
-
-
-def _holder(holder: fastpath.Holder) -> User:
-    """The holder of an API token, as if read with what a task shows of them."""
-    return _loaded(User, id=holder.user_id, username=holder.username)
-
-
-def _submission(
-    read: fastpath.SubmitRead | None,
-    assignment_id: int,
-    body: dict[str, Any],
-    idempotency_key: str,
-    time_spent_ms: int,
-    then_next: bool,
-) -> fastpath.Submission | None:
-    """The body checked against what the submit read, for the function; None when there
-    was nothing to read or the body does not fit (the full path names what is wrong)."""
-    if read is None:
-        return None
-    try:
-        annotation = validate(read.text, schema_of(read.project_id, read.project_version), body)
-    except AnnotationError:
-        return None
-    from annotation.celery_tasks import batch_check_task
-
-    return fastpath.Submission(
+    stored = _submit(
+        annotator=annotator,
         assignment_id=assignment_id,
-        key=idempotency_key,
-        project_version=read.project_version,
-        annotation=annotation,
-        time_ms=time_spent_ms,
-        now=timezone.now(),
-        check_task=None if jobs_eager() else batch_check_task.name,
-        then_next=then_next,
+        body=body,
+        idempotency_key=idempotency_key,
+        time_spent_ms=time_spent_ms,
     )
-
-
-def _submitted_fast(
-    stored: fastpath.Stored, annotator: User, submission: fastpath.Submission
-) -> Submitted | None:
-    """What the function stored, as submit answers it; None when it left the case to
-    the full path."""
-    if stored.outcome == "python":
-        return None
-    now = submission.now
-    following = stored.following and _claimed(stored.following, stored.project_id, annotator, now)
-    if stored.outcome == "same":
-        revision = Revision.objects.get(id=stored.revision_id)
-        return Submitted(revision, False, stored.project_id, following)
-    if stored.number == 1 and stored.batch_id is not None:
-        from annotation.celery_tasks import batch_check_task
-
-        dispatched_by_database(batch_check_task, stored.batch_id)
-    revision = _loaded(
-        Revision,
-        id=stored.revision_id,
-        assignment_id=submission.assignment_id,
-        number=stored.number,
-        annotator_id=annotator.id,
-        time_spent_ms=submission.time_ms,
-        late=stored.late,
-        idempotency_key=submission.key,
-        created_at=now,
-        **submission.annotation,
-    )
-    return Submitted(revision, True, stored.project_id, following)
+    if stored is None or not then_next:
+        return stored
+    try:
+        following = task_next(project_id=stored.project_id, annotator=annotator)
+    except Paused:
+        return replace(stored, no_next=NoNext.PAUSED)
+    except NoSeat:
+        return replace(stored, no_next=NoNext.NO_SEAT)
+    if following is None:
+        return replace(stored, no_next=NoNext.NOTHING_LEFT)
+    return replace(stored, following=following)
 
 
 @transaction.atomic
@@ -433,7 +270,7 @@ def _submit(
     idempotency_key: str,
     time_spent_ms: int,
 ) -> Submitted | None:
-    """submit's full path: every case, on every database."""
+    """submit's revision, in one transaction."""
     now = timezone.now()
     own = statements.own_lock(
         assignment_id=assignment_id,
@@ -451,10 +288,7 @@ def _submit(
             "assignment", gettext_noop("skipped: the snippet went back to the pool")
         )
     annotation = validate(own.text, schema_of(own.project_id, own.project_version), body)
-    # Rework has no lease: only first work can be late.
-    late = own.status == AssignmentStatus.EXPIRED or (
-        own.status == AssignmentStatus.ACTIVE and own.lease_over
-    )
+    late = is_late(status=own.status, lease_over=own.lease_over)
     number = (own.last_number or 0) + 1
     revision_id = statements.revision_insert(
         own=own,
@@ -516,6 +350,13 @@ def _submit(
         )
     statements.assignment_mark_submitted(assignment_id=own.id, now=now)
     return Submitted(revision, True, own.project_id)
+
+
+def is_late(*, status: str, lease_over: bool) -> bool:
+    """Whether a submit comes late: its slot went to someone else (expired), or its lease
+    ran out and nobody took the slot yet. Rework has no lease and is never late; nor is
+    a correction of work already submitted."""
+    return status == AssignmentStatus.EXPIRED or (status == AssignmentStatus.ACTIVE and lease_over)
 
 
 @transaction.atomic

@@ -1,27 +1,28 @@
-"""The SQL of the work path: claiming tasks, submitting, counting.
+"""The SQL of the work path: claiming tasks, autosaving, submitting, counting.
 
 Asking for a task and submitting one are the hottest requests of the platform: every
-annotator, every few seconds. Through the ORM they took ten statements each and spent
-half their time compiling them; here each step is one short statement whose text is
-built once (docs/architecture.md, "The work path"). They run inside the caller's
-transaction; the services in annotation.work.services decide what to run.
+annotator, every few seconds. Through the ORM they took ten statements each; here each
+step is one short statement (docs/architecture.md, "The work path"). They run inside the
+caller's transaction; the services in annotation.work.services decide what to run. This
+module is the only SQL of the work path, and both databases run all of it.
 
 On PostgreSQL the claims lock rows ``FOR UPDATE ... SKIP LOCKED``, so concurrent annotators
 never wait for, nor take, the same slot. SQLite runs one writer at a time and has no row
 locks; the same statements run there without the locking clauses.
+
+Every statement names its columns, and rows come back as dataclasses by those names.
 """
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection
 
 from annotation.models import AssignmentStatus
 from annotation.work import tally
-from annotation.work.cursors import prepared_cursor
 
 ACTIVE = AssignmentStatus.ACTIVE.value
 EXPIRED = AssignmentStatus.EXPIRED.value
@@ -39,20 +40,23 @@ _RESERVATION_ALLOWS = """(
 )"""
 
 # What the annotator holds: their own assignment with a live lease, or work returned to
-# them for rework; and whether any lease in the project ran out.
+# them for rework (which has no lease: it waits for them however old it is); and whether
+# any lease in the project ran out.
 _HELD = """
+SELECT
     (SELECT a.id FROM annotation_assignment a
      WHERE a.project_id = %(project)s AND a.annotator_id = %(user)s
        AND a.status IN (%(active)s, %(returned)s)
        AND (a.status = %(returned)s OR a.lease_expires_at > %(now)s)
-     ORDER BY a.id LIMIT 1),
+     ORDER BY a.id LIMIT 1) AS mine,
     EXISTS (SELECT 1 FROM annotation_assignment a
             WHERE a.project_id = %(project)s AND a.status = %(active)s
-              AND a.lease_expires_at <= %(now)s)
+              AND a.lease_expires_at <= %(now)s) AS any_expired
 """
 
 _SEAT = """
-SELECT m.role, p.overlap, p.lease_minutes, p.gold_percent, m.paused_at IS NOT NULL
+SELECT m.role AS role, p.overlap AS overlap, p.lease_minutes AS lease_minutes,
+    p.gold_percent AS gold_percent, m.paused_at IS NOT NULL AS paused
 FROM projects_membership m JOIN projects_project p ON p.id = m.project_id
 WHERE m.project_id = %(project)s AND m.user_id = %(user)s
 {lock}
@@ -60,12 +64,14 @@ WHERE m.project_id = %(project)s AND m.user_id = %(user)s
 
 # Superusers act as managers in projects they are not members of: no row to lock.
 _SEAT_SUPERUSER = """
-SELECT 'manager', p.overlap, p.lease_minutes, p.gold_percent, FALSE
+SELECT 'manager' AS role, p.overlap AS overlap, p.lease_minutes AS lease_minutes,
+    p.gold_percent AS gold_percent, FALSE AS paused
 FROM projects_project p WHERE p.id = %(project)s
 """
 
 _STALE = f"""
-SELECT a.id, a.snippet_id, a.annotator_id, s.batch_id
+SELECT a.id AS assignment_id, a.snippet_id AS snippet_id, a.annotator_id AS annotator_id,
+    s.batch_id AS batch_id
 FROM annotation_assignment a JOIN annotation_snippet s ON s.id = a.snippet_id
 WHERE a.project_id = %(project)s AND a.status = %(active)s AND a.lease_expires_at <= %(now)s
   AND NOT s.gold
@@ -75,6 +81,8 @@ WHERE a.project_id = %(project)s AND a.status = %(active)s AND a.lease_expires_a
 ORDER BY a.lease_expires_at
 LIMIT 1 {{lock}}
 """
+
+_EXPIRE = "UPDATE annotation_assignment SET status = %(expired)s WHERE id = %(assignment)s"
 
 # Snippets closest to done come first (most slots taken, then oldest): with overlap k > 1
 # a snippet gets its k annotations before fresh ones are opened. The index
@@ -88,6 +96,11 @@ _OPEN = f"""
                     WHERE a.snippet_id = s.id AND a.annotator_id = %(user)s)
 """
 
+_SLOT_COLUMNS = (
+    "id AS snippet_id, batch_id AS batch_id, text AS text, tokens AS tokens,"
+    " suggestions AS suggestions"
+)
+
 _FREE = f"""
 UPDATE annotation_snippet SET slots_taken = slots_taken + 1
 WHERE id = (
@@ -95,25 +108,28 @@ WHERE id = (
     ORDER BY s.slots_taken DESC, s.id
     LIMIT 1 {{lock}}
 )
-RETURNING id, batch_id, text, tokens, suggestions
+RETURNING {_SLOT_COLUMNS}
 """
 
-_ANY_OPEN = f"SELECT EXISTS (SELECT 1 FROM annotation_snippet s WHERE {_OPEN})"
+_ANY_OPEN = f"SELECT EXISTS (SELECT 1 FROM annotation_snippet s WHERE {_OPEN}) AS any_open"
 
 # Gold items sit outside the pool: any annotator who never had one may get it, and no
 # slot is counted.
-_GOLD = """
-SELECT s.id, s.batch_id, s.text, s.tokens, s.suggestions
-FROM annotation_golditem g JOIN annotation_snippet s ON s.id = g.snippet_id
-WHERE g.project_id = %(project)s
-  AND NOT EXISTS (SELECT 1 FROM annotation_assignment a
-                  WHERE a.snippet_id = s.id AND a.annotator_id = %(user)s)
-ORDER BY g.id
-LIMIT 1
+_GOLD = f"""
+SELECT {_SLOT_COLUMNS}
+FROM annotation_snippet
+WHERE id = (
+    SELECT g.snippet_id FROM annotation_golditem g
+    WHERE g.project_id = %(project)s
+      AND NOT EXISTS (SELECT 1 FROM annotation_assignment a
+                      WHERE a.snippet_id = g.snippet_id AND a.annotator_id = %(user)s)
+    ORDER BY g.id
+    LIMIT 1
+)
 """
 
 _TASKS_HANDED = """
-SELECT COUNT(*) FROM annotation_assignment a
+SELECT COUNT(*) AS handed FROM annotation_assignment a
 WHERE a.project_id = %(project)s AND a.annotator_id = %(user)s
 """
 
@@ -135,25 +151,15 @@ WHERE a.id = %(assignment)s AND a.annotator_id = %(user)s AND a.version = %(vers
   AND {_MEMBER_OR_SUPERUSER}
 """
 
-# The same compare-and-set for the holder of an API token (annotation.work.views): the
-# token names an active user, not a superuser (their writes take the full path).
-_DRAFT_BY_TOKEN = """
-UPDATE annotation_assignment AS a SET draft = %(draft)s, version = a.version + 1
-WHERE a.id = %(assignment)s AND a.version = %(version)s
-  AND a.annotator_id = (
-    SELECT t.user_id FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id
-    WHERE t.key = %(key)s AND u.is_active AND NOT u.is_superuser)
-  AND EXISTS (
-    SELECT 1 FROM projects_membership m
-    WHERE m.project_id = a.project_id AND m.user_id = a.annotator_id)
-"""
-
 _OWN = f"""
-SELECT a.id, a.project_id, a.status, a.lease_expires_at < %(now)s, s.text, s.batch_id,
-    a.snippet_id, s.gold, p.updated_at,
-    (SELECT MAX(r.number) FROM annotation_revision r WHERE r.assignment_id = a.id),
+SELECT a.id AS id, a.project_id AS project_id, a.status AS status,
+    a.lease_expires_at < %(now)s AS lease_over, s.text AS text, s.batch_id AS batch_id,
+    a.snippet_id AS snippet_id, s.gold AS gold, p.updated_at AS project_version,
+    (SELECT MAX(r.number) FROM annotation_revision r
+     WHERE r.assignment_id = a.id) AS last_number,
     (SELECT r.id FROM annotation_revision r
-     WHERE r.assignment_id = a.id AND r.idempotency_key = %(key)s AND %(key)s <> '')
+     WHERE r.assignment_id = a.id AND r.idempotency_key = %(key)s
+       AND %(key)s <> '') AS same_key
 FROM annotation_assignment a
 JOIN annotation_snippet s ON s.id = a.snippet_id
 JOIN projects_project p ON p.id = a.project_id
@@ -178,33 +184,54 @@ SET status = CASE WHEN status = %(expired)s THEN status ELSE %(submitted)s END,
 WHERE id = %(assignment)s
 """
 
+Row = TypeVar("Row")
+
 
 def _lock(clause: str) -> str:
     return clause if connection.features.has_select_for_update_skip_locked else ""
 
 
-def _run(sql: str, **values: Any) -> tuple | None:
-    """Run one statement; return its first row. Datetimes go in the form the database
-    stores them; the status names are always at hand as %(active)s, %(expired)s and
-    %(submitted)s."""
+def _execute(sql: str, values: dict[str, Any]):
+    """Run one statement with the status names at hand as %(active)s, %(expired)s,
+    %(submitted)s and %(returned)s, datetimes in the form the database stores them; the
+    open cursor's rowcount, description and first row."""
     adapt = connection.ops.adapt_datetimefield_value
     params = {"active": ACTIVE, "expired": EXPIRED, "submitted": SUBMITTED, "returned": RETURNED}
     for name, value in values.items():
         params[name] = adapt(value) if isinstance(value, datetime) else value
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchone() if cursor.description else None
+        first = cursor.fetchone() if cursor.description else None
+        names = [column[0] for column in cursor.description or ()]
+        return cursor.rowcount, names, first
 
 
-def _new_id(sql: str, **values: Any) -> int:
-    """Run an INSERT … RETURNING id; return the id."""
-    row = _run(sql, **values)
-    assert row is not None
-    return row[0]
+def _one(sql: str, **values: Any) -> dict[str, Any] | None:
+    """Run one statement; its first row by column name, or None."""
+    _, names, first = _execute(sql, values)
+    return None if first is None else dict(zip(names, first, strict=True))
 
 
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
+def _as(row_type: type[Row], row: dict[str, Any] | None) -> Row | None:
+    """The row as ``row_type``, a dataclass whose fields are its columns by name. SQLite
+    gives booleans as integers and JSON as text: both come back as Python's."""
+    if row is None:
+        return None
+    values = {}
+    for field in fields(row_type):  # type: ignore[arg-type]
+        value = row[field.name]
+        if field.type == "bool" or field.type is bool:
+            value = bool(value)
+        elif field.type in ("list", list) and isinstance(value, str):
+            value = json.loads(value)
+        values[field.name] = value
+    return row_type(**values)
+
+
+def _new_id(sql: str, **values: Any) -> int | None:
+    """Run an INSERT … RETURNING id; the id, or None when nothing was inserted."""
+    row = _one(sql, **values)
+    return None if row is None else row["id"]
 
 
 @dataclass(frozen=True)
@@ -216,27 +243,31 @@ class Seat:
     lease_minutes: int
     gold_percent: int
     paused: bool
-    mine: int | None  # their own assignment with a live lease
+
+
+@dataclass(frozen=True)
+class Held:
+    mine: int | None  # their own assignment with a live lease, or returned to them
     any_expired: bool  # whether some lease in the project ran out
 
 
-def seat_lock(*, project_id: int, user_id: int, superuser: bool, now: datetime) -> Seat | None:
+def seat_lock(*, project_id: int, user_id: int, superuser: bool) -> Seat | None:
     """Lock the annotator's membership row, so that one annotator's claims run one at a
-    time (a double click gets one task), and read their seat; None for non-members.
-
-    What they hold is read by a second statement: under READ COMMITTED a statement that
-    waited for the lock still sees the rows of its starting snapshot, so it would miss
-    the assignment the claim it waited for has just committed.
-    """
-    values = {"project": project_id, "user": user_id, "now": now}
-    row = _run(_SEAT.format(lock=_lock("FOR NO KEY UPDATE OF m")), **values)
+    time (a double click gets one task), and read their seat; None for non-members."""
+    values = {"project": project_id, "user": user_id}
+    row = _one(_SEAT.format(lock=_lock("FOR NO KEY UPDATE OF m")), **values)
     if row is None and superuser:
-        row = _run(_SEAT_SUPERUSER, **values)
-    if row is None:
-        return None
-    held = _run(f"SELECT {_HELD}", **values)
-    assert held is not None
-    return Seat(*row, held[0], bool(held[1]))
+        row = _one(_SEAT_SUPERUSER, **values)
+    return _as(Seat, row)
+
+
+def held(*, project_id: int, user_id: int, now: datetime) -> Held:
+    """What the annotator holds. A statement of its own, after ``seat_lock``: under READ
+    COMMITTED a statement that waited for the lock still sees the rows of its starting
+    snapshot, so it would miss the assignment the claim it waited for has just committed."""
+    found = _as(Held, _one(_HELD, project=project_id, user=user_id, now=now))
+    assert found is not None
+    return found
 
 
 @dataclass(frozen=True)
@@ -251,15 +282,16 @@ def take_stale(*, project_id: int, user_id: int, now: datetime) -> Stale | None:
     """Lock the assignment whose lease ran out first, on a snippet the annotator never had,
     and mark it expired: its slot is theirs to take."""
     values = {"project": project_id, "user": user_id, "now": now}
-    row = _run(_STALE.format(lock=_lock("FOR UPDATE OF a SKIP LOCKED")), **values)
-    if row is None:
-        return None
-    _run("UPDATE annotation_assignment SET status = %(expired)s WHERE id = %(id)s", id=row[0])
-    return Stale(*row)
+    stale = _as(Stale, _one(_STALE.format(lock=_lock("FOR UPDATE OF a SKIP LOCKED")), **values))
+    if stale is not None:
+        _execute(_EXPIRE, {"assignment": stale.assignment_id})
+    return stale
 
 
 @dataclass(frozen=True)
-class FreeSlot:
+class Slot:
+    """The snippet a claim took, with what a task shows of it."""
+
     snippet_id: int
     batch_id: int | None
     text: str
@@ -267,23 +299,19 @@ class FreeSlot:
     suggestions: list
 
 
-def take_gold(*, project_id: int, user_id: int) -> FreeSlot | None:
+def take_gold(*, project_id: int, user_id: int) -> Slot | None:
     """A gold item the annotator never had, if any is left for them."""
-    row = _run(_GOLD, project=project_id, user=user_id)
-    if row is None:
-        return None
-    snippet_id, batch_id, text, tokens, suggestions = row
-    return FreeSlot(snippet_id, batch_id, text, tokens, _json(suggestions))
+    return _as(Slot, _one(_GOLD, project=project_id, user=user_id))
 
 
 def tasks_handed(*, project_id: int, user_id: int) -> int:
     """How many tasks the annotator was ever given in the project."""
-    row = _run(_TASKS_HANDED, project=project_id, user=user_id)
+    row = _one(_TASKS_HANDED, project=project_id, user=user_id)
     assert row is not None
-    return row[0]
+    return row["handed"]
 
 
-def take_free(*, project_id: int, user_id: int, overlap: int) -> FreeSlot | None:
+def take_free(*, project_id: int, user_id: int, overlap: int) -> Slot | None:
     """Take a free slot of a snippet with room that the annotator never had.
 
     Rows other claims hold are skipped. When every row with room is held at that moment,
@@ -294,21 +322,19 @@ def take_free(*, project_id: int, user_id: int, overlap: int) -> FreeSlot | None
     values = {"project": project_id, "user": user_id, "overlap": overlap}
     deadline = time.monotonic() + BUSY_WAIT_SECONDS
     while True:
-        row = _run(_FREE.format(lock=_lock("FOR UPDATE OF s SKIP LOCKED")), **values)
-        if row is not None:
-            break
-        busy = _run(_ANY_OPEN, **values)
-        if not (busy and busy[0]) or time.monotonic() > deadline:
+        slot = _as(Slot, _one(_FREE.format(lock=_lock("FOR UPDATE OF s SKIP LOCKED")), **values))
+        if slot is not None:
+            return slot
+        busy = _one(_ANY_OPEN, **values)
+        if not (busy and busy["any_open"]) or time.monotonic() > deadline:
             return None
         time.sleep(0.01)
-    snippet_id, batch_id, text, tokens, suggestions = row
-    return FreeSlot(snippet_id, batch_id, text, tokens, _json(suggestions))
 
 
 def assignment_insert(
     *, project_id: int, snippet_id: int, user_id: int, lease: datetime, now: datetime
 ) -> int:
-    return _new_id(
+    assignment_id = _new_id(
         _INSERT_ASSIGNMENT,
         project=project_id,
         snippet=snippet_id,
@@ -316,6 +342,8 @@ def assignment_insert(
         lease=lease,
         now=now,
     )
+    assert assignment_id is not None
+    return assignment_id
 
 
 @dataclass(frozen=True)
@@ -344,7 +372,7 @@ def own_lock(
     Only the assignment row is locked: locking the joined snippet and project rows too
     would deadlock with claims and inserts that reference them.
     """
-    row = _run(
+    row = _one(
         _OWN.format(lock=_lock("FOR UPDATE OF a")),
         assignment=assignment_id,
         user=user_id,
@@ -352,42 +380,23 @@ def own_lock(
         key=idempotency_key,
         now=now,
     )
-    if row is None:
-        return None
-    id_, project_id, status, lease_over, text, batch_id, snippet_id, gold, *rest = row
-    return Own(
-        id_, project_id, status, bool(lease_over), text, batch_id, snippet_id, bool(gold), *rest
-    )
+    return _as(Own, row)
 
 
 def draft_save_own(
     *, assignment_id: int, user_id: int, superuser: bool, version: int, draft: dict
 ) -> bool:
     """Compare-and-set the draft of the annotator's own assignment (in a project they are
-    a member of; superusers anywhere); False when it did not apply. A prepared statement:
-    an open workspace autosaves every few seconds."""
-    return _draft_set(
-        _DRAFT_OWN,
-        draft,
-        assignment=assignment_id,
-        user=user_id,
-        version=version,
-        superuser=superuser,
-    )
-
-
-def draft_save_by_token(*, assignment_id: int, token: str, version: int, draft: dict) -> bool:
-    """draft_save_own for the holder of the API token ``token``, checked in the same
-    statement; False when it did not apply (for any reason: the caller authenticates
-    and asks again)."""
-    return _draft_set(_DRAFT_BY_TOKEN, draft, assignment=assignment_id, key=token, version=version)
-
-
-def _draft_set(sql: str, draft: dict, **params: Any) -> bool:
-    """Run one of the autosave's compare-and-sets; whether it applied."""
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, {"draft": json.dumps(draft, ensure_ascii=False), **params})
-        return cursor.rowcount == 1
+    a member of; superusers anywhere); False when it did not apply."""
+    values = {
+        "assignment": assignment_id,
+        "user": user_id,
+        "superuser": superuser,
+        "version": version,
+        "draft": json.dumps(draft, ensure_ascii=False),
+    }
+    updated, _, _ = _execute(_DRAFT_OWN, values)
+    return updated == 1
 
 
 def revision_insert(
@@ -396,7 +405,7 @@ def revision_insert(
     """Insert the next revision; return its id, or None when its number is taken: another
     submit of the assignment committed while ``own_lock`` waited for the row, and the
     lock's statement read the revisions as they were before the wait (READ COMMITTED)."""
-    row = _run(
+    return _new_id(
         _INSERT_REVISION,
         assignment=own.id,
         number=(own.last_number or 0) + 1,
@@ -409,12 +418,11 @@ def revision_insert(
         key=key,
         now=now,
     )
-    return None if row is None else row[0]
 
 
 def assignment_mark_submitted(*, assignment_id: int, now: datetime) -> None:
     """Submitted, unless its slot went to someone else (then it stays expired)."""
-    _run(_MARK_SUBMITTED, assignment=assignment_id, now=now)
+    _execute(_MARK_SUBMITTED, {"assignment": assignment_id, "now": now})
 
 
 def _tally_where(batch_id: int | None) -> str:
@@ -423,16 +431,21 @@ def _tally_where(batch_id: int | None) -> str:
 
 
 def _tally_insert(*, project_id: int, batch_id: int | None, annotator_id: int, **counts: int):
-    _run(
+    _execute(
         "INSERT INTO annotation_worktally (project_id, batch_id, annotator_id, taken, skipped,"
         " expired, submitted, time_ms, durations)"
         " VALUES (%(project)s, %(batch)s, %(user)s, %(taken)s, %(skipped)s, %(expired)s, 0, 0,"
         " %(durations)s)",
-        project=project_id,
-        batch=batch_id,
-        user=annotator_id,
-        **{"taken": 0, "skipped": 0, "expired": 0, **counts},
-        durations=json.dumps([0] * tally.BUCKETS),
+        {
+            "project": project_id,
+            "batch": batch_id,
+            "user": annotator_id,
+            "taken": 0,
+            "skipped": 0,
+            "expired": 0,
+            **counts,
+            "durations": json.dumps([0] * tally.BUCKETS),
+        },
     )
 
 
@@ -442,29 +455,30 @@ def tally_add(*, project_id: int, batch_id: int | None, annotator_id: int, field
     two first times cannot race for the same row."""
     assert field in ("taken", "skipped", "expired")
     values = {"project": project_id, "batch": batch_id, "user": annotator_id}
-    with connection.cursor() as cursor:
-        where = _tally_where(batch_id)
-        cursor.execute(
-            f"UPDATE annotation_worktally SET {field} = {field} + 1 WHERE {where}", values
+    where = _tally_where(batch_id)
+    updated, _, _ = _execute(
+        f"UPDATE annotation_worktally SET {field} = {field} + 1 WHERE {where}", values
+    )
+    if not updated:
+        _tally_insert(
+            project_id=project_id, batch_id=batch_id, annotator_id=annotator_id, **{field: 1}
         )
-        if cursor.rowcount:
-            return
-    _tally_insert(project_id=project_id, batch_id=batch_id, annotator_id=annotator_id, **{field: 1})
 
 
 def tally_submitted(*, project_id: int, batch_id: int | None, annotator_id: int, ms: int) -> None:
     """Count a first submit, and its time, on the annotator's row (made by their claim)."""
     values = {"project": project_id, "batch": batch_id, "user": annotator_id}
     select = f"SELECT id, durations FROM annotation_worktally WHERE {_tally_where(batch_id)}"
-    row = _run(f"{select} {_lock('FOR UPDATE')}", **values)
+    row = _one(f"{select} {_lock('FOR UPDATE')}", **values)
     if row is None:  # a row made before counters were kept
         _tally_insert(project_id=project_id, batch_id=batch_id, annotator_id=annotator_id)
-        row = _run(select, **values)
+        row = _one(select, **values)
         assert row is not None
-    _run(
+    durations = row["durations"]
+    if isinstance(durations, str):
+        durations = json.loads(durations)
+    _execute(
         "UPDATE annotation_worktally SET submitted = submitted + 1, time_ms = time_ms + %(ms)s,"
         " durations = %(durations)s WHERE id = %(id)s",
-        ms=ms,
-        durations=json.dumps(tally.add(_json(row[1]), ms / 1000)),
-        id=row[0],
+        {"ms": ms, "durations": json.dumps(tally.add(durations, ms / 1000)), "id": row["id"]},
     )

@@ -1,14 +1,14 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import token_key
 from accounts.models import User
 from annotation.access import access_assignment, access_batch
 from annotation.selectors import assignment_before, batch_list, my_progress, work_progress
@@ -29,49 +29,13 @@ from annotation.work.validation import AnnotationError
 from projects.access import access_project
 from projects.models import Role
 
-
-class TokenInStatement(APIView):
-    """A view whose common case checks the caller's API token in its own statement.
-
-    A request that carries ``Authorization: Token <key>`` (and no session cookie) is not
-    authenticated before the handler runs (throttles still run, and a throttle that asks
-    for the user authenticates it): the handler gives ``self.token`` to its
-    statement, which applies only for that token's user. When it does not apply, the
-    handler calls ``authenticated`` and goes on as any view, so that every answer (401,
-    403, 404, 409) is the one DRF and the access funnel give.
-    """
-
-    token: str | None = None
-
-    def initial(self, request: Request, *args, **kwargs) -> None:
-        self.token = token_key(request)
-        super().initial(request, *args, **kwargs)
-
-    def perform_authentication(self, request: Request) -> None:
-        if self.token is None:
-            super().perform_authentication(request)
-
-    def check_permissions(self, request: Request) -> None:
-        if self.token is None:
-            super().check_permissions(request)
-
-    def plain(
-        self, serializer: type[DraftSerializer | SubmitSerializer], request: Request
-    ) -> dict | None:
-        """The body as ``serializer.plain`` reads it; a body that does not parse
-        authenticates first: a stranger gets 401 or 403, not the parse error."""
-        try:
-            return serializer.plain(request.data)
-        except ParseError:
-            self.authenticated(request)
-            raise
-
-    def authenticated(self, request: Request) -> None:
-        """What ``initial`` left to the statement, for a request it did not apply to."""
-        if self.token is not None:
-            self.token = None
-            self.perform_authentication(request)
-            self.check_permissions(request)
+# What an annotator is told when no next task comes for a reason other than the end of
+# the work (tasks/next/ answers it as 403; a submit with ?next=1 as its ``no_next``).
+_PAUSED = _lazy(
+    "You are paused: too few gold items were right. A manager will look at your work and "
+    "let you go on."
+)
+_NO_SEAT = _lazy("You no longer take tasks in this project.")
 
 
 def _next_for(user: User, project_id: int) -> Response:
@@ -81,33 +45,19 @@ def _next_for(user: User, project_id: int) -> Response:
         assignment = services.task_next(project_id=project_id, annotator=user)
     except services.NoSeat:
         access_project(user, project_id, min_role=Role.ANNOTATOR)  # 404 or 403
-        raise PermissionDenied from None  # a member a moment ago, and no longer
+        raise PermissionDenied(_NO_SEAT) from None  # a member a moment ago, and no longer
     except services.Paused:
-        raise PermissionDenied(
-            _(
-                "You are paused: too few gold items were right. A manager will look at your "
-                "work and let you go on."
-            )
-        ) from None
+        raise PermissionDenied(_PAUSED) from None
     if assignment is None:
         return Response(status=status.HTTP_204_NO_CONTENT)
     return Response(AssignmentSerializer(assignment).data)
 
 
-class TaskNextView(TokenInStatement):
-    """The caller's next assignment (200), or 204 when nothing is left for them.
-
-    With an API token, the common case checks the token in the claim's own statement
-    (services.task_next_by_token).
-    """
+class TaskNextView(APIView):
+    """The caller's next assignment (200), or 204 when nothing is left for them."""
 
     @extend_schema(request=None, responses={200: AssignmentSerializer, 204: None})
     def post(self, request: Request, project_id: int) -> Response:
-        if self.token is not None:
-            claimed = services.task_next_by_token(project_id=project_id, token=self.token)
-            if claimed is not None:
-                return Response(AssignmentSerializer(claimed).data)
-            self.authenticated(request)
         return _next_for(request.user, project_id)
 
 
@@ -116,9 +66,6 @@ def _own_body(
 ) -> dict:
     """The validated body of a write to the caller's own assignment. A body that does not
     validate goes through the access funnel first: strangers get 404, not the reasons."""
-    plain = serializer.plain(request.data)
-    if plain is not None:
-        return plain
     given = serializer(data=request.data)
     if not given.is_valid():
         access_assignment(request.user, assignment_id, write=True)
@@ -144,46 +91,39 @@ class AssignmentPreviousView(APIView):
         return Response(AssignmentSerializer(before).data)
 
 
-class DraftView(TokenInStatement):
-    """Autosave: send the ``version`` the draft was based on; a stale one gets 409.
-
-    With an API token, the common case is one statement: the compare-and-set checks the
-    token too (services.draft_save_by_token).
-    """
+class DraftView(APIView):
+    """Autosave: send the ``version`` the draft was based on; a stale one gets 409 with
+    what is stored now."""
 
     @extend_schema(request=DraftSerializer, responses={200: DraftSerializer, 409: DraftSerializer})
     def put(self, request: Request, assignment_id: int) -> Response:
-        if self.token is not None:
-            plain = self.plain(DraftSerializer, request)
-            if plain is not None:
-                saved = services.draft_save_by_token(
-                    token=self.token, assignment_id=assignment_id, **plain
-                )
-                if saved is not None:
-                    return Response({"version": saved, "draft": plain["draft"]})
-            self.authenticated(request)
         given = _own_body(DraftSerializer, request, assignment_id)
         version, draft = given["version"], given["draft"]
-        saved = services.draft_save_own(
+        saved = services.draft_save(
             annotator=request.user, assignment_id=assignment_id, version=version, draft=draft
         )
         if saved is None:
-            assignment = access_assignment(request.user, assignment_id, write=True)
-            try:
-                saved = services.draft_save(assignment=assignment, version=version, draft=draft)
-            except services.DraftConflict as conflict:
-                body = {"version": conflict.version, "draft": conflict.draft}
-                return Response(body, status=status.HTTP_409_CONFLICT)
+            stored = access_assignment(request.user, assignment_id, write=True)  # 404 or 403
+            body = {"version": stored.version, "draft": stored.draft}
+            return Response(body, status=status.HTTP_409_CONFLICT)
         return Response({"version": saved, "draft": draft})
 
 
-class SubmitView(TokenInStatement):
+_NO_NEXT = {
+    services.NoNext.NOTHING_LEFT: None,
+    services.NoNext.PAUSED: _PAUSED,
+    services.NoNext.NO_SEAT: _NO_SEAT,
+}
+
+
+class SubmitView(APIView):
     """Submit an annotation; the same ``Idempotency-Key`` again returns the same revision.
 
-    With ``?next=1`` the answer also carries the caller's next task as ``next`` (null when
-    nothing is left), saving the browser a round trip between snippets. With an API
-    token, the common case checks the token in the submit's own statement
-    (services.submit_by_token).
+    With ``?next=1`` the answer also carries the caller's next task as ``next``, saving
+    the browser a round trip between snippets. When none comes, ``next`` is null and
+    ``no_next`` says why (``nothing_left``, ``paused``, ``no_seat``) with
+    ``no_next_detail`` to show: what was stored stays stored, and the answer is 201 (or
+    200 for a retry) whatever the claim met.
     """
 
     @extend_schema(
@@ -195,41 +135,30 @@ class SubmitView(TokenInStatement):
         ],
     )
     def post(self, request: Request, assignment_id: int) -> Response:
-        given = {
-            "assignment_id": assignment_id,
-            "idempotency_key": request.headers.get("Idempotency-Key", "")[:100],
-            "then_next": request.query_params.get("next") in ("1", "true"),
-        }
-        if self.token is not None:
-            plain = self.plain(SubmitSerializer, request)
-            if plain is not None:
-                time_spent_ms = plain.pop("time_spent_ms")
-                result = services.submit_by_token(
-                    token=self.token, body=plain, time_spent_ms=time_spent_ms, **given
-                )
-                if result is not None:
-                    return self.answer(request, result, given["then_next"])
-            self.authenticated(request)
         data = _own_body(SubmitSerializer, request, assignment_id)
         time_spent_ms = data.pop("time_spent_ms")
+        then_next = request.query_params.get("next") in ("1", "true")
         try:
             result = services.submit(
-                annotator=request.user, body=data, time_spent_ms=time_spent_ms, **given
+                annotator=request.user,
+                assignment_id=assignment_id,
+                body=data,
+                idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
+                time_spent_ms=time_spent_ms,
+                then_next=then_next,
             )
         except AnnotationError as error:
             raise ValidationError(error.as_dict(_)) from None
         if result is None:
             access_assignment(request.user, assignment_id, write=True)  # 404 or 403
             raise Http404  # it was theirs a moment ago, and no longer is
-        return self.answer(request, result, given["then_next"])
-
-    def answer(self, request: Request, result: services.Submitted, then_next: bool) -> Response:
         body = RevisionSerializer(result.revision).data
-        if result.following is not None:
-            body["next"] = AssignmentSerializer(result.following).data
-        elif then_next:  # on the token's path, request.user authenticates here
-            following = _next_for(request.user, result.project_id)
-            body["next"] = following.data if following.status_code == 200 else None
+        if then_next:
+            following = result.following
+            body["next"] = None if following is None else AssignmentSerializer(following).data
+            body["no_next"] = result.no_next and result.no_next.value
+            detail = _NO_NEXT.get(result.no_next) if result.no_next else None
+            body["no_next_detail"] = None if detail is None else str(detail)
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(body, status=code)
 

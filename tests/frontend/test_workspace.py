@@ -222,7 +222,12 @@ def test_a_draft_saved_elsewhere_lets_the_annotator_choose(page_for, live_server
 
     # Another tab saved a newer draft; this page's next save is refused with it (409).
     assignment = held(work_project)
-    draft_save(assignment=assignment, version=assignment.version, draft=elsewhere)
+    draft_save(
+        annotator=assignment.annotator,
+        assignment_id=assignment.id,
+        version=assignment.version,
+        draft=elsewhere,
+    )
     page.keyboard.press("1")
     page.locator("#conflict").wait_for()
     page.click("#use-newer")
@@ -231,7 +236,12 @@ def test_a_draft_saved_elsewhere_lets_the_annotator_choose(page_for, live_server
 
     # Again, and this time the annotator keeps their own.
     assignment.refresh_from_db()
-    draft_save(assignment=assignment, version=assignment.version, draft={"spans": []})
+    draft_save(
+        annotator=assignment.annotator,
+        assignment_id=assignment.id,
+        version=assignment.version,
+        draft={"spans": []},
+    )
     page.keyboard.press("1")
     page.locator("#conflict").wait_for()
     page.click("#keep-mine")

@@ -427,10 +427,15 @@ function fromSuggestions(suggestions) {
   };
 }
 
-function show(assignment) {
+// An assignment, or none: then ``stopped`` says why when it is not the end of the work
+// (a submit's no_next_detail: paused, or no longer on the project).
+function show(assignment, stopped = null) {
   task = assignment;
   $("task").hidden = !assignment;
   $("done").hidden = Boolean(assignment);
+  $("nothing-left").hidden = Boolean(stopped);
+  $("stopped").hidden = !stopped;
+  $("stopped").textContent = stopped ?? "";
   if (!assignment) return;
   text = assignment.snippet.text;
   graphemes = graphemeBoundaries(text);
@@ -499,7 +504,7 @@ async function submit() {
     try {
       const answer = await api.submit(task.id, body, submitKey, !past);
       dirty = false;
-      if (!past) return show(answer.next);
+      if (!past) return show(answer.next, answer.no_next_detail);
       submitKey = null;
       return forward();
     } catch (failure) {

@@ -2,7 +2,7 @@
 
 import pytest
 
-from annotation.models import Assignment, GoldResult, Snippet
+from annotation.models import Assignment, GoldResult, Revision, Snippet
 from tests.conftest import ACTORS
 from tests.factories import snippets_make
 
@@ -104,6 +104,43 @@ def test_an_annotator_below_the_minimum_is_flagged_paused_and_resumed(gold_proje
     )
     assert resumed.status_code == 204
     assert annotator.post(f"/api/v1/projects/{gold_project.id}/tasks/next/").status_code == 200
+
+
+def test_the_submit_that_pauses_answers_what_it_stored_and_enter_again_stores_nothing(
+    gold_project, client_for
+):
+    """The workspace submits with ?next=1: the submit that brings the pause stores its
+    revision and says so (201), and why no next task came; a second Enter (the same
+    Idempotency-Key) answers the same revision and stores no second one."""
+    set_project(
+        client_for("manager"), gold_project, gold_percent=50, gold_min_accuracy=80, gold_pause=True
+    )
+    annotator = client_for("annotator")
+    answers = []
+    task = annotator.post(f"/api/v1/projects/{gold_project.id}/tasks/next/").json()
+    for number in range(10):  # five gold items among ten tasks, each answered wrong
+        url = f"/api/v1/assignments/{task['id']}/submit/?next=1"
+        sent = annotator.post(url, {"spans": []}, format="json", HTTP_IDEMPOTENCY_KEY=f"k{number}")
+        answers.append(sent)
+        task = sent.json()["next"]
+        if task is None:
+            break
+
+    last = answers[-1]
+    again = annotator.post(
+        last.request["PATH_INFO"] + "?next=1",
+        {"spans": []},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=f"k{len(answers) - 1}",
+    )
+
+    assert [answer.status_code for answer in answers] == [201] * len(answers)
+    assert last.json()["next"] is None and last.json()["no_next"] == "paused"
+    assert "暂停" in last.json()["no_next_detail"]
+    assert again.status_code == 200 and again.json()["id"] == last.json()["id"]
+    assert again.json()["no_next"] == "paused"
+    assert Revision.objects.filter(annotator__username="annotator").count() == len(answers)
+    assert Assignment.objects.filter(annotator__username="annotator").count() == len(answers)
 
 
 def test_a_reference_that_does_not_fit_the_snippet_is_refused(gold_project, client_for):
