@@ -86,7 +86,7 @@ def test_a_token_that_does_not_hold_is_refused(api, case):
 
 
 def test_a_token_authenticates_with_one_query(django_assert_num_queries):
-    from rest_framework.authentication import TokenAuthentication
+    from accounts.authentication import TokenAuthentication
 
     user = UserFactory(username="丙", is_staff=True)
     key = Token.objects.create(user=user).key
