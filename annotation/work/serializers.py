@@ -1,51 +1,43 @@
 from rest_framework import serializers
 
-from annotation.models import Assignment, Batch, Revision, Snippet
+from annotation.models import Assignment, AssignmentStatus, Batch
 from annotation.serializers import TokenSpansField
 
+# Read-only shapes of the annotation loop's answers, declared field by field: a
+# ModelSerializer builds its fields from the model on every instance, which was a sixth
+# of a submit's time (docs/benchmarks.md, the ledger).
 
-class TaskSnippetSerializer(serializers.ModelSerializer):
+
+class TaskSnippetSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    text = serializers.CharField(read_only=True)
     tokens = TokenSpansField()
-
-    class Meta:
-        model = Snippet
-        fields = ["id", "text", "tokens", "suggestions", "batch"]
+    suggestions = serializers.JSONField(read_only=True)
+    batch = serializers.IntegerField(source="batch_id", read_only=True, allow_null=True)
 
 
-class RevisionSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Revision
-        fields = [
-            "id",
-            "number",
-            "spans",
-            "classes",
-            "segmentation",
-            "time_spent_ms",
-            "late",
-            "created_at",
-        ]
+class RevisionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.IntegerField(read_only=True)
+    spans = serializers.JSONField(read_only=True)
+    classes = serializers.JSONField(read_only=True)
+    segmentation = serializers.JSONField(read_only=True)
+    time_spent_ms = serializers.IntegerField(read_only=True)
+    late = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
-    snippet = TaskSnippetSerializer()
-    annotator = serializers.CharField(source="annotator.username")
+class AssignmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    snippet = TaskSnippetSerializer(read_only=True)
+    annotator = serializers.CharField(source="annotator.username", read_only=True)
+    status = serializers.ChoiceField(choices=AssignmentStatus.choices, read_only=True)
+    draft = serializers.JSONField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
+    lease_expires_at = serializers.DateTimeField(read_only=True)
+    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    return_reason = serializers.CharField(read_only=True)
     latest = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Assignment
-        fields = [
-            "id",
-            "snippet",
-            "annotator",
-            "status",
-            "draft",
-            "version",
-            "lease_expires_at",
-            "submitted_at",
-            "return_reason",
-            "latest",
-        ]
 
     def get_latest(self, assignment: Assignment) -> dict | None:
         if assignment.submitted_at is None:  # every submit sets it: nothing to look up
@@ -69,9 +61,6 @@ class SubmitResultSerializer(RevisionSerializer):
     no_next_detail = serializers.CharField(
         required=False, allow_null=True, read_only=True, help_text="What to tell the annotator."
     )
-
-    class Meta(RevisionSerializer.Meta):
-        fields = [*RevisionSerializer.Meta.fields, "next", "no_next", "no_next_detail"]
 
 
 class DraftSerializer(serializers.Serializer):
