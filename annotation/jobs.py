@@ -202,3 +202,20 @@ def progress_read(kind: str, job_id: int, default: float) -> float:
     except RedisError:
         return default
     return default if value is None else max(default, float(value))
+
+
+class _Process:
+    worker = False  # set once a Celery worker process starts (config.celery)
+
+
+def worker_process_started() -> None:
+    """Mark this process as a Celery worker's: the jobs it dispatches are sent before its
+    task is acknowledged, and it may fork a pool of its own (annotation.ingest.preparing).
+    A web process never may: with Celery eager (the embedded default) jobs run in it."""
+    _Process.worker = True
+    publisher.inline = True
+
+
+def in_worker() -> bool:
+    """Whether this process is a Celery worker's."""
+    return _Process.worker

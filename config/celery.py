@@ -17,11 +17,10 @@ app.autodiscover_tasks(related_name="celery_tasks")
 def _worker_process_start(**kwargs) -> None:
     # Each worker process loads jieba's dictionary when it starts, before it takes a task.
     from annotation.ingest.tokenizer import warm_up
-    from annotation.jobs import publisher
+    from annotation.jobs import worker_process_started
 
     warm_up()
-    # Jobs a job dispatches are sent before it is acknowledged (annotation.jobs).
-    publisher.inline = True
+    worker_process_started()
 
 
 @worker_ready.connect

@@ -24,7 +24,7 @@ from annotation.ingest.preparing import (
 )
 from annotation.ingest.tokenizer import TokenizerConfig, snippet_tokens
 from annotation.ingest.tokenizing import tokenize_run_create, tokenizer_config
-from annotation.jobs import dispatch_on_commit, job_start, progress_publish
+from annotation.jobs import dispatch_on_commit, in_worker, job_start, progress_publish
 from annotation.models import (
     Adjudication,
     Article,
@@ -380,9 +380,10 @@ def _finals_insert(project: Project, finals: dict[str, list[dict]]) -> None:
 
 
 def _import_processes(job: ImportJob) -> int:
-    """How many processes prepare the records: one per core for a big file, else none
-    besides this one (forking costs more than a small file takes)."""
-    if job.size < settings.BIAOZHU_IMPORT_PARALLEL_BYTES:
+    """How many processes prepare the records: one per core for a big file in a worker,
+    else none besides this one (forking costs more than a small file takes, and a web
+    process, where Celery eager runs jobs, never forks)."""
+    if job.size < settings.BIAOZHU_IMPORT_PARALLEL_BYTES or not in_worker():
         return 1
     return settings.BIAOZHU_IMPORT_PROCESSES or len(os.sched_getaffinity(0))
 

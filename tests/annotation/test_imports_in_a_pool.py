@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from annotation import jobs
 from annotation.ingest import cleaning, formats, preparing
+from annotation.ingest import services as ingest_services
 from annotation.ingest.tokenizer import TokenizerConfig, snippet_tokens
 from annotation.models import Article, ImportJob, Snippet
 from projects.models import Role
@@ -27,10 +29,28 @@ SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 
 @pytest.fixture
 def pool(settings, monkeypatch):
-    """Every import in a pool of two processes, its records sent a few at a time."""
+    """Every import in a pool of two processes, its records sent a few at a time, as in
+    a Celery worker process."""
     settings.BIAOZHU_IMPORT_PARALLEL_BYTES = 0
     settings.BIAOZHU_IMPORT_PROCESSES = 2
     monkeypatch.setattr(preparing, "BATCH_CHARS", 300)
+    monkeypatch.setattr(jobs._Process, "worker", True)
+
+
+def test_a_web_process_prepares_a_big_file_in_place(
+    upload, project, members, settings, monkeypatch
+):
+    """With Celery eager (the embedded default) the import runs in the web process, which
+    never forks: the file is prepared in place however big it is."""
+    settings.BIAOZHU_IMPORT_PARALLEL_BYTES = 0
+    settings.BIAOZHU_IMPORT_PROCESSES = 2
+    pools = []
+    monkeypatch.setattr(ingest_services, "prepare_parallel", lambda *given: pools.append(given))
+
+    _, job = upload(project, "mixed.jsonl", mixed_file())
+
+    assert job["status"] == "succeeded" and job["articles"] > 0
+    assert pools == []
 
 
 def line(record: dict) -> str:
