@@ -201,9 +201,10 @@ def _execute(sql: str, values: dict[str, Any]):
         params[name] = adapt(value) if isinstance(value, datetime) else value
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        first = cursor.fetchone() if cursor.description else None
-        names = [column[0] for column in cursor.description or ()]
-        return cursor.rowcount, names, first
+        columns = cursor.description  # built anew on each access: read it once
+        if columns is None:
+            return cursor.rowcount, [], None
+        return cursor.rowcount, [column[0] for column in columns], cursor.fetchone()
 
 
 def _one(sql: str, **values: Any) -> dict[str, Any] | None:
