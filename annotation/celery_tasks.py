@@ -14,6 +14,7 @@ from django.db import InterfaceError, OperationalError
 from annotation.delivery import services as delivery
 from annotation.ingest import services, tokenizing
 from annotation.ingest.formats import gettext_noop
+from annotation.quality import finals
 from annotation.quality import services as quality
 from annotation.work import services as work
 
@@ -61,7 +62,13 @@ def pretokenize_chunk_task(self, chunk_id: int) -> None:
 
 @shared_task(name="annotation.batch_check", bind=True, **RETRY)
 def batch_check_task(self, batch_id: int) -> None:
-    work.batch_advance(batch_id=batch_id)
+    batch = work.batch_advance(batch_id=batch_id)
+    finals.finals_refresh(project_id=batch.project_id)
+
+
+@shared_task(name="annotation.finals_refresh", bind=True, **RETRY)
+def finals_refresh_task(self, project_id: int) -> None:
+    finals.finals_refresh(project_id=project_id)
 
 
 @shared_task(name="annotation.quality_run", bind=True, **RETRY)

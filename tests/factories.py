@@ -91,6 +91,7 @@ def work_submitted(snippet, annotator, *revisions: dict, status: str = "submitte
     from django.utils import timezone
 
     from annotation.models import Assignment, Revision
+    from annotation.quality.finals import final_mark
 
     assignment = Assignment.objects.create(
         project=snippet.project,
@@ -110,4 +111,15 @@ def work_submitted(snippet, annotator, *revisions: dict, status: str = "submitte
             classes=list(revision.get("classes", ())),
             segmentation=list(revision.get("segmentation", ())),
         )
+    if not snippet.gold:  # as a submit does
+        final_mark(snippet_id=snippet.id, project_id=snippet.project_id)
     return assignment
+
+
+def adjudicated(snippet, **annotation):
+    """A settlement of ``snippet`` by nobody, ``annotation`` as stored (spans as dicts)."""
+    from annotation.quality.reviewing import adjudication_settle
+
+    return adjudication_settle(
+        project_id=snippet.project_id, snippet_id=snippet.id, annotation=annotation, user=None
+    )

@@ -1,77 +1,30 @@
-"""The heavy part of an export done by PostgreSQL.
+"""Our JSONL of a project's final annotations, written by PostgreSQL.
 
-Each exported snippet's final annotation is chosen in one query, by the rule of
-``annotation.quality.judgements.final_annotations``: the latest adjudication, or else the
-annotation most of its annotators submitted (their latest revisions compared whole, as
-jsonb), the earliest work breaking ties. The rows are read through a server-side cursor;
-for our JSONL the database writes the lines themselves and copies them out
-(``COPY … TO STDOUT``), so Python touches a line only to store it.
-
-SQLite (the embedded default) takes the Python path in ``services``; the tests check on
-PostgreSQL that both give the same file.
+The final annotations are stored (annotation.quality.finals). For our JSONL on PostgreSQL
+the database writes the lines from those rows and copies them out (``COPY … TO
+STDOUT``), so Python touches a line only to store it: a second writer beside
+``annotation.delivery.formats.OwnJsonl`` kept for speed at a million snippets, and the
+tests check that both give the same file (docs/benchmarks.md, the ledger, says when it
+goes). Every other format, and SQLite, takes the formats' writers in ``services``.
 """
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from django.db import connection
 
-from annotation.delivery.formats import Item
-from annotation.ingest.tokenizer import decode_ends
-
 FETCH = 2000  # rows a round trip from the server-side cursor
 
 _FINALS = """
-WITH exported AS (
-    SELECT s.id, s.text, s.tokens, s.tokenizer_version, b.name AS batch
-    FROM annotation_snippet s JOIN annotation_batch b ON b.id = s.batch_id
-    WHERE s.project_id = %(project)s AND NOT s.gold AND s.batch_id = ANY(%(batches)s)
-), latest AS (
-    SELECT a.snippet_id, r.id AS revision_id, r.assignment_id
-    FROM annotation_revision r
-    JOIN annotation_assignment a ON a.id = r.assignment_id
-    WHERE a.project_id = %(project)s AND a.status = 'submitted'
-      AND NOT EXISTS (
-          SELECT 1 FROM annotation_revision newer
-          WHERE newer.assignment_id = r.assignment_id AND newer.number > r.number
-      )
-), works AS (
-    SELECT snippet_id, count(*) AS works, min(revision_id) AS revision_id
-    FROM latest GROUP BY snippet_id
-), voted AS (
-    SELECT DISTINCT ON (snippet_id) snippet_id, revision_id
-    FROM (
-        SELECT l.snippet_id, min(l.revision_id) AS revision_id,
-               count(*) AS votes, min(l.assignment_id) AS first_work
-        FROM latest l
-        JOIN works w ON w.snippet_id = l.snippet_id AND w.works > 1
-        JOIN annotation_revision r ON r.id = l.revision_id
-        GROUP BY l.snippet_id, r.spans, r.classes, r.segmentation
-    ) votes
-    ORDER BY snippet_id, votes DESC, first_work
-), majority AS (
-    SELECT snippet_id, revision_id FROM works WHERE works = 1
-    UNION ALL
-    SELECT snippet_id, revision_id FROM voted
-), settled AS (
-    SELECT DISTINCT ON (snippet_id) snippet_id, spans, classes, segmentation
-    FROM annotation_adjudication WHERE project_id = %(project)s
-    ORDER BY snippet_id, id DESC
-)
-SELECT e.id, e.text, e.tokens, e.tokenizer_version, e.batch,
-       CASE WHEN d.snippet_id IS NULL THEN r.spans ELSE d.spans END AS spans,
-       CASE WHEN d.snippet_id IS NULL THEN r.classes ELSE d.classes END AS classes,
-       CASE WHEN d.snippet_id IS NULL THEN r.segmentation ELSE d.segmentation END
-           AS segmentation,
-       d.snippet_id IS NOT NULL AS adjudicated
-FROM exported e
-LEFT JOIN majority m ON m.snippet_id = e.id
-LEFT JOIN annotation_revision r ON r.id = m.revision_id
-LEFT JOIN settled d ON d.snippet_id = e.id
-WHERE m.snippet_id IS NOT NULL OR d.snippet_id IS NOT NULL
+SELECT s.id, s.text, s.tokens, s.tokenizer_version, b.name AS batch,
+       f.spans, f.classes, f.segmentation, f.source = 'adjudication' AS adjudicated, f.tie
+FROM annotation_snippet s
+JOIN annotation_batch b ON b.id = s.batch_id
+JOIN annotation_finalannotation f ON f.snippet_id = s.id
+WHERE s.project_id = %(project)s AND NOT s.gold AND s.batch_id = ANY(%(batches)s)
 """
 
 # One line of our JSONL, the same bytes as annotation.delivery.formats.OwnJsonl writes, and
@@ -96,12 +49,13 @@ SELECT concat(
         ELSE concat('[', f.tokens, ']') END,
     ',"annotator":null,"revision":null,"review":null,"adjudicated":',
     CASE WHEN f.adjudicated THEN 'true' ELSE 'false' END,
+    ',"tie":', CASE WHEN f.tie THEN 'true' ELSE 'false' END,
     ',"batch":', to_json(f.batch), '}'
 ),
     jsonb_build_array(
         jsonb_path_query_array(f.spans, '$[*].label'), f.classes, f.tokenizer_version
     )::text
-FROM (FINALS ORDER BY e.id) f
+FROM (FINALS ORDER BY s.id) f
 ORDER BY f.id
 """
 
@@ -119,49 +73,14 @@ class Summary:
     versions: Counter = field(default_factory=Counter)  # tokenizer version → snippets
 
 
-def final_items(project_id: int, batch_ids: list[int], versions: Counter) -> Iterator[Item]:
-    """Each exported snippet's final annotation, in snippet order, from a server-side
-    cursor; ``versions`` counts their tokenizer versions."""
-    with connection.cursor() as cursor:
-        _planned_whole(cursor)
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(f"{_FINALS} ORDER BY e.id", _params(project_id, batch_ids))
-        while rows := cursor.fetchmany(FETCH):
-            for snippet, text, tokens, version, batch, spans, classes, words, settled in rows:
-                versions[version] += 1
-                yield Item(
-                    snippet,
-                    text,
-                    [(s["start"], s["end"], s["label"]) for s in _loaded(spans)],
-                    _loaded(classes),
-                    _loaded(words) or decode_ends(tokens),
-                    adjudicated=settled,
-                    batch=batch,
-                )
-
-
 # The tables the finals read, whose statistics an export brings up to date first.
-READ_TABLES = (
-    "annotation_snippet",
-    "annotation_batch",
-    "annotation_assignment",
-    "annotation_revision",
-    "annotation_adjudication",
-)
+READ_TABLES = ("annotation_snippet", "annotation_batch", "annotation_finalannotation")
 
 
 def _planned_whole(cursor) -> None:
-    """Plan the finals for reading every row, for the rest of the export's transaction."""
+    """Plan the lines for reading every row, for the rest of the export's transaction."""
     cursor.execute("SET LOCAL work_mem = '128MB'")  # sorts in memory, not on disk
     cursor.execute("SET LOCAL jit = off")  # compiling costs more than it saves here
-    # Parallel workers would each build the whole choice of finals again.
-    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-    # A cursor is planned for its first tenth by default: nested loops that never end.
-    cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
-
-
-def _loaded(value: object) -> list:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def jsonl_copy(

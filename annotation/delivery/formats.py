@@ -55,6 +55,7 @@ class Item:
     review: str | None = None
     adjudicated: bool = False
     batch: str = ""
+    tie: bool = False  # a final annotation two or more versions had as many votes for
     # Set when offsets are asked against the raw text: the snippet's article and the map
     # from the snippet's characters back to the article's raw text.
     article: int | None = None
@@ -108,6 +109,7 @@ class OwnJsonl(Writer):
             "revision": item.revision,
             "review": item.review,
             "adjudicated": item.adjudicated,
+            "tie": item.tie,
             "batch": item.batch,
         }
         if raw:

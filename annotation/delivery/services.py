@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from annotation.delivery.card import dataset_card
-from annotation.delivery.database import READ_TABLES, Summary, final_items, jsonl_copy
+from annotation.delivery.database import READ_TABLES, Summary, jsonl_copy
 from annotation.delivery.formats import Item, writer_for
 from annotation.delivery.storage import CHUNK_BYTES, Chunks, Gzip
 from annotation.ingest.cleaning import Piece
@@ -24,11 +24,14 @@ from annotation.models import (
     Batch,
     BatchStatus,
     ExportJob,
+    FinalAnnotation,
+    FinalSource,
     JobStatus,
     Review,
     Snippet,
 )
-from annotation.quality.judgements import final_annotations, latest_revisions
+from annotation.quality.finals import finals_refresh
+from annotation.quality.judgements import latest_revisions
 from annotation.statistics import statistics_refresh
 from projects.models import Project
 
@@ -125,18 +128,26 @@ def _on_raw(page: list[tuple], items: list[Item]) -> Iterator[Item]:
 
 
 def _finals(page: list[tuple]) -> Iterator[Item]:
-    finals = final_annotations(snippet_ids=[row[0] for row in page])
+    """The page's stored final annotations (annotation.quality.finals), in its order."""
+    stored = {
+        row[0]: row[1:]
+        for row in FinalAnnotation.objects.filter(
+            snippet_id__in=[row[0] for row in page]
+        ).values_list("snippet_id", "spans", "classes", "segmentation", "source", "tie")
+    }
     for snippet, text, tokens, _, batch, *_ in page:
-        final = finals.get(snippet)
+        final = stored.get(snippet)
         if final is None:
             continue  # nobody has submitted it
+        spans, classes, segmentation, source, tie = final
         yield Item(
             snippet,
             text,
-            _spans(final["spans"]),
-            final["classes"],
-            final["segmentation"] or decode_ends(tokens),
-            adjudicated=bool(final.get("adjudicated")),
+            _spans(spans),
+            classes,
+            segmentation or decode_ends(tokens),
+            adjudicated=source == FinalSource.ADJUDICATION,
+            tie=tie,
             batch=batch,
         )
 
@@ -176,9 +187,11 @@ def tag_of(word: str) -> str:
 
 
 def _database_writes(job: ExportJob) -> bool:
-    """Whether PostgreSQL chooses the final annotations (database.py)."""
+    """Whether PostgreSQL writes the lines itself (database.py): our JSONL of the final
+    annotations, offsets on the snippet (docs/benchmarks.md, the ledger)."""
     return (
         connection.vendor == "postgresql"
+        and job.format == "jsonl"
         and job.options.get("version", "final") == "final"
         and job.options.get("offsets", "snippet") == "snippet"
     )
@@ -191,10 +204,7 @@ def _python_writes(
     file holds, its size and what the format left out."""
     writer = writer_for(job.format, kinds=job.project.kinds, tag_of=tag_of)
     summary = Summary()
-    if _database_writes(job):
-        items = final_items(job.project_id, batch_ids, summary.versions)
-    else:
-        items = export_items(job, summary.versions, batch_ids)
+    items = export_items(job, summary.versions, batch_ids)
     out = Gzip(chunks)
     out.write(writer.head.encode())
     for item in items:
@@ -240,6 +250,7 @@ def export_execute(*, export_id: int) -> None:
     if job is None or job.finished:
         return
     job_start(job)
+    finals_refresh(project_id=job.project_id)  # what changed since the last refresh
     if _database_writes(job):
         statistics_refresh(dict.fromkeys(READ_TABLES, 0))
     with transaction.atomic():
@@ -248,7 +259,7 @@ def export_execute(*, export_id: int) -> None:
         batch_ids = list(exported_batches(job).values_list("id", flat=True))
         total = max(1, _snippets_of(job, batch_ids).count())  # for the progress
         chunks = Chunks(job)
-        if _database_writes(job) and job.format == "jsonl":
+        if _database_writes(job):
             (summary, size), dropped = _database_jsonl(job, batch_ids, total, chunks), {}
         else:
             summary, size, dropped = _python_writes(job, batch_ids, total, chunks)

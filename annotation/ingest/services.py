@@ -29,6 +29,7 @@ from annotation.models import (
     Adjudication,
     Article,
     Batch,
+    FinalDirty,
     ImportJob,
     JobStatus,
     Snippet,
@@ -361,10 +362,12 @@ def _snippets_insert(
 
 
 def _finals_insert(project: Project, finals: dict[str, list[dict]]) -> None:
-    """Imported annotations kept as final: an adjudication of nobody for each snippet."""
-    ids = Snippet.objects.filter(project=project, text_hash__in=finals).values_list(
-        "text_hash", "id"
+    """Imported annotations kept as final: an adjudication of nobody for each snippet,
+    its final annotation marked to be stored (annotation.quality.finals)."""
+    ids = list(
+        Snippet.objects.filter(project=project, text_hash__in=finals).values_list("text_hash", "id")
     )
+    FinalDirty.objects.mark(project_id=project.id, snippet_ids=[id_ for _, id_ in ids])
     Adjudication.objects.bulk_create(
         [
             Adjudication(

@@ -1,7 +1,7 @@
 """Quality control: runs, reviews, acceptance checks, gold items, adjudications."""
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 from annotation.models.ingest import Batch, Job, Snippet
@@ -173,3 +173,64 @@ class Adjudication(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["snippet", "-id"], name="adjudication_latest")]
+
+
+class FinalSource(models.TextChoices):
+    ADJUDICATION = "adjudication", _("adjudication")
+    MAJORITY = "majority", _("majority of the annotators")
+
+
+class FinalAnnotation(models.Model):
+    """The annotation a snippet delivers, stored: its latest adjudication, else the
+    majority of its annotators' latest submitted revisions (annotation.quality.finals).
+    ``tie`` marks a majority that two or more versions share: the earliest work's stands
+    until someone adjudicates. Exports, the dataset card, the adjudication page and the
+    quality dashboard read these rows; the refresh job writes them."""
+
+    snippet = models.OneToOneField(
+        Snippet, on_delete=models.CASCADE, primary_key=True, related_name="final"
+    )
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    spans = models.JSONField(default=list, blank=True)
+    classes = models.JSONField(default=list, blank=True)
+    segmentation = models.JSONField(default=list, blank=True)
+    source = models.CharField(max_length=16, choices=FinalSource.choices)
+    works = models.PositiveIntegerField(default=0)  # annotators' works counted
+    votes = models.PositiveIntegerField(default=0)  # of them, for this annotation
+    tie = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "snippet"], name="final_project")]
+
+
+class FinalDirtyManager(models.Manager):
+    _MARK = (
+        "INSERT INTO annotation_finaldirty (snippet_id, project_id, version)"
+        " VALUES (%s, %s, 1)"
+        " ON CONFLICT (snippet_id) DO UPDATE SET version = annotation_finaldirty.version + 1"
+    )
+
+    def mark(self, *, project_id: int, snippet_ids: list[int]) -> None:
+        """Mark these snippets' final annotations to be computed again, in the caller's
+        transaction (so a mark commits with the change that made it): one statement a
+        snippet, on any database."""
+        with connection.cursor() as cursor:
+            cursor.executemany(self._MARK, [(snippet, project_id) for snippet in snippet_ids])
+
+
+class FinalDirty(models.Model):
+    """A snippet whose final annotation is to be computed again: a submit, a rework or an
+    adjudication changed what it is made of. ``version`` goes up with each change, so the
+    refresh removes the mark only when nothing changed while it computed."""
+
+    snippet = models.OneToOneField(
+        Snippet, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+
+    objects = FinalDirtyManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "snippet"], name="final_dirty_project")]

@@ -1,8 +1,7 @@
-"""Reads of the annotators' work on snippets: every annotator's latest version, the final
-annotation each snippet delivers, and the disagreements to adjudicate."""
+"""Reads of the annotators' work on snippets: every annotator's latest version and the
+disagreements to adjudicate (the final annotation is annotation.quality.finals)."""
 
-import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass
 
@@ -124,36 +123,6 @@ def judgements_spans(snippet_ids: list[int]) -> dict[int, set[tuple[int, int]]]:
     for _, snippet_id, spans in latest_revisions(snippet_ids, "spans"):
         found[snippet_id].update((span["start"], span["end"]) for span in spans)
     return found
-
-
-def final_annotations(*, snippet_ids: list[int]) -> dict[int, dict]:
-    """The annotation each snippet delivers: its latest adjudication, or else what most of
-    its annotators submitted (their latest revisions, compared whole), the earliest work
-    breaking ties."""
-    votes: dict[int, Counter] = defaultdict(Counter)
-    first_seen: dict[int, dict[str, dict]] = defaultdict(dict)
-    for _, snippet, spans, classes, segmentation in latest_revisions(
-        snippet_ids, "spans", "classes", "segmentation"
-    ):
-        annotation = {"spans": spans, "classes": classes, "segmentation": segmentation}
-        key = json.dumps(annotation, sort_keys=True, ensure_ascii=False)
-        votes[snippet][key] += 1
-        first_seen[snippet].setdefault(key, annotation)
-    finals = {
-        snippet: first_seen[snippet][counts.most_common(1)[0][0]]
-        for snippet, counts in votes.items()
-    }
-    settled = Adjudication.objects.filter(snippet_id__in=snippet_ids).order_by("id")
-    for snippet, spans, classes, segmentation in settled.values_list(
-        "snippet_id", "spans", "classes", "segmentation"
-    ):  # in the order made: the latest stays
-        finals[snippet] = {
-            "spans": spans,
-            "classes": classes,
-            "segmentation": segmentation,
-            "adjudicated": True,
-        }
-    return finals
 
 
 DISAGREEMENTS_PAGE = 50

@@ -25,6 +25,7 @@ from annotation.models import (
     Revision,
     Snippet,
 )
+from annotation.quality.finals import final_mark, finals_refresh_dispatch
 from annotation.quality.judgements import latest_revisions
 from annotation.quality.sampling import draw, review_sample_size
 
@@ -95,12 +96,18 @@ def review_decide(*, review_id: int, reviewer: User, accept: bool, reason: str =
 def work_return(*, assignment_id: int, draft: dict, reason: str) -> None:
     """Give submitted work back to its annotator for rework, ``draft`` (the annotation
     being returned) to start from."""
-    Assignment.objects.filter(id=assignment_id, status=AssignmentStatus.SUBMITTED).update(
+    returned = Assignment.objects.filter(id=assignment_id, status=AssignmentStatus.SUBMITTED)
+    work = returned.values("snippet_id", "project_id").first()
+    if work is None or not returned.update(
         status=AssignmentStatus.RETURNED,
         return_reason=reason,
         draft=draft,
         version=F("version") + 1,
-    )
+    ):
+        return
+    # Work in rework does not count toward the snippet's final annotation until resubmitted.
+    final_mark(snippet_id=work["snippet_id"], project_id=work["project_id"])
+    finals_refresh_dispatch(project_id=work["project_id"])
 
 
 def review_requeue(
@@ -108,6 +115,7 @@ def review_requeue(
 ) -> Review:
     """Reworked work goes back to review: a pending review of its new revision, in the
     round after its last one. Runs inside the submit's transaction."""
+    finals_refresh_dispatch(project_id=project_id)
     last = Review.objects.filter(assignment_id=assignment_id).order_by("-round").first()
     return Review.objects.create(
         project_id=project_id,
@@ -138,7 +146,10 @@ def adjudication_settle(
     *, project_id: int, snippet_id: int, annotation: dict, user: User
 ) -> Adjudication:
     """Store a snippet's final annotation, settled from its versions; earlier settlements
-    are kept, the latest counts."""
-    return Adjudication.objects.create(
+    are kept, the latest counts. The stored final follows once the refresh job has run."""
+    adjudication = Adjudication.objects.create(
         project_id=project_id, snippet_id=snippet_id, adjudicator=user, **annotation
     )
+    final_mark(snippet_id=snippet_id, project_id=project_id)
+    finals_refresh_dispatch(project_id=project_id)
+    return adjudication

@@ -246,4 +246,9 @@ class AdjudicationSerializer(serializers.Serializer):
         "segmentation: [{ends, by}]}",
     )
     final = serializers.DictField(allow_null=True, help_text="The latest settlement.")
+    delivered = serializers.DictField(
+        allow_null=True,
+        help_text="The snippet's final annotation now: the latest settlement, else the "
+        "majority of its annotators (what exports deliver); the page starts from it.",
+    )
     history = serializers.ListField(child=serializers.DictField())

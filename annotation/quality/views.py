@@ -11,8 +11,9 @@ from accounts.models import User
 from annotation.access import access_acceptance, access_quality_run
 from annotation.models import AcceptanceItem, GoldItem, ReviewStatus, Snippet
 from annotation.quality.acceptance import AcceptanceRefused, acceptance_mark, acceptance_start
+from annotation.quality.finals import finals_read
 from annotation.quality.gold import gold_remove, gold_resume, gold_set
-from annotation.quality.judgements import adjudication_view, disagreements, final_annotations
+from annotation.quality.judgements import adjudication_view, disagreements
 from annotation.quality.reviewing import ReviewConflict, adjudication_settle, review_decide
 from annotation.quality.selectors import (
     acceptance_latest,
@@ -158,7 +159,7 @@ def _acceptance_body(batch) -> dict | None:
     if acceptance is None:
         return None
     snippet_ids = [item.snippet_id for item in acceptance.items.all()]
-    context = {"annotations": final_annotations(snippet_ids=snippet_ids)}
+    context = {"annotations": finals_read(snippet_ids)}
     return AcceptanceSerializer(acceptance, context=context).data
 
 
@@ -303,6 +304,14 @@ class DisagreementListView(APIView):
         return Response(page)
 
 
+def _side_by_side(project: Project, snippet: Snippet) -> dict:
+    """The adjudication page's snippet, with what it delivers now: the page starts from
+    that (annotation.quality.finals), not from a rule of its own."""
+    body = adjudication_view(project=project, snippet=snippet)
+    body["delivered"] = finals_read([snippet.id]).get(snippet.id)
+    return body
+
+
 class AdjudicationView(APIView):
     """One snippet side by side (GET), and its final annotation settled (PUT, with the
     body of a submit); reviewers and managers."""
@@ -317,7 +326,7 @@ class AdjudicationView(APIView):
     @extend_schema(responses=AdjudicationSerializer)
     def get(self, request: Request, project_id: int, snippet_id: int) -> Response:
         project, snippet = self._snippet(request, project_id, snippet_id)
-        return Response(adjudication_view(project=project, snippet=snippet))
+        return Response(_side_by_side(project, snippet))
 
     @extend_schema(request=AnnotationBodySerializer, responses=AdjudicationSerializer)
     def put(self, request: Request, project_id: int, snippet_id: int) -> Response:
@@ -328,4 +337,4 @@ class AdjudicationView(APIView):
         adjudication_settle(
             project_id=project.id, snippet_id=snippet.id, annotation=annotation, user=request.user
         )
-        return Response(adjudication_view(project=project, snippet=snippet))
+        return Response(_side_by_side(project, snippet))

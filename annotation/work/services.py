@@ -20,6 +20,7 @@ from annotation.models import (
     Revision,
     Snippet,
 )
+from annotation.quality.finals import final_mark
 from annotation.quality.gold import gold_score
 from annotation.quality.reviewing import batch_review_check, review_requeue, review_sample
 from annotation.quality.sampling import gold_turn
@@ -322,6 +323,8 @@ def _submit(
         created_at=now,
         **annotation,
     )
+    if not own.gold:
+        final_mark(snippet_id=own.snippet_id, project_id=own.project_id)
     if number == 1 and own.gold:
         gold_score(
             project_id=own.project_id,

@@ -54,20 +54,19 @@ async function loadPage(after = 0) {
   drawList();
 }
 
-// The parts to decide on, kept as before when settled already, else by majority.
+// The parts to decide on, each kept at first when the snippet's final annotation holds it
+// (the server's: the latest settlement, else the annotators' majority).
 function partsOf(current) {
   if (!current.agreed) return []; // nobody has submitted it yet
-  const count = current.versions.length;
-  const final = current.final;
-  const keptSpan = (span, by) =>
-    final ? final.spans.some((kept) => spanKey(kept) === spanKey(span)) : by.length * 2 > count;
-  const keptClass = (name, by) => (final ? final.classes.includes(name) : by.length * 2 > count);
+  const delivered = current.delivered ?? { spans: [], classes: [] };
+  const keptSpan = (span) => delivered.spans.some((kept) => spanKey(kept) === spanKey(span));
+  const keptClass = (name) => delivered.classes.includes(name);
   const all = current.versions.map((version) => version.annotator);
   return [
-    ...current.agreed.spans.map((span) => ({ kind: "span", value: span, by: all, keep: keptSpan(span, all) })),
-    ...current.disputed.spans.map(({ by, ...span }) => ({ kind: "span", value: span, by, keep: keptSpan(span, by) })),
-    ...current.agreed.classes.map((name) => ({ kind: "class", value: name, by: all, keep: keptClass(name, all) })),
-    ...current.disputed.classes.map(({ name, by }) => ({ kind: "class", value: name, by, keep: keptClass(name, by) })),
+    ...current.agreed.spans.map((span) => ({ kind: "span", value: span, by: all, keep: keptSpan(span) })),
+    ...current.disputed.spans.map(({ by, ...span }) => ({ kind: "span", value: span, by, keep: keptSpan(span) })),
+    ...current.agreed.classes.map((name) => ({ kind: "class", value: name, by: all, keep: keptClass(name) })),
+    ...current.disputed.classes.map(({ name, by }) => ({ kind: "class", value: name, by, keep: keptClass(name) })),
   ].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "span" ? -1 : 1));
 }
 
@@ -134,7 +133,7 @@ function draw(current) {
   showError("");
   parts = partsOf(current);
   segmentations = current.disputed?.segmentation ?? [];
-  const settledEnds = current.final?.segmentation.join(",");
+  const settledEnds = current.delivered?.segmentation.join(",");
   const most = segmentations.reduce((best, option, i) => (option.by.length > segmentations[best].by.length ? i : best), 0);
   const before = segmentations.findIndex((option) => option.ends.join(",") === settledEnds);
   chosenSegmentation = before >= 0 ? before : most;

@@ -1,23 +1,24 @@
-"""On PostgreSQL the database chooses each snippet's final annotation and writes our JSONL
-(annotation/delivery/database.py). Its file must be the Python path's, byte for byte,
+"""On PostgreSQL the database writes our JSONL of the stored final annotations
+(annotation/delivery/database.py). Its file must be the Python writer's, byte for byte,
 whatever the texts and labels hold and however the annotators voted."""
 
 import io
+import json
 from collections import Counter
 
 import pytest
 from django.db import connection
 
-from annotation.delivery.database import final_items, jsonl_copy
+from annotation.delivery.database import jsonl_copy
 from annotation.delivery.formats import writer_for
 from annotation.delivery.services import export_items
 from annotation.models import (
-    Adjudication,
     Batch,
     ExportJob,
     Snippet,
 )
-from tests.factories import UserFactory, snippets_of, work_submitted
+from annotation.quality.finals import finals_refresh
+from tests.factories import UserFactory, adjudicated, snippets_of, work_submitted
 
 pytestmark = [
     pytest.mark.django_db,
@@ -66,9 +67,10 @@ def voted(project):
     # 3: settled twice: the latest adjudication is the final one, jieba's words kept.
     work_submitted(snippets[3], a, {"spans": [(0, 1, "数")]})
     for spans in ([{"start": 1, "end": 2, "label": "数"}], [{"start": 2, "end": 4, "label": "数"}]):
-        Adjudication.objects.create(project=project, snippet=snippets[3], spans=spans)
+        adjudicated(snippets[3], spans=spans)
     # 5: a gold item, never exported.
     work_submitted(snippets[5], a, {"spans": [(0, 2, "金")]})
+    finals_refresh(project_id=project.id)
     return ExportJob.objects.create(
         project=project, format="jsonl", options={"status": "accepted", "batches": []}
     )
@@ -101,14 +103,22 @@ def test_the_database_writes_the_python_paths_jsonl_byte_for_byte(voted):
     )
 
 
-def test_the_database_chooses_the_same_finals_for_the_other_formats(voted):
-    _, expected, versions = _python_file(voted)
-    met: Counter = Counter()
+def test_a_tie_and_an_adjudication_are_flagged_in_both_files(voted):
+    expected, items, _ = _python_file(voted)
+    out = io.BytesIO()
 
-    found = list(final_items(voted.project_id, [b.id for b in _batches(voted)], met))
+    jsonl_copy(voted.project_id, [b.id for b in _batches(voted)], out, lambda lines: None)
 
-    assert found == expected and met == versions
-    assert [item.adjudicated for item in found] == [False, False, False, True]
+    lines = [json.loads(line) for line in out.getvalue().decode().splitlines()]
+    assert [(line["tie"], line["adjudicated"]) for line in lines] == [
+        (False, False),
+        (True, False),
+        (False, False),
+        (False, True),
+    ]
+    assert [(item.tie, item.adjudicated) for item in items] == [
+        (line["tie"], line["adjudicated"]) for line in lines
+    ]
 
 
 def _batches(job):

@@ -11,13 +11,13 @@ from django.conf import settings
 from annotation.delivery.formats import WHITESPACE
 from annotation.delivery.services import export_execute
 from annotation.jobs import progress_publish
-from annotation.models import Adjudication, Batch, ExportChunk, ExportJob, Review, Snippet
+from annotation.models import Batch, ExportChunk, ExportJob, Review, Snippet
 from annotation.quality.reviewing import review_decide, review_sample
 from annotation.work.services import submit, task_next
 from tests.annotation.delivery.test_formats import ADJACENT, TEXT
 from tests.annotation.delivery.test_peer_imports import SECOND, exported, label_studio
 from tests.conftest import ACTORS
-from tests.factories import MembershipFactory, ProjectFactory, snippets_make
+from tests.factories import MembershipFactory, ProjectFactory, adjudicated, snippets_make
 
 pytestmark = pytest.mark.django_db
 
@@ -239,9 +239,8 @@ def test_offsets_against_the_raw_text_point_into_the_article_as_imported(
     snippet = Snippet.objects.get(project=project)
     text = snippet.text
     place, district = text.index("北京大学"), text.index("海淀区")
-    Adjudication.objects.create(
-        project=project,
-        snippet=snippet,
+    adjudicated(
+        snippet,
         spans=[
             {"start": place, "end": place + 4, "label": "机构"},
             {"start": district, "end": district + 3, "label": "地名"},
@@ -322,9 +321,8 @@ def test_two_seed_snippets_come_out_as_their_golden_files_checked_by_hand(
     for seed in ("002_97e90d3666c8cce2.txt", "003_4c3b8b73249d183e.txt"):
         upload(project, seed, (SEEDS / seed).read_bytes(), format="text")
     for text, spans in SEED_SPANS.items():
-        Adjudication.objects.create(
-            project=project,
-            snippet=Snippet.objects.get(project=project, text=text),
+        adjudicated(
+            Snippet.objects.get(project=project, text=text),
             spans=[{"start": a, "end": b, "label": label} for a, b, label in spans],
         )
     Batch.objects.filter(project=project).update(status="accepted")
@@ -405,7 +403,7 @@ def test_segmented_text_through_the_api_holds_the_corrected_words(
     snippet = Snippet.objects.get(project=project)
     words = ["𠮷野家", "😀", "在", "北京", "开店", "。"]
     ends = [sum(map(len, words[: n + 1])) for n in range(len(words))]
-    Adjudication.objects.create(project=project, snippet=snippet, segmentation=ends)
+    adjudicated(snippet, segmentation=ends)
     Batch.objects.filter(project=project).update(status="accepted")
     manager = client_for("manager")
 

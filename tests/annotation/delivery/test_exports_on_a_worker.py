@@ -10,6 +10,7 @@ from annotation.delivery.services import export_create
 from annotation.delivery.storage import stored_chunks
 from annotation.jobs import progress_read
 from annotation.models import Adjudication, Batch, ExportJob, JobStatus
+from annotation.quality.finals import final_mark
 from tests.factories import MembershipFactory, snippets_of
 from tests.worker import wait_for
 
@@ -34,6 +35,8 @@ def accepted_project(count: int):
         ),
         batch_size=5000,
     )
+    for snippet in snippets:  # as a settlement does
+        final_mark(snippet_id=snippet.id, project_id=project.id)
     return membership
 
 

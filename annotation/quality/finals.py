@@ -1,0 +1,163 @@
+"""The final annotation of each snippet, defined once and stored.
+
+A snippet's final annotation is its latest adjudication; else what most of its annotators
+submitted (their latest revisions of submitted work, compared whole); on a tie the
+earliest work's version stands and the row says ``tie`` until someone adjudicates. Gold
+items have none (they are scored, not delivered).
+
+What changes the inputs — a submit, work returned for rework, an adjudication — marks
+the snippet dirty (``final_mark``, in the writer's transaction). ``finals_refresh``
+computes the marked snippets again and stores them: a batch job with a dirty flag, safe
+to run twice, run by the batch check after submits, after returns and adjudications, and
+by every reader that must be current (an export) before it reads.
+"""
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from annotation.jobs import dispatch_on_commit
+from annotation.models import Adjudication, FinalAnnotation, FinalDirty, FinalSource, Snippet
+from annotation.quality.judgements import latest_revisions
+
+REFRESH_CHUNK = 500  # snippets computed and stored a transaction
+
+
+def final_mark(*, snippet_id: int, project_id: int) -> None:
+    """Mark the snippet's final annotation to be computed again (FinalDirty.objects.mark)."""
+    FinalDirty.objects.mark(project_id=project_id, snippet_ids=[snippet_id])
+
+
+def finals_refresh_dispatch(*, project_id: int) -> None:
+    """Refresh the project's finals in a job once the caller's transaction commits; one
+    message waits per project however many ask."""
+    from annotation.celery_tasks import finals_refresh_task
+
+    dispatch_on_commit(finals_refresh_task, project_id, coalesce=f"finals:{project_id}")
+
+
+@dataclass(frozen=True)
+class Final:
+    spans: list
+    classes: list
+    segmentation: list
+    source: str
+    works: int
+    votes: int
+    tie: bool
+
+
+def finals_compute(snippet_ids: list[int]) -> dict[int, Final]:
+    """The final annotation of each of these snippets that has one (the rule above)."""
+    votes: dict[int, Counter] = defaultdict(Counter)
+    first_seen: dict[int, dict[str, dict]] = defaultdict(dict)
+    for _, snippet, spans, classes, segmentation in latest_revisions(
+        snippet_ids, "spans", "classes", "segmentation"
+    ):  # in assignment order: the earliest work's version is seen first
+        annotation = {"spans": spans, "classes": classes, "segmentation": segmentation}
+        key = json.dumps(annotation, sort_keys=True, ensure_ascii=False)
+        votes[snippet][key] += 1
+        first_seen[snippet].setdefault(key, annotation)
+    finals: dict[int, Final] = {}
+    for snippet, counts in votes.items():
+        ranked = counts.most_common()  # equal counts keep the order first seen
+        (key, top), runner_up = ranked[0], ranked[1][1] if len(ranked) > 1 else 0
+        finals[snippet] = Final(
+            **first_seen[snippet][key],
+            source=FinalSource.MAJORITY,
+            works=counts.total(),
+            votes=top,
+            tie=runner_up == top,
+        )
+    settled = Adjudication.objects.filter(snippet_id__in=snippet_ids).order_by("id")
+    for snippet, spans, classes, segmentation in settled.values_list(
+        "snippet_id", "spans", "classes", "segmentation"
+    ):  # in the order made: the latest stays
+        counted = votes.get(snippet, Counter())
+        finals[snippet] = Final(
+            spans=spans,
+            classes=classes,
+            segmentation=segmentation,
+            source=FinalSource.ADJUDICATION,
+            works=counted.total(),
+            votes=0,
+            tie=False,
+        )
+    return finals
+
+
+def finals_refresh(*, project_id: int) -> int:
+    """Compute and store the final annotation of every snippet of the project marked
+    dirty; return how many were computed. Idempotent: a second run finds nothing marked.
+
+    A chunk at a time, each in its own transaction: the marks are read first, then the
+    revisions; a mark is removed only if its version is still the one read, so a change
+    committed meanwhile leaves its snippet marked for the next run.
+    """
+    done, after = 0, 0
+    while True:
+        marks = dict(
+            FinalDirty.objects.filter(project_id=project_id, snippet_id__gt=after)
+            .order_by("snippet_id")
+            .values_list("snippet_id", "version")[:REFRESH_CHUNK]
+        )
+        if not marks:
+            return done
+        after = max(marks)
+        _refresh_chunk(project_id, marks)
+        done += len(marks)
+
+
+@transaction.atomic
+def _refresh_chunk(project_id: int, marks: dict[int, int]) -> None:
+    ids = list(Snippet.objects.filter(id__in=marks, gold=False).values_list("id", flat=True))
+    finals = finals_compute(ids)
+    FinalAnnotation.objects.filter(snippet_id__in=marks).exclude(snippet_id__in=finals).delete()
+    FinalAnnotation.objects.bulk_create(
+        [
+            FinalAnnotation(snippet_id=snippet, project_id=project_id, **vars(final))
+            for snippet, final in finals.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["snippet"],
+        update_fields=[
+            "spans",
+            "classes",
+            "segmentation",
+            "source",
+            "works",
+            "votes",
+            "tie",
+            "updated_at",
+        ],
+    )
+    by_version: dict[int, list[int]] = defaultdict(list)
+    for snippet, version in marks.items():
+        by_version[version].append(snippet)
+    for version, snippets in by_version.items():
+        FinalDirty.objects.filter(snippet_id__in=snippets, version=version).delete()
+
+
+def finals_read(snippet_ids: list[int]) -> dict[int, dict]:
+    """The final annotations of these snippets as ``{spans, classes, segmentation}``, the
+    stored ones, and for snippets still marked dirty the ones computed now (nothing is
+    stored: a read stays a read). Snippets without one are left out."""
+    dirty = set(
+        FinalDirty.objects.filter(snippet_id__in=snippet_ids).values_list("snippet_id", flat=True)
+    )
+    finals: dict[int, dict] = {
+        snippet: {"spans": spans, "classes": classes, "segmentation": segmentation}
+        for snippet, spans, classes, segmentation in FinalAnnotation.objects.filter(
+            snippet_id__in=[i for i in snippet_ids if i not in dirty]
+        ).values_list("snippet_id", "spans", "classes", "segmentation")
+    }
+    gold = set(Snippet.objects.filter(id__in=dirty, gold=True).values_list("id", flat=True))
+    for snippet, final in finals_compute(sorted(dirty - gold)).items():
+        finals[snippet] = {
+            "spans": final.spans,
+            "classes": final.classes,
+            "segmentation": final.segmentation,
+        }
+    return finals
