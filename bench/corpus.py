@@ -45,8 +45,12 @@ def judged(rng: random.Random, truth, length: int) -> tuple[list[str], list[dict
     return [chosen], found
 
 
-def build(project_id: int, article_id: int, user_ids: list[int], count: int) -> None:
-    """Snippets, batches, submitted assignments and revisions, written with COPY."""
+def build(
+    project_id: int, article_id: int, user_ids: list[int], count: int, annotated: float = 1.0
+) -> None:
+    """Snippets, batches, submitted assignments and revisions, written with COPY; the
+    ``annotated`` share of the snippets (spread over the project) has work on it, each
+    such snippet marked for its final annotation to be stored (annotation.quality.finals)."""
     from django.db import connection
 
     rng = random.Random(7)
@@ -81,7 +85,7 @@ def build(project_id: int, article_id: int, user_ids: list[int], count: int) -> 
             "ORDER BY id",
             (project_id,),
         )
-        snippets = raw.fetchall()
+        snippets = [row for n, row in enumerate(raw.fetchall()) if n % 100 < round(annotated * 100)]
         columns = (
             "project_id, snippet_id, annotator_id, status, lease_expires_at, draft, version, "
             "skip_reason, return_reason, created_at, submitted_at"
@@ -122,12 +126,17 @@ def build(project_id: int, article_id: int, user_ids: list[int], count: int) -> 
                         now,
                     )
                 )
+        with raw.copy(
+            "COPY annotation_finaldirty (snippet_id, project_id, version) FROM STDIN"
+        ) as copy:
+            for snippet_id, _ in snippets:
+                copy.write_row((snippet_id, project_id, 1))
         raw.execute("ANALYZE")  # as autovacuum would, some time after a load this size
 
 
-def annotated_project(*, name: str, snippets: int, annotators: int):
-    """A manager (``bench``) and a project of ``snippets`` annotated by ``annotators``
-    people, with classes and spans."""
+def annotated_project(*, name: str, snippets: int, annotators: int, annotated: float = 1.0):
+    """A manager (``bench``) and a project of ``snippets``, the ``annotated`` share of them
+    annotated by ``annotators`` people, with classes and spans."""
     from accounts.services import user_ensure
     from annotation.models import Article
     from projects.models import Label, Membership, Role
@@ -154,5 +163,5 @@ def annotated_project(*, name: str, snippets: int, annotators: int):
         Membership.objects.create(project=project, user=user, role=Role.ANNOTATOR)
         user_ids.append(user.id)
     article = Article.objects.create(project=project, raw_text="bench", raw_hash="bench")
-    build(project.id, article.id, user_ids, snippets)
+    build(project.id, article.id, user_ids, snippets, annotated)
     return manager, project
