@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
@@ -65,7 +67,7 @@ def work_progress(*, project: Project) -> dict:
     Reads one row per batch and one per (batch, annotator): its cost does not grow with the
     number of snippets or annotations.
     """
-    batches = {
+    batches: dict[int, dict[str, Any]] = {
         batch.id: {
             "id": batch.id,
             "name": batch.name,

@@ -12,7 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Protocol
 
 from django.db import connection
 
@@ -84,7 +84,7 @@ def _planned_whole(cursor) -> None:
 
 
 def jsonl_copy(
-    project_id: int, batch_ids: list[int], out: BinaryIO, progress: Callable[[int], None]
+    project_id: int, batch_ids: list[int], out: "Out", progress: Callable[[int], None]
 ) -> Summary:
     """Write our JSONL into ``out``, the lines made by the database and copied out; return
     what it holds. ``progress`` is called with the lines written so far, now and then.
@@ -124,7 +124,13 @@ def jsonl_copy(
     return summary
 
 
-def _lines_write(out: BinaryIO, lines: list[bytes]) -> None:
+class Out(Protocol):
+    """Where the lines go: anything that takes bytes (a file, a Gzip stream)."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
+def _lines_write(out: Out, lines: list[bytes]) -> None:
     """Lines as COPY gave them (without their key), written as they were made."""
     if lines:
         out.write(b"\n".join(lines).replace(b"\\\\", b"\\") + b"\n")

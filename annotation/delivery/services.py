@@ -91,7 +91,7 @@ def _snippet_pages(job: ExportJob, batch_ids: list[int]) -> Iterator[list[tuple]
     """Pages of ``(id, text, tokens, tokenizer_version, batch name)`` rows, with the
     snippet's article and map back to it after them when offsets are raw."""
     snippets = _snippets_of(job, batch_ids)
-    columns = ("id", "text", "tokens", "tokenizer_version", "batch__name")
+    columns: tuple[str, ...] = ("id", "text", "tokens", "tokenizer_version", "batch__name")
     if job.options.get("offsets") == "raw":
         columns += ("article_id", "offset_map")
     after = 0
@@ -282,8 +282,9 @@ def export_execute(*, export_id: int) -> None:
             delivered = delivered.filter(final__isnull=False)
         total = max(1, delivered.count())  # for the progress
         chunks = Chunks(job)
+        dropped: dict[str, int] = {}
         if _database_writes(job):
-            (summary, size), dropped = _database_jsonl(job, batch_ids, total, chunks), {}
+            summary, size = _database_jsonl(job, batch_ids, total, chunks)
         else:
             summary, size, dropped = _python_writes(job, batch_ids, total, chunks)
         chunks.flush()

@@ -264,9 +264,9 @@ def _full_width(text: str) -> str:
             _neighbour(text, right, 1) if right is not None else None,
         ]
         if any(is_cjk(char) for char in near) or _CJK_RE.search(inside):
-            for index in (left, right):
-                if index is not None:
-                    chars[index] = _FULL[text[index]]
+            for place in (left, right):
+                if place is not None:
+                    chars[place] = _FULL[text[place]]
     return "".join(chars)
 
 

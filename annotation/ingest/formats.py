@@ -250,7 +250,7 @@ def _spans(value: Any, text: str, line: int) -> list[tuple[int, int, str]]:
             and isinstance(label, str)
             and label.strip()
         )
-        if not valid:
+        if not valid or not isinstance(start, int) or not isinstance(end, int):
             raise ImportFileError(
                 gettext_noop(
                     "span %(number)s: needs start < end within the text (code points, "
@@ -259,7 +259,7 @@ def _spans(value: Any, text: str, line: int) -> list[tuple[int, int, str]]:
                 line,
                 number=number,
             )
-        spans.append((start, end, label.strip()))
+        spans.append((start, end, str(label).strip()))
     return spans
 
 

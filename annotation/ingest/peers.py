@@ -87,7 +87,7 @@ def _doccano(stream: io.TextIOWrapper) -> Iterator[Record]:
             if isinstance(item, str):
                 classes.append(item)
             elif isinstance(item, list) and len(item) == 3:
-                spans.append(_span(text, *item, line))
+                spans.append(_span(text, item[0], item[1], item[2], line))
             elif isinstance(item, dict):  # {"start_offset", "end_offset", "label"}
                 spans.append(
                     _span(

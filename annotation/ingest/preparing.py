@@ -110,6 +110,11 @@ def _snippets(
     return snippets
 
 
+# What every record of a file is prepared with: its format, the cleaning options and the
+# tokenizer (None: not tokenized here).
+Job = tuple[str, cleaning.CleaningOptions, TokenizerConfig | None]
+
+
 def prepare_record(
     record: formats.Record,
     file_format: str,
@@ -147,7 +152,7 @@ def prepare_record(
 # daemonic process, which a Celery pool process is.
 
 
-def _serve(tasks: Queue, results: Queue, job: tuple) -> None:
+def _serve(tasks: Queue, results: Queue, job: "Job") -> None:
     """A process of the pool: prepare batches until killed; never returns."""
     try:
         if sys.platform == "linux":
@@ -174,7 +179,7 @@ def _serve(tasks: Queue, results: Queue, job: tuple) -> None:
 
 
 class _Pool:
-    def __init__(self, processes: int, job: tuple) -> None:
+    def __init__(self, processes: int, job: "Job") -> None:
         context = multiprocessing.get_context("fork")
         self.tasks: Queue = context.Queue()
         self.results: Queue = context.Queue()

@@ -307,6 +307,14 @@ def _articles_insert(project_id: int, job_id: int, items: list[_PendingArticle])
     return ids
 
 
+def _tokens_of(snippet: PreparedSnippet) -> str:
+    """The tokens a prepared snippet is stored with; the writer has filled those a
+    preparing process left out (``_ImportWriter``), so None here is a bug."""
+    if snippet.tokens is None:
+        raise ValueError(f"snippet {snippet.text_hash} reached the insert without its tokens")
+    return snippet.tokens
+
+
 def _snippets_insert(
     project_id: int, batch_id: int, rows: list[SnippetRow], tokenizer: TokenizerConfig | None
 ) -> None:
@@ -350,7 +358,7 @@ def _snippets_insert(
                 text=snippet.text,
                 text_hash=snippet.text_hash,
                 offset_map=json.loads(snippet.offset_map),
-                tokens=snippet.tokens,
+                tokens=_tokens_of(snippet),
                 tokenizer_version=version,
                 suggestions=snippet.suggested,
                 batch_id=batch_id,

@@ -168,6 +168,8 @@ def tokenizer_update(
 def tokenize_run_fail(*, chunk_id: int) -> None:
     """Mark the run of a chunk that could not be tokenized as failed; it stays visible."""
     run_id = TokenizeChunk.objects.filter(id=chunk_id).values_list("run_id", flat=True).first()
+    if run_id is None:
+        return
     TokenizeRun.objects.filter(id=run_id).exclude(status=JobStatus.SUCCEEDED).update(
         status=JobStatus.FAILED, finished_at=timezone.now()
     )

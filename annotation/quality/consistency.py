@@ -13,7 +13,9 @@ of the longest and shortest spans per label, so memory stays bounded by the voca
 import heapq
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from typing import Any
 
 from annotation.quality.metrics import Span
 
@@ -43,7 +45,11 @@ class Consistency:
     shortest: dict[str, list] = field(default_factory=lambda: defaultdict(list))
 
     def add(
-        self, snippet_id: int, text: str, word_ends: Sequence[int], spans: Sequence[set[Span]]
+        self,
+        snippet_id: int,
+        text: str,
+        word_ends: Sequence[int],
+        spans: Sequence[AbstractSet[Span]],
     ) -> None:
         """One snippet: its text, jieba's word ends, and each annotator's spans."""
         marked = set()
@@ -79,7 +85,7 @@ class Consistency:
                 heapq.heapreplace(heap, item)
 
     def label_conflicts(self) -> list[dict]:
-        found = [
+        found: list[dict[str, Any]] = [
             {
                 "text": surface,
                 "labels": dict(labels.most_common()),

@@ -19,8 +19,11 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import TypeVar
 
 Pair = tuple[str, str]
+K = TypeVar("K")
+V = TypeVar("V")
 Span = tuple[int, int, str]  # start, end (code points, end-exclusive), label
 
 
@@ -32,7 +35,7 @@ def _chance_corrected(observed: float, expected: float) -> float | None:
     return None if expected >= 1.0 else (observed - expected) / (1.0 - expected)
 
 
-def _pairs(ratings: Mapping[str, object]) -> Iterable[tuple[Pair, object, object]]:
+def _pairs(ratings: Mapping[str, V]) -> Iterable[tuple[Pair, V, V]]:
     """Each pair of annotators once, in name order, with their two judgements."""
     for (a, va), (b, vb) in combinations(sorted(ratings.items()), 2):
         yield (a, b), va, vb
@@ -214,14 +217,15 @@ class SpanAgreement:
 
     def merge(self, other: "SpanAgreement") -> None:
         self.items.update(other.items)
-        for mine, theirs in (
-            (self.exact, other.exact),
-            (self.overlap, other.overlap),
-            (self.label_exact, other.label_exact),
-            (self.label_overlap, other.label_overlap),
-        ):
-            for key, matches in theirs.items():
-                mine[key].add(matches)
+        _add_all(self.exact, other.exact)
+        _add_all(self.overlap, other.overlap)
+        _add_all(self.label_exact, other.label_exact)
+        _add_all(self.label_overlap, other.label_overlap)
+
+
+def _add_all(mine: dict[K, "Matches"], theirs: Mapping[K, "Matches"]) -> None:
+    for key, matches in theirs.items():
+        mine[key].add(matches)
 
 
 def boundaries(ends: Sequence[int]) -> set[int]:

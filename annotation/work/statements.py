@@ -196,7 +196,12 @@ def _execute(sql: str, values: dict[str, Any]):
     %(submitted)s and %(returned)s, datetimes in the form the database stores them; the
     open cursor's rowcount, description and first row."""
     adapt = connection.ops.adapt_datetimefield_value
-    params = {"active": ACTIVE, "expired": EXPIRED, "submitted": SUBMITTED, "returned": RETURNED}
+    params: dict[str, Any] = {
+        "active": ACTIVE,
+        "expired": EXPIRED,
+        "submitted": SUBMITTED,
+        "returned": RETURNED,
+    }
     for name, value in values.items():
         params[name] = adapt(value) if isinstance(value, datetime) else value
     with connection.cursor() as cursor:

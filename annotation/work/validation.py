@@ -7,7 +7,7 @@ caught, never stored).
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from annotation.ingest.formats import gettext_noop
 
@@ -39,7 +39,7 @@ class Schema:
     allow_overlap: bool = False
 
 
-def _int(value: Any) -> bool:
+def _int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
