@@ -13,8 +13,8 @@ from annotation.models import (
     QualityRun,
     Snippet,
 )
-from projects.access import ROLE_RANK, access_project, role_in
-from projects.models import Project, Role
+from projects.access import ROLE_RANK, ProjectAccess, access_project, role_in
+from projects.models import Role
 
 
 def access_import(user: User, import_id: int) -> ImportJob:
@@ -22,8 +22,7 @@ def access_import(user: User, import_id: int) -> ImportJob:
     job = ImportJob.objects.filter(id=import_id).select_related("tokenize_run").first()
     if job is None:
         raise Http404
-    project = access_project(user, job.project_id)
-    if project.role != Role.MANAGER:
+    if access_project(user, job.project_id).role != Role.MANAGER:
         raise Http404
     return job
 
@@ -37,8 +36,7 @@ def access_snippet(user: User, snippet_id: int) -> Snippet:
     snippet = Snippet.objects.filter(id=snippet_id).first()
     if snippet is None:
         raise Http404
-    project = access_project(user, snippet.project_id)
-    if ROLE_RANK[Role(project.role)] < ROLE_RANK[Role.REVIEWER]:
+    if ROLE_RANK[access_project(user, snippet.project_id).role] < ROLE_RANK[Role.REVIEWER]:
         raise PermissionDenied
     return snippet
 
@@ -48,7 +46,7 @@ def access_assignment(user: User, assignment_id: int, *, write: bool = False) ->
 
     Anyone else — another annotator of the project included — gets 404, as non-members do.
     One query: the assignment with its snippet, annotator and project, and the caller's
-    role in that project (``assignment.project.role``).
+    role in that project.
     """
     if not user.is_authenticated or not user.is_active:
         raise Http404
@@ -60,10 +58,9 @@ def access_assignment(user: User, assignment_id: int, *, write: bool = False) ->
     assignment = rows.first()
     if assignment is None:
         raise Http404
-    role = Role.MANAGER if user.is_superuser else assignment.role
+    role = Role.MANAGER if user.is_superuser else getattr(assignment, "role")  # noqa: B009
     if role is None:
         raise Http404
-    assignment.project.role = role
     if assignment.annotator_id == user.id:
         return assignment
     if ROLE_RANK[Role(role)] < ROLE_RANK[Role.REVIEWER]:
@@ -105,8 +102,7 @@ def access_acceptance(user: User, batch_id: int, *, write: bool = False) -> Batc
     batch = Batch.objects.filter(id=batch_id).select_related("project").first()
     if batch is None:
         raise Http404
-    project = access_project(user, batch.project_id)
-    role = Role(project.role)
+    role = access_project(user, batch.project_id).role
     if role == Role.CLIENT and batch.status not in CLIENT_BATCHES:
         raise Http404
     if role == Role.ANNOTATOR or (write and role == Role.REVIEWER):
@@ -118,12 +114,13 @@ def access_acceptance(user: User, batch_id: int, *, write: bool = False) -> Batc
 EXPORTERS = (Role.CLIENT, Role.REVIEWER, Role.MANAGER)
 
 
-def access_exporting(user: User, project_id: int) -> Project:
-    """A project where ``user`` may export: clients, reviewers, managers (annotators 403)."""
-    project = access_project(user, project_id)
-    if project.role not in EXPORTERS:
+def access_exporting(user: User, project_id: int) -> ProjectAccess:
+    """A project where ``user`` may export, with their role: clients, reviewers, managers
+    (annotators 403)."""
+    access = access_project(user, project_id)
+    if access.role not in EXPORTERS:
         raise PermissionDenied
-    return project
+    return access
 
 
 def access_export(user: User, export_id: int) -> ExportJob:
@@ -132,7 +129,9 @@ def access_export(user: User, export_id: int) -> ExportJob:
     job = ExportJob.objects.filter(id=export_id).first()
     if job is None:
         raise Http404
-    project = access_exporting(user, job.project_id)
-    if project.role == Role.CLIENT and job.options.get("status") != "accepted":
+    if (
+        access_exporting(user, job.project_id).role == Role.CLIENT
+        and job.options.get("status") != "accepted"
+    ):
         raise Http404
     return job

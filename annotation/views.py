@@ -29,12 +29,12 @@ class ImportListView(generics.ListAPIView):
     def get_queryset(self):
         project = access_project(
             self.request.user, self.kwargs["project_id"], min_role=Role.MANAGER
-        )
+        ).project
         return import_list(project=project)
 
     @extend_schema(request=ImportCreateSerializer, responses={202: ImportJobSerializer})
     def post(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        project = access_project(request.user, project_id, min_role=Role.MANAGER).project
         given = ImportCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         job = import_create(
@@ -64,7 +64,7 @@ class SnippetListView(generics.ListAPIView):
     def get_queryset(self):
         project = access_project(
             self.request.user, self.kwargs["project_id"], min_role=Role.REVIEWER
-        )
+        ).project
         return snippet_list(project=project)
 
 
@@ -93,12 +93,12 @@ class TokenizerView(APIView):
 
     @extend_schema(responses=TokenizerSerializer)
     def get(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        project = access_project(request.user, project_id, min_role=Role.MANAGER).project
         return Response(self._body(project))
 
     @extend_schema(request=TokenizerSerializer, responses={200: TokenizerSerializer})
     def put(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        project = access_project(request.user, project_id, min_role=Role.MANAGER).project
         given = TokenizerSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         words = [

@@ -64,11 +64,12 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = access_project(request.user, project_id)
-    context = {"project": project, "role_label": Role(project.role).label}
-    if project.role in (Role.CLIENT, Role.MANAGER):  # batches to accept, and accepted
+    access = access_project(request.user, project_id)
+    project, role = access.project, access.role
+    context = {"project": project, "role": role.value, "role_label": role.label}
+    if role in (Role.CLIENT, Role.MANAGER):  # batches to accept, and accepted
         batches = Batch.objects.filter(project=project).order_by("id")
-        if project.role == Role.CLIENT:
+        if role == Role.CLIENT:
             batches = batches.filter(status__in=CLIENT_BATCHES)
         context["deliveries"] = batches
     return render(request, "frontend/project_detail.html", context)
@@ -77,7 +78,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 def workspace(request: HttpRequest, project_id: int) -> HttpResponse:
     """The annotator's workspace: one snippet at a time, keyboard first."""
-    project = access_project(request.user, project_id, min_role=Role.ANNOTATOR)
+    project = access_project(request.user, project_id, min_role=Role.ANNOTATOR).project
     labels = list(project.labels.values("name", "kind", "color", "hotkey", "description"))
     setup = {
         "project": project.id,
@@ -102,7 +103,8 @@ def acceptance(request: HttpRequest, project_id: int, batch_id: int) -> HttpResp
     batch = access_acceptance(request.user, batch_id)
     if batch.project_id != project_id:
         raise Http404
-    project = access_project(request.user, project_id)
+    access = access_project(request.user, project_id)
+    project = access.project
     setup = {
         **_marking_setup(project),
         "batch": batch.id,
@@ -112,7 +114,7 @@ def acceptance(request: HttpRequest, project_id: int, batch_id: int) -> HttpResp
         "project": project,
         "batch": batch,
         "setup": setup,
-        "can_mark": project.role in (Role.CLIENT, Role.MANAGER),
+        "can_mark": access.role in (Role.CLIENT, Role.MANAGER),
     }
     return render(request, "frontend/acceptance.html", context)
 
@@ -120,7 +122,7 @@ def acceptance(request: HttpRequest, project_id: int, batch_id: int) -> HttpResp
 @login_required
 def review(request: HttpRequest, project_id: int) -> HttpResponse:
     """The reviewer's queue (质检): accept or send back, one piece of work at a time."""
-    project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+    project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
     setup = _marking_setup(project)
     return render(request, "frontend/review.html", {"project": project, "setup": setup})
 
@@ -128,7 +130,7 @@ def review(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 def adjudicate(request: HttpRequest, project_id: int) -> HttpResponse:
     """Adjudication (裁决): disagreements side by side, the final annotation settled."""
-    project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+    project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
     setup = _marking_setup(project)
     batches = Batch.objects.filter(project=project).order_by("id")
     context = {"project": project, "setup": setup, "batches": batches}
@@ -139,7 +141,7 @@ def adjudicate(request: HttpRequest, project_id: int) -> HttpResponse:
 def quality_dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
     """Quality at a glance (reviewers and managers): charts drawn here as SVG from the
     quality selectors, and the per-annotator table."""
-    project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+    project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
     qualified = qualification(project=project)
     batches = qualified["batches"]
     people = annotator_quality(project=project, qualified=qualified)
@@ -225,11 +227,12 @@ FORMAT_NAMES = {
 def downloads(request: HttpRequest, project_id: int) -> HttpResponse:
     """Exports to ask for and download, and the caller's API token for scripts (clients,
     reviewers and managers; a client sees accepted batches only)."""
-    project = access_exporting(request.user, project_id)
+    access = access_exporting(request.user, project_id)
+    project = access.project
     batches = Batch.objects.filter(project=project).order_by("id")
-    if project.role == Role.CLIENT:
+    if access.role == Role.CLIENT:
         batches = batches.filter(status=BatchStatus.ACCEPTED)
-    setup = {"project": project.id, "client": project.role == Role.CLIENT}
+    setup = {"project": project.id, "client": access.role == Role.CLIENT}
     context = {
         "project": project,
         "setup": setup,

@@ -4,6 +4,8 @@ A user who is not a member of the project gets ``Http404`` (the project's existe
 revealed); a member whose role is too low gets ``PermissionDenied`` (403).
 """
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery, Value
 from django.http import Http404
@@ -35,11 +37,22 @@ def role_in(user: User, project_field: str) -> Subquery:
     return Subquery(role.values("role")[:1])
 
 
-def access_project(user: User, project_id: object, *, min_role: Role | None = None) -> Project:
-    """Return the project if ``user`` is a member with at least ``min_role``; one query.
+@dataclass(frozen=True)
+class ProjectAccess:
+    """A project as the funnel found it for a caller, and the caller's role in it."""
+
+    project: Project
+    role: Role
+
+
+def access_project(
+    user: User, project_id: object, *, min_role: Role | None = None
+) -> ProjectAccess:
+    """The project and the caller's role if ``user`` is a member with at least
+    ``min_role``; one query.
 
     Raises Http404 for non-members and unknown ids, PermissionDenied for members below
-    ``min_role``. The returned project carries the caller's role as ``project.role``.
+    ``min_role``.
     """
     try:
         pk = int(str(project_id))
@@ -48,6 +61,7 @@ def access_project(user: User, project_id: object, *, min_role: Role | None = No
     project = projects_visible_to(user).filter(pk=pk).first()
     if project is None:
         raise Http404
-    if min_role is not None and ROLE_RANK[Role(project.role)] < ROLE_RANK[min_role]:
+    role = Role(getattr(project, "role"))  # noqa: B009 - the query's annotation
+    if min_role is not None and ROLE_RANK[role] < ROLE_RANK[min_role]:
         raise PermissionDenied
-    return project
+    return ProjectAccess(project, role)

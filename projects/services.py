@@ -19,7 +19,6 @@ def project_create(
     Membership.objects.create(project=project, user=creator, role=Role.MANAGER)
     if labels:
         labels_set(project=project, labels=labels)
-    project.role = Role.MANAGER.value
     return project
 
 

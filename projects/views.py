@@ -31,19 +31,20 @@ class ProjectListView(generics.ListAPIView):
             raise PermissionDenied(_("You may not create projects."))
         given = ProjectSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        project = project_create(creator=request.user, **given.validated_data)
+        created = project_create(creator=request.user, **given.validated_data)
+        project = access_project(request.user, created.id).project  # with the caller's role
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 
 
 class ProjectDetailView(APIView):
     @extend_schema(responses=ProjectSerializer)
     def get(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id)
+        project = access_project(request.user, project_id).project
         return Response(ProjectSerializer(project).data)
 
     @extend_schema(request=ProjectSerializer, responses=ProjectSerializer)
     def patch(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        project = access_project(request.user, project_id, min_role=Role.MANAGER).project
         given = ProjectSerializer(project, data=request.data, partial=True)
         given.is_valid(raise_exception=True)
         project = project_update(project=project, **given.validated_data)
@@ -59,12 +60,12 @@ class MemberListView(APIView):
 
     @extend_schema(responses=MemberSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        project = access_project(request.user, project_id, min_role=Role.MANAGER).project
         return Response(MemberSerializer(member_list(project=project), many=True).data)
 
     @extend_schema(request=MemberSerializer, responses=MemberSerializer)
     def post(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        project = access_project(request.user, project_id, min_role=Role.MANAGER).project
         given = MemberSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         username = given.validated_data["user"]["username"]
@@ -83,7 +84,7 @@ class MemberListView(APIView):
 class MemberDetailView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, project_id: int, user_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        project = access_project(request.user, project_id, min_role=Role.MANAGER).project
         user = get_object_or_404(User, id=user_id, memberships__project=project)
         try:
             membership_remove(project=project, user=user)

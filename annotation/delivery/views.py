@@ -23,14 +23,15 @@ class ExportListView(APIView):
     @extend_schema(request=ExportCreateSerializer, responses={202: ExportJobSerializer})
     def post(self, request: Request, project_id: int) -> Response:
         """Queue an export (a client's holds accepted batches only)."""
-        project = access_exporting(request.user, project_id)
+        access = access_exporting(request.user, project_id)
+        project = access.project
         given = ExportCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         asked = given.validated_data
-        if project.role == Role.CLIENT and asked["status"] != "accepted":
+        if access.role == Role.CLIENT and asked["status"] != "accepted":
             raise ValidationError({"status": [_("Clients export accepted batches only.")]})
         batches = project.batches.filter(id__in=asked["batches"])
-        if project.role == Role.CLIENT:
+        if access.role == Role.CLIENT:
             batches = batches.filter(status=BatchStatus.ACCEPTED)
         if batches.count() != len(set(asked["batches"])):
             raise Http404  # a batch of another project, or one a client may not see
@@ -48,9 +49,9 @@ class ExportListView(APIView):
 
     @extend_schema(responses=ExportJobSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
-        project = access_exporting(request.user, project_id)
-        jobs = ExportJob.objects.filter(project=project).order_by("-id")
-        if project.role == Role.CLIENT:
+        access = access_exporting(request.user, project_id)
+        jobs = ExportJob.objects.filter(project=access.project).order_by("-id")
+        if access.role == Role.CLIENT:
             jobs = jobs.filter(options__status="accepted")
         return Response(ExportJobSerializer(jobs[:50], many=True).data)
 

@@ -54,14 +54,14 @@ class QualityRunListView(APIView):
 
     @extend_schema(responses=QualityRunSummarySerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
         runs = quality_run_list(project=project).select_related("created_by")[:RECENT_RUNS]
         return Response(QualityRunSummarySerializer(runs, many=True).data)
 
     @extend_schema(request=None, responses={202: QualityRunSerializer, 200: QualityRunSerializer})
     def post(self, request: Request, project_id: int) -> Response:
         """Queue a run (202); while one is still waiting to start, that one is returned (200)."""
-        project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
         run, created = quality_run_start(project=project, user=request.user)
         run.refresh_from_db()
         code = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
@@ -75,7 +75,7 @@ class QualityRunDetailView(APIView):
 
 
 def _review_of(request: Request, project_id: int, review_id: int):
-    project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+    project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
     review = review_list(project=project).filter(id=review_id).first()
     if review is None:
         raise Http404
@@ -103,7 +103,7 @@ class ReviewListView(generics.ListAPIView):
     def get_queryset(self):
         project = access_project(
             self.request.user, self.kwargs["project_id"], min_role=Role.REVIEWER
-        )
+        ).project
         query = self.request.query_params
         status_wanted = query.get("status", "")
         if status_wanted and status_wanted not in ReviewStatus.values:
@@ -150,7 +150,7 @@ class QualificationView(APIView):
 
     @extend_schema(responses=QualificationSerializer)
     def get(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
         return Response(QualificationSerializer(qualification(project=project)).data)
 
 
@@ -228,12 +228,12 @@ class GoldListView(APIView):
 
     @extend_schema(responses=GoldItemSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
         return Response(GoldItemSerializer(gold_list(project=project), many=True).data)
 
     @extend_schema(request=GoldSetSerializer, responses={201: GoldItemSerializer})
     def post(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        project = access_project(request.user, project_id, min_role=Role.MANAGER).project
         given = GoldSetSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
@@ -250,7 +250,7 @@ class GoldDetailView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, project_id: int, gold_id: int) -> Response:
         """The snippet is an ordinary one again (managers)."""
-        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        project = access_project(request.user, project_id, min_role=Role.MANAGER).project
         gold = GoldItem.objects.filter(project=project, id=gold_id).first()
         if gold is None:
             raise Http404
@@ -263,7 +263,7 @@ class GoldAccuracyView(APIView):
 
     @extend_schema(responses=GoldAccuracySerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
         return Response(GoldAccuracySerializer(gold_accuracy(project=project), many=True).data)
 
 
@@ -272,7 +272,7 @@ class GoldResumeView(APIView):
 
     @extend_schema(request=GoldResumeSerializer, responses={204: None})
     def post(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.MANAGER)
+        project = access_project(request.user, project_id, min_role=Role.MANAGER).project
         given = GoldResumeSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         user = User.objects.filter(
@@ -294,7 +294,7 @@ class DisagreementListView(APIView):
         responses=DisagreementPageSerializer,
     )
     def get(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
         batch, after = request.query_params.get("batch", ""), request.query_params.get("after", "")
         page = disagreements(
             project=project,
@@ -317,7 +317,7 @@ class AdjudicationView(APIView):
     body of a submit); reviewers and managers."""
 
     def _snippet(self, request: Request, project_id: int, snippet_id: int):
-        project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
         snippet = Snippet.objects.filter(project=project, id=snippet_id).first()
         if snippet is None:
             raise Http404

@@ -178,7 +178,7 @@ class BatchListView(APIView):
 
     @extend_schema(responses=BatchSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
         return Response(BatchSerializer(batch_list(project=project), many=True).data)
 
 
@@ -216,7 +216,7 @@ class ProgressView(APIView):
 
     @extend_schema(responses=ProgressSerializer)
     def get(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.REVIEWER)
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
         return Response(ProgressSerializer(work_progress(project=project)).data)
 
 
@@ -228,7 +228,7 @@ class MyProgressView(APIView):
         parameters=[OpenApiParameter("batch", int, description="A batch of the project.")],
     )
     def get(self, request: Request, project_id: int) -> Response:
-        project = access_project(request.user, project_id, min_role=Role.ANNOTATOR)
+        project = access_project(request.user, project_id, min_role=Role.ANNOTATOR).project
         batch = request.query_params.get("batch", "")
         progress = my_progress(
             project=project,
