@@ -11,12 +11,12 @@ from contextlib import contextmanager
 from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
+from annotation import flow, jobs
+from annotation.core.i18n import gettext_noop
 from annotation.delivery import services as delivery
 from annotation.ingest import services, tokenizing
-from annotation.ingest.formats import gettext_noop
 from annotation.quality import finals
 from annotation.quality import services as quality
-from annotation.work import services as work
 
 TRANSIENT = (OperationalError, InterfaceError)
 UNREACHABLE = gettext_noop("the database could not be reached")
@@ -48,30 +48,30 @@ def failure_recorded(task: Task, fail: Callable[[str], None]) -> Iterator[None]:
         raise
 
 
-@shared_task(name="annotation.import_file", bind=True, **RETRY)
+@shared_task(name=jobs.IMPORT_FILE, bind=True, **RETRY)
 def import_file_task(self, job_id: int) -> None:
     with failure_recorded(self, lambda reason: services.import_fail(job_id=job_id, reason=reason)):
         services.import_run(job_id=job_id)
 
 
-@shared_task(name="annotation.pretokenize_chunk", bind=True, **RETRY)
+@shared_task(name=jobs.PRETOKENIZE_CHUNK, bind=True, **RETRY)
 def pretokenize_chunk_task(self, chunk_id: int) -> None:
     with failure_recorded(self, lambda reason: tokenizing.tokenize_run_fail(chunk_id=chunk_id)):
         tokenizing.tokenize_chunk_run(chunk_id=chunk_id)
 
 
-@shared_task(name="annotation.batch_check", bind=True, **RETRY)
+@shared_task(name=jobs.BATCH_CHECK, bind=True, **RETRY)
 def batch_check_task(self, batch_id: int) -> None:
-    batch = work.batch_advance(batch_id=batch_id)
+    batch = flow.batch_check(batch_id=batch_id)
     finals.finals_refresh(project_id=batch.project_id)
 
 
-@shared_task(name="annotation.finals_refresh", bind=True, **RETRY)
+@shared_task(name=jobs.FINALS_REFRESH, bind=True, **RETRY)
 def finals_refresh_task(self, project_id: int) -> None:
     finals.finals_refresh(project_id=project_id)
 
 
-@shared_task(name="annotation.quality_run", bind=True, **RETRY)
+@shared_task(name=jobs.QUALITY_RUN, bind=True, **RETRY)
 def quality_run_task(self, run_id: int) -> None:
     with failure_recorded(
         self, lambda reason: quality.quality_run_fail(run_id=run_id, reason=reason)
@@ -79,7 +79,7 @@ def quality_run_task(self, run_id: int) -> None:
         quality.quality_run_execute(run_id=run_id)
 
 
-@shared_task(name="annotation.export", bind=True, **RETRY)
+@shared_task(name=jobs.EXPORT, bind=True, **RETRY)
 def export_task(self, export_id: int) -> None:
     with failure_recorded(
         self, lambda reason: delivery.export_fail(export_id=export_id, reason=reason)

@@ -38,27 +38,46 @@ _INSERT = (
 )
 
 
-def dispatch_on_commit(task: Task, *args: Any, coalesce: str = "") -> None:
-    """Send ``task(*args)`` once the current transaction commits.
+# The jobs, by the names their tasks are registered under (annotation.celery_tasks). A
+# stage dispatches a job by its name, so that no stage imports the task module (which
+# imports every stage).
+IMPORT_FILE = "annotation.import_file"
+PRETOKENIZE_CHUNK = "annotation.pretokenize_chunk"
+BATCH_CHECK = "annotation.batch_check"
+FINALS_REFRESH = "annotation.finals_refresh"
+QUALITY_RUN = "annotation.quality_run"
+EXPORT = "annotation.export"
+
+
+def dispatch_on_commit(task: str, *args: Any, coalesce: str = "") -> None:
+    """Send the job named ``task`` with ``args`` once the current transaction commits.
 
     With a broker the job is written to the outbox now, in the caller's transaction, and
     published after the commit without the caller waiting; with ``coalesce`` set, a
     message already waiting under that key stands for this one.
     """
     if jobs_eager():
-        transaction.on_commit(lambda: task.delay(*args))
+        transaction.on_commit(lambda: _registered(task).delay(*args))
         return
     with connection.cursor() as cursor:
         cursor.execute(
             _INSERT,
             [
-                task.name,
+                task,
                 json.dumps(list(args)),
                 coalesce,
                 connection.ops.adapt_datetimefield_value(timezone.now()),
             ],
         )
     transaction.on_commit(publisher.poke)
+
+
+def _registered(name: str) -> Task:
+    """The task registered under ``name``; the task modules are imported by Celery's own
+    discovery the first time one is asked for (a web process has not loaded them)."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
 
 
 def jobs_eager() -> bool:
@@ -88,7 +107,7 @@ def outbox_drain(*, chunk: int = 100) -> int:
             published, failure = [], None
             for message in pending:
                 try:
-                    current_app.tasks[message.task].apply_async(message.args)
+                    _registered(message.task).apply_async(message.args)
                 except (BrokerError, RedisError, OSError) as error:
                     failure = error
                     break

@@ -2,8 +2,9 @@ from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from annotation.core.tokens import decode_spans
 from annotation.ingest.formats import FORMATS
-from annotation.ingest.tokenizer import ENGINES, decode_spans, engine_available
+from annotation.ingest.tokenizer import ENGINES, engine_available
 from annotation.models import ImportJob, Snippet, TokenizeRun
 from annotation.selectors import import_progress, import_status
 

@@ -77,10 +77,13 @@ class Summary:
 READ_TABLES = ("annotation_snippet", "annotation_batch", "annotation_finalannotation")
 
 
-def _planned_whole(cursor) -> None:
-    """Plan the lines for reading every row, for the rest of the export's transaction."""
-    cursor.execute("SET LOCAL work_mem = '128MB'")  # sorts in memory, not on disk
-    cursor.execute("SET LOCAL jit = off")  # compiling costs more than it saves here
+def planned_whole() -> None:
+    """Plan the export's reads for every row, for the rest of its transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '128MB'")  # sorts in memory, not on disk
+        cursor.execute("SET LOCAL jit = off")  # compiling costs more than it saves here
+        # A cursor is planned for its first tenth by default: nested loops that never end.
+        cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
 
 
 def jsonl_copy(
@@ -96,8 +99,8 @@ def jsonl_copy(
     keys: Counter = Counter()
     lines: list[bytes] = []
     written = 0
+    planned_whole()
     with connection.cursor() as cursor:
-        _planned_whole(cursor)
         statement = cursor.mogrify(
             _JSONL_LINE.replace("FINALS", _FINALS), _params(project_id, batch_ids)
         )

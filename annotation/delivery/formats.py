@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from annotation.delivery.tags import spans_to_tags
-from annotation.ingest.cleaning import Piece
-from annotation.ingest.formats import gettext_noop
+from annotation.core.i18n import gettext_noop
+from annotation.core.pieces import Piece
+from annotation.core.tags import spans_to_tags
 
 Span = tuple[int, int, str]
 

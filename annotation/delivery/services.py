@@ -13,13 +13,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from annotation.core.pieces import Piece
+from annotation.core.tokens import decode_ends
 from annotation.delivery.card import dataset_card
-from annotation.delivery.database import READ_TABLES, Summary, jsonl_copy
+from annotation.delivery.database import READ_TABLES, Summary, jsonl_copy, planned_whole
 from annotation.delivery.formats import Item, writer_for
 from annotation.delivery.storage import CHUNK_BYTES, Chunks, Gzip
-from annotation.ingest.cleaning import Piece
-from annotation.ingest.tokenizer import decode_ends
-from annotation.jobs import dispatch_on_commit, job_start, progress_publish
+from annotation.jobs import EXPORT, dispatch_on_commit, job_start, progress_publish
 from annotation.models import (
     Batch,
     BatchStatus,
@@ -60,9 +60,7 @@ def export_create(
             "batches": sorted(batch_ids or []),
         },
     )
-    from annotation.celery_tasks import export_task
-
-    dispatch_on_commit(export_task, job.id)
+    dispatch_on_commit(EXPORT, job.id)
     return job
 
 
@@ -146,6 +144,8 @@ def _finals(job: ExportJob, batch_ids: list[int], versions: Counter, raw: bool) 
     with their snippets, in snippet order: one query read through a server-side cursor
     on PostgreSQL, in chunks on SQLite; snippets without one are not read at all."""
     columns = _FINAL_COLUMNS + (("snippet__article_id", "snippet__offset_map") if raw else ())
+    if connection.vendor == "postgresql":
+        planned_whole()
     rows = (
         FinalAnnotation.objects.filter(
             project_id=job.project_id, snippet__gold=False, snippet__batch_id__in=batch_ids
@@ -271,7 +271,7 @@ def export_execute(*, export_id: int) -> None:
         return
     job_start(job)
     finals_refresh(project_id=job.project_id)  # what changed since the last refresh
-    if _database_writes(job):
+    if connection.vendor == "postgresql":
         statistics_refresh(dict.fromkeys(READ_TABLES, 0))
     with transaction.atomic():
         if ExportJob.objects.select_for_update().get(id=job.id).finished:

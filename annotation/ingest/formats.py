@@ -15,17 +15,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotation.core.i18n import gettext_noop
+
 # Other tools' formats (annotation.ingest.peers), named as the exports name them.
 PEER_FORMATS = ("doccano", "label-studio", "conll-bio", "conll-bioes", "conll-bmes", "cluener")
 FORMATS = ("text", "jsonl", "json", "csv", *PEER_FORMATS)
 # One line (or one record of a JSON array) may not exceed this many characters.
 MAX_LINE_CHARS = 2_000_000
 _SNIFF_BYTES = 64 * 1024
-
-
-def gettext_noop(message: str) -> str:
-    """Marks a message for translation (makemessages finds it); the UI translates it."""
-    return message
 
 
 class ImportFileError(Exception):

@@ -10,13 +10,13 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from annotation.delivery.tags import TagError, tags_to_spans
+from annotation.core.i18n import gettext_noop
+from annotation.core.tags import TagError, tags_to_spans
 from annotation.ingest.formats import (
     PEER_FORMATS,
     ImportFileError,
     Record,
     check_text,
-    gettext_noop,
     json_lines,
     read_json,
 )

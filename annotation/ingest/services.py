@@ -24,7 +24,13 @@ from annotation.ingest.preparing import (
 )
 from annotation.ingest.tokenizer import TokenizerConfig, snippet_tokens
 from annotation.ingest.tokenizing import tokenize_run_create, tokenizer_config
-from annotation.jobs import dispatch_on_commit, in_worker, job_start, progress_publish
+from annotation.jobs import (
+    IMPORT_FILE,
+    dispatch_on_commit,
+    in_worker,
+    job_start,
+    progress_publish,
+)
 from annotation.models import (
     Adjudication,
     Article,
@@ -83,9 +89,7 @@ def import_create(
     )
     job.size = _upload_store(job, upload)
     job.save(update_fields=["size"])
-    from annotation.celery_tasks import import_file_task
-
-    dispatch_on_commit(import_file_task, job.id)
+    dispatch_on_commit(IMPORT_FILE, job.id)
     return job
 
 

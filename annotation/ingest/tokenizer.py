@@ -20,6 +20,8 @@ from typing import Any
 
 import jieba
 
+from annotation.core.tokens import encode_ends
+
 jieba.setLogLevel(logging.WARNING)
 
 ENGINES = ("jieba", "jieba_fast", "rjieba")
@@ -116,24 +118,9 @@ def token_ends(text: str, config: TokenizerConfig) -> list[int]:
     return list(accumulate(map(len, _cut(config, text))))
 
 
-def encode_ends(ends: list[int]) -> str:
-    return ",".join(map(str, ends))
-
-
 def snippet_tokens(text: str, config: TokenizerConfig) -> str:
     """The text's tokens as a snippet stores them: its encoded token ends."""
     return encode_ends(token_ends(text, config))
-
-
-def decode_ends(encoded: str) -> list[int]:
-    """``"2,5"`` → ``[2, 5]``: the token ends as stored."""
-    return [int(end) for end in encoded.split(",")] if encoded else []
-
-
-def decode_spans(encoded: str) -> list[list[int]]:
-    """``"2,5"`` → ``[[0, 2], [2, 5]]``."""
-    ends = decode_ends(encoded)
-    return [[start, end] for start, end in zip([0, *ends], ends, strict=False)]
 
 
 def warm_up() -> None:

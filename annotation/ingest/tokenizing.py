@@ -5,7 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from annotation.ingest.tokenizer import TokenizerConfig, UserWord, snippet_tokens
-from annotation.jobs import dispatch_on_commit
+from annotation.jobs import PRETOKENIZE_CHUNK, dispatch_on_commit
 from annotation.models import DictionaryWord, JobStatus, Snippet, TokenizeChunk, TokenizeRun
 from projects.models import Project
 
@@ -51,10 +51,8 @@ def tokenize_run_create(
     TokenizeChunk.objects.bulk_create(chunks)
     run.chunks_total = len(chunks)
     run.save(update_fields=["chunks_total"])
-    from annotation.celery_tasks import pretokenize_chunk_task
-
     for chunk in chunks:
-        dispatch_on_commit(pretokenize_chunk_task, chunk.id)
+        dispatch_on_commit(PRETOKENIZE_CHUNK, chunk.id)
     return run
 
 
@@ -85,15 +83,13 @@ def tokenize_chunks_resend() -> int:
     unacknowledged), and only a second message gets that chunk done. Chunks are safe to
     run twice; a message already waiting in the outbox for a chunk stands for this one.
     """
-    from annotation.celery_tasks import pretokenize_chunk_task
-
     chunks = list(
         TokenizeChunk.objects.filter(done=False, run__status=JobStatus.RUNNING).values_list(
             "id", flat=True
         )
     )
     for chunk_id in chunks:
-        dispatch_on_commit(pretokenize_chunk_task, chunk_id, coalesce=f"chunk:{chunk_id}")
+        dispatch_on_commit(PRETOKENIZE_CHUNK, chunk_id, coalesce=f"chunk:{chunk_id}")
     return len(chunks)
 
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from annotation.jobs import dispatch_on_commit
+from annotation.jobs import FINALS_REFRESH, dispatch_on_commit
 from annotation.models import Adjudication, FinalAnnotation, FinalDirty, FinalSource, Snippet
 from annotation.quality.judgements import latest_revisions
 
-REFRESH_CHUNK = 500  # snippets computed and stored a transaction
+REFRESH_CHUNK = 2000  # snippets computed and stored a transaction
 
 
 def final_mark(*, snippet_id: int, project_id: int) -> None:
@@ -33,9 +33,7 @@ def final_mark(*, snippet_id: int, project_id: int) -> None:
 def finals_refresh_dispatch(*, project_id: int) -> None:
     """Refresh the project's finals in a job once the caller's transaction commits; one
     message waits per project however many ask."""
-    from annotation.celery_tasks import finals_refresh_task
-
-    dispatch_on_commit(finals_refresh_task, project_id, coalesce=f"finals:{project_id}")
+    dispatch_on_commit(FINALS_REFRESH, project_id, coalesce=f"finals:{project_id}")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass
 
-from annotation.ingest.tokenizer import decode_ends
+from annotation.core.tokens import decode_ends
 from annotation.models import (
     Adjudication,
     AssignmentStatus,

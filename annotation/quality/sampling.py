@@ -4,7 +4,6 @@ Acceptance sample sizes follow the single sampling plans of GB/T 2828.1 (ISO 285
 general inspection level II: the lot size gives a code letter, the letter a sample size.
 """
 
-import hashlib
 import math
 import random
 from collections.abc import Sequence
@@ -57,17 +56,3 @@ def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float,
     margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     denominator = 1 + z * z / n
     return max(0.0, (centre - margin) / denominator), min(1.0, (centre + margin) / denominator)
-
-
-def gold_turn(annotator_id: int, handed: int, percent: int) -> bool:
-    """Whether an annotator's next task (they were handed ``handed`` before) is a gold item.
-
-    Tasks are taken in blocks of round(100 / percent); in each block one place, drawn
-    from the annotator and the block, is gold. The rate is exact over whole blocks, and
-    the place moves from block to block, so annotators cannot count their way to it.
-    """
-    if percent <= 0:
-        return False
-    block = max(1, round(100 / percent))
-    digest = hashlib.blake2b(f"{annotator_id}:{handed // block}".encode(), digest_size=8)
-    return handed % block == int.from_bytes(digest.digest(), "big") % block

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from annotation.jobs import dispatch_on_commit, job_start
+from annotation.jobs import QUALITY_RUN, dispatch_on_commit, job_start
 from annotation.models import Batch, JobStatus, QualityRun, Snippet
 from annotation.quality.consistency import SAMPLE
 from annotation.quality.judgements import judgements_by_snippet, judgements_spans
@@ -32,9 +32,7 @@ def quality_run_start(
     if pending is not None:
         return pending, False
     run = QualityRun.objects.create(project=project, created_by=user, batch=batch)
-    from annotation.celery_tasks import quality_run_task
-
-    dispatch_on_commit(quality_run_task, run.id)
+    dispatch_on_commit(QUALITY_RUN, run.id)
     return run, True
 
 

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from annotation.access import access_acceptance, access_quality_run
+from annotation.core.validation import AnnotationError, validate
 from annotation.models import AcceptanceItem, GoldItem, ReviewStatus, Snippet
 from annotation.quality.acceptance import AcceptanceRefused, acceptance_mark, acceptance_start
 from annotation.quality.finals import finals_read
@@ -42,7 +43,6 @@ from annotation.quality.serializers import (
 from annotation.quality.services import quality_run_start
 from annotation.work.serializers import AnnotationBodySerializer
 from annotation.work.services import schema_of
-from annotation.work.validation import AnnotationError, validate
 from projects.access import access_project
 from projects.models import Project, Role
 

@@ -69,7 +69,7 @@ class DraftSerializer(serializers.Serializer):
 
 
 class AnnotationBodySerializer(serializers.Serializer):
-    """An annotation as sent: checked against its snippet by annotation.work.validation."""
+    """An annotation as sent: checked against its snippet by annotation.core.validation."""
 
     spans = serializers.JSONField(required=False, default=list)
     classes = serializers.JSONField(required=False, default=list)

@@ -1,32 +1,27 @@
 """Writes of the work stage: handing out tasks, drafts, submits and skips."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import Count, F, Model, Q
+from django.db.models import F, Model
 from django.utils import timezone
 
 from accounts.models import User
-from annotation.ingest.formats import gettext_noop
-from annotation.jobs import dispatch_on_commit
+from annotation.core.i18n import gettext_noop
+from annotation.core.validation import AnnotationError, Schema, validate
+from annotation.jobs import BATCH_CHECK, dispatch_on_commit
 from annotation.models import (
     Assignment,
     AssignmentStatus,
     Batch,
-    BatchStatus,
     Revision,
     Snippet,
 )
-from annotation.quality.finals import final_mark
-from annotation.quality.gold import gold_score
-from annotation.quality.reviewing import batch_review_check, review_requeue, review_sample
-from annotation.quality.sampling import gold_turn
-from annotation.quality.services import quality_run_start
 from annotation.work import statements
-from annotation.work.validation import AnnotationError, Schema, validate
+from annotation.work.turns import gold_turn
 from projects.models import Kind, Project, Role
 
 M = TypeVar("M", bound=Model)
@@ -214,64 +209,37 @@ class Submitted:
     no_next: NoNext | None = None
 
 
-def submit(
-    *,
-    annotator: User,
-    assignment_id: int,
-    body: dict[str, Any],
-    idempotency_key: str = "",
-    time_spent_ms: int = 0,
-    then_next: bool = False,
-) -> Submitted | None:
-    """Add a revision with the checked annotation to the annotator's own assignment, or
-    return None when the assignment is not theirs (or they left the project): the caller
-    asks the access funnel what to answer.
+@dataclass(frozen=True)
+class Stored:
+    """What ``revision_store`` stored, for the steps after a submit (annotation.flow)."""
 
-    The assignment row is locked while the revision is added; nothing is overwritten. The
-    same ``idempotency_key`` again returns the first revision and stores nothing. A
-    submit after the lease expired is kept and flagged ``late``; if the slot went to
-    someone else meanwhile, the assignment stays expired (its work does not count toward
-    overlap). Raises AnnotationError for a body that does not fit the snippet or project,
-    and for a skipped assignment (its slot went back to the pool). The steps that follow
-    a stored revision (gold scoring, rework back to review, the batch's check) run in the
-    same transaction.
-
-    With ``then_next`` the annotator's next task is claimed once the revision is
-    committed, in a transaction of its own: whatever the claim meets, what was stored
-    stays stored, and the answer says why no task came (``no_next``). A retried submit
-    claims again and so gets the task it was given the first time (task_next hands
-    back work held).
-    """
-    stored = _submit(
-        annotator=annotator,
-        assignment_id=assignment_id,
-        body=body,
-        idempotency_key=idempotency_key,
-        time_spent_ms=time_spent_ms,
-    )
-    if stored is None or not then_next:
-        return stored
-    try:
-        following = task_next(project_id=stored.project_id, annotator=annotator)
-    except Paused:
-        return replace(stored, no_next=NoNext.PAUSED)
-    except NoSeat:
-        return replace(stored, no_next=NoNext.NO_SEAT)
-    if following is None:
-        return replace(stored, no_next=NoNext.NOTHING_LEFT)
-    return replace(stored, following=following)
+    submitted: Submitted
+    own: statements.Own
+    annotation: dict
+    number: int  # of the revision stored; 1: the assignment's first submit
 
 
-@transaction.atomic
-def _submit(
+def revision_store(
     *,
     annotator: User,
     assignment_id: int,
     body: dict[str, Any],
     idempotency_key: str,
     time_spent_ms: int,
-) -> Submitted | None:
-    """submit's revision, in one transaction."""
+) -> Stored | None:
+    """Add a revision with the checked annotation to the annotator's own assignment, in
+    the caller's transaction; None when the assignment is not theirs (or they left the
+    project): the caller asks the access funnel what to answer.
+
+    The assignment row is locked while the revision is added; nothing is overwritten. The
+    same ``idempotency_key`` again returns the first revision and stores nothing
+    (``submitted.created`` False). A submit after the lease expired is kept and flagged
+    ``late`` (``is_late``); if the slot went to someone else meanwhile, the assignment
+    stays expired (its work does not count toward overlap). A first submit is counted on
+    the annotator's tally and dispatches a check of its batch (through the outbox: never
+    waiting on the broker). Raises AnnotationError for a body that does not fit the
+    snippet or project, and for a skipped assignment (its slot went back to the pool).
+    """
     now = timezone.now()
     own = statements.own_lock(
         assignment_id=assignment_id,
@@ -283,7 +251,8 @@ def _submit(
     if own is None:
         return None
     if own.same_key is not None:
-        return Submitted(Revision.objects.get(id=own.same_key), False, own.project_id)
+        revision = Revision.objects.get(id=own.same_key)
+        return Stored(Submitted(revision, False, own.project_id), own, {}, revision.number)
     if own.status == AssignmentStatus.SKIPPED:
         raise AnnotationError(
             "assignment", gettext_noop("skipped: the snippet went back to the pool")
@@ -304,13 +273,14 @@ def _submit(
         # A double click: the other submit committed while this one waited for the lock,
         # which is this one's now. Read again (a new statement sees the other's revision):
         # the same key answers it, another key adds the next revision.
-        return _submit(
-            annotator=annotator,
-            assignment_id=assignment_id,
-            body=body,
-            idempotency_key=idempotency_key,
-            time_spent_ms=time_spent_ms,
-        )
+        with transaction.atomic():
+            return revision_store(
+                annotator=annotator,
+                assignment_id=assignment_id,
+                body=body,
+                idempotency_key=idempotency_key,
+                time_spent_ms=time_spent_ms,
+            )
     revision = _loaded(
         Revision,
         id=revision_id,
@@ -323,17 +293,7 @@ def _submit(
         created_at=now,
         **annotation,
     )
-    if not own.gold:
-        final_mark(snippet_id=own.snippet_id, project_id=own.project_id)
-    if number == 1 and own.gold:
-        gold_score(
-            project_id=own.project_id,
-            snippet_id=own.snippet_id,
-            assignment_id=own.id,
-            annotator_id=annotator.id,
-            annotation=annotation,
-        )
-    elif number == 1:
+    if number == 1 and not own.gold:  # gold items stay out of the batch's figures
         statements.tally_submitted(
             project_id=own.project_id,
             batch_id=own.batch_id,
@@ -341,18 +301,9 @@ def _submit(
             ms=time_spent_ms,
         )
         if own.batch_id is not None:
-            from annotation.celery_tasks import batch_check_task
-
-            dispatch_on_commit(batch_check_task, own.batch_id, coalesce=f"batch:{own.batch_id}")
-    if own.status == AssignmentStatus.RETURNED:
-        review_requeue(
-            assignment_id=own.id,
-            project_id=own.project_id,
-            batch_id=own.batch_id,
-            revision=revision,
-        )
+            dispatch_on_commit(BATCH_CHECK, own.batch_id, coalesce=f"batch:{own.batch_id}")
     statements.assignment_mark_submitted(assignment_id=own.id, now=now)
-    return Submitted(revision, True, own.project_id)
+    return Stored(Submitted(revision, True, own.project_id), own, annotation, number)
 
 
 def is_late(*, status: str, lease_over: bool) -> bool:
@@ -392,27 +343,4 @@ def batch_reserve(*, batch: Batch, annotators: list[User]) -> Batch:
     Slots already handed out stay with whoever holds them.
     """
     batch.assignees.set(annotators)
-    return batch
-
-
-@transaction.atomic
-def batch_advance(*, batch_id: int) -> Batch:
-    """Move an annotating batch to reviewing once each of its snippets has ``overlap``
-    submitted annotations: its review sample is drawn and a quality run of the project
-    queued. Idempotent: any other batch is left as it is."""
-    batch = Batch.objects.select_for_update(of=("self",)).select_related("project").get(id=batch_id)
-    if batch.status != BatchStatus.ANNOTATING:
-        return batch
-    submitted = Count("assignments", filter=Q(assignments__status=AssignmentStatus.SUBMITTED))
-    short = (
-        Snippet.objects.filter(batch=batch, gold=False)
-        .annotate(submitted=submitted)
-        .filter(submitted__lt=batch.project.overlap)
-    )
-    if not short.exists():
-        batch.status = BatchStatus.REVIEWING
-        batch.save(update_fields=["status"])
-        review_sample(batch=batch)
-        quality_run_start(project=batch.project, batch=batch)
-        batch = batch_review_check(batch_id=batch.id)  # an empty sample needs no review
     return batch

@@ -10,7 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from annotation import flow
 from annotation.access import access_assignment, access_batch
+from annotation.core.validation import AnnotationError
 from annotation.selectors import assignment_before, batch_list, my_progress, work_progress
 from annotation.work import services
 from annotation.work.serializers import (
@@ -25,7 +27,6 @@ from annotation.work.serializers import (
     SubmitResultSerializer,
     SubmitSerializer,
 )
-from annotation.work.validation import AnnotationError
 from projects.access import access_project
 from projects.models import Role
 
@@ -139,7 +140,7 @@ class SubmitView(APIView):
         time_spent_ms = data.pop("time_spent_ms")
         then_next = request.query_params.get("next") in ("1", "true")
         try:
-            result = services.submit(
+            result = flow.submit(
                 annotator=request.user,
                 assignment_id=assignment_id,
                 body=data,

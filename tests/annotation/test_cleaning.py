@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from annotation.ingest.cleaning import CleaningOptions, Piece, clean_article, split_page
+from annotation.core.pieces import Piece
+from annotation.ingest.cleaning import CleaningOptions, clean_article, split_page
 
 SEEDS = sorted((Path(__file__).resolve().parents[2] / "seeds").glob("*.txt"))
 FULL_TO_HALF = {"，": ",", "；": ";", "：": ":", "！": "!", "？": "?", "（": "(", "）": ")"}

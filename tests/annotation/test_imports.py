@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from annotation.ingest.cleaning import Piece
+from annotation.core.pieces import Piece
 from annotation.models import Article, ImportJob, Snippet, UploadChunk
 from tests.annotation.test_cleaning import assert_maps_back
 from tests.conftest import ACTORS

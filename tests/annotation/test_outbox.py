@@ -30,14 +30,14 @@ def annotate_everything(api, project) -> list[float]:
 
 
 def test_a_job_is_written_with_the_transaction_and_coalesced(broker_jobs):
-    from annotation.celery_tasks import batch_check_task
+    from annotation.jobs import BATCH_CHECK
 
     with transaction.atomic():
-        dispatch_on_commit(batch_check_task, 7, coalesce="batch:7")
-        dispatch_on_commit(batch_check_task, 7, coalesce="batch:7")
-        dispatch_on_commit(batch_check_task, 8)
+        dispatch_on_commit(BATCH_CHECK, 7, coalesce="batch:7")
+        dispatch_on_commit(BATCH_CHECK, 7, coalesce="batch:7")
+        dispatch_on_commit(BATCH_CHECK, 8)
     with pytest.raises(RuntimeError), transaction.atomic():
-        dispatch_on_commit(batch_check_task, 9)
+        dispatch_on_commit(BATCH_CHECK, 9)
         raise RuntimeError("rolled back")
 
     pending = OutboxMessage.objects.filter(sent_at__isnull=True).order_by("id")
@@ -48,7 +48,7 @@ def test_a_job_is_written_with_the_transaction_and_coalesced(broker_jobs):
 
 
 def test_draining_sends_each_message_once_and_the_job_does_its_work(broker_jobs, api):
-    from annotation.celery_tasks import batch_check_task
+    from annotation.jobs import BATCH_CHECK
 
     membership = MembershipFactory(role="annotator")
     batch = batch_of(membership.project, 2)
@@ -62,7 +62,7 @@ def test_draining_sends_each_message_once_and_the_job_does_its_work(broker_jobs,
     app.conf.update(CELERY_TASK_ALWAYS_EAGER=True)  # "the broker" runs the job in-process
     assert outbox_drain() == 1
     assert outbox_drain() == 0
-    dispatch_on_commit(batch_check_task, batch.id)  # eager: runs after the commit
+    dispatch_on_commit(BATCH_CHECK, batch.id)  # eager: runs after the commit
 
     assert Batch.objects.get(id=batch.id).status == BatchStatus.REVIEWING
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
@@ -140,3 +140,27 @@ def test_an_ended_publisher_has_no_thread_left_and_the_next_poke_starts_one_that
         app.conf.update(CELERY_TASK_ALWAYS_EAGER=eager)
     assert publisher._thread is None
     assert OutboxMessage.objects.get(id=message.id).sent_at is not None  # the new one sent it
+
+
+def test_a_process_that_never_loaded_the_task_modules_finds_a_job_by_its_name():
+    """Stages dispatch jobs by name and never import annotation.celery_tasks; a web process
+    publishing the outbox finds the task all the same (Celery's discovery loads it)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import django; django.setup()\n"
+        "import sys\n"
+        "from celery import current_app\n"
+        "from annotation.jobs import BATCH_CHECK, _registered\n"
+        "loaded_before = 'annotation.celery_tasks' in sys.modules\n"
+        "print(loaded_before, _registered(BATCH_CHECK).name)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True
+    )
+
+    assert done.stdout.split() == ["False", "annotation.batch_check"], done.stderr

@@ -2,13 +2,8 @@
 
 import pytest
 
-from annotation.ingest.tokenizer import (
-    TokenizerConfig,
-    UserWord,
-    decode_spans,
-    encode_ends,
-    token_ends,
-)
+from annotation.core.tokens import decode_spans, encode_ends
+from annotation.ingest.tokenizer import TokenizerConfig, UserWord, token_ends
 from annotation.ingest.tokenizing import tokenize_chunk_run, tokenizer_config
 from annotation.models import Snippet, TokenizeChunk, TokenizeRun
 from tests.conftest import ACTORS

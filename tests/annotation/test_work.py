@@ -296,7 +296,8 @@ def test_an_assignment_by_actor(work_project, client_for, members, actor):
 def test_sixteen_annotators_claiming_at_once_fill_every_slot_exactly():
     from django.db import connections
 
-    from annotation.work.services import submit, task_next
+    from annotation.flow import submit
+    from annotation.work.services import task_next
     from projects.models import Project
     from tests.factories import ProjectFactory, snippets_make
 
@@ -342,7 +343,8 @@ def test_sixteen_annotators_claiming_at_once_fill_every_slot_exactly():
 def test_a_double_click_hands_out_one_task():
     from django.db import connections
 
-    from annotation.work.services import submit, task_next
+    from annotation.flow import submit
+    from annotation.work.services import task_next
     from tests.factories import ProjectFactory, snippets_make
 
     project = ProjectFactory()
@@ -376,7 +378,8 @@ def test_a_double_clicked_submit_stores_one_revision_and_answers_it_twice():
     read the revisions as they were before the wait and collided with the first (500)."""
     from django.db import connections
 
-    from annotation.work.services import submit, task_next
+    from annotation.flow import submit
+    from annotation.work.services import task_next
     from tests.factories import ProjectFactory, snippets_make
 
     project = ProjectFactory()

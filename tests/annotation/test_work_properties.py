@@ -17,10 +17,11 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from annotation import flow
+from annotation.core.validation import AnnotationError
 from annotation.models import Assignment, AssignmentStatus, Batch, Revision, Snippet, WorkTally
 from annotation.quality.reviewing import work_return
 from annotation.work import services
-from annotation.work.validation import AnnotationError
 from projects.models import Role
 from tests.factories import MembershipFactory, ProjectFactory, snippets_of
 
@@ -93,7 +94,7 @@ class World:
 
     def submit(self, annotator, work: Assignment, pick: int) -> None:
         try:
-            result = services.submit(
+            result = flow.submit(
                 annotator=annotator,
                 assignment_id=work.id,
                 body={"spans": []},

@@ -10,10 +10,11 @@ from django.conf import settings
 
 from annotation.delivery.formats import WHITESPACE
 from annotation.delivery.services import export_execute
+from annotation.flow import submit
 from annotation.jobs import progress_publish
 from annotation.models import Batch, ExportChunk, ExportJob, Review, Snippet
 from annotation.quality.reviewing import review_decide, review_sample
-from annotation.work.services import submit, task_next
+from annotation.work.services import task_next
 from tests.annotation.delivery.test_formats import ADJACENT, TEXT
 from tests.annotation.delivery.test_peer_imports import SECOND, exported, label_studio
 from tests.conftest import ACTORS

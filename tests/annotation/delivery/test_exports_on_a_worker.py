@@ -9,8 +9,8 @@ from django.db import transaction
 from annotation.delivery.services import export_create
 from annotation.delivery.storage import stored_chunks
 from annotation.jobs import progress_read
-from annotation.models import Adjudication, Batch, ExportJob, JobStatus
-from annotation.quality.finals import final_mark
+from annotation.models import Adjudication, Batch, ExportJob, FinalDirty, JobStatus
+from annotation.quality.finals import finals_refresh
 from tests.factories import MembershipFactory, snippets_of
 from tests.worker import wait_for
 
@@ -35,8 +35,9 @@ def accepted_project(count: int):
         ),
         batch_size=5000,
     )
-    for snippet in snippets:  # as a settlement does
-        final_mark(snippet_id=snippet.id, project_id=project.id)
+    # As settlements do, and the refresh job after them: the export finds the finals stored.
+    FinalDirty.objects.mark(project_id=project.id, snippet_ids=[s.id for s in snippets])
+    finals_refresh(project_id=project.id)
     return membership
 
 

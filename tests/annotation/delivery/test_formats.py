@@ -8,6 +8,7 @@ import random
 
 import pytest
 
+from annotation.core.tags import SCHEMES, TagError, spans_to_tags, tags_to_spans
 from annotation.delivery.formats import (
     NO_CLASSES,
     NO_WORDS,
@@ -16,7 +17,6 @@ from annotation.delivery.formats import (
     Item,
     writer_for,
 )
-from annotation.delivery.tags import SCHEMES, TagError, spans_to_tags, tags_to_spans
 from annotation.ingest.formats import ImportFileError
 from annotation.ingest.peers import read_peer_records
 from tests.factories import random_spans

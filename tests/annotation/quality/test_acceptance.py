@@ -2,8 +2,9 @@
 
 import pytest
 
+from annotation.flow import submit
 from annotation.models import Assignment, Batch, Review
-from annotation.work.services import submit, task_next
+from annotation.work.services import task_next
 from tests.conftest import ACTORS
 from tests.factories import snippets_make
 

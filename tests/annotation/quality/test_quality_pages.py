@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from annotation.flow import submit
 from annotation.models import Adjudication, Batch, QualityRun, Review, Snippet
-from annotation.work.services import submit, task_next
+from annotation.work.services import task_next
 from tests.annotation.quality.conftest import SNIPPETS, annotate_everything
 from tests.factories import PASSWORD, snippets_make
 

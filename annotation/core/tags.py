@@ -8,7 +8,7 @@ group (earliest start, then the longest) and returns how many it left out.
 from collections.abc import Sequence
 from typing import Any
 
-from annotation.ingest.formats import gettext_noop
+from annotation.core.i18n import gettext_noop
 
 Span = tuple[int, int, str]
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
-from annotation.ingest.formats import gettext_noop
+from annotation.core.i18n import gettext_noop
 
 
 class AnnotationError(Exception):
