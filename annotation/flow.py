@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 
 from accounts.models import User
 from annotation.models import AssignmentStatus, Batch, BatchStatus, Snippet
-from annotation.quality.finals import final_mark
+from annotation.quality.finals import final_changed, final_mark
 from annotation.quality.gold import gold_score
 from annotation.quality.reviewing import batch_review_check, review_requeue, review_sample
 from annotation.quality.services import quality_run_start
@@ -92,14 +92,16 @@ def after_submit(stored: Stored) -> None:
                 annotation=stored.annotation,
             )
         return
-    final_mark(snippet_id=own.snippet_id, project_id=own.project_id)
-    if own.status == AssignmentStatus.RETURNED:
-        review_requeue(
-            assignment_id=own.id,
-            project_id=own.project_id,
-            batch_id=own.batch_id,
-            revision=revision,
-        )
+    if own.status != AssignmentStatus.RETURNED:
+        final_mark(snippet_id=own.snippet_id, project_id=own.project_id)
+        return
+    final_changed(snippet_id=own.snippet_id, project_id=own.project_id)  # no batch check
+    review_requeue(
+        assignment_id=own.id,
+        project_id=own.project_id,
+        batch_id=own.batch_id,
+        revision=revision,
+    )
 
 
 @transaction.atomic

@@ -30,9 +30,12 @@ def final_mark(*, snippet_id: int, project_id: int) -> None:
     FinalDirty.objects.mark(project_id=project_id, snippet_ids=[snippet_id])
 
 
-def finals_refresh_dispatch(*, project_id: int) -> None:
-    """Refresh the project's finals in a job once the caller's transaction commits; one
-    message waits per project however many ask."""
+def final_changed(*, snippet_id: int, project_id: int) -> None:
+    """``final_mark``, and the project's finals refreshed in a job once the caller's
+    transaction commits (one message waits per project however many ask): for the
+    changes no batch check follows (returns, reworks, adjudications). A submit only
+    marks: the batch check it dispatches refreshes."""
+    final_mark(snippet_id=snippet_id, project_id=project_id)
     dispatch_on_commit(FINALS_REFRESH, project_id, coalesce=f"finals:{project_id}")
 
 
@@ -48,7 +51,11 @@ class Final:
 
 
 def finals_compute(snippet_ids: list[int]) -> dict[int, Final]:
-    """The final annotation of each of these snippets that has one (the rule above)."""
+    """The final annotation of each of these snippets that has one (the rule above: gold
+    items have none)."""
+    snippet_ids = list(
+        Snippet.objects.filter(id__in=snippet_ids, gold=False).values_list("id", flat=True)
+    )
     votes: dict[int, Counter] = defaultdict(Counter)
     first_seen: dict[int, dict[str, dict]] = defaultdict(dict)
     for _, snippet, spans, classes, segmentation in latest_revisions(
@@ -110,8 +117,7 @@ def finals_refresh(*, project_id: int) -> int:
 
 @transaction.atomic
 def _refresh_chunk(project_id: int, marks: dict[int, int]) -> None:
-    ids = list(Snippet.objects.filter(id__in=marks, gold=False).values_list("id", flat=True))
-    finals = finals_compute(ids)
+    finals = finals_compute(list(marks))
     FinalAnnotation.objects.filter(snippet_id__in=marks).exclude(snippet_id__in=finals).delete()
     FinalAnnotation.objects.bulk_create(
         [
@@ -151,8 +157,7 @@ def finals_read(snippet_ids: list[int]) -> dict[int, dict]:
             snippet_id__in=[i for i in snippet_ids if i not in dirty]
         ).values_list("snippet_id", "spans", "classes", "segmentation")
     }
-    gold = set(Snippet.objects.filter(id__in=dirty, gold=True).values_list("id", flat=True))
-    for snippet, final in finals_compute(sorted(dirty - gold)).items():
+    for snippet, final in finals_compute(sorted(dirty)).items():
         finals[snippet] = {
             "spans": final.spans,
             "classes": final.classes,

@@ -25,7 +25,7 @@ from annotation.models import (
     Revision,
     Snippet,
 )
-from annotation.quality.finals import final_mark, finals_refresh_dispatch
+from annotation.quality.finals import final_changed
 from annotation.quality.judgements import latest_revisions
 from annotation.quality.sampling import draw, review_sample_size
 
@@ -106,8 +106,7 @@ def work_return(*, assignment_id: int, draft: dict, reason: str) -> None:
     ):
         return
     # Work in rework does not count toward the snippet's final annotation until resubmitted.
-    final_mark(snippet_id=work["snippet_id"], project_id=work["project_id"])
-    finals_refresh_dispatch(project_id=work["project_id"])
+    final_changed(snippet_id=work["snippet_id"], project_id=work["project_id"])
 
 
 def review_requeue(
@@ -115,7 +114,6 @@ def review_requeue(
 ) -> Review:
     """Reworked work goes back to review: a pending review of its new revision, in the
     round after its last one. Runs inside the submit's transaction."""
-    finals_refresh_dispatch(project_id=project_id)
     last = Review.objects.filter(assignment_id=assignment_id).order_by("-round").first()
     return Review.objects.create(
         project_id=project_id,
@@ -150,6 +148,5 @@ def adjudication_settle(
     adjudication = Adjudication.objects.create(
         project_id=project_id, snippet_id=snippet_id, adjudicator=user, **annotation
     )
-    final_mark(snippet_id=snippet_id, project_id=project_id)
-    finals_refresh_dispatch(project_id=project_id)
+    final_changed(snippet_id=snippet_id, project_id=project_id)
     return adjudication

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from annotation.models import Assignment, AssignmentStatus, Batch
 from annotation.serializers import TokenSpansField
+from annotation.work.services import NoNext
 
 # Read-only shapes of the annotation loop's answers, declared field by field: a
 # ModelSerializer builds its fields from the model on every instance, which was a sixth
@@ -52,7 +53,7 @@ class SubmitResultSerializer(RevisionSerializer):
 
     next = AssignmentSerializer(required=False, allow_null=True, read_only=True)
     no_next = serializers.ChoiceField(
-        choices=["nothing_left", "paused", "no_seat"],
+        choices=[reason.value for reason in NoNext],
         required=False,
         allow_null=True,
         read_only=True,

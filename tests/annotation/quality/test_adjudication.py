@@ -53,6 +53,8 @@ def test_disagreements_are_listed_shown_side_by_side_and_settled(
         ("机构", ["a3"]),
     ]
     assert side["final"] is None
+    # The page starts from what the snippet delivers: a1's and a2's place name.
+    assert side["delivered"]["spans"] == [{"start": 4, "end": 6, "label": "地名"}]
 
     settled = reviewer.put(
         f"{base}{beijing.id}/",
@@ -71,6 +73,11 @@ def test_disagreements_are_listed_shown_side_by_side_and_settled(
     assert settled.status_code == 200
     assert settled.json()["final"]["spans"] == [{"start": 4, "end": 6, "label": "地名"}]
     assert settled.json()["final"]["adjudicator"] == "reviewer"
+    assert settled.json()["delivered"] == {  # the settlement, before any refresh ran
+        "spans": [{"start": 4, "end": 6, "label": "地名"}],
+        "classes": ["正面"],
+        "segmentation": [],
+    }
     assert wrong.status_code == 400 and "0" in wrong.json()["spans"]
     assert Adjudication.objects.count() == 1
     assert reviewer.get(base).json()["results"][0]["settled"] is True
