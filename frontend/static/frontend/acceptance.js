@@ -1,8 +1,9 @@
 // A client's acceptance check (验收): open it, mark each sampled snippet right or wrong
 // (J right, K wrong with a note), and see the decision against the threshold.
-import { api, failureText } from "./api.js";
+import { api } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
 import { colorsOf, markedPieces } from "./marked_text.js";
+import { showError } from "./pages.js";
 
 const setup = JSON.parse(document.getElementById("acceptance-setup").textContent);
 const $ = (id) => document.getElementById(id);
@@ -22,7 +23,7 @@ function itemRow(item) {
       if (next.status !== "open") setup.accepting = false; // decided: accepted or returned
       draw(next);
     } catch (failure) {
-      showError(failureText(failure));
+      showError($("acceptance-error"), failure);
     }
   };
   const open = check.status === "open";
@@ -66,16 +67,12 @@ function draw(current) {
   $("acceptance-items").replaceChildren(...check.items.map(itemRow));
 }
 
-function showError(message) {
-  $("acceptance-error").hidden = !message;
-  $("acceptance-error").textContent = message;
-}
 
 $("acceptance-start").addEventListener("click", async () => {
   try {
     draw(await api.startAcceptance(setup.batch));
   } catch (failure) {
-    showError(failureText(failure));
+    showError($("acceptance-error"), failure);
   }
 });
 api
@@ -84,4 +81,4 @@ api
     draw(current);
     $("acceptance-start").disabled = false; // enabled once it can work
   })
-  .catch((failure) => showError(failureText(failure)));
+  .catch((failure) => showError($("acceptance-error"), failure));

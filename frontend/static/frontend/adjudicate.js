@@ -3,10 +3,11 @@
 // is kept at first, or what was settled before); the final annotation is then settled.
 // Keyboard first: J / K move through the list, 1–9 keep or drop a part, Enter settles.
 // ?snippet=id opens that snippet (the dashboard's fix-list links so), listed or not.
-import { api, failureText } from "./api.js";
+import { api } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
 import { colorsOf, markedPieces, spanChip } from "./marked_text.js";
 import { slice, withTexts } from "./offsets.js";
+import { showError as showIn } from "./pages.js";
 
 const setup = JSON.parse(document.getElementById("adjudicate-setup").textContent);
 const $ = (id) => document.getElementById(id);
@@ -24,10 +25,7 @@ let walking = true; // walking the list (settling moves on), not one snippet ask
 
 const spanKey = (span) => `${span.start}:${span.end}:${span.label}`;
 
-function showError(message) {
-  $("adj-error").hidden = !message;
-  $("adj-error").textContent = message;
-}
+const showError = (failure) => showIn($("adj-error"), failure);
 
 function drawList() {
   $("adj-list").replaceChildren(
@@ -166,7 +164,7 @@ async function openSnippet(snippetId, walk = true) {
   try {
     draw(await api.adjudication(setup.project, snippetId));
   } catch (failure) {
-    showError(failureText(failure));
+    showError(failure);
   }
 }
 
@@ -195,7 +193,7 @@ async function settle() {
       drawList();
     }
   } catch (failure) {
-    showError(failureText(failure));
+    showError(failure);
   } finally {
     busy = false;
   }
@@ -213,14 +211,14 @@ function onKey(event) {
 }
 
 $("adj-settle").addEventListener("click", settle);
-$("adj-more").addEventListener("click", () => loadPage(nextAfter).catch((failure) => showError(failureText(failure))));
+$("adj-more").addEventListener("click", () => loadPage(nextAfter).catch((failure) => showError(failure)));
 $("adj-batch").addEventListener("change", () => {
   index = -1;
   $("adj-card").hidden = true;
-  loadPage().then(() => open(0)).catch((failure) => showError(failureText(failure)));
+  loadPage().then(() => open(0)).catch((failure) => showError(failure));
 });
 document.addEventListener("keydown", onKey);
 const asked = Number(new URLSearchParams(window.location.search).get("snippet"));
 loadPage()
   .then(() => (asked ? openSnippet(asked, false) : open(0)))
-  .catch((failure) => showError(failureText(failure)));
+  .catch((failure) => showError(failure));

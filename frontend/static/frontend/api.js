@@ -1,5 +1,5 @@
 // Every network call of the frontend goes through this module.
-import { gettext } from "./dom.js";
+import { gettext, interpolate } from "./dom.js";
 
 function cookie(name) {
   const prefix = `${name}=`;
@@ -10,19 +10,27 @@ function cookie(name) {
   return "";
 }
 
+// A call that failed: ``status`` 0 when the server was not reached; ``body`` the API's
+// JSON, or null when the answer was something else (a proxy's HTML error page).
 export class ApiError extends Error {
-  constructor(status, body) {
-    super(typeof body?.detail === "string" ? body.detail : `HTTP ${status}`);
+  constructor(status, body, statusText = "") {
+    const said = `HTTP ${status} ${statusText}`.trim();
+    super(
+      typeof body?.detail === "string" ? body.detail : interpolate(gettext("The server answered %s."), [said]),
+    );
     this.status = status;
     this.body = body;
   }
 }
 
-// Worth sending again as it was: the network failed, or the server said it could not
-// reach its database (503). Autosaves carry their version and submits their
-// Idempotency-Key, so a repeat stores nothing twice.
+// Worth sending again as it was: the network failed, a proxy found the application
+// server down or restarting (502, 504), or the server could not reach its database (503).
+// Autosaves carry their version and submits their Idempotency-Key, so a repeat stores
+// nothing twice.
+const TRANSIENT = new Set([0, 502, 503, 504]);
+
 export function isRetryable(failure) {
-  return failure instanceof ApiError && (failure.status === 0 || failure.status === 503);
+  return failure instanceof ApiError && TRANSIENT.has(failure.status);
 }
 
 // Every message in an error body, however deep (a label's field sits under its index).
@@ -34,8 +42,10 @@ export function messagesOf(body) {
 }
 
 // What to tell a person when a call failed: the server's reasons, or that the network failed.
+// Anything else is a fault of the page itself, shown as what it is.
 export function failureText(failure) {
-  if (!(failure instanceof ApiError) || failure.status === 0) return gettext("Network error");
+  if (!(failure instanceof ApiError)) return interpolate(gettext("This page failed: %s"), [String(failure)]);
+  if (failure.status === 0) return gettext("Network error");
   const messages = messagesOf(failure.body);
   return messages.length ? messages.join(" ") : failure.message;
 }
@@ -60,9 +70,23 @@ export async function request(method, path, body, extraHeaders = {}) {
   } catch {
     throw new ApiError(0, null); // offline, or the server unreachable
   }
-  const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new ApiError(response.status, data);
+  return answerOf(response.status, response.statusText, await response.text());
+}
+
+// The data of an answer, or the ApiError it stands for. Only the API's JSON is data: an
+// HTML page in its place (a proxy's error page, a log-in portal) is the failure it reports,
+// never a "network error" and never a crash of the page's script.
+export function answerOf(status, statusText, text) {
+  let data = null;
+  let understood = !text;
+  try {
+    data = text ? JSON.parse(text) : null;
+    understood = true;
+  } catch {
+    // not JSON: reported below by its status
+  }
+  if (status < 200 || status >= 300) throw new ApiError(status, data, statusText);
+  if (!understood) throw new ApiError(status, null, statusText);
   return data;
 }
 
@@ -78,9 +102,11 @@ export function upload(path, formData, onProgress) {
       if (event.lengthComputable) onProgress(event.loaded / event.total);
     });
     xhr.addEventListener("load", () => {
-      const data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
-      if (xhr.status >= 200 && xhr.status < 300) resolve(data);
-      else reject(new ApiError(xhr.status, data));
+      try {
+        resolve(answerOf(xhr.status, xhr.statusText, xhr.responseText));
+      } catch (failure) {
+        reject(failure);
+      }
     });
     xhr.addEventListener("error", () => reject(new ApiError(0, null)));
     xhr.send(formData);

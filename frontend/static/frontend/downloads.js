@@ -1,9 +1,9 @@
 // The downloads page: ask for an export, follow it to the end, download it and its card;
 // show the API token that scripts download with.
-import { api, failureText } from "./api.js";
+import { api } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
+import { poll, showError, unfinished } from "./pages.js";
 
-const POLL_MS = 1000;
 const setup = JSON.parse(document.getElementById("downloads-setup").textContent);
 const apiRoot = JSON.parse(document.getElementById("api-root").textContent);
 const $ = (id) => document.getElementById(id);
@@ -54,21 +54,15 @@ function show(job) {
   if (old) old.replaceWith(fresh);
   else body.prepend(fresh);
   $("exports-empty").hidden = body.rows.length > 0;
-  if ((job.status === "pending" || job.status === "running") && !following.has(job.id)) follow(job.id);
+  if (unfinished(job) && !following.has(job.id)) follow(job.id);
 }
 
 async function follow(id) {
   following.add(id);
   try {
-    let job;
-    do {
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      job = await api.exportJob(id);
-      show(job);
-    } while (job.status === "pending" || job.status === "running");
+    await poll(() => api.exportJob(id), { onEach: show });
   } catch (failure) {
-    $("export-error").textContent = failureText(failure);
-    $("export-error").hidden = false;
+    showError($("export-error"), failure);
   } finally {
     following.delete(id);
   }
@@ -87,13 +81,12 @@ $("export-form").addEventListener("submit", async (event) => {
     body.status = form.elements.status.value;
     body.version = form.elements.version.value;
   }
-  $("export-error").hidden = true;
+  showError($("export-error"), null);
   button.disabled = true;
   try {
     show(await api.startExport(setup.project, body));
   } catch (failure) {
-    $("export-error").textContent = failureText(failure);
-    $("export-error").hidden = false;
+    showError($("export-error"), failure);
   } finally {
     button.disabled = false;
   }
@@ -107,13 +100,10 @@ function showToken(token) {
     `curl -H "Authorization: Token ${token}" --compressed -OJ ${apiRoot}exports/<id>/download/`,
   ].join("\n");
   $("token-example").hidden = false;
-  $("token-error").hidden = true;
+  showError($("token-error"), null);
 }
 
-function tokenFailed(failure) {
-  $("token-error").textContent = failureText(failure);
-  $("token-error").hidden = false;
-}
+const tokenFailed = (failure) => showError($("token-error"), failure);
 
 $("token-show").addEventListener("click", () => api.myToken().then((answer) => showToken(answer.token), tokenFailed));
 $("token-replace").addEventListener("click", () => {
@@ -126,8 +116,5 @@ api.exports(setup.project).then(
     for (const job of jobs.reverse()) show(job);
     $("exports-empty").hidden = jobs.length > 0;
   },
-  (failure) => {
-    $("export-error").textContent = failureText(failure);
-    $("export-error").hidden = false;
-  },
+  (failure) => showError($("export-error"), failure),
 );

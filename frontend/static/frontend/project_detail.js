@@ -2,11 +2,11 @@ import { api } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
 import { onSubmit } from "./forms.js";
 import { ROLE_LABELS } from "./labels.js";
+import { poll, unfinished } from "./pages.js";
 import { setUpSettings, showGuidelines } from "./project_settings.js";
 
 const root = document.getElementById("project");
 const projectId = root.dataset.projectId;
-const POLL_MS = 1000;
 
 const STATUS_LABELS = {
   pending: gettext("Waiting"),
@@ -53,14 +53,19 @@ function importRow(job) {
   return row;
 }
 
-async function loadImports() {
+function showImports(page) {
   const tbody = document.querySelector("#imports tbody");
-  const page = await api.imports(projectId);
   tbody.replaceChildren(...page.results.map(importRow));
   document.getElementById("no-imports").hidden = page.results.length > 0;
-  const unfinished = page.results.some((job) => job.status === "pending" || job.status === "running");
-  if (unfinished) setTimeout(loadImports, POLL_MS);
-  else loadSnippets();
+}
+
+// The imports, followed until every one has ended; then the snippets they made.
+async function loadImports() {
+  const settled = (page) => !page.results.some(unfinished);
+  const first = await api.imports(projectId);
+  showImports(first);
+  if (!settled(first)) await poll(() => api.imports(projectId), { done: settled, onEach: showImports });
+  loadSnippets();
 }
 
 function snippetItem(snippet) {

@@ -1,34 +1,31 @@
 // The quality dashboard's "run now": queue a quality run, follow it, then show its figures.
-import { api, failureText } from "./api.js";
+import { api } from "./api.js";
 import { gettext, interpolate } from "./dom.js";
-
-const POLL_MS = 1000;
+import { poll, showError, unfinished } from "./pages.js";
 const setup = JSON.parse(document.getElementById("quality-setup").textContent);
 const $ = (id) => document.getElementById(id);
 
 // Following stopped: say why, and let the button start another run.
-function stopped(message) {
-  $("run-state").textContent = message;
+function stopped(failure) {
+  showError($("run-state"), failure);
   $("run-now").disabled = false;
 }
 
-async function follow(run) {
-  if (run.status === "succeeded") {
-    window.location.reload();
-    return;
-  }
-  if (run.status === "failed") {
-    stopped(interpolate(gettext("The quality run failed: %s"), [run.error]));
-    return;
-  }
+function showRun(run) {
   $("run-state").textContent = interpolate(gettext("Quality run: %s"), [`${Math.round(run.progress * 100)}%`]);
-  await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  await follow(await api.qualityRun(run.id));
+}
+
+async function follow(first) {
+  const started = await first;
+  showRun(started);
+  const run = unfinished(started) ? await poll(() => api.qualityRun(started.id), { onEach: showRun }) : started;
+  if (run.status === "succeeded") window.location.reload();
+  else stopped(interpolate(gettext("The quality run failed: %s"), [run.error]));
 }
 
 function start(first) {
   $("run-now").disabled = true;
-  first.then(follow).catch((failure) => stopped(failureText(failure)));
+  follow(first).catch(stopped);
 }
 
 $("run-now").addEventListener("click", () => start(api.startQualityRun(setup.project)));

@@ -1,8 +1,9 @@
 // The reviewer's queue (质检): one piece of sampled work at a time, accept or reject with a
 // reason; keyboard first (A accepts, R rejects, Enter confirms the reason).
-import { api, failureText } from "./api.js";
+import { api } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
 import { colorsOf, markedPieces, spanChip } from "./marked_text.js";
+import { showError } from "./pages.js";
 
 const setup = JSON.parse(document.getElementById("review-setup").textContent);
 const $ = (id) => document.getElementById(id);
@@ -21,7 +22,7 @@ function show(review) {
   $("review-card").hidden = !review;
   $("review-empty").hidden = Boolean(review);
   $("reject-form").hidden = true;
-  $("review-error").hidden = true;
+  showError($("review-error"), null);
   if (!review) return;
   const { revision, snippet } = review;
   drawText(snippet.text, revision.spans);
@@ -53,8 +54,7 @@ async function decide(decision, reason = "") {
     if (queue.length) show(queue.shift());
     else await load();
   } catch (failure) {
-    $("review-error").hidden = false;
-    $("review-error").textContent = failureText(failure);
+    showError($("review-error"), failure);
   } finally {
     busy = false;
   }
@@ -90,6 +90,5 @@ $("reject-reason").addEventListener("keydown", (event) => {
 });
 document.addEventListener("keydown", onKey);
 load().catch((failure) => {
-  $("review-error").hidden = false;
-  $("review-error").textContent = failureText(failure);
+  showError($("review-error"), failure);
 });
