@@ -240,9 +240,9 @@ class _ImportWriter:
                 continue
             self.seen_snippets.add(text_hash)
             kept.append(self._tokenized(row))
-        finals = {
-            row[2].text_hash: row[2].suggested for row in kept if self.final and row[2].suggested
-        }
+        # Kept as final, a record without entities or classes is annotated as having none:
+        # it is delivered like every other.
+        finals = {row[2].text_hash: row[2].suggested for row in kept} if self.final else {}
         if self.final:
             kept = [
                 (article_id, position, snippet._replace(suggested=[]))

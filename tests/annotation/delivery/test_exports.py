@@ -395,6 +395,35 @@ def test_our_jsonl_and_label_studio_come_back_out_as_our_jsonl(
     assert _annotations(first) == _annotations(again) == expected
 
 
+@pytest.mark.parametrize("name", ["jsonl", "doccano", "cluener", "conll-bio"])
+def test_records_kept_as_final_without_entities_are_delivered(
+    project, members, upload, client_for, django_capture_on_commit_callbacks, name
+):
+    """A record with no entity is annotated as having none: it reaches every export."""
+    third = "第三条没有任何实体。"
+    records = [
+        {"text": TEXT, "label": [[a, b, label] for a, b, label in ADJACENT]},
+        {"text": SECOND, "label": []},
+        {"text": third, "label": []},
+    ]
+    file = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    _, job = upload(project, "a.jsonl", file, format="doccano", annotations="final")
+    Batch.objects.filter(project=project).update(status="accepted")
+
+    content = _downloaded(
+        client_for("manager"), project, django_capture_on_commit_callbacks, format=name
+    ).decode()
+
+    assert job["status"] == "succeeded", job["errors"]
+    if name == "conll-bio":
+        blocks = [block for block in content.split("\n\n") if block.strip()]
+        texts = ["".join(line.split(" ")[0] for line in block.splitlines()) for block in blocks]
+    else:
+        texts = [json.loads(line)["text"] for line in content.splitlines()]
+    assert texts == [TEXT, SECOND, third]
+    assert ExportJob.objects.get().items == 3
+
+
 def test_segmented_text_through_the_api_holds_the_corrected_words(
     project, members, upload, client_for, django_capture_on_commit_callbacks
 ):
