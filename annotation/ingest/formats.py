@@ -66,19 +66,27 @@ class Record:
 ChunkSource = Callable[[], Iterable[bytes]]
 
 
+def _share_in(han: list[str], encoding: str) -> float:
+    """The share of the characters that ``encoding`` has."""
+    held = 0
+    for char in han:
+        try:
+            char.encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        held += 1
+    return held / len(han)
+
+
 def _is_plausible_gb(text: str) -> bool:
-    """GB18030 decodes almost any bytes; real simplified Chinese is mostly in GB2312."""
+    """GB18030 decodes almost any bytes. Chinese text decoded right is made of common
+    characters: simplified ones, nearly all in GB2312, or traditional ones, nearly all in
+    Big5's repertoire. Other bytes read as GB18030 (Big5 above all) give a jumble of
+    both, and neither share reaches nine in ten."""
     han = [char for char in text if "\u4e00" <= char <= "\u9fff"]
     if not han:
         return True
-    common = 0
-    for char in han:
-        try:
-            char.encode("gb2312")
-        except UnicodeEncodeError:
-            continue
-        common += 1
-    return common / len(han) >= 0.9
+    return _share_in(han, "gb2312") >= 0.9 or _share_in(han, "big5") >= 0.9
 
 
 def _decodes(chunks: ChunkSource, encoding: str) -> str | None:
@@ -126,6 +134,13 @@ def detect_encoding(chunks: ChunkSource) -> str:
     sample = _decodes(chunks, "gb18030")
     if sample is not None and _is_plausible_gb(sample):
         return "gb18030"
+    if _decodes(chunks, "big5") is not None:
+        raise ImportFileError(
+            gettext_noop(
+                "the file looks like Big5 (traditional Chinese), which is not supported: "
+                "convert it to UTF-8 or GB18030"
+            )
+        )
     raise ImportFileError(
         gettext_noop(
             "the file is neither UTF-8 nor GBK/GB18030 text (Big5 and other encodings are "

@@ -117,6 +117,21 @@ ACCEPTED = [
 ]
 
 
+TRADITIONAL = "臺灣的資料標註產業發展迅速，許多公司投入大量資源。\n\n這個問題值得我們認真討論。"
+
+
+def test_traditional_chinese_in_gb18030_is_accepted(upload, project, members):
+    """GB18030 holds traditional characters too: only Big5 is refused."""
+    _, job = upload(project, "trad.txt", TRADITIONAL.encode("gb18030"))
+
+    assert job["status"] == "succeeded", job["errors"]
+    assert job["encoding"] == "gb18030"
+    texts = list(
+        Snippet.objects.filter(project=project).order_by("id").values_list("text", flat=True)
+    )
+    assert texts == TRADITIONAL.split("\n\n")
+
+
 @pytest.mark.parametrize(("name", "content", "encoding"), ACCEPTED)
 def test_encodings_and_line_ends_are_accepted(upload, project, members, name, content, encoding):
     _, job = upload(project, name, content)
@@ -174,7 +189,7 @@ REFUSED = [
         "臺灣的資料標註產業發展迅速，許多公司投入大量資源。".encode("big5") * 20,
         {},
         None,
-        "neither UTF-8 nor GBK",
+        "looks like Big5",
     ),
     (
         "bad.jsonl",
