@@ -74,10 +74,11 @@ class TokenizerConfig:
 
     @property
     def version(self) -> str:
-        """Changes whenever the tokens could change: engine version, HMM or dictionary."""
+        """Changes whenever the tokens could change: engine version, HMM, dictionary, or
+        how the text is read (``width=half``: full-width letters and digits as half-width)."""
         words = self.dictionary_hash if self.words else "none"
         engine = f"{self.engine}-{_engine_version(self.engine)}"
-        return f"{engine}:hmm={int(self.hmm)}:dict={words}"
+        return f"{engine}:hmm={int(self.hmm)}:dict={words}:width=half"
 
 
 def _new_tokenizer(config: TokenizerConfig) -> Any:
@@ -106,8 +107,18 @@ def tokenizer_for(config: TokenizerConfig) -> Any:
     return tokenizer
 
 
+# Full-width digits and Latin letters (０-９, Ａ-Ｚ, ａ-ｚ) are read as their half-width forms:
+# jieba cuts the full-width ones a character at a time ("２０２５年" into five tokens). One
+# code point stands for one, so the token ends hold for the text as it is.
+_HALF_WIDTH = {
+    code: code - 0xFEE0
+    for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
+}
+
+
 def _cut(config: TokenizerConfig, text: str) -> Any:
     tokenizer = tokenizer_for(config)
+    text = text.translate(_HALF_WIDTH)
     if config.engine == "rjieba":
         return tokenizer.cut(text, config.hmm)
     return tokenizer.cut(text, HMM=config.hmm)

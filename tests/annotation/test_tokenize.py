@@ -34,6 +34,20 @@ def test_user_dictionary_words_come_out_whole():
     assert plain.version != custom.version
 
 
+def test_full_width_letters_and_digits_are_cut_as_half_width_ones():
+    """jieba cuts full-width digits and letters a character at a time; they are read as
+    their half-width forms, and the offsets stay those of the text as it is."""
+    full = "２０２５年ＧＤＰ增长５．２％，ａｐｐ用户破亿。"
+    half = "2025年GDP增长5．2％，app用户破亿。"
+    config = TokenizerConfig()
+
+    words = [full[a:b] for a, b in decode_spans(encode_ends(token_ends(full, config)))]
+
+    assert token_ends(full, config) == token_ends(half, config)
+    assert words[:3] == ["２０２５", "年", "ＧＤＰ"]
+    assert "ａｐｐ" in words
+
+
 def test_hmm_is_part_of_the_version():
     assert TokenizerConfig(hmm=True).version != TokenizerConfig(hmm=False).version
 
