@@ -26,7 +26,14 @@ def dataset_card(*, job: ExportJob, labels: Counter, versions: Counter, batch_id
         + "; batches: "
         + ("accepted only" if options.get("status", "accepted") == "accepted" else "all"),
         f"- Items: {job.items}",
-        "- Offsets: code points of each snippet's text, end-exclusive"
+        "- Offsets: code points of "
+        + (
+            "each article's raw text as imported (each record names its `article` and where "
+            "the snippet lies in it, `raw_start`–`raw_end`)"
+            if options.get("offsets") == "raw"
+            else "each snippet's text"
+        )
+        + ", end-exclusive"
         + (" (CLUENER: inclusive ends)" if job.format == "cluener" else ""),
         "- Tokenizer: " + (", ".join(f"`{v}`" for v in sorted(versions) if v) or "–"),
         "",

@@ -20,10 +20,13 @@ FETCH = 2000  # rows a round trip from the server-side cursor
 
 _FINALS = """
 SELECT s.id, s.text, s.tokens, s.tokenizer_version, b.name AS batch,
-       f.spans, f.classes, f.segmentation, f.source = 'adjudication' AS adjudicated, f.tie
+       f.spans, f.classes, f.segmentation, f.source = 'adjudication' AS adjudicated, f.tie,
+       a.title, coalesce(j.filename, '') AS filename, a.meta
 FROM annotation_snippet s
 JOIN annotation_batch b ON b.id = s.batch_id
 JOIN annotation_finalannotation f ON f.snippet_id = s.id
+JOIN annotation_article a ON a.id = s.article_id
+LEFT JOIN annotation_importjob j ON j.id = a.import_job_id
 WHERE s.project_id = %(project)s AND NOT s.gold AND s.batch_id = ANY(%(batches)s)
 """
 
@@ -50,7 +53,8 @@ SELECT concat(
     ',"annotator":null,"revision":null,"review":null,"adjudicated":',
     CASE WHEN f.adjudicated THEN 'true' ELSE 'false' END,
     ',"tie":', CASE WHEN f.tie THEN 'true' ELSE 'false' END,
-    ',"batch":', to_json(f.batch), '}'
+    ',"batch":', to_json(f.batch), ',"title":', to_json(f.title),
+    ',"source":', to_json(f.filename), ',"meta":', f.meta::text, '}'
 ),
     jsonb_build_array(
         jsonb_path_query_array(f.spans, '$[*].label'), f.classes, f.tokenizer_version
@@ -74,7 +78,12 @@ class Summary:
 
 
 # The tables the finals read, whose statistics an export brings up to date first.
-READ_TABLES = ("annotation_snippet", "annotation_batch", "annotation_finalannotation")
+READ_TABLES = (
+    "annotation_snippet",
+    "annotation_batch",
+    "annotation_finalannotation",
+    "annotation_article",
+)
 
 
 def planned_whole() -> None:

@@ -38,6 +38,7 @@ WHITESPACE = gettext_noop("whitespace characters (a CoNLL line cannot hold one)"
 NO_CLASSES = gettext_noop("classes (this format holds spans only)")
 NO_SPANS = gettext_noop("spans (this format holds classes only)")
 NO_WORDS = gettext_noop("snippets without a segmentation")
+NO_META = gettext_noop("the records' own fields (meta: the client's ids and columns)")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,11 @@ class Item:
     # from the snippet's characters back to the article's raw text.
     article: int | None = None
     raw: Piece | None = None
+    # The record's own fields as imported (the client's ids and columns), its article's
+    # title and the file it came from.
+    meta: dict = field(default_factory=dict)
+    title: str = ""
+    source: str = ""
 
 
 @dataclass
@@ -79,9 +85,20 @@ class Writer:
         if item.classes:
             self.dropped[NO_CLASSES] += 1
 
+    def _no_records(self, item: Item) -> None:
+        """A format of characters or words, with no place for a record's own fields."""
+        if item.meta:
+            self.dropped[NO_META] += 1
+
 
 def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _jsonb_text(value: object) -> str:
+    """JSON as PostgreSQL prints a jsonb value (", " and ": " between items), so that the
+    database's writer of our JSONL (database.py) gives the same bytes."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 class OwnJsonl(Writer):
@@ -111,11 +128,13 @@ class OwnJsonl(Writer):
             "adjudicated": item.adjudicated,
             "tie": item.tie,
             "batch": item.batch,
+            "title": item.title,
+            "source": item.source,
         }
         if raw:
             start, end = raw.raw_span(0, len(text))
             record.update(offsets="raw", article=item.article, raw_start=start, raw_end=end)
-        return _json(record) + "\n"
+        return f'{_json(record)[:-1]},"meta":{_jsonb_text(item.meta)}}}\n'
 
 
 def _as_is(start: int, end: int) -> tuple[int, int]:
@@ -138,6 +157,7 @@ class Doccano(Writer):
             record["label"] = [[a, b, label] for a, b, label in item.spans]
             if item.classes:
                 record["cats"] = list(item.classes)
+        record["meta"] = item.meta
         return _json(record) + "\n"
 
 
@@ -150,6 +170,7 @@ class Conll(Writer):
 
     def write(self, item: Item) -> str:
         self._spans_only(item)
+        self._no_records(item)
         tags, dropped = spans_to_tags(len(item.text), item.spans, self.scheme)
         if dropped:
             self.dropped[OVERLAPPING] += dropped
@@ -171,7 +192,8 @@ class Cluener(Writer):
         labels: dict[str, dict[str, list[list[int]]]] = {}
         for a, b, label in sorted(item.spans):
             labels.setdefault(label, {}).setdefault(item.text[a:b], []).append([a, b - 1])
-        return _json({"id": item.snippet, "text": item.text, "label": labels}) + "\n"
+        record = {"id": item.snippet, "text": item.text, "label": labels, "meta": item.meta}
+        return _json(record) + "\n"
 
 
 def _words(item: Item) -> list[str]:
@@ -187,6 +209,7 @@ class Segmented(Writer):
         super().__init__(extension="txt", content_type="text/plain; charset=utf-8")
 
     def _kept(self, item: Item) -> list[str] | None:
+        self._no_records(item)
         if not item.segmentation:
             self.dropped[NO_WORDS] += 1
             return None
@@ -218,11 +241,12 @@ class WordPos(Segmented):
 
 
 class ClassesCsv(Writer):
-    """Classes as CSV: ``id,text,classes,annotator`` with the classes joined by ``|``."""
+    """Classes as CSV: ``id,text,classes,annotator,meta`` with the classes joined by ``|``
+    and the record's own fields as a JSON object."""
 
     def __init__(self) -> None:
         super().__init__(extension="csv", content_type="text/csv; charset=utf-8")
-        self.head = "id,text,classes,annotator\r\n"
+        self.head = "id,text,classes,annotator,meta\r\n"
         self._line = io.StringIO()  # one row at a time, through one csv writer
         self._rows = csv.writer(self._line)
 
@@ -231,7 +255,10 @@ class ClassesCsv(Writer):
             self.dropped[NO_SPANS] += 1
         self._line.seek(0)
         self._line.truncate()
-        self._rows.writerow([item.snippet, item.text, "|".join(item.classes), item.annotator or ""])
+        meta = _json(item.meta) if item.meta else ""
+        self._rows.writerow(
+            [item.snippet, item.text, "|".join(item.classes), item.annotator or "", meta]
+        )
         return self._line.getvalue()
 
 

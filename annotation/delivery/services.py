@@ -85,11 +85,17 @@ def _snippets_of(job: ExportJob, batch_ids: list[int]) -> QuerySet[Snippet]:
     return Snippet.objects.filter(project_id=job.project_id, gold=False, batch_id__in=batch_ids)
 
 
+# What a record carries besides its annotation: its article's meta (the client's own
+# fields) and title, and the name of the file it was imported from.
+_RECORD_COLUMNS = ("article__meta", "article__title", "article__import_job__filename")
+
+
 def _snippet_pages(job: ExportJob, batch_ids: list[int]) -> Iterator[list[tuple]]:
-    """Pages of ``(id, text, tokens, tokenizer_version, batch name)`` rows, with the
-    snippet's article and map back to it after them when offsets are raw."""
+    """Pages of ``(id, text, tokens, tokenizer_version, batch name, meta, title, file)``
+    rows, with the snippet's article and map back to it after them when offsets are raw."""
     snippets = _snippets_of(job, batch_ids)
     columns: tuple[str, ...] = ("id", "text", "tokens", "tokenizer_version", "batch__name")
+    columns += _RECORD_COLUMNS
     if job.options.get("offsets") == "raw":
         columns += ("article_id", "offset_map")
     after = 0
@@ -119,7 +125,7 @@ def export_items(
 
 
 def _on_raw(page: list[tuple], items: list[Item]) -> Iterator[Item]:
-    places = {row[0]: (row[5], Piece.from_flat_map(row[1], row[6])) for row in page}
+    places = {row[0]: (row[8], Piece.from_flat_map(row[1], row[9])) for row in page}
     for item in items:
         article, raw = places[item.snippet]
         yield replace(item, article=article, raw=raw)
@@ -136,6 +142,7 @@ _FINAL_COLUMNS = (
     "segmentation",
     "source",
     "tie",
+    *(f"snippet__{column}" for column in _RECORD_COLUMNS),
 )
 
 
@@ -154,7 +161,8 @@ def _finals(job: ExportJob, batch_ids: list[int], versions: Counter, raw: bool) 
         .values_list(*columns)
     )
     for row in rows.iterator(chunk_size=PAGE):
-        snippet, text, tokens, version, batch, spans, classes, words, source, tie, *place = row
+        snippet, text, tokens, version, batch, spans, classes, words, source, tie, *rest = row
+        meta, title, filename, *place = rest
         versions[version] += 1
         item = Item(
             snippet,
@@ -165,6 +173,9 @@ def _finals(job: ExportJob, batch_ids: list[int], versions: Counter, raw: bool) 
             adjudicated=source == FinalSource.ADJUDICATION,
             tie=tie,
             batch=batch,
+            meta=meta,
+            title=title,
+            source=filename or "",
         )
         if place:
             article, offset_map = place
@@ -185,7 +196,7 @@ def _every_version(page: list[tuple]) -> Iterator[Item]:
     by_snippet: dict[int, list[tuple]] = defaultdict(list)
     for row in sorted(rows, key=lambda row: row[3]):  # annotators by name
         by_snippet[row[1]].append(row[2:])
-    for snippet, text, tokens, _, batch, *_ in page:
+    for snippet, text, tokens, _, batch, meta, title, filename, *_ in page:
         for revision, annotator, number, spans, classes, segmentation in by_snippet[snippet]:
             yield Item(
                 snippet,
@@ -197,6 +208,9 @@ def _every_version(page: list[tuple]) -> Iterator[Item]:
                 number,
                 reviews.get(revision),
                 batch=batch,
+                meta=meta,
+                title=title,
+                source=filename or "",
             )
 
 

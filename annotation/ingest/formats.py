@@ -204,6 +204,23 @@ def _lines(stream: io.TextIOWrapper) -> Iterator[tuple[int, str]]:
         yield number, line
 
 
+# The fields of our JSONL that are read; the others are the record's own (``record_meta``).
+_OUR_FIELDS = frozenset({"text", "title", "meta", "spans", "classes"})
+
+
+def record_meta(value: dict, read: frozenset[str], line: int) -> dict[str, Any]:
+    """The record's own fields, kept to travel into every export that holds records: its
+    ``meta`` object when it has one (the shape the exports write, so a file we wrote comes
+    back with the same meta), else every field the format does not read: a client's ids
+    and columns."""
+    if "meta" in value:
+        meta = value["meta"]
+        if not isinstance(meta, dict):
+            raise ImportFileError(gettext_noop('"meta" must be a JSON object'), line)
+        return meta
+    return {key: item for key, item in value.items() if key not in read}
+
+
 def _record(value: Any, line: int) -> Record:
     if not isinstance(value, dict):
         raise ImportFileError(
@@ -215,9 +232,7 @@ def _record(value: Any, line: int) -> Record:
     title = value.get("title", "")
     if not isinstance(title, str):
         raise ImportFileError(gettext_noop('"title" must be a string'), line)
-    meta = value.get("meta", {})
-    if not isinstance(meta, dict):
-        raise ImportFileError(gettext_noop('"meta" must be a JSON object'), line)
+    meta = record_meta(value, _OUR_FIELDS, line)
     check_text(text, line)
     check_text(title, line)
     spans = _spans(value.get("spans", []), text, line)

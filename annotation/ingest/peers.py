@@ -19,6 +19,7 @@ from annotation.ingest.formats import (
     check_text,
     json_lines,
     read_json,
+    record_meta,
 )
 
 
@@ -106,7 +107,11 @@ def _doccano(stream: io.TextIOWrapper) -> Iterator[Record]:
             if not isinstance(name, str):
                 raise ImportFileError(gettext_noop('"cats" must hold class names'), line)
             classes.append(name)
-        yield Record(text=text, line=line, spans=spans, classes=classes)
+        meta = record_meta(value, _DOCCANO_FIELDS, line)
+        yield Record(text=text, line=line, spans=spans, classes=classes, meta=meta)
+
+
+_DOCCANO_FIELDS = frozenset({"text", "label", "entities", "cats", "meta"})
 
 
 def _utf16_to_code_points(text: str, units: int) -> int | None:
@@ -145,7 +150,16 @@ def _label_studio(stream: io.TextIOWrapper) -> Iterator[Record]:
                 classes += [name for name in value.get("choices", []) if isinstance(name, str)]
             elif result.get("type") in ("labels", "hypertextlabels"):
                 spans += _region(text, value, number)
-        yield Record(text=text, line=number, spans=spans, classes=classes)
+        yield Record(text=text, line=number, spans=spans, classes=classes, meta=_task_meta(task))
+
+
+def _task_meta(task: dict) -> dict[str, Any]:
+    """A Label Studio task's own fields: its id, its data besides the text, its meta."""
+    meta: dict[str, Any] = {} if task.get("id") is None else {"id": task["id"]}
+    meta.update((key, value) for key, value in task["data"].items() if key != "text")
+    if isinstance(task.get("meta"), dict):
+        meta.update(task["meta"])
+    return meta
 
 
 def _region(text: str, value: dict, line: int) -> list[tuple[int, int, str]]:
@@ -227,7 +241,8 @@ def _cluener(stream: io.TextIOWrapper) -> Iterator[Record]:
                     span = _span(text, place[0], place[1] + 1, label, line)
                     _stated(text, span, stated, line)
                     spans.append(span)
-        yield Record(text=text, line=line, spans=sorted(spans))
+        meta = record_meta(value, frozenset({"text", "label", "meta"}), line)
+        yield Record(text=text, line=line, spans=sorted(spans), meta=meta)
 
 
 def read_peer_records(stream: io.TextIOWrapper, file_format: str) -> Iterator[Record]:

@@ -2,9 +2,13 @@
 
 import pytest
 
-from annotation.models import Batch, ExportJob, Snippet
+from annotation.models import Article, Batch, ExportJob, ImportJob, Snippet
 from annotation.quality.finals import finals_refresh
 from tests.factories import UserFactory, adjudicated, snippets_of, work_submitted
+
+# A client's own fields, as an import keeps them: numbers, nesting, quotes, backslashes,
+# control characters and keys of different lengths (PostgreSQL orders jsonb keys by length).
+META = {"客户编号": "A-17", "id": 17, "nested": {"k": [1, "二", None]}, "q": 'x "y" \\ z\n\t'}
 
 # Texts a JSON writer can get wrong: characters beyond the BMP, quotes, backslashes,
 # control characters, full-width punctuation, a "\\n" spelt out.
@@ -24,6 +28,10 @@ def voted(project):
     a gold item; labels and classes with quotes, backslashes and the ", " separator."""
     batch = Batch.objects.create(project=project, name='包 "一" \\', status="accepted")
     snippets = snippets_of(project, TEXTS, batch, tokenizer_version="jieba 0.42.1")
+    source = ImportJob.objects.create(project=project, filename='客户 "数据".jsonl', format="jsonl")
+    Article.objects.filter(project=project).update(
+        title='标题 "甲" \\', meta=META, import_job=source
+    )
     Snippet.objects.filter(id=snippets[3].id).update(tokens="2,5")
     Snippet.objects.filter(id=snippets[5].id).update(gold=True)
     a, b, c = (UserFactory(username=name) for name in ("甲", "乙", "丙"))

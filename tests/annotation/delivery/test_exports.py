@@ -1,7 +1,9 @@
 """Exports through the API: asked, written by the job, downloaded as attachments; who may
 download what."""
 
+import csv
 import gzip
+import io
 import json
 from pathlib import Path
 
@@ -422,6 +424,48 @@ def test_records_kept_as_final_without_entities_are_delivered(
         texts = [json.loads(line)["text"] for line in content.splitlines()]
     assert texts == [TEXT, SECOND, third]
     assert ExportJob.objects.get().items == 3
+
+
+CLIENT_FILES = {
+    "jsonl": ("a.jsonl", '{"id": "A-1", "text": "北京见。", "来源": "新华社"}\n'),
+    "csv": ("a.csv", "id,text,来源\nA-1,北京见。,新华社\n"),
+    "doccano": (
+        "a.jsonl",
+        '{"id": "A-1", "text": "北京见。", "label": [[0, 2, "地名"]], "来源": "新华社"}\n',
+    ),
+    "label-studio": (
+        "a.json",
+        '[{"id": "A-1", "data": {"text": "北京见。", "来源": "新华社"}, "annotations": []}]',
+    ),
+    "cluener": ("a.json", '{"id": "A-1", "text": "北京见。", "label": {}, "来源": "新华社"}\n'),
+}
+
+
+@pytest.mark.parametrize("imported", sorted(CLIENT_FILES))
+def test_the_clients_own_fields_come_back_in_every_record_export(
+    project, members, upload, client_for, django_capture_on_commit_callbacks, imported
+):
+    """A client joins the results back to its source by its own ids: whatever the file
+    held beside the text comes back with each record."""
+    filename, content = CLIENT_FILES[imported]
+    _, job = upload(project, filename, content.encode(), format=imported, annotations="final")
+    Batch.objects.filter(project=project).update(status="accepted")
+    manager = client_for("manager")
+
+    found = {}
+    for name in ("jsonl", "doccano", "cluener", "csv"):
+        content = _downloaded(manager, project, django_capture_on_commit_callbacks, format=name)
+        if name == "csv":
+            [row] = csv.DictReader(io.StringIO(content.decode()))
+            found[name] = json.loads(row["meta"])
+        else:
+            [record] = map(json.loads, content.decode().splitlines())
+            found[name] = record["meta"]
+            if name == "jsonl":
+                assert record["source"] == filename
+
+    assert job["status"] == "succeeded", job["errors"]
+    assert found == dict.fromkeys(found, {"id": "A-1", "来源": "新华社"})
 
 
 def test_segmented_text_through_the_api_holds_the_corrected_words(

@@ -10,8 +10,12 @@ import pytest
 from annotation.delivery.services import export_execute
 from annotation.delivery.storage import stored_chunks
 from annotation.models import ExportJob, Snippet
+from tests.annotation.delivery.conftest import META
 
 pytestmark = pytest.mark.django_db
+
+# What every line carries of its record: its article's title, file and meta.
+RECORD = {"title": '标题 "甲" \\', "source": '客户 "数据".jsonl', "meta": META}
 
 # By snippet position (ids differ between databases); every line as exported.
 EXPECTED = [
@@ -27,6 +31,7 @@ EXPECTED = [
         "adjudicated": False,
         "tie": False,
         "batch": '包 "一" \\',
+        **RECORD,
     },
     {
         "id": 1,
@@ -40,6 +45,7 @@ EXPECTED = [
         "adjudicated": False,
         "tie": True,
         "batch": '包 "一" \\',
+        **RECORD,
     },
     {
         "id": 2,
@@ -53,6 +59,7 @@ EXPECTED = [
         "adjudicated": False,
         "tie": False,
         "batch": '包 "一" \\',
+        **RECORD,
     },
     {
         "id": 3,
@@ -66,6 +73,7 @@ EXPECTED = [
         "adjudicated": True,
         "tie": False,
         "batch": '包 "一" \\',
+        **RECORD,
     },
 ]
 

@@ -11,6 +11,7 @@ import pytest
 from annotation.core.tags import SCHEMES, TagError, spans_to_tags, tags_to_spans
 from annotation.delivery.formats import (
     NO_CLASSES,
+    NO_META,
     NO_WORDS,
     OVERLAPPING,
     WHITESPACE,
@@ -111,9 +112,42 @@ def test_segmented_and_word_pos():
 
 
 def test_csv_of_classes():
-    items = [Item(1, '好，"真的"', (), ("正面", "新闻"), annotator="a1"), Item(2, "一般")]
+    items = [
+        Item(1, '好，"真的"', (), ("正面", "新闻"), annotator="a1"),
+        Item(2, "一般", meta={"编号": "A-2", "n": 2}),
+    ]
     content, _ = written("csv", items)
-    assert content == 'id,text,classes,annotator\r\n1,"好，""真的""",正面|新闻,a1\r\n2,一般,,\r\n'
+    assert content == (
+        "id,text,classes,annotator,meta\r\n"
+        '1,"好，""真的""",正面|新闻,a1,\r\n'
+        '2,一般,,,"{""编号"":""A-2"",""n"":2}"\r\n'
+    )
+
+
+@pytest.mark.parametrize("name", ["jsonl", "doccano", "cluener"])
+def test_record_formats_carry_the_records_own_fields(name):
+    meta = {"客户编号": "A-17", "row": 3}
+    item = Item(1, "北京见。", ((0, 2, "地名"),), meta=meta, title="标题", source="客户.jsonl")
+    content, writer = written(name, [item])
+
+    record = json.loads(content)
+    assert record["meta"] == meta
+    assert not writer.dropped
+    if name == "jsonl":
+        assert (record["title"], record["source"]) == ("标题", "客户.jsonl")
+
+
+@pytest.mark.parametrize(
+    "name", ["conll-bio", "conll-bioes", "conll-bmes", "segmented", "word-pos"]
+)
+def test_formats_without_records_count_the_fields_they_leave_out(name):
+    items = [
+        Item(1, "北京见。", ((0, 2, "地名"),), segmentation=(2, 3, 4), meta={"id": "A-1"}),
+        Item(2, "再见。", (), segmentation=(2, 3)),
+    ]
+    _, writer = written(name, items)
+
+    assert writer.dropped[NO_META] == 1
 
 
 @pytest.mark.parametrize(
