@@ -20,6 +20,13 @@ class ImportCreateSerializer(serializers.Serializer):
         help_text="A file's annotations shown to annotators as suggestions, or kept as the "
         "snippets' final annotations.",
     )
+    clean = serializers.ChoiceField(
+        choices=["auto", "yes", "no"],
+        default="auto",
+        help_text="The project's cleaning: auto keeps records that carry annotations (other "
+        "tools' files, spans in ours) exactly as they are and cleans the rest; yes cleans "
+        "every record; no keeps every text as it is.",
+    )
 
 
 class ImportJobSerializer(serializers.ModelSerializer):

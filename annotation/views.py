@@ -45,6 +45,7 @@ class ImportListView(generics.ListAPIView):
             text_column=given.validated_data["text_column"],
             title_column=given.validated_data["title_column"],
             annotations=given.validated_data["annotations"],
+            clean=given.validated_data["clean"],
         )
         job.refresh_from_db()
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

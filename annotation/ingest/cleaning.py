@@ -49,6 +49,11 @@ class CleaningOptions:
     remove_cjk_spaces: bool = True
     normalize_punctuation: bool = True
     max_snippet_chars: int = 256
+    # A record kept exactly as it came: no titles, no reflow, nothing replaced or dropped;
+    # cut only where it is longer than a snippet, into pieces that join back to it.
+    exact: bool = False
+    # Records that carry annotations (another tool's, or spans in ours) kept exactly.
+    annotated_exact: bool = True
 
 
 @dataclass
@@ -193,11 +198,13 @@ def clean_paragraph(piece: Piece, options: CleaningOptions) -> Piece:
     return piece.strip()
 
 
-def cut_paragraph(piece: Piece, max_chars: int) -> list[Piece]:
-    """Split a paragraph longer than ``max_chars`` at sentence ends (then commas, then hard)."""
+def cut_paragraph(piece: Piece, max_chars: int, *, strip: bool = True) -> list[Piece]:
+    """Split a paragraph longer than ``max_chars`` at sentence ends (then commas, then hard);
+    without ``strip`` the pieces keep their edges' whitespace and join back to the whole."""
     text = piece.text
     if len(text) <= max_chars:
         return [piece] if text else []
+    edges = Piece.strip if strip else _as_cut
     ends = [match.end() for match in _SENTENCE_END.finditer(text)]
     result: list[Piece] = []
     start = 0
@@ -209,10 +216,14 @@ def cut_paragraph(piece: Piece, max_chars: int) -> list[Piece]:
         else:
             soft = [m.end() for m in _SOFT_BREAK.finditer(text, start + 1, limit)]
             end = soft[-1] if soft else limit
-        result.append(piece.slice(start, end).strip())
+        result.append(edges(piece.slice(start, end)))
         start = end
-    result.append(piece.slice(start, len(text)).strip())
+    result.append(edges(piece.slice(start, len(text))))
     return [part for part in result if part.text]
+
+
+def _as_cut(piece: Piece) -> Piece:
+    return piece
 
 
 def _heading_text(piece: Piece) -> str:
@@ -226,8 +237,11 @@ def clean_article(
 
     A ``record`` (a line of JSONL, a row, another tool's item) is a unit of annotation:
     when all of it reads as headings (a headline, a product name, a short post without
-    punctuation) its text is its snippets, not a title with nothing under it.
+    punctuation) its text is its snippets, not a title with nothing under it. With
+    ``options.exact`` a record is only cut, its pieces joining back to its text.
     """
+    if record and options.exact:
+        return "", cut_paragraph(Piece(raw, [(0, 0)]), options.max_snippet_chars, strip=False)
     paragraphs = _paragraphs(raw, options)
     if record and all(heading for heading, _ in paragraphs):
         paragraphs = [(False, piece) for _, piece in paragraphs]

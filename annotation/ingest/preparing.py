@@ -16,6 +16,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Generator, Iterable, Iterator
+from dataclasses import replace
 from multiprocessing.queues import Queue
 from typing import Any, NamedTuple
 
@@ -140,6 +141,9 @@ def prepare_record(
                 )
             )
         return articles
+    carries = file_format in formats.PEER_FORMATS or bool(record.spans)
+    if carries and options.annotated_exact:
+        options = replace(options, exact=True)
     title, pieces = cleaning.clean_article(record.text, options, record=True)
     snippets = _snippets(pieces, suggestions(record, pieces), tokenizer, seen)
     return [

@@ -6,7 +6,7 @@ import os
 import time
 from collections.abc import Iterable
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -51,13 +51,29 @@ FLUSH_SNIPPETS = 2000
 PROGRESS_EVERY_SECONDS = 0.5
 
 
-def cleaning_options(project: Project) -> cleaning.CleaningOptions:
-    return cleaning.CleaningOptions(
+# An import's ``clean`` option: what of the project's cleaning its records go through.
+CLEAN_CHOICES: dict[str, dict[str, bool]] = {
+    # Records that carry annotations (other tools' files, spans in ours) are kept exactly:
+    # a migrating team's texts come back as they went in. The others are cleaned.
+    "auto": {},
+    "yes": {"annotated_exact": False},  # every record cleaned, annotated or not
+    "no": {  # every record kept exactly; a text page is not reflowed nor changed
+        "exact": True,
+        "reflow": False,
+        "remove_cjk_spaces": False,
+        "normalize_punctuation": False,
+    },
+}
+
+
+def cleaning_options(project: Project, clean: str = "auto") -> cleaning.CleaningOptions:
+    settings = cleaning.CleaningOptions(
         reflow=project.clean_reflow,
         remove_cjk_spaces=project.clean_cjk_spaces,
         normalize_punctuation=project.clean_punctuation,
         max_snippet_chars=project.max_snippet_chars,
     )
+    return replace(settings, **CLEAN_CHOICES[clean])
 
 
 # --- uploads -------------------------------------------------------------------------------
@@ -73,6 +89,7 @@ def import_create(
     text_column: str = "text",
     title_column: str = "",
     annotations: str = "suggestions",
+    clean: str = "auto",
 ) -> ImportJob:
     """Store the upload in the database in 1 MiB chunks and queue the import after commit."""
     filename = (upload.name or "upload")[-255:]
@@ -85,6 +102,7 @@ def import_create(
             "text_column": text_column,
             "title_column": title_column,
             "annotations": annotations,
+            "clean": clean,
         },
     )
     job.size = _upload_store(job, upload)
@@ -411,7 +429,7 @@ def _prepared(
     In a pool the snippets are always tokenized as they are prepared, whatever the engine:
     the cores are busy, and the tokens go into the rows as they are first written. In this
     process only an inline engine tokenizes; jieba's tokens are left to the workers."""
-    options = cleaning_options(project)
+    options = cleaning_options(project, job.options.get("clean", "auto"))
     config = tokenizer_config(project)
     processes = _import_processes(job)
     if processes > 1:

@@ -279,16 +279,49 @@ def test_import_and_snippet_reads_by_actor(client_for, project, members, actor, 
         assert codes == {"list": 403, "import": 404, "snippets": 403, "snippet": 403}
 
 
-def test_pre_annotations_follow_their_text_through_cleaning(upload, project, members, client_for):
-    text = "𠮷野家 👩‍👩‍👧 在 北 京,开了新店。\r\n\r\n第二段提到上海。"
+ANNOTATED = "𠮷野家 👩‍👩‍👧 在 北 京,开了新店。\n\n第二段提到上海。"
+
+
+def _annotated_record() -> bytes:
+    text = ANNOTATED
     spans = [
         {"start": text.index("北"), "end": text.index("京") + 1, "label": "LOC"},
         {"start": text.index("上海"), "end": text.index("上海") + 2, "label": "LOC"},
         {"start": 0, "end": 3, "label": "ORG"},
     ]
+    return json.dumps({"text": text, "spans": spans}, ensure_ascii=False).encode()
+
+
+def test_a_record_with_annotations_keeps_its_text_exactly(upload, project, members, client_for):
+    """A team migrating from another tool gets its texts back as they went in: a record
+    that carries annotations is not cleaned unless the import asks for it."""
+    _, job = upload(project, "a.jsonl", _annotated_record())
+
+    assert job["status"] == "succeeded", job["errors"]
+    [snippet] = (
+        client_for("manager").get(f"/api/v1/projects/{project.id}/snippets/").json()["results"]
+    )
+    assert snippet["text"] == ANNOTATED
+    labelled = [(ANNOTATED[s["start"] : s["end"]], s["label"]) for s in snippet["suggestions"]]
+    assert labelled == [("北 京", "LOC"), ("上海", "LOC"), ("𠮷野家", "ORG")]
+
+
+def test_a_long_record_kept_exactly_is_cut_into_pieces_that_join_back(upload, project, members):
+    text = "\n".join(f"  第{n}句，有空格 和 half,width 标点。 " for n in range(40))
+    spans = [{"start": text.index("第39句"), "end": text.index("第39句") + 4, "label": "X"}]
     record = {"text": text, "spans": spans}
 
     _, job = upload(project, "a.jsonl", json.dumps(record, ensure_ascii=False).encode())
+
+    assert job["status"] == "succeeded", job["errors"]
+    pieces = list(Snippet.objects.filter(project=project).order_by("position"))
+    assert len(pieces) > 1
+    assert "".join(piece.text for piece in pieces) == text
+    assert pieces[-1].suggestions[0]["label"] == "X"
+
+
+def test_pre_annotations_follow_their_text_through_cleaning(upload, project, members, client_for):
+    _, job = upload(project, "a.jsonl", _annotated_record(), clean="yes")
 
     assert job["status"] == "succeeded", job["errors"]
     page = client_for("manager").get(f"/api/v1/projects/{project.id}/snippets/").json()
@@ -312,7 +345,7 @@ def test_bad_pre_annotations_are_refused_with_their_line(upload, project, member
     good = json.dumps({"text": "第一篇。"}, ensure_ascii=False)
     bad = json.dumps({"text": "北京很大。\n\n上海也很大。", "spans": spans}, ensure_ascii=False)
 
-    _, job = upload(project, "a.jsonl", f"{good}\n{bad}\n".encode())
+    _, job = upload(project, "a.jsonl", f"{good}\n{bad}\n".encode(), clean="yes")
 
     assert job["status"] == "failed"
     assert job["errors"][0]["line"] == 2

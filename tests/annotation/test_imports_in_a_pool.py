@@ -47,7 +47,7 @@ def test_a_web_process_prepares_a_big_file_in_place(
     pools = []
     monkeypatch.setattr(ingest_services, "prepare_parallel", lambda *given: pools.append(given))
 
-    _, job = upload(project, "mixed.jsonl", mixed_file())
+    _, job = upload(project, "mixed.jsonl", mixed_file(), clean="yes")
 
     assert job["status"] == "succeeded" and job["articles"] > 0
     assert pools == []
@@ -59,7 +59,8 @@ def line(record: dict) -> str:
 
 def mixed_file() -> bytes:
     """Seed paragraphs, astral characters, emoji, full-width punctuation, repeats and
-    pre-annotations, over many batches."""
+    pre-annotations, over many batches (imported with clean=yes: the annotated record is
+    cleaned and cut in two, one of which repeats a later record)."""
     paragraphs = [p for seed in SEEDS for p in seed.read_text().split("\n\n") if p.strip()]
     records = [line({"text": text, "meta": {"n": n}}) for n, text in enumerate(paragraphs[:60])]
     text = "𠮷野家 👩‍👩‍👧 在 北 京，开了新店！\n\n第二段（上海）提到了“浦东”。"
@@ -93,10 +94,10 @@ def rows_of(project) -> dict:
 def test_a_pool_leaves_the_rows_one_process_leaves(upload, project, members, settings, pool):
     alone = MembershipFactory(user=members["manager"], role=Role.MANAGER).project
     settings.BIAOZHU_IMPORT_PARALLEL_BYTES = 1 << 40
-    _, by_one = upload(alone, "mixed.jsonl", mixed_file())
+    _, by_one = upload(alone, "mixed.jsonl", mixed_file(), clean="yes")
     settings.BIAOZHU_IMPORT_PARALLEL_BYTES = 0
 
-    _, by_pool = upload(project, "mixed.jsonl", mixed_file())
+    _, by_pool = upload(project, "mixed.jsonl", mixed_file(), clean="yes")
 
     assert by_pool["status"] == by_one["status"] == "succeeded", by_pool["errors"]
     counts = ("articles", "snippets", "duplicates", "tokenized")
@@ -113,7 +114,7 @@ def test_a_refusal_in_a_pool_names_the_first_bad_line(upload, project, members, 
     good[120] = line({"text": "北京很大。\n\n上海也很大。", "spans": across})
     good[180] = "{oops}\n"  # read after the bad span was sent to the pool
 
-    _, job = upload(project, "a.jsonl", "".join(good).encode())
+    _, job = upload(project, "a.jsonl", "".join(good).encode(), clean="yes")
 
     assert job["status"] == "failed"
     [error] = job["errors"]
