@@ -10,6 +10,7 @@ it and the dataset card lists it, so nothing is dropped silently.
 import csv
 import io
 import json
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ EXPORT_FORMATS = (
 # Reasons for what a format leaves out (translated where shown).
 OVERLAPPING = gettext_noop("spans overlapping another span (one label a character)")
 WHITESPACE = gettext_noop("whitespace characters (a CoNLL line cannot hold one)")
+BLANK_SPANS = gettext_noop("spans of whitespace only (a CoNLL line cannot hold one)")
 NO_CLASSES = gettext_noop("classes (this format holds spans only)")
 NO_SPANS = gettext_noop("spans (this format holds classes only)")
 NO_WORDS = gettext_noop("snippets without a segmentation")
@@ -169,16 +171,25 @@ class Conll(Writer):
         self.scheme = scheme
 
     def write(self, item: Item) -> str:
+        """The whitespace is left out first and the spans tagged on what is kept, so that
+        a span ending (or starting) on a space still gets its closing tag."""
         self._spans_only(item)
         self._no_records(item)
-        tags, dropped = spans_to_tags(len(item.text), item.spans, self.scheme)
+        text = item.text
+        kept = [index for index, char in enumerate(text) if not char.isspace()]
+        if len(kept) < len(text):
+            self.dropped[WHITESPACE] += len(text) - len(kept)
+        spans = []
+        for start, end, label in item.spans:
+            first, last = bisect_left(kept, start), bisect_left(kept, end)
+            if first < last:
+                spans.append((first, last, label))
+            else:
+                self.dropped[BLANK_SPANS] += 1
+        tags, dropped = spans_to_tags(len(kept), spans, self.scheme)
         if dropped:
             self.dropped[OVERLAPPING] += dropped
-        lines = [
-            f"{char} {tag}" for char, tag in zip(item.text, tags, strict=True) if not char.isspace()
-        ]
-        if len(lines) < len(tags):
-            self.dropped[WHITESPACE] += len(tags) - len(lines)
+        lines = [f"{text[index]} {tag}" for index, tag in zip(kept, tags, strict=True)]
         lines.append("\n")
         return "\n".join(lines)
 

@@ -10,6 +10,7 @@ import pytest
 
 from annotation.core.tags import SCHEMES, TagError, spans_to_tags, tags_to_spans
 from annotation.delivery.formats import (
+    BLANK_SPANS,
     NO_CLASSES,
     NO_META,
     NO_WORDS,
@@ -68,6 +69,32 @@ def test_conll_leaves_whitespace_out_and_says_so():
     lines = content.split("\n")
     assert len(lines) == 10 + 2 and all(line[:1].strip() for line in lines[:10])
     assert writer.dropped == {WHITESPACE: 2}
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_conll_closes_a_span_that_ends_or_starts_on_a_space(scheme):
+    """Tagged after the whitespace is left out: an entity ending on a space still gets its
+    closing tag, the file reads back, and seqeval's strict mode keeps the entity."""
+    text = "发布 iPhone 15 ，在 北京 。"
+    place = text.index("iPhone")
+    spans = ((place - 1, place + 10, "产品"), (text.index("北京"), text.index("北京") + 3, "地名"))
+    content, writer = written(f"conll-{scheme}", [Item(1, text, spans)])
+
+    [record] = read(f"conll-{scheme}", content)
+
+    squeezed = "".join(text.split())
+    assert record.text == squeezed
+    assert [(squeezed[a:b], label) for a, b, label in record.spans] == [
+        ("iPhone15", "产品"),
+        ("北京", "地名"),
+    ]
+    assert writer.dropped == {WHITESPACE: text.count(" ")}
+
+
+def test_conll_counts_a_span_of_whitespace_only():
+    _, writer = written("conll-bioes", [Item(1, "北京 上海", ((2, 3, "空"), (0, 2, "地名")))])
+
+    assert writer.dropped == {WHITESPACE: 1, BLANK_SPANS: 1}
 
 
 def test_spans_only_formats_count_the_classes_they_drop():
