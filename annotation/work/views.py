@@ -1,7 +1,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -32,11 +32,11 @@ from projects.models import Role
 
 # What an annotator is told when no next task comes for a reason other than the end of
 # the work (tasks/next/ answers it as 403; a submit with ?next=1 as its ``no_next``).
-_PAUSED = _lazy(
+_PAUSED = gettext_lazy(
     "You are paused: too few gold items were right. A manager will look at your work and "
     "let you go on."
 )
-_NO_SEAT = _lazy("You no longer take tasks in this project.")
+_NO_SEAT = gettext_lazy("You no longer take tasks in this project.")
 
 
 def _next_for(user: User, project_id: int) -> Response:
