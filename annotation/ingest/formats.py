@@ -18,7 +18,15 @@ from typing import Any
 from annotation.core.i18n import gettext_noop
 
 # Other tools' formats (annotation.ingest.peers), named as the exports name them.
-PEER_FORMATS = ("doccano", "label-studio", "conll-bio", "conll-bioes", "conll-bmes", "cluener")
+PEER_FORMATS = (
+    "doccano",
+    "label-studio",
+    "conll-bio",
+    "conll-bioes",
+    "conll-bmes",
+    "cluener",
+    "segmented",
+)
 FORMATS = ("text", "jsonl", "json", "csv", *PEER_FORMATS)
 # One line (or one record of a JSON array) may not exceed this many characters.
 MAX_LINE_CHARS = 2_000_000
@@ -61,6 +69,13 @@ class Record:
     # Pre-annotations: (start, end, label), code points of ``text``, end-exclusive.
     spans: list[tuple[int, int, str]] = field(default_factory=list)
     classes: list[str] = field(default_factory=list)
+    # A word segmentation: the words' ends, rising, the last at the text's length.
+    segmentation: list[int] = field(default_factory=list)
+
+    @property
+    def annotated(self) -> bool:
+        """Whether the record carries annotations that offsets tie to its text."""
+        return bool(self.spans or self.segmentation)
 
 
 ChunkSource = Callable[[], Iterable[bytes]]
@@ -205,7 +220,7 @@ def _lines(stream: io.TextIOWrapper) -> Iterator[tuple[int, str]]:
 
 
 # The fields of our JSONL that are read; the others are the record's own (``record_meta``).
-_OUR_FIELDS = frozenset({"text", "title", "meta", "spans", "classes"})
+_OUR_FIELDS = frozenset({"text", "title", "meta", "spans", "classes", "segmentation"})
 
 
 def record_meta(value: dict, read: frozenset[str], line: int) -> dict[str, Any]:
@@ -241,6 +256,7 @@ def _record(value: Any, line: int) -> Record:
         isinstance(name, str) and name.strip() for name in classes
     ):
         raise ImportFileError(gettext_noop('"classes" must be a list of class names'), line)
+    ends = segmentation_of(value.get("segmentation", []), len(text), line)
     if "\r\n" in text:
         # Line breaks inside JSON strings are normalised like those of a text file; each
         # dropped "\r" moves the offsets after it one place to the left.
@@ -249,6 +265,7 @@ def _record(value: Any, line: int) -> Record:
             (start - bisect_left(dropped, start), end - bisect_left(dropped, end), label)
             for start, end, label in spans
         ]
+        ends = list(dict.fromkeys(end - bisect_left(dropped, end) for end in ends))
         text = text.replace("\r\n", "\n")
     text = text.replace("\r", "\n")
     return Record(
@@ -258,7 +275,30 @@ def _record(value: Any, line: int) -> Record:
         line=line,
         spans=spans,
         classes=[name.strip() for name in classes],
+        segmentation=ends,
     )
+
+
+def segmentation_of(value: Any, length: int, line: int) -> list[int]:
+    """A record's word segmentation, checked: word ends in code points, each after the one
+    before, the last at the text's ``length``; an empty list is none."""
+    if value == []:
+        return []
+    if (
+        not isinstance(value, list)
+        or not all(isinstance(end, int) and not isinstance(end, bool) for end in value)
+        or any(end <= before for before, end in zip([0, *value], value, strict=False))
+        or value[-1] != length
+    ):
+        raise ImportFileError(
+            gettext_noop(
+                '"segmentation" must be the words\' ends, rising, the last at the text\'s '
+                "length (%(length)s)"
+            ),
+            line,
+            length=length,
+        )
+    return value
 
 
 def _spans(value: Any, text: str, line: int) -> list[tuple[int, int, str]]:

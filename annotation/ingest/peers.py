@@ -1,5 +1,5 @@
 """Reading other tools' files: doccano JSONL, Label Studio's JSON export, character CoNLL
-(BIO, BIOES, BMES) and CLUENER. Pure.
+(BIO, BIOES, BMES), CLUENER and segmented text. Pure.
 
 Each yields ``Record``s with the annotations as spans and classes in our terms (code
 points, end-exclusive). Offsets are checked on the way in: a span outside its text, or
@@ -8,6 +8,7 @@ whose stated text differs from the text there, refuses the file naming the recor
 
 import io
 from collections.abc import Iterator
+from itertools import accumulate
 from typing import Any
 
 from annotation.core.i18n import gettext_noop
@@ -245,8 +246,21 @@ def _cluener(stream: io.TextIOWrapper) -> Iterator[Record]:
         yield Record(text=text, line=line, spans=sorted(spans), meta=meta)
 
 
+def _segmented(stream: io.TextIOWrapper) -> Iterator[Record]:
+    """Words separated by spaces, a text a line (the SIGHAN/PKU corpora, our export)."""
+    for number, raw in enumerate(stream, start=1):
+        words = raw.split()
+        if not words:
+            continue
+        text = "".join(words)
+        check_text(text, number)
+        yield Record(text=text, line=number, segmentation=list(accumulate(map(len, words))))
+
+
 def read_peer_records(stream: io.TextIOWrapper, file_format: str) -> Iterator[Record]:
     assert file_format in PEER_FORMATS
+    if file_format == "segmented":
+        return _segmented(stream)
     if file_format == "doccano":
         return _doccano(stream)
     if file_format == "label-studio":

@@ -87,7 +87,26 @@ def suggestions(record: formats.Record, snippets: list[cleaning.Piece]) -> list[
             )
     for suggested in placed:
         suggested += [{"label": name} for name in dict.fromkeys(record.classes)]
+    if record.segmentation:
+        for suggested, ends in zip(placed, _words_of(record.segmentation, snippets), strict=True):
+            suggested.append({"segmentation": ends})
     return placed
+
+
+def _words_of(ends: list[int], snippets: list[cleaning.Piece]) -> list[list[int]]:
+    """The record's word ends in each snippet's coordinates: where a cut falls inside a
+    word, the cut ends it."""
+    found: list[list[int]] = []
+    for piece in snippets:
+        local = []
+        for end in ends:
+            index = piece.clean_index(end - 1)
+            if index is not None:
+                local.append(index + 1)
+        if not local or local[-1] != len(piece.text):
+            local.append(len(piece.text))
+        found.append(local)
+    return found
 
 
 def _snippets(
@@ -141,7 +160,7 @@ def prepare_record(
                 )
             )
         return articles
-    carries = file_format in formats.PEER_FORMATS or bool(record.spans)
+    carries = file_format in formats.PEER_FORMATS or record.annotated
     if carries and options.annotated_exact:
         options = replace(options, exact=True)
     title, pieces = cleaning.clean_article(record.text, options, record=True)

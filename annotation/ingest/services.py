@@ -404,7 +404,15 @@ def _finals_insert(project: Project, finals: dict[str, list[dict]]) -> None:
                 project=project,
                 snippet_id=snippet_id,
                 spans=[item for item in finals[text_hash] if "start" in item],
-                classes=[item["label"] for item in finals[text_hash] if "start" not in item],
+                classes=[
+                    item["label"]
+                    for item in finals[text_hash]
+                    if "label" in item and "start" not in item
+                ],
+                segmentation=next(
+                    (item["segmentation"] for item in finals[text_hash] if "segmentation" in item),
+                    [],
+                ),
             )
             for text_hash, snippet_id in ids
         ],

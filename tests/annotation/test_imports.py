@@ -204,6 +204,8 @@ REFUSED = [
     ("long.txt", b"a" * (50 * 1024 * 1024), {}, 1, "longer than"),
     ("a.zip", b"PK\x03\x04" + b"\x00" * 100, {}, None, "archive"),
     ("notext.jsonl", b'{"title": "x"}\n', {}, 1, '"text"'),
+    ("words.jsonl", b'{"text": "abc"}\n{"text": "abc", "segmentation": [2, 1]}\n', {}, 2, "ends"),
+    ("words.jsonl", b'{"text": "abc", "segmentation": [1, 2]}\n', {}, 1, "length (3)"),
 ]
 
 

@@ -276,7 +276,7 @@ function show(assignment, stopped = null) {
   const past = session.isPast();
   const suggested = !past && assignment.version === 0 && assignment.snippet.suggestions?.length;
   const state = suggested
-    ? fromSuggestions(assignment.snippet.suggestions, setup.labels)
+    ? fromSuggestions(assignment.snippet.suggestions, setup)
     : normalise(past ? assignment.latest : assignment.draft);
   editor.load(assignment.snippet.text, assignment.snippet.tokens ?? [], state);
   $("past-note").hidden = !past;

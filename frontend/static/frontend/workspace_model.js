@@ -16,8 +16,9 @@ export function normalise(draft) {
 }
 
 // An import's pre-annotations, as the start of a new task: spans carry offsets, classes
-// only a label. Labels the project does not have are left out.
-export function fromSuggestions(suggestions, labels) {
+// only a label, a segmentation its word ends. Labels the project does not have are left
+// out, and a segmentation where the project does not correct one.
+export function fromSuggestions(suggestions, { labels, kinds }) {
   const names = (kind) => new Set(labels.filter((label) => label.kind === kind).map((label) => label.name));
   const spanNames = names("spans");
   const classNames = names("classes");
@@ -27,7 +28,9 @@ export function fromSuggestions(suggestions, labels) {
       .filter((item) => Number.isInteger(item.start) && spanNames.has(item.label))
       .map(({ start, end, label }) => ({ start, end, label })),
     classes: given.filter((item) => item.start === undefined && classNames.has(item.label)).map((item) => item.label),
-    segmentation: [],
+    segmentation: kinds.includes("segmentation")
+      ? (given.find((item) => Array.isArray(item.segmentation))?.segmentation ?? [])
+      : [],
   };
 }
 

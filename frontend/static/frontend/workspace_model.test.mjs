@@ -168,9 +168,16 @@ test("suggestions start a task with the project's labels only", () => {
       { start: 0, end: 3, label: "人名" }, // not a label of this project
       { label: "体育" },
       { label: "天气" },
+      { segmentation: [3, 4, 6, 16] },
     ],
-    LABELS,
+    { labels: LABELS, kinds: ["spans", "classes", "segmentation"] },
   );
-  assert.deepEqual(state, { spans: [{ start: 4, end: 6, label: "地名" }], classes: ["体育"], segmentation: [] });
+  assert.deepEqual(state, {
+    spans: [{ start: 4, end: 6, label: "地名" }],
+    classes: ["体育"],
+    segmentation: [3, 4, 6, 16],
+  });
+  const without = fromSuggestions([{ segmentation: [3, 16] }], { labels: LABELS, kinds: ["spans"] });
+  assert.deepEqual(without.segmentation, []); // the project does not correct words
   assert.deepEqual(normalise({ spans: "nonsense" }), { spans: [], classes: [], segmentation: [] });
 });

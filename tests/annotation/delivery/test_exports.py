@@ -468,6 +468,40 @@ def test_the_clients_own_fields_come_back_in_every_record_export(
     assert found == dict.fromkeys(found, {"id": "A-1", "来源": "新华社"})
 
 
+GOLD_WORDS = "𠮷野家 😀 在 北京 开店 。\n我 爱 北京 天安门\n"
+
+
+def test_segmented_gold_comes_in_and_goes_back_out_the_same(
+    project, members, upload, client_for, django_capture_on_commit_callbacks
+):
+    """Gold segmentation imports as final, exports as it came, and our JSONL's
+    segmentation carries it into a second project."""
+    manager = client_for("manager")
+    second = ProjectFactory()
+    MembershipFactory(project=second, user=members["manager"], role="manager")
+
+    _, job = upload(
+        project, "gold.txt", GOLD_WORDS.encode(), format="segmented", annotations="final"
+    )
+    Batch.objects.filter(project=project).update(status="accepted")
+    words = _downloaded(manager, project, django_capture_on_commit_callbacks, format="segmented")
+    ours = _downloaded(manager, project, django_capture_on_commit_callbacks, format="jsonl")
+    upload(second, "b.jsonl", ours, format="jsonl", annotations="final")
+    Batch.objects.filter(project=second).update(status="accepted")
+    again = _downloaded(manager, second, django_capture_on_commit_callbacks, format="segmented")
+
+    assert job["status"] == "succeeded", job["errors"]
+    assert words.decode() == again.decode() == GOLD_WORDS
+
+
+def test_segmented_text_arrives_as_suggested_words(upload, project, members):
+    _, job = upload(project, "a.txt", "北京 欢迎 你\n".encode(), format="segmented")
+
+    assert job["status"] == "succeeded", job["errors"]
+    snippet = Snippet.objects.get(project=project)
+    assert (snippet.text, snippet.suggestions) == ("北京欢迎你", [{"segmentation": [2, 4, 5]}])
+
+
 def test_segmented_text_through_the_api_holds_the_corrected_words(
     project, members, upload, client_for, django_capture_on_commit_callbacks
 ):
