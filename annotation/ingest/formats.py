@@ -292,7 +292,7 @@ def segmentation_of(value: Any, length: int, line: int) -> list[int]:
     ):
         raise ImportFileError(
             gettext_noop(
-                '"segmentation" must be the words\' ends, rising, the last at the text\'s '
+                "\"segmentation\" must be the words' ends, rising, the last at the text's "
                 "length (%(length)s)"
             ),
             line,

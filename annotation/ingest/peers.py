@@ -180,40 +180,58 @@ def _region(text: str, value: dict, line: int) -> list[tuple[int, int, str]]:
 
 
 def _conll(stream: io.TextIOWrapper, scheme: str) -> Iterator[Record]:
-    """``character tag`` a line (space or tab), a blank line after each snippet."""
-    chars: list[str] = []
+    """``character tag`` a line (space or tab), a blank line after each snippet; or the
+    CoNLL-2003 shape Label Studio exports, ``word -X- _ tag`` after a ``-DOCSTART-`` line,
+    where Latin words are joined by a space and Chinese ones directly."""
+    tokens: list[str] = []
     tags: list[str] = []
     first = 0
+    words = False
 
     def record() -> Record:
-        text = "".join(chars)
+        starts, text = [], ""
+        for token in tokens:
+            if words and text and _latin(text[-1]) and _latin(token[0]):
+                text += " "
+            starts.append(len(text))
+            text += token
         try:
-            spans = tags_to_spans(tags, scheme)
+            found = tags_to_spans(tags, scheme)
         except TagError as error:
             line = first + min(error.index, len(tags) - 1)
             raise ImportFileError(error.message, line, **error.params) from None
+        spans = [(starts[a], starts[b - 1] + len(tokens[b - 1]), label) for a, b, label in found]
         return Record(text=text, line=first, spans=spans)
 
     for number, raw in enumerate(stream, start=1):
         line = raw.rstrip("\r\n")
-        if not line.strip():
-            if chars:
-                yield record()
-                chars, tags = [], []
-            continue
         parts = line.split()
-        if len(parts) != 2 or len(parts[0]) != 1:
+        if not parts or parts[0] == "-DOCSTART-":
+            if tokens:
+                yield record()
+                tokens, tags, words = [], [], False
+            continue
+        if len(parts) == 4 and parts[1] == "-X-":
+            words = True
+        elif len(parts) != 2 or len(parts[0]) != 1:
             raise ImportFileError(
-                gettext_noop("expected one character and its tag, separated by a space or a tab"),
+                gettext_noop(
+                    "expected one character and its tag, separated by a space or a tab "
+                    "(or CoNLL-2003's word -X- _ tag)"
+                ),
                 number,
             )
-        if not chars:
+        if not tokens:
             first = number
         check_text(parts[0], number)
-        chars.append(parts[0])
-        tags.append(parts[1])
-    if chars:
+        tokens.append(parts[0])
+        tags.append(parts[-1])
+    if tokens:
         yield record()
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
 
 
 def _cluener(stream: io.TextIOWrapper) -> Iterator[Record]:

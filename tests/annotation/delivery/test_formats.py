@@ -228,6 +228,25 @@ def test_a_cluener_place_that_does_not_hold_its_string_names_the_line():
     assert refused.value.line == 2
 
 
+def test_label_studios_conll_2003_export_reads_as_words():
+    content = (
+        "-DOCSTART- -X- O\n"
+        "张三 -X- _ B-人名\n在 -X- _ O\n北京 -X- _ B-地名\n工作 -X- _ O\n"
+        "Apple -X- _ B-机构\nInc -X- _ I-机构\n. -X- _ O\n\n"
+        "小明 -X- _ B-人名\n来 -X- _ O\n"
+    )
+
+    first, second = read("conll-bio", content)
+
+    assert first.text == "张三在北京工作Apple Inc."
+    assert [(first.text[a:b], label) for a, b, label in first.spans] == [
+        ("张三", "人名"),
+        ("北京", "地名"),
+        ("Apple Inc", "机构"),
+    ]
+    assert (second.text, second.spans, second.line) == ("小明来", [(0, 2, "人名")], 10)
+
+
 def test_a_broken_conll_names_its_line():
     with pytest.raises(ImportFileError) as refused:
         read("conll-bio", "北 B-地名\n京 I-地名\n\n张 I-人名\n三 I-人名\n")
