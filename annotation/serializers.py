@@ -49,6 +49,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "articles",
             "snippets",
             "duplicates",
+            "titles",
             "tokenized",
             "errors",
             "created_at",

@@ -27,13 +27,26 @@ _HALF_PUNCT = re.compile(r"[,;:!?]")
 _BRACKETS = re.compile(r"[()]")
 _HALF_OR_BRACKET = re.compile(r"[,;:!?()]")
 _FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
-# Characters a paragraph may end with; a line ending otherwise was broken by the layout.
-_FINAL = frozenset("。！？!?…；;”’」』》)）\"'")
+# What ends a sentence, and so may end a paragraph: a line ending otherwise was broken by
+# the layout. A closing quote or bracket ends one only after one of these ("好。”"), never
+# alone: "《拉德茨基进行曲》" at a line's end is in the middle of its sentence.
+_SENTENCE_ENDERS = frozenset("。！？!?…；;")
+_CLOSERS = frozenset("”’」』》)）\"'】〕")
 _SENTENCE_PUNCT = re.compile(r"[，,。；;！!？?]")
 _SENTENCE_END = re.compile(r"[。！？；!?;…]+[”’」』）)\"'》]*")
 _SOFT_BREAK = re.compile(r"[，,、：:]")
-_HEADING_MARKERS = frozenset("#■□●◆▲★☆◎")
-_QUOTES = "\"'"
+_HEADING_MARKERS = frozenset("#")
+# A line starting with one of these starts a body paragraph (a list item, a bullet point).
+_BULLETS = frozenset("■□●◆▲★☆◎◇△▼▽○•·※")
+_LIST_ITEM = re.compile(
+    r"(\d{1,3}[.．、)）](?!\d)|[（(]\d{1,3}[)）]|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])"
+)
+# Captions and bylines: body text of their own, never titles.
+_CAPTION = re.compile(
+    r"^([（(【\[].*[）)】\]]$|(图片?|摄影?|照片|视频|来源|本报记者|记者|通讯员|责任编辑|责编|编辑)"
+    r"(\s*[：:／/]|\s))"
+)
+_OPENERS = frozenset("“‘「『《（([【")
 _SPACE = " \t\u3000\u00a0"
 HEADING_MAX_CHARS = 40
 HEADING_BLOCK_MAX_LINES = 3
@@ -76,6 +89,9 @@ class _Line:
     end: int  # raw index after the last non-space character
     text: str
     heading: bool = False
+    starts: bool = False  # starts a paragraph: a bullet point, a list item, a caption
+    alone: bool = False  # a paragraph of its own: a caption, a short line standing apart
+    follows: bool = False  # right under the line before, with no blank line between
 
 
 def _lines(raw: str) -> list[_Line | None]:
@@ -94,31 +110,146 @@ def _lines(raw: str) -> list[_Line | None]:
     return result
 
 
-def _looks_like_heading(text: str) -> bool:
-    return len(text) <= HEADING_MAX_CHARS and not _SENTENCE_PUNCT.search(text)
+def _looks_like_heading(text: str, width: float) -> bool:
+    """Short, without sentence punctuation, not ending in a colon (which introduces what
+    follows), and not as wide as the page's columns (a fragment of a column)."""
+    return (
+        len(text) <= HEADING_MAX_CHARS
+        and not _SENTENCE_PUNCT.search(text)
+        and text[-1] not in "：:"
+        and abs(len(text) - width) > 2
+    )
 
 
-def _mark_headings(lines: list[_Line | None]) -> None:
-    """Markdown headings and marked lines; short blocks of short lines without punctuation."""
+def _ends_sentence(text: str) -> bool:
+    """Whether ``text`` ends a sentence: with its punctuation, or a closing quote or bracket
+    right after it ("好。”"); a closer alone ("《进行曲》") does not."""
+    body = text.rstrip("".join(_CLOSERS))
+    return bool(body) and body[-1] in _SENTENCE_ENDERS
+
+
+def _ends_paragraph(previous: _Line, line: _Line, width: float = float("inf")) -> bool:
+    """Whether the paragraph ends between these two lines. A sentence's end ends it, but
+    for a line running the columns' full width with the next right under it: there the
+    sentence ended at the column's edge. A colon ends it where what follows opens something
+    of its own: a quote, a list item, a bullet point."""
+    if _ends_sentence(previous.text):
+        return not (line.follows and len(previous.text) >= width - 1)
+    return previous.text[-1] in "：:" and (line.text[0] in _OPENERS or line.starts)
+
+
+def _column_width(blocks: list[list[_Line]]) -> float:
+    """The width of the page's columns: the length most lines another line follows have
+    (a paragraph's inner lines run full width). Infinite where there are no columns: too
+    few such lines, or lengths that vary (a paragraph a line)."""
+    inner = sorted(len(line.text) for block in blocks for line in block[:-1])
+    if len(inner) < 3:
+        return float("inf")
+    median = inner[len(inner) // 2]
+    near = sum(1 for length in inner if abs(length - median) <= 1)
+    return median if near >= 0.6 * len(inner) else float("inf")
+
+
+def _mark_lines(lines: list[_Line | None]) -> float:
+    """Which lines are headings, start a paragraph, or stand alone.
+
+    A heading is a Markdown ``#`` line, or a block of at most three short lines without
+    punctuation between blank lines, where nothing else fits: after the end of a sentence
+    (or at the top), with text after it, neither a caption, a bullet point nor a list item,
+    and not as wide as the page's columns. A short line standing apart after the end of a
+    sentence, shorter than the page's columns, is a paragraph of its own (a headline with a
+    comma, a short point): never glued to the next. Returns the columns' width.
+    """
+    blocks: list[list[_Line]] = []
     block: list[_Line] = []
     for line in [*lines, None]:
-        if line is not None:
-            block.append(line)
-            line.heading = line.text[0] in _HEADING_MARKERS
+        if line is None:
+            if block:
+                blocks.append(block)
+            block = []
             continue
-        if 0 < len(block) <= HEADING_BLOCK_MAX_LINES and all(
-            _looks_like_heading(item.text) for item in block
+        line.follows = bool(block)
+        block.append(line)
+        line.heading = line.text[0] in _HEADING_MARKERS
+        caption = _CAPTION.match(line.text) is not None
+        bullet = line.text[0] in _BULLETS
+        line.starts = caption or bullet or _LIST_ITEM.match(line.text) is not None
+        # A short bullet line without punctuation is a byline or a caption ("□本报记者 张羽").
+        line.alone = caption or (bullet and _looks_like_heading(line.text, float("inf")))
+    width = _column_width(blocks)
+    for number, block in enumerate(blocks):
+        before = blocks[number - 1][-1] if number else None
+        after_sentence = (
+            before is None
+            or before.heading
+            or before.alone
+            or _ends_paragraph(before, block[0], width)
+        )
+        plain = all(not (line.starts or line.heading) for line in block)
+        if (
+            plain
+            and after_sentence
+            and number + 1 < len(blocks)
+            and len(block) <= HEADING_BLOCK_MAX_LINES
+            and all(_looks_like_heading(line.text, width) for line in block)
         ):
-            for item in block:
-                item.heading = True
-        block = []
+            for line in block:
+                line.heading = True
+        elif (
+            plain
+            and after_sentence
+            and len(block) == 1
+            and len(block[0].text) < min(width - 2, HEADING_MAX_CHARS)
+            and not _ends_sentence(block[0].text)
+        ):
+            block[0].alone = True
+    return width
+
+
+def _latin_words(raw: str) -> frozenset[str]:
+    return frozenset(word.lower() for word in _LATIN_WORD.findall(raw))
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_LAST_WORD = re.compile(r"[A-Za-z]+-?$")
+_FIRST_WORD = re.compile(r"^[A-Za-z]+")
+_URLISH = re.compile(r"(https?://|www\.|[\w.-]+@)\S*$|\S*[/=&?]$")
+
+
+def _line_break(left: str, right: str, words: frozenset[str]) -> str:
+    """What a line break between two lines of Latin text stood for: "" (a word, number or
+    URL broken by the layout), " " (a space between words), or "-" (a hyphen to drop)."""
+    before, after = left[-1], right[0]
+    if not after.isascii() or not (after.isalnum() or after in "./%"):
+        return ""
+    if _URLISH.search(left):
+        return ""
+    if before.isdigit() and (after.isdigit() or after in ".%"):
+        return ""  # a number: 1\n2.5% is 12.5%
+    if before in ".,:" and len(left) > 1 and left[-2].isdigit() and after.isdigit():
+        return ""  # 1,\n000 and 2.\n5
+    if before == "-" and after.isalpha():
+        head, tail = _LAST_WORD.search(left), _FIRST_WORD.match(right)
+        whole = (head.group()[:-1] if head else "") + (tail.group() if tail else "")
+        return "-" if whole.lower() in words else ""
+    if before.isalpha() and after.isalpha():
+        head, tail = _LAST_WORD.search(left), _FIRST_WORD.match(right)
+        if head and tail and (head.group() + tail.group()).lower() in words:
+            return ""  # the word, seen whole elsewhere in the file
+        return " "
+    if before in ",;:!?." and after.isalnum():
+        return " "  # "excited,\nand"
+    if before.isalnum() and after.isalnum():
+        return " "
+    return ""
 
 
 def _paragraphs(raw: str, options: CleaningOptions) -> list[tuple[bool, Piece]]:
     """(is_heading, piece) in reading order, lines reflowed where the layout broke them."""
     every_line = _lines(raw)
-    _mark_headings(every_line)
+    width = _mark_lines(every_line)
     lines = [line for line in every_line if line is not None]
+    words = _latin_words(raw) if options.reflow else frozenset()
     result: list[tuple[bool, Piece]] = []
     current: Piece | None = None
     previous: _Line | None = None
@@ -128,18 +259,17 @@ def _paragraphs(raw: str, options: CleaningOptions) -> list[tuple[bool, Piece]]:
             options.reflow
             and current is not None
             and previous is not None
-            and not previous.heading
-            and not line.heading
-            and previous.text[-1] not in _FINAL
+            and not (previous.heading or line.heading)
+            and not (previous.alone or line.alone or line.starts)
+            and not _ends_paragraph(previous, line, width)
         )
         if joins and current is not None and previous is not None:
-            if (
-                previous.text[-1].isascii()
-                and previous.text[-1].isalnum()
-                and (line.text[0].isascii() and line.text[0].isalnum())
-            ):
-                # Two Latin words or numbers: the line break stands for a space.
-                current = current.join(Piece(" ", [(0, previous.end)]))
+            if previous.text[-1].isascii() and line.text[0].isascii():
+                glue = _line_break(previous.text, line.text, words)
+                if glue == " ":
+                    current = current.join(Piece(" ", [(0, previous.end)]))
+                elif glue == "-":
+                    current = current.delete([(len(current.text) - 1, len(current.text))])
             current = current.join(piece)
         else:
             if current is not None and previous is not None:
@@ -153,7 +283,7 @@ def _paragraphs(raw: str, options: CleaningOptions) -> list[tuple[bool, Piece]]:
 
 def _neighbour(text: str, index: int, step: int) -> str | None:
     index += step
-    while 0 <= index < len(text) and (text[index] in _SPACE or text[index] in _QUOTES):
+    while 0 <= index < len(text) and text[index] in _SPACE:
         index += step
     return text[index] if 0 <= index < len(text) else None
 
@@ -248,10 +378,10 @@ def clean_article(
     title_parts: list[str] = []
     snippets: list[Piece] = []
     for heading, piece in paragraphs:
-        if heading:
-            if not snippets:
-                title_parts.append(_heading_text(piece))
+        if heading and not snippets:
+            title_parts.append(_heading_text(piece))
             continue
+        # Body text, or a heading after it: never dropped.
         snippets.extend(cut_paragraph(clean_paragraph(piece, options), options.max_snippet_chars))
     return " ".join(part for part in title_parts if part), snippets
 

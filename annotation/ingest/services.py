@@ -201,6 +201,7 @@ class _ImportWriter:
         # The snippets come tokenized with this tokenizer, or untokenized when None.
         self.tokenizer = tokenizer
         self.articles = self.snippets = self.duplicates = 0
+        self.titles: list[dict] = []  # made of headings in the text, with their lines
         # Annotations in the file kept as the snippets' final ones instead of suggestions.
         self.final = job.options.get("annotations") == "final"
         # Into an empty project (imports of a project run one at a time) nothing stored
@@ -215,6 +216,9 @@ class _ImportWriter:
             self.duplicates += len(article.snippets)
             return
         self.seen_articles.add(article.raw_hash)
+        if article.title and not record.title:
+            line = record.line + record.text.count("\n", 0, article.raw_start)
+            self.titles.append({"line": line, "title": article.title})
         raw = record.text[article.raw_start : article.raw_end]
         self.pending.append(
             _PendingArticle(
@@ -471,6 +475,7 @@ def _import_records(
     if writer.articles == 0 and writer.duplicates == 0:
         raise formats.ImportFileError(formats.gettext_noop("the file holds no text to annotate"))
     job.articles, job.snippets, job.duplicates = writer.articles, writer.snippets, writer.duplicates
+    job.titles = writer.titles
     return writer
 
 
@@ -530,6 +535,7 @@ def import_run(*, job_id: int) -> None:
                     "articles",
                     "snippets",
                     "duplicates",
+                    "titles",
                     "tokenize_run",
                 ]
             )

@@ -74,6 +74,8 @@ class ImportJob(Job):
     snippets = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    # Every title the import made of a heading in the text: [{"line", "title"}].
+    titles = models.JSONField(default=list, blank=True)
     tokenize_run = models.ForeignKey(
         TokenizeRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

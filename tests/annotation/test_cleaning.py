@@ -140,11 +140,117 @@ def test_text_is_never_nfkc_normalised():
 
 def test_a_record_that_reads_as_a_heading_is_its_own_snippet():
     """A headline or product name in a JSONL line or another tool's item is the text to
-    annotate; on a page the same line is a title over what follows."""
+    annotate; on a page the same line is a title over what follows, and only then."""
     headline = "聊城产研院与国科京东方（上海）"
 
     title, snippets = clean_article(headline, DEFAULTS, record=True)
     assert (title, [piece.text for piece in snippets]) == ("", [headline])
-    assert clean_article(headline, DEFAULTS) == (headline, [])
+    # A page of nothing but the headline: it is the text, not a title over nothing.
+    assert clean_article(headline, DEFAULTS)[1][0].text == headline
     page_title, body = clean_article(f"{headline}\n\n北京今天下雪。", DEFAULTS, record=True)
     assert (page_title, [piece.text for piece in body]) == (headline, ["北京今天下雪。"])
+
+
+def texts_of(raw: str, options: CleaningOptions = DEFAULTS) -> list[str]:
+    return [snippet.text for _, snippet in all_snippets(raw, options)]
+
+
+def titles_of(raw: str) -> list[str]:
+    return [article.title for article in split_page(raw, DEFAULTS) if article.title]
+
+
+def test_a_closing_quote_or_bracket_does_not_end_a_paragraph_mid_sentence():
+    raw = "和其父创作的《拉德茨基进行曲》\n仍然是新年音乐会的保留曲目。\n\n他说：“好。”\n下一段。"
+    assert texts_of(raw) == [
+        "和其父创作的《拉德茨基进行曲》仍然是新年音乐会的保留曲目。",
+        "他说：“好。”",
+        "下一段。",
+    ]
+
+
+def test_a_colon_ends_a_paragraph_before_a_quote_or_a_list_and_joins_otherwise():
+    raw = "会议提出三点要求：\n\n1.加强领导；\n2.落实责任。\n\n他表示：\n将继续推进改革。"
+    assert texts_of(raw) == [
+        "会议提出三点要求：",
+        "1.加强领导；",
+        "2.落实责任。",
+        "他表示：将继续推进改革。",
+    ]
+
+
+def test_bullets_start_body_paragraphs_and_are_never_titles():
+    raw = "▲市民在展览现场参观\n\n●第一项措施是加强数据安全管理。\n●第二项"
+    assert texts_of(raw) == [
+        "▲市民在展览现场参观",
+        "●第一项措施是加强数据安全管理。",
+        "●第二项",
+    ]
+    assert titles_of(raw) == []
+
+
+def test_a_file_whose_only_paragraph_starts_with_a_bullet_has_text():
+    assert texts_of("▲图为聊城数据标注基地") == ["▲图为聊城数据标注基地"]
+
+
+def test_captions_and_bylines_are_body_text_not_titles():
+    raw = (
+        "记者在基地看到，工人们正在忙碌。\n\n（本报记者林皎明摄）\n\n图片：新华社\n\n"
+        "下一篇的正文在这里。"
+    )
+    assert texts_of(raw) == [
+        "记者在基地看到，工人们正在忙碌。",
+        "（本报记者林皎明摄）",
+        "图片：新华社",
+        "下一篇的正文在这里。",
+    ]
+    assert titles_of(raw) == []
+
+
+def test_column_fragments_between_blank_lines_are_joined_not_titles():
+    """Columns of thirteen characters, blank lines where the columns end: a sentence ending
+    at a column's edge does not end the paragraph, and a column's fragment between blank
+    lines is as wide as the columns, not a headline."""
+    paragraph = (
+        "聊城数据标注产业发展迅速。记者在东昌府区基地看到，工人们正在电脑前忙碌。"
+        "企业当前日均处理10万帧图像和50万个目标物标注任务，已与多家头部企业建立合作。"
+    )
+    lines = [paragraph[n : n + 13] for n in range(0, len(paragraph), 13)]
+    raw = "\n".join(lines[:3]) + "\n\n" + lines[3] + "\n\n" + "\n".join(lines[4:])
+    assert lines[0].endswith("。")  # a sentence ends at the column's edge
+    assert texts_of(raw) == [paragraph]
+    assert titles_of(raw) == []
+
+
+def test_a_fragment_mid_sentence_is_never_a_title():
+    raw = "前文的内容在此。记者了解到，企\n业当前日均处\n\n理10万帧图像\n\n和50万个目标物标注任务。"
+    assert texts_of(raw) == [
+        "前文的内容在此。记者了解到，企业当前日均处理10万帧图像和50万个目标物标注任务。"
+    ]
+
+
+def test_a_headline_with_a_comma_is_not_glued_to_the_next_paragraph():
+    raw = "上一篇到此结束。\n\n稳增长，促就业\n\n本报讯 今年以来，全市就业形势总体稳定。"
+    assert texts_of(raw)[-2:] == ["稳增长，促就业", "本报讯今年以来，全市就业形势总体稳定。"]
+
+
+def test_nothing_after_a_heading_leaves_it_as_text():
+    raw = "正文第一段。\n\n结尾的短句"
+    assert texts_of(raw) == ["正文第一段。", "结尾的短句"]
+
+
+def test_latin_numbers_words_and_urls_broken_across_lines():
+    cases = {
+        "同比增长1\n2.5%，超过预期。": "同比增长12.5%，超过预期。",
+        "金额达1,\n000万元。": "金额达1,000万元。",
+        "He was excited,\nand happy.": "He was excited, and happy.",
+        "访问https://www.exam\nple.com/data了解详情。": "访问https://www.example.com/data了解详情。",
+        "annotation is key; anno-\ntation tools help.": "annotation is key; annotation tools help.",
+        "a well-\nknown tool.": "a well-known tool.",
+        "我们使用 Label\nStudio 标注。": "我们使用 Label Studio 标注。",
+    }
+    for raw, expected in cases.items():
+        assert texts_of(raw) == [expected], raw
+
+
+def test_punctuation_inside_english_quotes_is_left_alone():
+    assert texts_of('他喊道"Wow!"然后离开了。') == ['他喊道"Wow!"然后离开了。']

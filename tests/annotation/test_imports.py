@@ -370,3 +370,17 @@ def test_an_unexpected_error_fails_the_job_instead_of_leaving_it_running(
     assert job.status == "failed"
     assert "internal error" in job.errors[0]["reason"]
     assert not Snippet.objects.exists()
+
+
+def test_the_import_lists_every_title_it_made(upload, project, members):
+    page = "第一篇标题\n\n第一篇的正文。\n\n▲图为现场\n\n第二篇标题\n\n第二篇的正文。\n"
+
+    _, job = upload(project, "page.txt", page.encode())
+
+    assert job["status"] == "succeeded", job["errors"]
+    assert job["titles"] == [
+        {"line": 1, "title": "第一篇标题"},
+        {"line": 7, "title": "第二篇标题"},
+    ]
+    texts = list(Snippet.objects.filter(project=project).values_list("text", flat=True))
+    assert sorted(texts) == sorted(["第一篇的正文。", "▲图为现场", "第二篇的正文。"])
