@@ -8,8 +8,11 @@ consecutive snippet characters starts; inside a run both indices advance togethe
 Indices are code points, and ranges are end-exclusive.
 """
 
+import math
 import re
 from dataclasses import dataclass
+
+import jieba
 
 from annotation.core.pieces import Piece
 
@@ -46,7 +49,9 @@ _CAPTION = re.compile(
     r"^([（(【\[].*[）)】\]]$|(图片?|摄影?|照片|视频|来源|本报记者|记者|通讯员|责任编辑|责编|编辑)"
     r"(\s*[：:／/]|\s))"
 )
-_OPENERS = frozenset("“‘「『《（([【")
+# What cannot start a sentence: a line starting with it goes on with the one before.
+_CONTINUING = frozenset("，,。.：:；;、？?！!）)”’》」』…%％")
+_ANY_PUNCT = re.compile(r"[，,。；;！!？?：:、“”‘’《》（）()「」『』]")
 _SPACE = " \t\u3000\u00a0"
 HEADING_MAX_CHARS = 40
 HEADING_BLOCK_MAX_LINES = 3
@@ -92,6 +97,7 @@ class _Line:
     starts: bool = False  # starts a paragraph: a bullet point, a list item, a caption
     alone: bool = False  # a paragraph of its own: a caption, a short line standing apart
     follows: bool = False  # right under the line before, with no blank line between
+    closes: bool = False  # ends its paragraph: the last line of a caption or a bullet point
 
 
 def _lines(raw: str) -> list[_Line | None]:
@@ -112,37 +118,52 @@ def _lines(raw: str) -> list[_Line | None]:
 
 def _looks_like_heading(text: str, width: float) -> bool:
     """Short, without sentence punctuation, not ending in a colon (which introduces what
-    follows), and not as wide as the page's columns (a fragment of a column)."""
+    follows), and not a line of the page's columns."""
     return (
         len(text) <= HEADING_MAX_CHARS
         and not _SENTENCE_PUNCT.search(text)
         and text[-1] not in "：:"
-        and abs(len(text) - width) > 2
+        and not _column_like(text, width)
     )
+
+
+def _column_like(text: str, width: float) -> bool:
+    """As wide as the page's columns: a line the layout broke, perhaps mid-sentence."""
+    return width - 2 <= _width_of(text) <= width + 1
+
+
+def _width_of(text: str) -> int:
+    """A line's length in the columns: spaces put between characters take no room."""
+    return len(text) - text.count(" ")
 
 
 def _ends_sentence(text: str) -> bool:
     """Whether ``text`` ends a sentence: with its punctuation, or a closing quote or bracket
-    right after it ("好。”"); a closer alone ("《进行曲》") does not."""
+    right after it ("好。”"); a closer alone ("《进行曲》") does not. A full stop ends an
+    English sentence after a word ("world."), not in a number or an address ("1.", "www.")."""
     body = text.rstrip("".join(_CLOSERS))
-    return bool(body) and body[-1] in _SENTENCE_ENDERS
+    if not body:
+        return False
+    if body[-1] == ".":
+        return len(body) > 1 and body[-2].isalpha() and not _URLISH.search(body)
+    return body[-1] in _SENTENCE_ENDERS
 
 
 def _ends_paragraph(previous: _Line, line: _Line, width: float = float("inf")) -> bool:
     """Whether the paragraph ends between these two lines. A sentence's end ends it, but
     for a line running the columns' full width with the next right under it: there the
-    sentence ended at the column's edge. A colon ends it where what follows opens something
-    of its own: a quote, a list item, a bullet point."""
+    sentence ended at the column's edge. A colon ends it where a list item or a bullet
+    point follows; before a quote it goes on (他说：“……”)."""
     if _ends_sentence(previous.text):
         return not (line.follows and len(previous.text) >= width - 1)
-    return previous.text[-1] in "：:" and (line.text[0] in _OPENERS or line.starts)
+    return previous.text[-1] in "：:" and line.starts
 
 
 def _column_width(blocks: list[list[_Line]]) -> float:
     """The width of the page's columns: the length most lines another line follows have
     (a paragraph's inner lines run full width). Infinite where there are no columns: too
     few such lines, or lengths that vary (a paragraph a line)."""
-    inner = sorted(len(line.text) for block in blocks for line in block[:-1])
+    inner = sorted(_width_of(line.text) for block in blocks for line in block[:-1])
     if len(inner) < 3:
         return float("inf")
     median = inner[len(inner) // 2]
@@ -151,14 +172,17 @@ def _column_width(blocks: list[list[_Line]]) -> float:
 
 
 def _mark_lines(lines: list[_Line | None]) -> float:
-    """Which lines are headings, start a paragraph, or stand alone.
+    """Which lines are headings, start a paragraph, or stand alone; returns the columns'
+    width.
 
     A heading is a Markdown ``#`` line, or a block of at most three short lines without
     punctuation between blank lines, where nothing else fits: after the end of a sentence
     (or at the top), with text after it, neither a caption, a bullet point nor a list item,
-    and not as wide as the page's columns. A short line standing apart after the end of a
-    sentence, shorter than the page's columns, is a paragraph of its own (a headline with a
-    comma, a short point): never glued to the next. Returns the columns' width.
+    and not a line of the page's columns. A short line standing apart after the end of a
+    sentence is a paragraph of its own, never glued to the next: a headline with a comma,
+    a short point, or a headline as wide as the columns (which could be a column's
+    fragment: standing alone, it loses nothing either way). A short bullet line without
+    punctuation is a byline or a caption ("□本报记者 张羽"), which ends with its block.
     """
     blocks: list[list[_Line]] = []
     block: list[_Line] = []
@@ -172,45 +196,84 @@ def _mark_lines(lines: list[_Line | None]) -> float:
         block.append(line)
         line.heading = line.text[0] in _HEADING_MARKERS
         caption = _CAPTION.match(line.text) is not None
-        bullet = line.text[0] in _BULLETS
-        line.starts = caption or bullet or _LIST_ITEM.match(line.text) is not None
-        # A short bullet line without punctuation is a byline or a caption ("□本报记者 张羽").
-        line.alone = caption or (bullet and _looks_like_heading(line.text, float("inf")))
+        line.starts = caption or line.text[0] in _BULLETS or _LIST_ITEM.match(line.text) is not None
+        line.alone = caption
     width = _column_width(blocks)
+    for number, block in enumerate(blocks):
+        # A bullet point as short as a caption, without punctuation, ends with its block
+        # unless the next block goes on with it.
+        after = blocks[number + 1][0].text if number + 1 < len(blocks) else ""
+        text = "".join(line.text for line in block)
+        if (
+            block[0].text[0] in _BULLETS
+            and _looks_like_heading(text, math.inf)
+            and not (after and (after[0] in _CONTINUING or _word_across(text, after)))
+        ):
+            block[-1].closes = True
     for number, block in enumerate(blocks):
         before = blocks[number - 1][-1] if number else None
         after_sentence = (
             before is None
             or before.heading
             or before.alone
+            or before.closes
             or _ends_paragraph(before, block[0], width)
         )
-        plain = all(not (line.starts or line.heading) for line in block)
+        after = blocks[number + 1][0].text if number + 1 < len(blocks) else ""
         if (
-            plain
-            and after_sentence
-            and number + 1 < len(blocks)
+            not after_sentence
+            or any(line.starts or line.heading for line in block)
+            or (after and (after[0] in _CONTINUING or _word_across(block[-1].text, after)))
+        ):
+            continue
+        if (
+            number + 1 < len(blocks)
             and len(block) <= HEADING_BLOCK_MAX_LINES
             and all(_looks_like_heading(line.text, width) for line in block)
         ):
             for line in block:
                 line.heading = True
-        elif (
-            plain
-            and after_sentence
-            and len(block) == 1
-            and len(block[0].text) < min(width - 2, HEADING_MAX_CHARS)
-            and not _ends_sentence(block[0].text)
-        ):
+        elif len(block) == 1 and _stands_apart(block[0].text, width if before else math.inf):
             block[0].alone = True
     return width
 
 
+def _word_across(left: str, right: str) -> bool:
+    """Whether jieba reads a word across the break between two lines: a sentence the
+    layout cut mid-word ("近日开" / "放，这是")."""
+    if not (is_cjk(left[-1]) and is_cjk(right[0])):
+        return False
+    head, tail = left[-3:], right[:3]
+    end = 0
+    for token in jieba.dt.cut(head + tail, HMM=False):
+        end += len(token)
+        if end - len(token) < len(head) < end:
+            return True
+    return False
+
+
+def _stands_apart(text: str, width: float) -> bool:
+    """A short line without a sentence's end: unless it is a column's line with
+    punctuation in it (a fragment of a sentence), a paragraph of its own."""
+    if len(text) > HEADING_MAX_CHARS or _ends_sentence(text):
+        return False
+    return not (_column_like(text, width) and _ANY_PUNCT.search(text))
+
+
 def _latin_words(raw: str) -> frozenset[str]:
+    """The Latin words the file holds whole: not at a line's edge, where one may be cut."""
     return frozenset(word.lower() for word in _LATIN_WORD.findall(raw))
 
 
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# English words too common to be half of another where a line breaks: beside one, the break
+# stood for a space.
+_FUNCTION_WORDS = frozenset(
+    "an and are as at be been but by can could do for from had has have he her his if "
+    "in into is it its may more most not of on or our shall she should so than that the "
+    "their them then there these they this those to was we were what when which while who "
+    "will with would you your".split()
+)
+_LATIN_WORD = re.compile(r"(?<![A-Za-z\n])[A-Za-z]{2,}(?![A-Za-z\n])")
 _LAST_WORD = re.compile(r"[A-Za-z]+-?$")
 _FIRST_WORD = re.compile(r"^[A-Za-z]+")
 _URLISH = re.compile(r"(https?://|www\.|[\w.-]+@)\S*$|\S*[/=&?]$")
@@ -233,12 +296,20 @@ def _line_break(left: str, right: str, words: frozenset[str]) -> str:
         whole = (head.group()[:-1] if head else "") + (tail.group() if tail else "")
         return "-" if whole.lower() in words else ""
     if before.isalpha() and after.isalpha():
+        # A word cut by the layout, unless the file says otherwise: its halves seen as
+        # words and the whole never, or a capital starting a new word ("Label Studio").
         head, tail = _LAST_WORD.search(left), _FIRST_WORD.match(right)
-        if head and tail and (head.group() + tail.group()).lower() in words:
-            return ""  # the word, seen whole elsewhere in the file
-        return " "
-    if before in ",;:!?." and after.isalnum():
-        return " "  # "excited,\nand"
+        first, second = (head.group() if head else ""), (tail.group() if tail else "")
+        if (first + second).lower() in words:
+            return ""
+        known = words | _FUNCTION_WORDS
+        if first.lower() in known and second.lower() in known:
+            return " "
+        if first.lower() in _FUNCTION_WORDS or second.lower() in _FUNCTION_WORDS:
+            return " "  # "to\nbuild", "and\nwe": no word begins or ends that way as often
+        return " " if before.islower() and after.isupper() else ""
+    if before in ",;:!?." and after.isalnum() and len(left) > 1 and left[-2].isalpha():
+        return " " if left[-2].isascii() else ""  # "excited,\nand"; "举行,\n20余家"
     if before.isalnum() and after.isalnum():
         return " "
     return ""
@@ -260,7 +331,7 @@ def _paragraphs(raw: str, options: CleaningOptions) -> list[tuple[bool, Piece]]:
             and current is not None
             and previous is not None
             and not (previous.heading or line.heading)
-            and not (previous.alone or line.alone or line.starts)
+            and not (previous.alone or previous.closes or line.alone or line.starts)
             and not _ends_paragraph(previous, line, width)
         )
         if joins and current is not None and previous is not None:
@@ -356,8 +427,8 @@ def _as_cut(piece: Piece) -> Piece:
     return piece
 
 
-def _heading_text(piece: Piece) -> str:
-    return piece.text.lstrip("#").strip()
+def _heading_text(piece: Piece, options: CleaningOptions) -> str:
+    return clean_paragraph(piece, options).text.lstrip("#").strip()
 
 
 def clean_article(
@@ -379,7 +450,7 @@ def clean_article(
     snippets: list[Piece] = []
     for heading, piece in paragraphs:
         if heading and not snippets:
-            title_parts.append(_heading_text(piece))
+            title_parts.append(_heading_text(piece, options))
             continue
         # Body text, or a heading after it: never dropped.
         snippets.extend(cut_paragraph(clean_paragraph(piece, options), options.max_snippet_chars))

@@ -247,6 +247,9 @@ def test_latin_numbers_words_and_urls_broken_across_lines():
         "annotation is key; anno-\ntation tools help.": "annotation is key; annotation tools help.",
         "a well-\nknown tool.": "a well-known tool.",
         "我们使用 Label\nStudio 标注。": "我们使用 Label Studio 标注。",
+        "他说：“We are excited to\nbuild smarter facto\nries.”": (
+            "他说：“We are excited to build smarter factories.”"
+        ),
     }
     for raw, expected in cases.items():
         assert texts_of(raw) == [expected], raw
