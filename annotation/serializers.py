@@ -50,6 +50,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "snippets",
             "duplicates",
             "titles",
+            "records_split",
             "tokenized",
             "errors",
             "created_at",

@@ -2,14 +2,34 @@
 
 from collections import Counter
 
+from django.db.models import Count
 from django.utils import timezone
 
-from annotation.models import ExportJob
+from annotation.models import ExportJob, Snippet
 from annotation.quality.selectors import qualification, quality_run_latest
 
 
 def _figure(value: float | None, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _split_records(job: ExportJob, batch_ids: set[int]) -> list[str]:
+    """A line for the records of the exported batches that were longer than a snippet and
+    were cut into several at import: each piece is an item of its own."""
+    split = (
+        Snippet.objects.filter(project_id=job.project_id, batch_id__in=batch_ids, gold=False)
+        .exclude(article__import_job__format="text")
+        .values("article_id")
+        .annotate(pieces=Count("id"))
+        .filter(pieces__gt=1)
+        .count()
+    )
+    if not split:
+        return []
+    return [
+        f"- Records cut into several snippets at import (longer than a snippet): {split}; "
+        "each piece is an item of its own, in the record's order"
+    ]
 
 
 def dataset_card(*, job: ExportJob, labels: Counter, versions: Counter, batch_ids: set[int]) -> str:
@@ -26,6 +46,7 @@ def dataset_card(*, job: ExportJob, labels: Counter, versions: Counter, batch_id
         + "; batches: "
         + ("accepted only" if options.get("status", "accepted") == "accepted" else "all"),
         f"- Items: {job.items}",
+        *_split_records(job, batch_ids),
         "- Offsets: code points of "
         + (
             "each article's raw text as imported (each record names its `article` and where "

@@ -202,6 +202,7 @@ class _ImportWriter:
         self.tokenizer = tokenizer
         self.articles = self.snippets = self.duplicates = 0
         self.titles: list[dict] = []  # made of headings in the text, with their lines
+        self.split: list[dict] = []  # records cut into several snippets
         # Annotations in the file kept as the snippets' final ones instead of suggestions.
         self.final = job.options.get("annotations") == "final"
         # Into an empty project (imports of a project run one at a time) nothing stored
@@ -219,6 +220,8 @@ class _ImportWriter:
         if article.title and not record.title:
             line = record.line + record.text.count("\n", 0, article.raw_start)
             self.titles.append({"line": line, "title": article.title})
+        if self.job.format != "text" and len(article.snippets) > 1:
+            self.split.append({"line": record.line, "snippets": len(article.snippets)})
         raw = record.text[article.raw_start : article.raw_end]
         self.pending.append(
             _PendingArticle(
@@ -475,7 +478,7 @@ def _import_records(
     if writer.articles == 0 and writer.duplicates == 0:
         raise formats.ImportFileError(formats.gettext_noop("the file holds no text to annotate"))
     job.articles, job.snippets, job.duplicates = writer.articles, writer.snippets, writer.duplicates
-    job.titles = writer.titles
+    job.titles, job.records_split = writer.titles, writer.split
     return writer
 
 
@@ -536,6 +539,7 @@ def import_run(*, job_id: int) -> None:
                     "snippets",
                     "duplicates",
                     "titles",
+                    "records_split",
                     "tokenize_run",
                 ]
             )

@@ -14,4 +14,9 @@ class Migration(migrations.Migration):
             name="titles",
             field=models.JSONField(blank=True, default=list),
         ),
+        migrations.AddField(
+            model_name="importjob",
+            name="records_split",
+            field=models.JSONField(blank=True, default=list),
+        ),
     ]

@@ -76,6 +76,9 @@ class ImportJob(Job):
     errors = models.JSONField(default=list, blank=True)
     # Every title the import made of a heading in the text: [{"line", "title"}].
     titles = models.JSONField(default=list, blank=True)
+    # Records (a line of JSONL, a row, another tool's item) longer than a snippet, cut
+    # into several: [{"line", "snippets"}].
+    records_split = models.JSONField(default=list, blank=True)
     tokenize_run = models.ForeignKey(
         TokenizeRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

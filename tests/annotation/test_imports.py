@@ -319,6 +319,7 @@ def test_a_long_record_kept_exactly_is_cut_into_pieces_that_join_back(upload, pr
     pieces = list(Snippet.objects.filter(project=project).order_by("position"))
     assert len(pieces) > 1
     assert "".join(piece.text for piece in pieces) == text
+    assert job["records_split"] == [{"line": 1, "snippets": len(pieces)}]
     assert pieces[-1].suggestions[0]["label"] == "X"
 
 

@@ -468,6 +468,27 @@ def test_the_clients_own_fields_come_back_in_every_record_export(
     assert found == dict.fromkeys(found, {"id": "A-1", "来源": "新华社"})
 
 
+def test_the_card_says_how_many_records_were_cut_into_pieces(
+    project, members, upload, client_for, django_capture_on_commit_callbacks
+):
+    long = "。".join(f"第{n}句话讲的是北京" for n in range(40)) + "。"
+    records = [{"text": long, "label": [[5, 7, "地名"]]}, {"text": SECOND, "label": []}]
+    file = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    _, job = upload(project, "a.jsonl", file, format="doccano", annotations="final")
+    Batch.objects.filter(project=project).update(status="accepted")
+    manager = client_for("manager")
+
+    asked = export(manager, project, django_capture_on_commit_callbacks, format="jsonl")
+    card = manager.get(f"/api/v1/exports/{asked.json()['id']}/card/")
+
+    assert job["records_split"][0]["line"] == 1 and len(job["records_split"]) == 1
+    assert "Records cut into several snippets at import (longer than a snippet): 1" in (
+        b"".join(card.streaming_content).decode()
+        if hasattr(card, "streaming_content")
+        else card.content.decode()
+    )
+
+
 GOLD_WORDS = "𠮷野家 😀 在 北京 开店 。\n我 爱 北京 天安门\n"
 
 
