@@ -8,6 +8,11 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 
+def _before(places: list[int], index: int) -> int:
+    """How many of the sorted ``places`` are at or before ``index``."""
+    return bisect_right(places, index)
+
+
 @dataclass
 class Piece:
     """Text derived from a raw text, with the map back to it."""
@@ -39,6 +44,21 @@ class Piece:
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """The raw range covering characters ``[start, end)`` (end-exclusive)."""
         return self.raw_index(start), self.raw_index(end - 1) + 1
+
+    def in_file(self, file_start: int, crlf: list[int]) -> "Piece":
+        """The same text mapped onto the file its raw text was read from: the raw text
+        starts at code point ``file_start`` of the file, and each of its ``crlf`` places
+        (sorted) holds an "\n" that was "\r\n" there, one code point more."""
+        runs: list[tuple[int, int]] = []
+        for position, (clean_start, raw_start) in enumerate(self.runs):
+            clean_end = (
+                self.runs[position + 1][0] if position + 1 < len(self.runs) else len(self.text)
+            )
+            raw_end = raw_start + clean_end - clean_start
+            cuts = [raw_start, *(p for p in crlf if raw_start < p < raw_end)]
+            for raw in cuts:
+                runs.append((clean_start + raw - raw_start, file_start + raw + _before(crlf, raw)))
+        return Piece(self.text, runs)
 
     def flat_map(self) -> list[int]:
         """The runs flattened as ``[clean0, raw0, clean1, raw1, ...]`` for storage."""

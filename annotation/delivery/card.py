@@ -49,8 +49,9 @@ def dataset_card(*, job: ExportJob, labels: Counter, versions: Counter, batch_id
         *_split_records(job, batch_ids),
         "- Offsets: code points of "
         + (
-            "each article's raw text as imported (each record names its `article` and where "
-            "the snippet lies in it, `raw_start`–`raw_end`)"
+            'the text file as uploaded, BOM and CRLF line ends counted (`"offsets": '
+            "\"file\"`), or of the record's text for records of JSONL, CSV or another tool's "
+            'file (`"record"`); each line says where its snippet lies, `raw_start`–`raw_end`'
             if options.get("offsets") == "raw"
             else "each snippet's text"
         )

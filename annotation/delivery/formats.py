@@ -63,6 +63,7 @@ class Item:
     # from the snippet's characters back to the article's raw text.
     article: int | None = None
     raw: Piece | None = None
+    in_file: bool = False  # ``raw`` maps onto the text file as uploaded, not a record's text
     # The record's own fields as imported (the client's ids and columns), its article's
     # title and the file it came from.
     meta: dict = field(default_factory=dict)
@@ -107,9 +108,11 @@ class OwnJsonl(Writer):
     """Ours: everything, spans with the text they cover.
 
     With offsets against the raw text (``item.raw``), every offset (spans, word ends) is
-    a code point of the article's raw text, and the record says where the snippet lies
-    in it (``article``, ``raw_start``, ``raw_end``); a span's ``text`` stays the
-    snippet's, the raw range covering what cleaning removed inside it."""
+    a code point of the text file as uploaded (``"offsets": "file"``: BOM and CRLF line
+    ends counted), or of the record's text for a record of JSONL, CSV or another tool's
+    file (``"record"``); the line says where the snippet lies there (``article``,
+    ``raw_start``, ``raw_end``). A span's ``text`` stays the snippet's, the raw range
+    covering what cleaning removed inside it."""
 
     def write(self, item: Item) -> str:
         text, raw = item.text, item.raw
@@ -135,7 +138,8 @@ class OwnJsonl(Writer):
         }
         if raw:
             start, end = raw.raw_span(0, len(text))
-            record.update(offsets="raw", article=item.article, raw_start=start, raw_end=end)
+            offsets = "file" if item.in_file else "record"
+            record.update(offsets=offsets, article=item.article, raw_start=start, raw_end=end)
         return f'{_json(record)[:-1]},"meta":{_jsonb_text(item.meta)}}}\n'
 
 

@@ -97,7 +97,7 @@ def _snippet_pages(job: ExportJob, batch_ids: list[int]) -> Iterator[list[tuple]
     columns: tuple[str, ...] = ("id", "text", "tokens", "tokenizer_version", "batch__name")
     columns += _RECORD_COLUMNS
     if job.options.get("offsets") == "raw":
-        columns += ("article_id", "offset_map")
+        columns += ("article_id", "offset_map", "article__file_start", "article__crlf")
     after = 0
     while page := list(snippets.filter(id__gt=after).order_by("id").values_list(*columns)[:PAGE]):
         after = page[-1][0]
@@ -124,11 +124,18 @@ def export_items(
         yield from _on_raw(page, items) if raw else items
 
 
+def _placed(text: str, offset_map: list[int], file_start: int | None, crlf: list[int]) -> Piece:
+    """The snippet mapped onto the file as uploaded where it came from a text file, else
+    onto its record's text."""
+    piece = Piece.from_flat_map(text, offset_map)
+    return piece if file_start is None else piece.in_file(file_start, crlf)
+
+
 def _on_raw(page: list[tuple], items: list[Item]) -> Iterator[Item]:
-    places = {row[0]: (row[8], Piece.from_flat_map(row[1], row[9])) for row in page}
+    places = {row[0]: (row[8], row[10], _placed(row[1], row[9], row[10], row[11])) for row in page}
     for item in items:
-        article, raw = places[item.snippet]
-        yield replace(item, article=article, raw=raw)
+        article, file_start, raw = places[item.snippet]
+        yield replace(item, article=article, raw=raw, in_file=file_start is not None)
 
 
 _FINAL_COLUMNS = (
@@ -150,7 +157,8 @@ def _finals(job: ExportJob, batch_ids: list[int], versions: Counter, raw: bool) 
     """The stored final annotations (annotation.quality.finals) of the exported snippets,
     with their snippets, in snippet order: one query read through a server-side cursor
     on PostgreSQL, in chunks on SQLite; snippets without one are not read at all."""
-    columns = _FINAL_COLUMNS + (("snippet__article_id", "snippet__offset_map") if raw else ())
+    placing = ("article_id", "offset_map", "article__file_start", "article__crlf")
+    columns = _FINAL_COLUMNS + (tuple(f"snippet__{name}" for name in placing) if raw else ())
     if connection.vendor == "postgresql":
         planned_whole()
     rows = (
@@ -178,8 +186,9 @@ def _finals(job: ExportJob, batch_ids: list[int], versions: Counter, raw: bool) 
             source=filename or "",
         )
         if place:
-            article, offset_map = place
-            item = replace(item, article=article, raw=Piece.from_flat_map(text, offset_map))
+            article, offset_map, file_start, crlf = place
+            mapped = _placed(text, offset_map, file_start, crlf)
+            item = replace(item, article=article, raw=mapped, in_file=file_start is not None)
         yield item
 
 

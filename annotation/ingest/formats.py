@@ -71,6 +71,11 @@ class Record:
     classes: list[str] = field(default_factory=list)
     # A word segmentation: the words' ends, rising, the last at the text's length.
     segmentation: list[int] = field(default_factory=list)
+    # Where the text lies in the file as uploaded, for a text file (else None): the code
+    # point it starts at (1 after a BOM), and the places in ``text`` of the line ends that
+    # were CRLF in the file (each "\n" there stands for two code points).
+    file_start: int | None = None
+    crlf: list[int] = field(default_factory=list)
 
     @property
     def annotated(self) -> bool:
@@ -184,10 +189,13 @@ class _ChunkReader(io.RawIOBase):
         return size
 
 
-def open_text(chunks: ChunkSource, encoding: str) -> io.TextIOWrapper:
-    """A text stream over the chunks; CRLF and CR become LF."""
+def open_text(chunks: ChunkSource, encoding: str, *, translate: bool = True) -> io.TextIOWrapper:
+    """A text stream over the chunks; CRLF and CR become LF unless ``translate`` is off
+    (then lines end as in the file)."""
     return io.TextIOWrapper(
-        io.BufferedReader(_ChunkReader(chunks()), 1024 * 1024), encoding=encoding, newline=None
+        io.BufferedReader(_ChunkReader(chunks()), 1024 * 1024),
+        encoding=encoding,
+        newline=None if translate else "",
     )
 
 
@@ -330,15 +338,23 @@ def _spans(value: Any, text: str, line: int) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _text_records(stream: io.TextIOWrapper) -> Iterator[Record]:
-    lines = []
+def _text_records(stream: io.TextIOWrapper, file_start: int) -> Iterator[Record]:
+    """The file as one record, its line ends made LF; where each CRLF was is kept, so that
+    offsets can be given against the file as uploaded."""
+    lines, crlf, length = [], [], 0
     for number, line in _lines(stream):
         check_text(line, number)
+        if line.endswith("\r\n"):
+            line = line[:-2] + "\n"
+            crlf.append(length + len(line) - 1)
+        elif line.endswith("\r"):
+            line = line[:-1] + "\n"
         lines.append(line)
+        length += len(line)
     text = "".join(lines)
     if not text.strip():
         raise ImportFileError(gettext_noop("the file holds no text"))
-    yield Record(text=text, line=1)
+    yield Record(text=text, line=1, file_start=file_start, crlf=crlf)
 
 
 def json_lines(stream: io.TextIOWrapper) -> Iterator[tuple[int, Any]]:
@@ -427,9 +443,10 @@ def read_records(
     text_column: str = "text",
     title_column: str = "",
 ) -> Iterator[Record]:
-    stream = open_text(chunks, encoding)
     if file_format == "text":
-        return _text_records(stream)
+        bom = 1 if encoding == "utf-8-sig" else 0
+        return _text_records(open_text(chunks, encoding, translate=False), bom)
+    stream = open_text(chunks, encoding)
     if file_format == "jsonl":
         return _jsonl_records(stream)
     if file_format == "json":

@@ -4,9 +4,10 @@ import json
 import logging
 import os
 import time
+from bisect import bisect_left
 from collections.abc import Iterable
 from contextlib import closing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -151,6 +152,8 @@ class _PendingArticle:
     meta: dict
     line: int
     snippets: list[PreparedSnippet]
+    file_start: int | None = None
+    crlf: list[int] = field(default_factory=list)
 
 
 class _Batches:
@@ -223,6 +226,11 @@ class _ImportWriter:
         if self.job.format != "text" and len(article.snippets) > 1:
             self.split.append({"line": record.line, "snippets": len(article.snippets)})
         raw = record.text[article.raw_start : article.raw_end]
+        file_start, crlf = None, []
+        if record.file_start is not None:
+            start, end = article.raw_start, article.raw_end
+            file_start = record.file_start + start + bisect_left(record.crlf, start)
+            crlf = [p - start for p in record.crlf[bisect_left(record.crlf, start) :] if p < end]
         self.pending.append(
             _PendingArticle(
                 article.title[:500],
@@ -231,6 +239,8 @@ class _ImportWriter:
                 record.meta,
                 record.line,
                 article.snippets,
+                file_start,
+                crlf,
             )
         )
         self.pending_snippets += len(article.snippets)
@@ -315,12 +325,17 @@ def _articles_insert(project_id: int, job_id: int, items: list[_PendingArticle])
                 raw_hash=item.raw_hash,
                 meta=item.meta,
                 source_line=item.line,
+                file_start=item.file_start,
+                crlf=item.crlf,
             )
             for item in items
         ]
         Article.objects.bulk_create(articles)
         return [article.id for article in articles]
-    columns = "id, project_id, import_job_id, title, raw_text, raw_hash, meta, source_line"
+    columns = (
+        "id, project_id, import_job_id, title, raw_text, raw_hash, meta, source_line,"
+        " file_start, crlf"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence('annotation_article', 'id')) "
@@ -331,7 +346,10 @@ def _articles_insert(project_id: int, job_id: int, items: list[_PendingArticle])
         with cursor.cursor.copy(f"COPY annotation_article ({columns}) FROM STDIN") as copy:
             for pk, item in zip(ids, items, strict=True):
                 meta = json.dumps(item.meta, ensure_ascii=False)
-                row = (pk, project_id, job_id, item.title, item.raw, item.raw_hash, meta, item.line)
+                row = (
+                    *(pk, project_id, job_id, item.title, item.raw, item.raw_hash, meta),
+                    *(item.line, item.file_start, json.dumps(item.crlf)),
+                )
                 copy.write_row(row)
     return ids
 

@@ -109,6 +109,11 @@ class Article(models.Model):
     raw_hash = models.CharField(max_length=64)
     meta = models.JSONField(default=dict, blank=True)
     source_line = models.PositiveIntegerField(default=0)
+    # Where ``raw_text`` lies in a text file as uploaded (None for a record of JSONL, CSV
+    # or another tool's file): the code point it starts at, and the places in it of the
+    # line ends that were CRLF in the file (annotation.core.pieces.Piece.in_file).
+    file_start = models.PositiveIntegerField(null=True, blank=True)
+    crlf = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

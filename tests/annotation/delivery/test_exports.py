@@ -232,14 +232,20 @@ def test_the_card_names_only_the_exported_batches(
     assert "| 内部包 | 1 | 1 | 100.0 % |" in card("manager", format="jsonl", status="all")
 
 
-def test_offsets_against_the_raw_text_point_into_the_article_as_imported(
-    project, members, upload, client_for, django_capture_on_commit_callbacks
+@pytest.mark.parametrize(
+    "encoding, newline, bom",
+    [("utf-8", "\n", b""), ("utf-8", "\r\n", b"\xef\xbb\xbf"), ("gb18030", "\r\n", b"")],
+)
+def test_offsets_against_the_raw_text_point_into_the_file_as_uploaded(
+    project, members, upload, client_for, django_capture_on_commit_callbacks, encoding, newline, bom
 ):
     """Cleaning joins a line broken inside a name and drops the spaces of a PDF: the raw
-    offsets cover what was removed, and the record says where the snippet lies."""
-    raw = "标题\n\n北京\n大学的  学生在 海淀区。"
-    _, job = upload(project, "a.txt", raw.encode(), format="text")
-    snippet = Snippet.objects.get(project=project)
+    offsets cover what was removed, and count the file's code points as it was sent, its
+    BOM and CRLF line ends included."""
+    raw = "标题\n\n第一段。\n\n第二篇\n\n北京\n大学的  学生在 海淀区。".replace("\n", newline)
+    sent = bom + raw.encode(encoding)
+    _, job = upload(project, "a.txt", sent, format="text")
+    snippet = Snippet.objects.get(project=project, text__contains="北京")
     text = snippet.text
     place, district = text.index("北京大学"), text.index("海淀区")
     adjudicated(
@@ -262,13 +268,17 @@ def test_offsets_against_the_raw_text_point_into_the_article_as_imported(
 
     download = manager.get(f"/api/v1/exports/{asked.json()['id']}/download/")
     [record] = [json.loads(line) for line in b"".join(download.streaming_content).splitlines()]
-    article = snippet.article.raw_text
+    file = sent.decode(encoding)  # every code point as sent: the BOM, each "\r"
     assert job["status"] == "succeeded" and "北京大学" in text and "\n" not in text
-    assert [article[s["start"] : s["end"]] for s in record["spans"]] == ["北京\n大学", "海淀区"]
+    assert [file[s["start"] : s["end"]] for s in record["spans"]] == [
+        f"北京{newline}大学",
+        "海淀区",
+    ]
     assert [s["text"] for s in record["spans"]] == ["北京大学", "海淀区"]
-    assert article[record["raw_start"] : record["raw_end"]].startswith("北京\n大学的")
-    assert record["segmentation"][-1] == record["raw_end"] == len(article.rstrip())
-    assert record["offsets"] == "raw" and record["article"] == snippet.article_id
+    assert file[record["raw_start"] : record["raw_end"]].startswith(f"北京{newline}大学的")
+    assert record["segmentation"][-1] == record["raw_end"] == len(file)
+    assert record["offsets"] == "file" and record["article"] == snippet.article_id
+    assert snippet.article.title == "第二篇" and snippet.article.file_start > len(bom)
     assert refused.status_code == 400 and "offsets" in refused.json()
 
 
