@@ -26,6 +26,7 @@ PEER_FORMATS = (
     "conll-bmes",
     "cluener",
     "segmented",
+    "word-pos",
 )
 FORMATS = ("text", "jsonl", "json", "csv", *PEER_FORMATS)
 # One line (or one record of a JSON array) may not exceed this many characters.
@@ -395,9 +396,15 @@ def _json_records(stream: io.TextIOWrapper) -> Iterator[Record]:
         yield _record(item, index)
 
 
+# The header of our classes CSV (annotation.delivery.formats.ClassesCsv): a file of that
+# shape reads back with its classes and meta.
+_OUR_CSV = ["id", "text", "classes", "annotator", "meta"]
+
+
 def _csv_records(stream: io.TextIOWrapper, text_column: str, title_column: str) -> Iterator[Record]:
     reader = csv.DictReader(stream)
     columns = reader.fieldnames or []
+    ours = columns == _OUR_CSV and text_column == "text"
     if text_column not in columns:
         raise ImportFileError(
             gettext_noop('the CSV has no column "%(column)s" (its columns: %(columns)s)'),
@@ -418,11 +425,28 @@ def _csv_records(stream: io.TextIOWrapper, text_column: str, title_column: str) 
                 key: value for key, value in row.items() if key not in (text_column, title_column)
             }
             title = (row.get(title_column) or "").strip() if title_column else ""
-            yield Record(text=text, title=title, meta=meta, line=number)
+            classes: list[str] = []
+            if ours:
+                classes = [name for name in (row["classes"] or "").split("|") if name]
+                meta = _csv_meta(row["meta"], number)
+            yield Record(text=text, title=title, meta=meta, line=number, classes=classes)
     except csv.Error as error:
         raise ImportFileError(
             gettext_noop("invalid CSV: %(error)s"), reader.line_num, error=str(error)
         ) from None
+
+
+def _csv_meta(cell: str | None, line: int) -> dict[str, Any]:
+    """The meta cell of our CSV: a JSON object, or empty."""
+    if not cell:
+        return {}
+    try:
+        meta = json.loads(cell)
+    except json.JSONDecodeError:
+        meta = None
+    if not isinstance(meta, dict):
+        raise ImportFileError(gettext_noop('"meta" must be a JSON object'), line)
+    return meta
 
 
 def guess_format(filename: str) -> str:

@@ -264,10 +264,14 @@ def _cluener(stream: io.TextIOWrapper) -> Iterator[Record]:
         yield Record(text=text, line=line, spans=sorted(spans), meta=meta)
 
 
-def _segmented(stream: io.TextIOWrapper) -> Iterator[Record]:
-    """Words separated by spaces, a text a line (the SIGHAN/PKU corpora, our export)."""
+def _segmented(stream: io.TextIOWrapper, tagged: bool = False) -> Iterator[Record]:
+    """Words separated by spaces, a text a line (the SIGHAN/PKU corpora, our export); with
+    ``tagged``, each word followed by ``/`` and its part of speech, which is left out."""
     for number, raw in enumerate(stream, start=1):
         words = raw.split()
+        if tagged:
+            words = [word.rsplit("/", 1)[0] if "/" in word[1:] else word for word in words]
+            words = [word for word in words if word]
         if not words:
             continue
         text = "".join(words)
@@ -277,8 +281,8 @@ def _segmented(stream: io.TextIOWrapper) -> Iterator[Record]:
 
 def read_peer_records(stream: io.TextIOWrapper, file_format: str) -> Iterator[Record]:
     assert file_format in PEER_FORMATS
-    if file_format == "segmented":
-        return _segmented(stream)
+    if file_format in ("segmented", "word-pos"):
+        return _segmented(stream, tagged=file_format == "word-pos")
     if file_format == "doccano":
         return _doccano(stream)
     if file_format == "label-studio":

@@ -160,7 +160,7 @@ def prepare_record(
                 )
             )
         return articles
-    carries = file_format in formats.PEER_FORMATS or record.annotated
+    carries = file_format in formats.PEER_FORMATS or record.annotated or bool(record.classes)
     if carries and options.annotated_exact:
         options = replace(options, exact=True)
     title, pieces = cleaning.clean_article(record.text, options, record=True)

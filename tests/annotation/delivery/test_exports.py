@@ -499,6 +499,71 @@ def test_the_card_says_how_many_records_were_cut_into_pieces(
     )
 
 
+ROUND_TRIP = [
+    # Whitespace, 𠮷 and an emoji before the spans; adjacent spans; a class; words.
+    (
+        "𠮷野家 😀 在北京 开了新店。",
+        [(7, 9, "地名"), (10, 12, "动作")],
+        ["正面"],
+        [3, 4, 5, 6, 7, 9, 10, 12, 14, 15],
+    ),
+    ("张三说：好！", [(0, 2, "人名")], [], [2, 3, 4, 5, 6]),
+]
+
+
+def _comparable(name: str, content: bytes) -> list:
+    """What a file holds of its annotations, without the ids and names a project gives."""
+    text = content.decode()
+    if name == "csv":
+        return [row[1:] for row in csv.reader(io.StringIO(text))]
+    if name in ("jsonl", "doccano", "cluener"):
+        drop = {"id", "batch", "source", "title"}
+        return [
+            {key: value for key, value in json.loads(line).items() if key not in drop}
+            for line in text.splitlines()
+        ]
+    return text.splitlines()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["jsonl", "doccano", "conll-bio", "conll-bioes", "conll-bmes", "cluener", "segmented"]
+    + ["word-pos", "csv"],
+)
+def test_every_export_format_imports_back_to_the_same_annotations(
+    project, members, upload, client_for, django_capture_on_commit_callbacks, name
+):
+    ours = "".join(
+        json.dumps(
+            {
+                "text": text,
+                "spans": [{"start": a, "end": b, "label": label} for a, b, label in spans],
+                "classes": classes,
+                "segmentation": words,
+                "meta": {"编号": n},
+            },
+            ensure_ascii=False,
+        )
+        + "\n"
+        for n, (text, spans, classes, words) in enumerate(ROUND_TRIP)
+    )
+    manager = client_for("manager")
+    second = ProjectFactory()
+    MembershipFactory(project=second, user=members["manager"], role="manager")
+    upload(project, "a.jsonl", ours.encode(), format="jsonl", annotations="final")
+    Batch.objects.filter(project=project).update(status="accepted")
+
+    first = _downloaded(manager, project, django_capture_on_commit_callbacks, format=name)
+    file = {"csv": "b.csv", "jsonl": "b.jsonl"}.get(name, "b.txt")
+    _, job = upload(second, file, first, format=name, annotations="final")
+    Batch.objects.filter(project=second).update(status="accepted")
+    again = _downloaded(manager, second, django_capture_on_commit_callbacks, format=name)
+
+    assert job["status"] == "succeeded", job["errors"]
+    assert _comparable(name, again) == _comparable(name, first)
+    assert len(_comparable(name, first)) >= len(ROUND_TRIP)
+
+
 GOLD_WORDS = "𠮷野家 😀 在 北京 开店 。\n我 爱 北京 天安门\n"
 
 
