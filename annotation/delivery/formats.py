@@ -21,6 +21,10 @@ from annotation.core.tags import spans_to_tags
 
 Span = tuple[int, int, str]
 
+# The formats that hold records: a record cut into several snippets at import goes back
+# out whole (annotation.delivery.services).
+RECORD_FORMATS = ("jsonl", "doccano", "cluener", "csv")
+
 EXPORT_FORMATS = (
     "jsonl",
     "doccano",
@@ -40,6 +44,9 @@ BLANK_SPANS = gettext_noop("spans of whitespace only (a CoNLL line cannot hold o
 NO_CLASSES = gettext_noop("classes (this format holds spans only)")
 NO_SPANS = gettext_noop("spans (this format holds classes only)")
 NO_WORDS = gettext_noop("snippets without a segmentation")
+PARTLY = gettext_noop(
+    "records delivered in part (longer than a snippet, some pieces not yet annotated)"
+)
 NO_META = gettext_noop("the records' own fields (meta: the client's ids and columns)")
 
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import jieba.posseg
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -17,7 +17,7 @@ from annotation.core.pieces import Piece
 from annotation.core.tokens import decode_ends
 from annotation.delivery.card import dataset_card
 from annotation.delivery.database import READ_TABLES, Summary, jsonl_copy, planned_whole
-from annotation.delivery.formats import Item, writer_for
+from annotation.delivery.formats import PARTLY, RECORD_FORMATS, Item, writer_for
 from annotation.delivery.storage import CHUNK_BYTES, Chunks, Gzip
 from annotation.jobs import EXPORT, dispatch_on_commit, job_start, progress_publish
 from annotation.models import (
@@ -26,6 +26,7 @@ from annotation.models import (
     ExportJob,
     FinalAnnotation,
     FinalSource,
+    ImportJob,
     JobStatus,
     Review,
     Snippet,
@@ -140,6 +141,7 @@ def _on_raw(page: list[tuple], items: list[Item]) -> Iterator[Item]:
 
 _FINAL_COLUMNS = (
     "snippet_id",
+    "snippet__article_id",
     "snippet__text",
     "snippet__tokens",
     "snippet__tokenizer_version",
@@ -157,7 +159,7 @@ def _finals(job: ExportJob, batch_ids: list[int], versions: Counter, raw: bool) 
     """The stored final annotations (annotation.quality.finals) of the exported snippets,
     with their snippets, in snippet order: one query read through a server-side cursor
     on PostgreSQL, in chunks on SQLite; snippets without one are not read at all."""
-    placing = ("article_id", "offset_map", "article__file_start", "article__crlf")
+    placing = ("offset_map", "article__file_start", "article__crlf")
     columns = _FINAL_COLUMNS + (tuple(f"snippet__{name}" for name in placing) if raw else ())
     if connection.vendor == "postgresql":
         planned_whole()
@@ -169,7 +171,20 @@ def _finals(job: ExportJob, batch_ids: list[int], versions: Counter, raw: bool) 
         .values_list(*columns)
     )
     for row in rows.iterator(chunk_size=PAGE):
-        snippet, text, tokens, version, batch, spans, classes, words, source, tie, *rest = row
+        (
+            snippet,
+            article,
+            text,
+            tokens,
+            version,
+            batch,
+            spans,
+            classes,
+            words,
+            source,
+            tie,
+            *rest,
+        ) = row
         meta, title, filename, *place = rest
         versions[version] += 1
         item = Item(
@@ -184,9 +199,10 @@ def _finals(job: ExportJob, batch_ids: list[int], versions: Counter, raw: bool) 
             meta=meta,
             title=title,
             source=filename or "",
+            article=article,
         )
         if place:
-            article, offset_map, file_start, crlf = place
+            offset_map, file_start, crlf = place
             mapped = _placed(text, offset_map, file_start, crlf)
             item = replace(item, article=article, raw=mapped, in_file=file_start is not None)
         yield item
@@ -229,25 +245,91 @@ def tag_of(word: str) -> str:
     )
 
 
-def _database_writes(job: ExportJob) -> bool:
+def _database_writes(job: ExportJob, pieces: dict[int, int]) -> bool:
     """Whether PostgreSQL writes the lines itself (database.py): our JSONL of the final
-    annotations, offsets on the snippet (docs/benchmarks.md, the ledger)."""
+    annotations, offsets on the snippet, no record to join back from its pieces
+    (docs/benchmarks.md, the ledger)."""
     return (
         connection.vendor == "postgresql"
         and job.format == "jsonl"
         and job.options.get("version", "final") == "final"
         and job.options.get("offsets", "snippet") == "snippet"
+        and not pieces
+    )
+
+
+def _record_pieces(job: ExportJob) -> dict[int, int]:
+    """For an export that holds records (final annotations, offsets on the snippet): the
+    articles of records cut into several snippets at import, with how many pieces each."""
+    if not (
+        job.format in RECORD_FORMATS
+        and job.options.get("version", "final") == "final"
+        and job.options.get("offsets", "snippet") == "snippet"
+    ):
+        return {}
+    imports = ImportJob.objects.filter(project_id=job.project_id).exclude(records_split=[])
+    rows = (
+        Snippet.objects.filter(article__import_job__in=imports, gold=False)
+        .values("article_id")
+        .annotate(pieces=Count("id"))
+        .filter(pieces__gt=1)
+        .values_list("article_id", "pieces")
+    )
+    return dict(rows)
+
+
+def _whole(items: Iterator[Item], pieces: dict[int, int], dropped: Counter) -> Iterator[Item]:
+    """The items with each record cut into several snippets joined back into one, where
+    all its pieces are delivered; a record delivered in part goes as its pieces, counted
+    in ``dropped``."""
+    held: list[Item] = []
+    for item in items:
+        if held and item.article != held[0].article:
+            yield from _joined(held, pieces, dropped)
+            held = []
+        if item.article in pieces:
+            held.append(item)
+        else:
+            yield item
+    if held:
+        yield from _joined(held, pieces, dropped)
+
+
+def _joined(held: list[Item], pieces: dict[int, int], dropped: Counter) -> Iterator[Item]:
+    article = held[0].article
+    assert article is not None  # held: the pieces of a record that was cut
+    if len(held) < pieces[article]:
+        dropped[PARTLY] += 1
+        yield from held
+        return
+    text, spans, classes, words = "", [], [], []
+    for item in held:
+        offset = len(text)
+        spans += [(start + offset, end + offset, label) for start, end, label in item.spans]
+        classes += [name for name in item.classes if name not in classes]
+        words += [end + offset for end in item.segmentation]
+        text += item.text
+    yield replace(
+        held[0],
+        text=text,
+        spans=spans,
+        classes=classes,
+        segmentation=words,
+        adjudicated=any(item.adjudicated for item in held),
+        tie=any(item.tie for item in held),
     )
 
 
 def _python_writes(
-    job: ExportJob, batch_ids: list[int], total: int, chunks: Chunks
+    job: ExportJob, batch_ids: list[int], total: int, chunks: Chunks, pieces: dict[int, int]
 ) -> tuple[Summary, int, dict]:
-    """Write the items one by one, each through the format's writer; return what the
-    file holds, its size and what the format left out."""
+    """Write the items one by one, each through the format's writer, a record cut into
+    ``pieces`` joined back; return what the file holds, its size and what was left out."""
     writer = writer_for(job.format, kinds=job.project.kinds, tag_of=tag_of)
     summary = Summary()
     items = export_items(job, summary.versions, batch_ids)
+    if pieces:
+        items = _whole(items, pieces, writer.dropped)
     out = Gzip(chunks)
     out.write(writer.head.encode())
     for item in items:
@@ -306,10 +388,11 @@ def export_execute(*, export_id: int) -> None:
         total = max(1, delivered.count())  # for the progress
         chunks = Chunks(job)
         dropped: dict[str, int] = {}
-        if _database_writes(job):
+        pieces = _record_pieces(job)
+        if _database_writes(job, pieces):
             summary, size = _database_jsonl(job, batch_ids, total, chunks)
         else:
-            summary, size, dropped = _python_writes(job, batch_ids, total, chunks)
+            summary, size, dropped = _python_writes(job, batch_ids, total, chunks, pieces)
         chunks.flush()
         job.items, job.size, job.dropped = summary.count, size, dropped
         job.stored_size = chunks.stored

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from annotation.delivery.formats import WHITESPACE
+from annotation.delivery.formats import PARTLY, WHITESPACE
 from annotation.delivery.services import export_execute
 from annotation.flow import submit
 from annotation.jobs import progress_publish
@@ -497,6 +497,59 @@ def test_the_card_says_how_many_records_were_cut_into_pieces(
         if hasattr(card, "streaming_content")
         else card.content.decode()
     )
+
+
+@pytest.mark.parametrize("name", ["jsonl", "doccano", "cluener", "csv"])
+def test_a_record_cut_into_snippets_goes_back_out_whole(
+    project, members, upload, client_for, django_capture_on_commit_callbacks, name
+):
+    long = "。".join(f"第{n}句话讲的是北京 😀" for n in range(40)) + "。"
+    place = long.rindex("北京")
+    records = [
+        {"text": long, "label": [[5, 7, "地名"], [place, place + 2, "地名"], "正面"]},
+        {"text": SECOND, "label": []},
+    ]
+    file = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    _, job = upload(project, "a.jsonl", file, format="doccano", annotations="final")
+    Batch.objects.filter(project=project).update(status="accepted")
+
+    content = _downloaded(
+        client_for("manager"), project, django_capture_on_commit_callbacks, format=name
+    ).decode()
+
+    assert len(job["records_split"]) == 1 and Snippet.objects.count() > 2
+    if name == "csv":
+        rows = list(csv.DictReader(io.StringIO(content)))
+        assert [(row["text"], row["classes"]) for row in rows] == [(long, "正面"), (SECOND, "")]
+        return
+    first, second = map(json.loads, content.splitlines())
+    assert (first["text"], second["text"]) == (long, SECOND)
+    found = {
+        "jsonl": lambda r: [(s["start"], s["end"]) for s in r["spans"]],
+        "doccano": lambda r: [(a, b) for a, b, _ in r["label"]],
+        "cluener": lambda r: [
+            (a, b + 1) for places in r["label"]["地名"].values() for a, b in places
+        ],
+    }[name](first)
+    assert sorted(found) == [(5, 7), (place, place + 2)]
+
+
+def test_a_record_delivered_in_part_goes_as_its_pieces_and_says_so(
+    project, members, upload, client_for, django_capture_on_commit_callbacks
+):
+    long = "。".join(f"第{n}句话讲的是北京" for n in range(40)) + "。"
+    file = json.dumps({"text": long, "label": [[5, 7, "地名"]]}, ensure_ascii=False).encode()
+    upload(project, "a.jsonl", file, format="doccano")
+    first = Snippet.objects.order_by("position").first()
+    adjudicated(first, spans=[{"start": 5, "end": 7, "label": "地名"}])
+    Batch.objects.filter(project=project).update(status="accepted")
+    manager = client_for("manager")
+
+    asked = export(manager, project, django_capture_on_commit_callbacks, format="jsonl")
+
+    job = manager.get(f"/api/v1/exports/{asked.json()['id']}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert job.json()["items"] == 1
+    assert job.json()["dropped"] == {PARTLY: 1}
 
 
 ROUND_TRIP = [
