@@ -5,6 +5,7 @@ from collections import Counter
 from django.db.models import Count
 from django.utils import timezone
 
+from annotation.delivery.formats import RECORD_FORMATS
 from annotation.models import ExportJob, Snippet
 from annotation.quality.selectors import qualification, quality_run_latest
 
@@ -26,9 +27,18 @@ def _split_records(job: ExportJob, batch_ids: set[int]) -> list[str]:
     )
     if not split:
         return []
+    joined = (
+        job.format in RECORD_FORMATS
+        and job.options.get("version", "final") == "final"
+        and job.options.get("offsets", "snippet") == "snippet"
+    )
+    how = (
+        "joined back into one item where every piece is annotated"
+        if joined
+        else "each piece is an item of its own, in the record's order"
+    )
     return [
-        f"- Records cut into several snippets at import (longer than a snippet): {split}; "
-        "each piece is an item of its own, in the record's order"
+        f"- Records cut into several snippets at import (longer than a snippet): {split}; {how}"
     ]
 
 
