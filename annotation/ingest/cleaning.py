@@ -276,6 +276,10 @@ _FUNCTION_WORDS = frozenset(
 _LATIN_WORD = re.compile(r"(?<![A-Za-z\n])[A-Za-z]{2,}(?![A-Za-z\n])")
 _LAST_WORD = re.compile(r"[A-Za-z]+-?$")
 _FIRST_WORD = re.compile(r"^[A-Za-z]+")
+# A half standing as a word of its own: a space, punctuation or the line's edge beyond it,
+# not a Chinese character or a digit running on ("包括Pyth" / "on编程" are halves of one).
+_WORD_BEFORE = re.compile(r"(^|[\s\"'(“‘,;:])[A-Za-z]+$")
+_WORD_AFTER = re.compile(r"^[A-Za-z]+($|[\s\"')”’,.;:!?])")
 _URLISH = re.compile(r"(https?://|www\.|[\w.-]+@)\S*$|\S*[/=&?]$")
 
 
@@ -303,9 +307,13 @@ def _line_break(left: str, right: str, words: frozenset[str]) -> str:
         if (first + second).lower() in words:
             return ""
         known = words | _FUNCTION_WORDS
-        if first.lower() in known and second.lower() in known:
+        first_whole = _WORD_BEFORE.search(left) is not None and first.lower() in known
+        second_whole = _WORD_AFTER.match(right) is not None and second.lower() in known
+        if first_whole and second_whole:
             return " "
-        if first.lower() in _FUNCTION_WORDS or second.lower() in _FUNCTION_WORDS:
+        if (first_whole and first.lower() in _FUNCTION_WORDS) or (
+            second_whole and second.lower() in _FUNCTION_WORDS
+        ):
             return " "  # "to\nbuild", "and\nwe": no word begins or ends that way as often
         return " " if before.islower() and after.isupper() else ""
     if before in ",;:!?." and after.isalnum() and len(left) > 1 and left[-2].isalpha():

@@ -247,6 +247,7 @@ def test_latin_numbers_words_and_urls_broken_across_lines():
         "annotation is key; anno-\ntation tools help.": "annotation is key; annotation tools help.",
         "a well-\nknown tool.": "a well-known tool.",
         "我们使用 Label\nStudio 标注。": "我们使用 Label Studio 标注。",
+        "课程包括Pyth\non编程。": "课程包括Python编程。",
         "他说：“We are excited to\nbuild smarter facto\nries.”": (
             "他说：“We are excited to build smarter factories.”"
         ),
