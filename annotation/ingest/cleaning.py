@@ -144,8 +144,8 @@ def _ends_sentence(text: str) -> bool:
     body = text.rstrip("".join(_CLOSERS))
     if not body:
         return False
-    if body[-1] == ".":
-        return len(body) > 1 and body[-2].isalpha() and not _URLISH.search(body)
+    if body[-1] == ".":  # a line of its own holding the full stop ends one too
+        return len(body) == 1 or (body[-2].isalpha() and not _URLISH.search(body))
     return body[-1] in _SENTENCE_ENDERS
 
 
@@ -171,9 +171,31 @@ def _column_width(blocks: list[list[_Line]]) -> float:
     return median if near >= 0.6 * len(inner) else float("inf")
 
 
-def _mark_lines(lines: list[_Line | None]) -> float:
-    """Which lines are headings, start a paragraph, or stand alone; returns the columns'
-    width.
+@dataclass(frozen=True)
+class _Page:
+    """What a page's lines are read against, measured on the whole page: its columns'
+    width, and the Latin words it holds whole."""
+
+    width: float
+    words: frozenset[str]
+
+
+def _page_of(raw: str) -> _Page:
+    blocks: list[list[_Line]] = []
+    block: list[_Line] = []
+    for line in [*_lines(raw), None]:
+        if line is None:
+            if block:
+                blocks.append(block)
+            block = []
+        else:
+            block.append(line)
+    return _Page(_column_width(blocks), _latin_words(raw))
+
+
+def _mark_lines(lines: list[_Line | None], width: float) -> None:
+    """Which lines are headings, start a paragraph, or stand alone, on a page whose
+    columns are ``width`` wide.
 
     A heading is a Markdown ``#`` line, or a block of at most three short lines without
     punctuation between blank lines, where nothing else fits: after the end of a sentence
@@ -198,7 +220,6 @@ def _mark_lines(lines: list[_Line | None]) -> float:
         caption = _CAPTION.match(line.text) is not None
         line.starts = caption or line.text[0] in _BULLETS or _LIST_ITEM.match(line.text) is not None
         line.alone = caption
-    width = _column_width(blocks)
     for number, block in enumerate(blocks):
         # A bullet point as short as a caption, without punctuation, ends with its block
         # unless the next block goes on with it.
@@ -235,7 +256,6 @@ def _mark_lines(lines: list[_Line | None]) -> float:
                 line.heading = True
         elif len(block) == 1 and _stands_apart(block[0].text, width if before else math.inf):
             block[0].alone = True
-    return width
 
 
 def _word_across(left: str, right: str) -> bool:
@@ -323,12 +343,16 @@ def _line_break(left: str, right: str, words: frozenset[str]) -> str:
     return ""
 
 
-def _paragraphs(raw: str, options: CleaningOptions) -> list[tuple[bool, Piece]]:
-    """(is_heading, piece) in reading order, lines reflowed where the layout broke them."""
+def _paragraphs(
+    raw: str, options: CleaningOptions, page: _Page | None = None
+) -> list[tuple[bool, Piece]]:
+    """(is_heading, piece) in reading order, lines reflowed where the layout broke them;
+    ``page``: what the page ``raw`` was cut from measures (else ``raw`` itself)."""
+    page = page or _page_of(raw)
+    width, words = page.width, page.words
     every_line = _lines(raw)
-    width = _mark_lines(every_line)
+    _mark_lines(every_line, width)
     lines = [line for line in every_line if line is not None]
-    words = _latin_words(raw) if options.reflow else frozenset()
     result: list[tuple[bool, Piece]] = []
     current: Piece | None = None
     previous: _Line | None = None
@@ -440,18 +464,19 @@ def _heading_text(piece: Piece, options: CleaningOptions) -> str:
 
 
 def clean_article(
-    raw: str, options: CleaningOptions, *, record: bool = False
+    raw: str, options: CleaningOptions, *, record: bool = False, page: _Page | None = None
 ) -> tuple[str, list[Piece]]:
     """One article: its title (from its leading headings) and its snippets.
 
     A ``record`` (a line of JSONL, a row, another tool's item) is a unit of annotation:
     when all of it reads as headings (a headline, a product name, a short post without
     punctuation) its text is its snippets, not a title with nothing under it. With
-    ``options.exact`` a record is only cut, its pieces joining back to its text.
+    ``options.exact`` a record is only cut, its pieces joining back to its text. ``page``:
+    what the page the article was cut from measures.
     """
     if record and options.exact:
         return "", cut_paragraph(Piece(raw, [(0, 0)]), options.max_snippet_chars, strip=False)
-    paragraphs = _paragraphs(raw, options)
+    paragraphs = _paragraphs(raw, options, page)
     if record and all(heading for heading, _ in paragraphs):
         paragraphs = [(False, piece) for _, piece in paragraphs]
     title_parts: list[str] = []
@@ -468,9 +493,11 @@ def clean_article(
 def split_page(raw: str, options: CleaningOptions) -> list[Article]:
     """A page holding several articles, each starting at a heading after body text.
 
-    The articles' raw slices are contiguous and together make up the whole page.
+    The articles' raw slices are contiguous and together make up the whole page. Each is
+    read against the whole page's measures (its columns, its words).
     """
-    paragraphs = _paragraphs(raw, options)
+    page = _page_of(raw)
+    paragraphs = _paragraphs(raw, options, page)
     starts = [0]
     seen_body = False
     for heading, piece in paragraphs:
@@ -484,7 +511,7 @@ def split_page(raw: str, options: CleaningOptions) -> list[Article]:
     pending: int | None = None  # start of leading headings that had no body of their own
     for raw_start, raw_end in zip(starts, starts[1:], strict=False):
         begin = raw_start if pending is None else pending
-        title, snippets = clean_article(raw[begin:raw_end], options)
+        title, snippets = clean_article(raw[begin:raw_end], options, page=page)
         if snippets:
             articles.append(Article(begin, raw_end, title, snippets))
             pending = None
