@@ -45,10 +45,10 @@ _LIST_ITEM = re.compile(
     r"(\d{1,3}[.．、)）](?!\d)|[（(]\d{1,3}[)）]|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])"
 )
 # Captions and bylines: body text of their own, never titles.
-_CAPTION = re.compile(
-    r"^([（(【\[].*[）)】\]]$|(图片?|摄影?|照片|视频|来源|本报记者|记者|通讯员|责任编辑|责编|编辑)"
-    r"(\s*[：:／/]|\s))"
-)
+_CAPTION_WORDS = r"(图片?|摄影?|照片|视频|来源|本报记者|记者|通讯员|责任编辑|责编|编辑)"
+_CAPTION = re.compile(rf"^([（(【\[].*[）)】\]]$|{_CAPTION_WORDS}\s*[：:／/])")
+# "记者 张三" is a byline; "记者 从市里获悉，……" (a space the layout put in) is not.
+_BYLINE = re.compile(rf"^{_CAPTION_WORDS}\s[^，,。；;！!？?]{{1,16}}$")
 # What cannot start a sentence: a line starting with it goes on with the one before.
 _CONTINUING = frozenset("，,。.：:；;、？?！!）)”’》」』…%％")
 _ANY_PUNCT = re.compile(r"[，,。；;！!？?：:、“”‘’《》（）()「」『』]")
@@ -97,6 +97,9 @@ class _Line:
     starts: bool = False  # starts a paragraph: a bullet point, a list item, a caption
     alone: bool = False  # a paragraph of its own: a caption, a short line standing apart
     follows: bool = False  # right under the line before, with no blank line between
+    # How the line ends, for a sentence's end: the line, or for a line of nothing but
+    # punctuation ("。", "”"), the line before with it.
+    ending: str = ""
     closes: bool = False  # ends its paragraph: the last line of a caption or a bullet point
 
 
@@ -154,7 +157,7 @@ def _ends_paragraph(previous: _Line, line: _Line, width: float = float("inf")) -
     for a line running the columns' full width with the next right under it: there the
     sentence ended at the column's edge. A colon ends it where a list item or a bullet
     point follows; before a quote it goes on (他说：“……”)."""
-    if _ends_sentence(previous.text):
+    if _ends_sentence(previous.ending or previous.text):
         return not (line.follows and len(previous.text) >= width - 1)
     return previous.text[-1] in "：:" and line.starts
 
@@ -208,6 +211,7 @@ def _mark_lines(lines: list[_Line | None], width: float) -> None:
     """
     blocks: list[list[_Line]] = []
     block: list[_Line] = []
+    last = ""
     for line in [*lines, None]:
         if line is None:
             if block:
@@ -215,9 +219,12 @@ def _mark_lines(lines: list[_Line | None], width: float) -> None:
             block = []
             continue
         line.follows = bool(block)
+        punctuation = all(char in _CONTINUING or char in _CLOSERS for char in line.text)
+        line.ending = last[-8:] + line.text if punctuation else line.text
+        last = line.ending
         block.append(line)
         line.heading = line.text[0] in _HEADING_MARKERS
-        caption = _CAPTION.match(line.text) is not None
+        caption = _CAPTION.match(line.text) is not None or _BYLINE.match(line.text) is not None
         line.starts = caption or line.text[0] in _BULLETS or _LIST_ITEM.match(line.text) is not None
         line.alone = caption
     for number, block in enumerate(blocks):
@@ -363,8 +370,16 @@ def _paragraphs(
             and current is not None
             and previous is not None
             and not (previous.heading or line.heading)
-            and not (previous.alone or previous.closes or line.alone or line.starts)
-            and not _ends_paragraph(previous, line, width)
+            and (
+                line.text[0] in _CONTINUING  # "”" or "，" cannot start a paragraph
+                or not (
+                    previous.alone
+                    or previous.closes
+                    or line.alone
+                    or line.starts
+                    or _ends_paragraph(previous, line, width)
+                )
+            )
         )
         if joins and current is not None and previous is not None:
             if previous.text[-1].isascii() and line.text[0].isascii():

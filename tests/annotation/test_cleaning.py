@@ -258,3 +258,17 @@ def test_latin_numbers_words_and_urls_broken_across_lines():
 
 def test_punctuation_inside_english_quotes_is_left_alone():
     assert texts_of('他喊道"Wow!"然后离开了。') == ['他喊道"Wow!"然后离开了。']
+
+
+def test_a_line_of_closing_punctuation_ends_the_sentence_it_closes():
+    raw = "他说：“电费比烧油划算多了。\n”\n\n据介绍，全县已建成充电桩。"
+    assert texts_of(raw) == ["他说：“电费比烧油划算多了。”", "据介绍，全县已建成充电桩。"]
+
+
+def test_a_byline_is_short_and_has_no_sentence_in_it():
+    raw = "正文到此。\n\n记者 张羽\n\n记者 从市港航管理局获悉，今年货物吞吐量增长。"
+    assert texts_of(raw) == [
+        "正文到此。",
+        "记者张羽",
+        "记者从市港航管理局获悉，今年货物吞吐量增长。",
+    ]
