@@ -49,6 +49,10 @@ _CAPTION_WORDS = r"(图片?|摄影?|照片|视频|来源|本报记者|记者|通
 _CAPTION = re.compile(rf"^([（(【\[].*[）)】\]]$|{_CAPTION_WORDS}\s*[：:／/])")
 # "记者 张三" is a byline; "记者 从市里获悉，……" (a space the layout put in) is not.
 _BYLINE = re.compile(rf"^{_CAPTION_WORDS}\s[^，,。；;！!？?]{{1,16}}$")
+_OPENERS = frozenset("“‘「『《（(【〔")
+_LEADS_ON = frozenset("：:、，,；;") | _OPENERS
+# A news paragraph's dateline (本报北京9月27日讯): it starts a paragraph, never a title.
+_DATELINE = re.compile(r"^本报.{0,16}讯")
 # What cannot start a sentence: a line starting with it goes on with the one before.
 _CONTINUING = frozenset("，,。.：:；;、？?！!）)”’》」』…%％")
 _ANY_PUNCT = re.compile(r"[，,。；;！!？?：:、“”‘’《》（）()「」『』]")
@@ -120,14 +124,28 @@ def _lines(raw: str) -> list[_Line | None]:
 
 
 def _looks_like_heading(text: str, width: float) -> bool:
-    """Short, without sentence punctuation, not ending in a colon (which introduces what
-    follows), and not a line of the page's columns."""
+    """Short, without sentence punctuation, not a line of the page's columns, and whole:
+    not ending where a sentence goes on (a colon, 、) nor leaving a quote or a bracket open."""
     return (
         len(text) <= HEADING_MAX_CHARS
         and not _SENTENCE_PUNCT.search(text)
-        and text[-1] not in "：:"
         and not _column_like(text, width)
+        and _whole_line(text)
     )
+
+
+def _whole_line(text: str) -> bool:
+    """Not cut off mid-sentence: ending neither on what leads on (a colon, 、, an opening
+    quote or bracket) nor with a quote or a bracket still open."""
+    if text[-1] in _LEADS_ON:
+        return False
+    depth = 0
+    for char in text:
+        if char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS and depth:
+            depth -= 1
+    return depth == 0
 
 
 def _column_like(text: str, width: float) -> bool:
@@ -225,7 +243,12 @@ def _mark_lines(lines: list[_Line | None], width: float) -> None:
         block.append(line)
         line.heading = line.text[0] in _HEADING_MARKERS
         caption = _CAPTION.match(line.text) is not None or _BYLINE.match(line.text) is not None
-        line.starts = caption or line.text[0] in _BULLETS or _LIST_ITEM.match(line.text) is not None
+        line.starts = (
+            caption
+            or line.text[0] in _BULLETS
+            or _LIST_ITEM.match(line.text) is not None
+            or _DATELINE.match(line.text) is not None
+        )
         line.alone = caption
     for number, block in enumerate(blocks):
         # A bullet point as short as a caption, without punctuation, ends with its block
@@ -282,7 +305,7 @@ def _word_across(left: str, right: str) -> bool:
 def _stands_apart(text: str, width: float) -> bool:
     """A short line without a sentence's end: unless it is a column's line with
     punctuation in it (a fragment of a sentence), a paragraph of its own."""
-    if len(text) > HEADING_MAX_CHARS or _ends_sentence(text):
+    if len(text) > HEADING_MAX_CHARS or _ends_sentence(text) or not _whole_line(text):
         return False
     return not (_column_like(text, width) and _ANY_PUNCT.search(text))
 

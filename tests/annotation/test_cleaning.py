@@ -272,3 +272,16 @@ def test_a_byline_is_short_and_has_no_sentence_in_it():
         "记者张羽",
         "记者从市港航管理局获悉，今年货物吞吐量增长。",
     ]
+
+
+def test_a_line_cut_off_mid_sentence_is_never_a_title():
+    """Seen in the seed pages: a quote left open, a list left hanging on 、, a dateline."""
+    raw = (
+        "上一篇到此。\n\n会议以“东西互济谋发展 陆海联动开新\n\n局”为主题，由省里主办。\n\n"
+        "本报9月27日讯记者从市政府新闻办\n\n获悉，平台完成升级。"
+    )
+    assert titles_of(raw) == []
+    assert texts_of(raw)[1:] == [
+        "会议以“东西互济谋发展陆海联动开新局”为主题，由省里主办。",
+        "本报9月27日讯记者从市政府新闻办获悉，平台完成升级。",
+    ]

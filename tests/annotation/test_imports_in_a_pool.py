@@ -230,7 +230,7 @@ def test_a_repeat_kept_where_its_first_occurrence_was_dropped_is_tokenized(
     upload(project, "first.jsonl", line({"text": spaced}).encode())
     project.clean_cjk_spaces = False
     project.save(update_fields=["clean_cjk_spaces"])
-    again = line({"text": spaced}) + line({"text": f"又一篇：\n\n{spaced}"})
+    again = line({"text": spaced}) + line({"text": f"又一篇\n\n{spaced}"})
 
     _, job = upload(project, "again.jsonl", again.encode())
 
