@@ -262,9 +262,21 @@ class WordPos(Segmented):
         return "" if words is None else " ".join(f"{w}/{self.tag_of(w)}" for w in words) + "\n"
 
 
+# What a spreadsheet reads as the start of a formula (with the full-width forms Excel folds
+# to them), and the quote that escapes one; a cell already starting with the quote gets
+# another, so that reading strips exactly one (annotation.ingest.formats).
+FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠'")
+
+
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: one starting a formula gets a leading quote."""
+    return f"'{value}" if value[:1] in FORMULA_STARTS else value
+
+
 class ClassesCsv(Writer):
     """Classes as CSV: ``id,text,classes,annotator,meta`` with the classes joined by ``|``
-    and the record's own fields as a JSON object."""
+    and the record's own fields as a JSON object. A cell a spreadsheet would run as a
+    formula (``=``, ``+``, ``-``, ``@``…) starts with a quote (``csv_cell``)."""
 
     def __init__(self) -> None:
         super().__init__(extension="csv", content_type="text/csv; charset=utf-8")
@@ -278,9 +290,8 @@ class ClassesCsv(Writer):
         self._line.seek(0)
         self._line.truncate()
         meta = _json(item.meta) if item.meta else ""
-        self._rows.writerow(
-            [item.snippet, item.text, "|".join(item.classes), item.annotator or "", meta]
-        )
+        cells = [item.text, "|".join(item.classes), item.annotator or "", meta]
+        self._rows.writerow([item.snippet, *map(csv_cell, cells)])
         return self._line.getvalue()
 
 

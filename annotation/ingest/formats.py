@@ -426,14 +426,20 @@ def _csv_records(stream: io.TextIOWrapper, text_column: str, title_column: str) 
             }
             title = (row.get(title_column) or "").strip() if title_column else ""
             classes: list[str] = []
-            if ours:
-                classes = [name for name in (row["classes"] or "").split("|") if name]
-                meta = _csv_meta(row["meta"], number)
+            if ours:  # its cells escaped against formulas: one leading quote goes
+                text = _uncell(text)
+                classes = [name for name in _uncell(row["classes"] or "").split("|") if name]
+                meta = _csv_meta(_uncell(row["meta"] or ""), number)
             yield Record(text=text, title=title, meta=meta, line=number, classes=classes)
     except csv.Error as error:
         raise ImportFileError(
             gettext_noop("invalid CSV: %(error)s"), reader.line_num, error=str(error)
         ) from None
+
+
+def _uncell(cell: str) -> str:
+    """A cell of our CSV as written before it was escaped against formulas."""
+    return cell[1:] if cell[:1] == "'" else cell
 
 
 def _csv_meta(cell: str | None, line: int) -> dict[str, Any]:

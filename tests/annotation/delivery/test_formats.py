@@ -2,6 +2,7 @@
 𠮷 and emoji before spans, adjacent and overlapping spans; what a format cannot hold is
 counted, never dropped silently."""
 
+import csv
 import io
 import json
 import random
@@ -19,7 +20,7 @@ from annotation.delivery.formats import (
     Item,
     writer_for,
 )
-from annotation.ingest.formats import ImportFileError
+from annotation.ingest.formats import ImportFileError, read_records
 from annotation.ingest.peers import read_peer_records
 from tests.factories import random_spans
 
@@ -149,6 +150,23 @@ def test_csv_of_classes():
         '1,"好，""真的""",正面|新闻,a1,\r\n'
         '2,一般,,,"{""编号"":""A-2"",""n"":2}"\r\n'
     )
+
+
+FORMULAS = ["=1+1", "+86 电话", "-5度", "@某人", "\t制表", "＝SUM(A1)", "'引号开头", "正常"]
+
+
+def test_csv_cells_never_start_a_formula_and_read_back_as_they_were():
+    """A client opening the file in a spreadsheet sees text, never a formula it runs; our
+    own import takes the escaping quote off again."""
+    items = [Item(n, text, (), ("=分类",), annotator="@甲") for n, text in enumerate(FORMULAS)]
+    content, _ = written("csv", items)
+
+    rows = list(csv.reader(io.StringIO(content)))[1:]
+    assert not any(cell and cell[0] in "=+-@\t＝＋－＠" for row in rows for cell in row[1:])
+    data = content.encode()
+    records = list(read_records(lambda: [data], file_format="csv", encoding="utf-8"))
+    assert [record.text for record in records] == FORMULAS
+    assert {tuple(record.classes) for record in records} == {("=分类",)}
 
 
 @pytest.mark.parametrize("name", ["jsonl", "doccano", "cluener"])
