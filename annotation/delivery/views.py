@@ -30,6 +30,9 @@ class ExportListView(APIView):
         asked = given.validated_data
         if access.role == Role.CLIENT and asked["status"] != "accepted":
             raise ValidationError({"status": [_("Clients export accepted batches only.")]})
+        if access.role == Role.CLIENT and asked["version"] != "final":
+            # every annotator's work names the annotators and their reviews: not delivered
+            raise ValidationError({"version": [_("Clients export the final annotations only.")]})
         batches = project.batches.filter(id__in=asked["batches"])
         if access.role == Role.CLIENT:
             batches = batches.filter(status=BatchStatus.ACCEPTED)

@@ -113,17 +113,22 @@ def test_exports_by_actor(delivered, client_for, actor, django_capture_on_commit
     full = export(
         client, delivered, django_capture_on_commit_callbacks, format="jsonl", status="all"
     )
+    work = export(
+        client, delivered, django_capture_on_commit_callbacks, format="jsonl", version="all"
+    )
     others = client.get(f"/api/v1/exports/{everything}/download/").status_code
 
+    # A client: accepted batches only, final annotations only (every annotator's work names
+    # the annotators and their reviews), not the manager's "all".
     expected = {
-        "anonymous": ({401, 403}, {401, 403}, {401, 403}),
-        "outsider": ({404}, {404}, {404}),
-        "annotator": ({403}, {403}, {403}),
-        "client": ({202}, {400}, {404}),  # accepted batches only; not the manager's "all"
-        "reviewer": ({202}, {202}, {200}),
-        "manager": ({202}, {202}, {200}),
+        "anonymous": ({401, 403}, {401, 403}, {401, 403}, {401, 403}),
+        "outsider": ({404}, {404}, {404}, {404}),
+        "annotator": ({403}, {403}, {403}, {403}),
+        "client": ({202}, {400}, {400}, {404}),
+        "reviewer": ({202}, {202}, {202}, {200}),
+        "manager": ({202}, {202}, {202}, {200}),
     }[actor]
-    codes = (asked.status_code, full.status_code, others)
+    codes = (asked.status_code, full.status_code, work.status_code, others)
     assert all(code in allowed for code, allowed in zip(codes, expected, strict=True)), codes
 
 
