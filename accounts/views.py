@@ -11,6 +11,11 @@ from accounts.serializers import MeSerializer, TokenRequestSerializer, TokenSeri
 from accounts.services import token_for_user, token_replace
 
 
+def _secret(body: dict, code: int = status.HTTP_200_OK) -> Response:
+    """An answer holding a credential: never kept by a browser's or a proxy's cache."""
+    return Response(body, status=code, headers={"Cache-Control": "no-store"})
+
+
 class TokenView(APIView):
     """Exchange a username and password for an API token (``Authorization: Token …``)."""
 
@@ -33,7 +38,7 @@ class TokenView(APIView):
                 {"detail": "Unable to log in with the given username and password."},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return Response({"token": token_for_user(user=user)})
+        return _secret({"token": token_for_user(user=user)})
 
 
 class MeView(APIView):
@@ -48,8 +53,8 @@ class MyTokenView(APIView):
 
     @extend_schema(responses={200: TokenSerializer})
     def get(self, request: Request) -> Response:
-        return Response({"token": token_for_user(user=request.user)})
+        return _secret({"token": token_for_user(user=request.user)})
 
     @extend_schema(request=None, responses={201: TokenSerializer})
     def post(self, request: Request) -> Response:
-        return Response({"token": token_replace(user=request.user)}, status=status.HTTP_201_CREATED)
+        return _secret({"token": token_replace(user=request.user)}, status.HTTP_201_CREATED)

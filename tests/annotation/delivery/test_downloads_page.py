@@ -52,6 +52,26 @@ def test_my_token_by_actor(client_for, members, actor):
         assert shown.status_code in (401, 403)
         return
     assert shown.status_code == 200 and shown.json() == again.json()  # made once, then kept
+    assert shown["Cache-Control"] == "no-store"  # a credential: in no cache on the way
+
+
+def test_every_answer_holding_a_token_is_kept_in_no_cache(client_for, api, members):
+    manager = client_for("manager")
+    members["manager"].set_password("a-long-password-1")
+    members["manager"].save()
+
+    answers = [
+        manager.get("/api/v1/me/token/"),
+        manager.post("/api/v1/me/token/"),
+        api.post(
+            "/api/v1/auth/token/",
+            {"username": "manager", "password": "a-long-password-1"},
+            format="json",
+        ),
+    ]
+
+    assert [answer.status_code for answer in answers] == [200, 201, 200]
+    assert all(answer["Cache-Control"] == "no-store" for answer in answers)
 
 
 def test_a_replaced_token_stops_the_old_one_at_once(client_for, api, members):
