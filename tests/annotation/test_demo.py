@@ -1,7 +1,7 @@
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from annotation.models import Article, ImportJob, Snippet, TokenizeRun
@@ -104,3 +104,36 @@ def test_demo_serves_the_platform(tmp_path):
         output = server.communicate(timeout=20)[0].decode()
     assert f"http://127.0.0.1:{port}/" in output
     assert "annotator1" in output
+
+
+def test_demo_never_changes_an_account_that_was_there(django_capture_on_commit_callbacks):
+    """Run against a real installation, the demo must not reset its manager's password to
+    the public demo one nor give it rights."""
+    own = User.objects.create_user(username="manager", password="a-strong-own-password-7")
+
+    output = run_demo(django_capture_on_commit_callbacks)
+
+    own.refresh_from_db()
+    assert own.check_password("a-strong-own-password-7")
+    assert not own.check_password("biaozhu-demo")
+    assert not own.has_perm("projects.add_project") and not own.is_staff
+    assert "left as it was" in output
+    assert User.objects.get(username="annotator1").check_password("biaozhu-demo")
+
+
+@pytest.mark.parametrize(
+    "variable, value",
+    [("DJANGO_SECRET_KEY", "x" * 50), ("ALLOWED_HOSTS", "biaozhu.example.org")],
+)
+def test_demo_refuses_production_settings_unless_told(
+    django_capture_on_commit_callbacks, monkeypatch, variable, value
+):
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(CommandError, match=variable):
+        call_command("demo", "--no-serve", stdout=StringIO())
+    assert not User.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo", "--no-serve", "--production", stdout=StringIO())
+    assert Project.objects.count() == 1

@@ -6,9 +6,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from accounts.models import User
 from accounts.services import user_ensure
 from annotation.ingest.services import import_create
 from annotation.models import ImportJob, JobStatus
@@ -39,6 +40,19 @@ ACCOUNTS = [
     ("reviewer", Role.REVIEWER),
     ("client", Role.CLIENT),
 ]
+NAMES = [name for name, _ in ACCOUNTS]
+
+
+def production_settings() -> str:
+    """Why these settings are a production installation's, or "" when they are not: a
+    secret key, host names or HTTPS given in the environment (docs/settings.md)."""
+    if os.environ.get("DJANGO_SECRET_KEY"):
+        return "DJANGO_SECRET_KEY is set"
+    if os.environ.get("ALLOWED_HOSTS"):
+        return "ALLOWED_HOSTS is set"
+    if settings.HTTPS:
+        return "BIAOZHU_HTTPS is on"
+    return ""
 
 
 class Command(BaseCommand):
@@ -47,18 +61,35 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
         parser.add_argument("--no-serve", action="store_true", help="Load the data and exit.")
+        parser.add_argument(
+            "--production",
+            action="store_true",
+            help="Load the demo even though the settings are a production's.",
+        )
 
-    def handle(self, *args, addrport: str, no_serve: bool, **options) -> None:
+    def handle(self, *args, addrport: str, no_serve: bool, production: bool, **options) -> None:
+        reason = production_settings()
+        if reason and not production:
+            raise CommandError(
+                f"These are production settings ({reason}): the demo would add its accounts "
+                "and its project to this installation. Run it with --production if that is "
+                "what you want."
+            )
         call_command("migrate", interactive=False, verbosity=0)
         password = os.environ.get("BIAOZHU_DEMO_PASSWORD") or "biaozhu-demo"
-        project = self.load(password)
-        self.report(project, addrport, password)
+        project, kept = self.load(password)
+        self.report(project, addrport, password, kept)
         if not no_serve:
             call_command("runserver", addrport, use_reloader=False)
 
-    def load(self, password: str) -> Project:
+    def load(self, password: str) -> tuple[Project, set[str]]:
+        """The demo project with its accounts, and the names of the accounts that were
+        someone's own before: every account there already is left exactly as it was
+        (password, rights), only made a member of the demo project."""
+        existing = {user.username: user for user in User.objects.filter(username__in=NAMES)}
         users = {
-            name: user_ensure(
+            name: existing.get(name)
+            or user_ensure(
                 username=name, password=password, can_create_projects=(role == Role.MANAGER)
             )[0]
             for name, role in ACCOUNTS
@@ -88,9 +119,12 @@ class Command(BaseCommand):
                 job = import_create(project=project, user=users["manager"], upload=upload)
             job.refresh_from_db()
             self.stdout.write(f"  {path.name}: {job.status}, {job.snippets} snippets")
-        return project
+        # Accounts a demo made before have its password; the others are someone's own.
+        return project, {
+            name for name, user in existing.items() if not user.check_password(password)
+        }
 
-    def report(self, project: Project, addrport: str, password: str) -> None:
+    def report(self, project: Project, addrport: str, password: str, kept: set[str]) -> None:
         host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
         self.stdout.write(self.style.SUCCESS(f"\nBiaozhu demo: http://{host}/"))
         self.stdout.write(
@@ -98,4 +132,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Log in with any of these accounts, password: {password}")
         for name, role in ACCOUNTS:
-            self.stdout.write(f"  {name:<11} {role.label}")
+            note = (
+                "  (there before the demo: its own password, left as it was)"
+                if name in kept
+                else ""
+            )
+            self.stdout.write(f"  {name:<11} {role.label}{note}")
