@@ -37,6 +37,7 @@ _PAUSED = gettext_lazy(
     "let you go on."
 )
 _NO_SEAT = gettext_lazy("You no longer take tasks in this project.")
+KEY_MAX_CHARS = 100  # Revision.idempotency_key
 
 
 def _next_for(user: User, project_id: int) -> Response:
@@ -139,12 +140,17 @@ class SubmitView(APIView):
         data = _own_body(SubmitSerializer, request, assignment_id)
         time_spent_ms = data.pop("time_spent_ms")
         then_next = request.query_params.get("next") in ("1", "true")
+        key = request.headers.get("Idempotency-Key", "")
+        if len(key) > KEY_MAX_CHARS:  # cut, two keys sharing a prefix would be one
+            raise ValidationError(
+                {"Idempotency-Key": [_("At most %(count)s characters.") % {"count": KEY_MAX_CHARS}]}
+            )
         try:
             result = flow.submit(
                 annotator=request.user,
                 assignment_id=assignment_id,
                 body=data,
-                idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
+                idempotency_key=key,
                 time_spent_ms=time_spent_ms,
                 then_next=then_next,
             )

@@ -134,6 +134,24 @@ def test_a_second_submit_keeps_both_revisions(work_project, client_for):
     assert revisions == [(1, ["正面"]), (2, ["负面"])]
 
 
+def test_a_key_too_long_to_store_whole_is_refused_not_cut(work_project, client_for):
+    """Cut to the column's 100 characters, two keys sharing a prefix would be one, and the
+    second body would be dropped as a retry of the first."""
+    client = client_for("annotator")
+    task = next_task(client, work_project).json()
+    url = f"/api/v1/assignments/{task['id']}/submit/"
+    prefix = "k" * 100
+
+    whole = client.post(url, {"classes": ["正面"]}, format="json", HTTP_IDEMPOTENCY_KEY=prefix)
+    longer = client.post(
+        url, {"classes": ["负面"]}, format="json", HTTP_IDEMPOTENCY_KEY=prefix + "-2"
+    )
+
+    assert whole.status_code == 201
+    assert longer.status_code == 400 and "Idempotency-Key" in longer.json()
+    assert list(Revision.objects.values_list("classes", flat=True)) == [["正面"]]
+
+
 @pytest.mark.parametrize(
     ("body", "field", "where"),
     [
