@@ -4,11 +4,11 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
 from accounts.services import token_for_user, token_replace
+from accounts.throttles import LOGIN_THROTTLES
 
 
 def _secret(body: dict, code: int = status.HTTP_200_OK) -> Response:
@@ -21,8 +21,7 @@ class TokenView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = list(LOGIN_THROTTLES)
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
     def post(self, request: Request) -> Response:

@@ -240,6 +240,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("BIAOZHU_LOGIN_RATE", "10/min")},
+    # How many proxies of ours stand in front (each appends to X-Forwarded-For): the
+    # client's address is the one the first of them saw. 0: the connection's own address;
+    # what a client writes in X-Forwarded-For itself never counts (accounts.throttles).
+    "NUM_PROXIES": int(os.environ.get("BIAOZHU_NUM_PROXIES", "0")),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Biaozhu API",

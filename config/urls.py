@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.throttles import throttled_login
 from config.health import HealthView
+
+# The admin's log-in counts against the same limits as every other (accounts.throttles).
+admin.site.login = throttled_login(admin.site.login)  # type: ignore[method-assign]
 
 api_v1 = [
     path("health/", HealthView.as_view(), name="health"),

@@ -4,7 +4,6 @@ A project page still goes through the access funnel so that a non-member gets 40
 any script runs.
 """
 
-import hashlib
 from functools import partial
 
 from django.contrib.auth import views as auth_views
@@ -13,8 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from rest_framework.throttling import SimpleRateThrottle
 
+from accounts.throttles import login_allowed
 from annotation.access import CLIENT_BATCHES, access_acceptance, access_exporting
 from annotation.delivery.formats import EXPORT_FORMATS
 from annotation.models import Batch, BatchStatus, QualityRun
@@ -30,19 +29,6 @@ from projects.access import access_project
 from projects.models import Project, Role
 
 
-class _LoginAttempts(SimpleRateThrottle):
-    """The log-in rate (``login``, as on ``auth/token/``) counted per address and username:
-    guessing one account's password is slowed down, while a whole team behind one office
-    address still logs in at nine."""
-
-    scope = "login"
-
-    def get_cache_key(self, request: HttpRequest, view: object) -> str:
-        username = request.POST.get("username", "").strip().casefold()
-        ident = f"{self.get_ident(request)}:{hashlib.sha256(username.encode()).hexdigest()}"
-        return self.cache_format % {"scope": "login-form", "ident": ident}
-
-
 class LoginView(auth_views.LoginView):
     """The log-in form; too many attempts from one address get 429 and a plain reason."""
 
@@ -50,7 +36,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not _LoginAttempts().allow_request(request, self):
+        if not login_allowed(request, self):
             reason = _("Too many attempts to log in. Wait a minute and try again.")
             context = self.get_context_data(form=self.get_form(), throttled=reason)
             return self.render_to_response(context, status=429)
