@@ -9,6 +9,15 @@ from annotation.delivery.formats import RECORD_FORMATS
 from annotation.models import ExportJob, Snippet
 from annotation.quality.selectors import qualification, quality_run_latest
 
+_ESCAPED = {char: f"\\{char}" for char in "\\`*_[]()#|<>!~"}
+_MARKDOWN = str.maketrans(_ESCAPED | {"\n": " ", "\r": " "})
+
+
+def _text(value: str) -> str:
+    """A user's text (a project, label or batch name) as Markdown shows it, literally: no
+    link, image, HTML or table cell it could open, on one line."""
+    return value.translate(_MARKDOWN)
+
 
 def _figure(value: float | None, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
@@ -48,7 +57,7 @@ def dataset_card(*, job: ExportJob, labels: Counter, versions: Counter, batch_id
     project = job.project
     options = job.options
     lines = [
-        f"# {project.name}",
+        f"# {_text(project.name)}",
         "",
         f"- Exported: {timezone.localtime():%Y-%m-%d %H:%M %Z} (export #{job.id})",
         f"- Format: `{job.format}`; annotations: "
@@ -76,7 +85,7 @@ def dataset_card(*, job: ExportJob, labels: Counter, versions: Counter, batch_id
     ]
     for key, count in sorted(labels.items(), key=lambda item: (-item[1], item[0])):
         kind, _, name = key.partition(":")
-        lines.append(f"| {kind} | {name} | {count} |")
+        lines.append(f"| {kind} | {_text(name)} | {count} |")
     rates = [
         row
         for row in qualification(project=project)["batches"]
@@ -88,7 +97,7 @@ def dataset_card(*, job: ExportJob, labels: Counter, versions: Counter, batch_id
         for row in rates:
             low, high = row["interval"] or ["–", "–"]
             lines.append(
-                f"| {row['name']} | {row['reviewed']} | {row['accepted']} | {row['rate']} % "
+                f"| {_text(row['name'])} | {row['reviewed']} | {row['accepted']} | {row['rate']} % "
                 f"| {low}–{high} % |"
             )
     else:

@@ -237,6 +237,24 @@ def test_the_card_names_only_the_exported_batches(
     assert "| 内部包 | 1 | 1 | 100.0 % |" in card("manager", format="jsonl", status="all")
 
 
+def test_the_card_shows_names_as_text_not_markdown(
+    delivered, client_for, django_capture_on_commit_callbacks
+):
+    """A project or batch name is the user's text: on the card it opens no link, image,
+    HTML or table cell."""
+    delivered.name = "[点我](https://evil.example/) <img src=x> 项目\n# 标题"
+    delivered.save(update_fields=["name"])
+    Batch.objects.filter(project=delivered).update(name="包|一")
+    manager = client_for("manager")
+    job = export(manager, delivered, django_capture_on_commit_callbacks, format="jsonl").json()
+
+    card = manager.get(f"/api/v1/exports/{job['id']}/card/").content.decode()
+
+    heading = card.splitlines()[0]
+    assert heading == "# \\[点我\\]\\(https://evil.example/\\) \\<img src=x\\> 项目 \\# 标题"
+    assert "](" not in card and "<img" not in card.replace("\\<img", "")
+
+
 @pytest.mark.parametrize(
     "encoding, newline, bom",
     [("utf-8", "\n", b""), ("utf-8", "\r\n", b"\xef\xbb\xbf"), ("gb18030", "\r\n", b"")],
