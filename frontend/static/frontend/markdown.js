@@ -7,7 +7,15 @@
 // The subset: ATX headings, paragraphs, - * + and 1. lists, > quotes, ``` code blocks,
 // --- rules; **bold**, *italic* or _italic_, `code`, [text](address), backslash escapes.
 
-const SAFE_LINK = /^(https?:\/\/|mailto:|\/(?!\/)|#)/i;
+// A same-site path starts with one slash, never two nor a slash and a backslash (browsers
+// read a backslash as a slash, so that path opens another site); no backslash, space or
+// control character anywhere, which browsers drop or read in ways the address hides.
+const SAFE_LINK = /^(https?:\/\/|mailto:|\/(?![\/\\])|#)/i;
+const UNSAFE_CHARACTER = /[\\\u0000-\u0020\u007f]/;
+
+export function isSafeLink(href) {
+  return SAFE_LINK.test(href) && !UNSAFE_CHARACTER.test(href);
+}
 
 export function parseInline(text) {
   const nodes = [];
@@ -37,7 +45,7 @@ export function parseInline(text) {
       nodes.push({ type: "em", children: parseInline(match[2]) });
     } else if ((match = /^\[([^\]]+)\]\(([^)\s]+)\)/.exec(rest))) {
       flush();
-      if (SAFE_LINK.test(match[2])) {
+      if (isSafeLink(match[2])) {
         nodes.push({ type: "link", href: match[2], children: parseInline(match[1]) });
       } else {
         nodes.push({ type: "text", text: match[0] });

@@ -58,6 +58,16 @@ test("only safe link addresses become links", () => {
   assert.ok(data.every((node) => node.type === "text"));
 });
 
+test("a path that a browser would take off-site is no link", () => {
+  for (const href of ["//evil.example/", "/\\evil.example/", "/\\/evil.example", "https://a.example\\@evil.example"]) {
+    assert.ok(
+      parseInline(`[去](${href})`).every((node) => node.type === "text"),
+      href,
+    );
+  }
+  assert.equal(parseInline("[页面](/projects/1/#规范)")[0].type, "link");
+});
+
 test("markup in the source stays text in the built elements", () => {
   const fragment = renderMarkdown(
     '<script>alert(1)</script>\n\n<img src=x onerror="alert(1)">\n\n[外链](https://example.org)',
