@@ -4,10 +4,12 @@ Each probe is bounded in time so that the whole answer comes within about 3 s ev
 Redis hangs or the broker port is closed.
 """
 
+import hashlib
 import logging
 
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -21,6 +23,9 @@ from config.celery import app as celery_app
 logger = logging.getLogger(__name__)
 
 PROBE_TIMEOUT = 1.0
+# How long a worker count stands: the ping is a broadcast every worker answers, and the
+# endpoint is open to anyone, so that callers cannot make it more often than this.
+WORKERS_SECONDS = 10
 
 
 def database_status() -> str:
@@ -63,6 +68,22 @@ def worker_count() -> int:
     return len(replies or [])
 
 
+def workers_known() -> int:
+    """The workers answering a ping, counted at most once every WORKERS_SECONDS per broker
+    (across processes, through the cache); while one process pings, the others answer
+    with the count before."""
+    key = "health:workers:" + hashlib.sha256(settings.CELERY_BROKER_URL.encode()).hexdigest()
+    count = cache.get(key)
+    if count is not None:
+        return count
+    if not cache.add(f"{key}:pinging", 1, timeout=PROBE_TIMEOUT + 1):
+        return cache.get(f"{key}:before", 0)
+    count = worker_count()
+    cache.set(key, count, timeout=WORKERS_SECONDS)
+    cache.set(f"{key}:before", count, timeout=None)
+    return count
+
+
 class HealthView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -79,7 +100,7 @@ class HealthView(APIView):
     )
     def get(self, request: Request) -> Response:
         broker = broker_status()
-        workers = worker_count() if broker == "ok" else 0
+        workers = workers_known() if broker == "ok" else 0
         body = {"database": database_status(), "broker": broker, "workers": workers}
         healthy = body["database"] == "ok" and broker != "down"
         return Response(body, status=200 if healthy else 503)

@@ -50,3 +50,19 @@ def test_a_running_worker_is_counted(api):
 
     assert body["broker"] == "ok"
     assert body["workers"] >= 1
+
+
+@pytest.mark.worker
+def test_callers_cannot_make_the_worker_ping_more_often_than_every_few_seconds(
+    api, settings, redis_url
+):
+    """The ping waits up to a second for every worker to answer: anyone calling health
+    must not be able to start one per call."""
+    settings.CELERY_BROKER_URL = redis_url.rsplit("/", 1)[0] + "/15"  # no worker there
+    api.get("/api/v1/health/")  # pings once
+
+    started = time.monotonic()
+    answers = [api.get("/api/v1/health/").json()["workers"] for _ in range(5)]
+
+    assert answers == [0] * 5
+    assert time.monotonic() - started < 0.5  # five answers, no second ping of 1 s
