@@ -62,6 +62,8 @@ def access_assignment(user: User, assignment_id: int, *, write: bool = False) ->
     if role is None:
         raise Http404
     if assignment.annotator_id == user.id:
+        if write and role == Role.CLIENT:
+            raise PermissionDenied  # made a client: they take no tasks, nor finish one
         return assignment
     if ROLE_RANK[Role(role)] < ROLE_RANK[Role.REVIEWER]:
         raise Http404

@@ -141,9 +141,11 @@ VALUES (%(project)s, %(snippet)s, %(user)s, %(active)s, %(lease)s, '{}', 0, '', 
 RETURNING id
 """
 
+# Still on the project in a role that takes tasks: a member made a client, or removed,
+# writes no more to work they held.
 _MEMBER_OR_SUPERUSER = """(%(superuser)s OR EXISTS (
     SELECT 1 FROM projects_membership m
-    WHERE m.project_id = a.project_id AND m.user_id = %(user)s))"""
+    WHERE m.project_id = a.project_id AND m.user_id = %(user)s AND m.role <> 'client'))"""
 
 _DRAFT_OWN = f"""
 UPDATE annotation_assignment AS a SET draft = %(draft)s, version = a.version + 1

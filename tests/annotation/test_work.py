@@ -8,6 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from annotation.models import Assignment, Revision, Snippet
+from projects.models import Membership
 from tests.conftest import ACTORS
 from tests.factories import MembershipFactory, UserFactory
 
@@ -729,3 +730,33 @@ def test_a_malformed_body_tells_strangers_nothing(work_project, client_for, memb
 
     assert stranger.status_code == 404
     assert owner.status_code == 400
+
+
+@pytest.mark.parametrize("change", ["client", "removed"])
+def test_a_member_made_a_client_or_removed_writes_no_more_to_held_work(
+    work_project, client_for, members, change
+):
+    client = client_for("annotator")
+    task = next_task(client, work_project).json()
+    memberships = Membership.objects.filter(project=work_project, user=members["annotator"])
+    if change == "client":
+        memberships.update(role="client")
+    else:
+        memberships.delete()
+
+    draft = client.put(
+        f"/api/v1/assignments/{task['id']}/draft/",
+        {"version": task["version"], "draft": {"classes": ["正面"]}},
+        format="json",
+    )
+    submitted = client.post(
+        f"/api/v1/assignments/{task['id']}/submit/",
+        {"classes": ["正面"]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+
+    expected = 403 if change == "client" else 404
+    assert (draft.status_code, submitted.status_code) == (expected, expected)
+    assert not Revision.objects.exists()
+    assert Assignment.objects.get(id=task["id"]).draft == {}
