@@ -115,3 +115,19 @@ def test_a_client_exports_and_downloads_in_the_browser(
     token = page.locator("#token").inner_text()
     assert len(token) == 40 and f"Token {token}" in page.locator("#token-example").inner_text()
     assert page.errors == []
+
+
+def test_a_new_password_ends_the_api_token_at_once(client_for, api, members):
+    manager = client_for("manager")
+    old = manager.get("/api/v1/me/token/").json()["token"]
+    user = members["manager"]
+
+    user.set_password("another-long-password-2")
+    user.save()
+
+    api.credentials(HTTP_AUTHORIZATION=f"Token {old}")
+    assert api.get("/api/v1/me/").status_code in (401, 403)
+    new = client_for("manager")  # logged in afresh: a new token, which works
+    token = new.get("/api/v1/me/token/").json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert token != old and api.get("/api/v1/me/").status_code == 200
