@@ -120,7 +120,9 @@ class SnippetSerializer(serializers.ModelSerializer):
 
 class DictionaryWordSerializer(serializers.Serializer):
     word = serializers.CharField(max_length=100)
-    freq = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    freq = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, required=False, allow_null=True, default=None
+    )
     tag = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
 
     def validate_word(self, word: str) -> str:

@@ -1,9 +1,12 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.throttles import throttled_login
 from config.health import HealthView
+from config.requests import IdConverter
+
+register_converter(IdConverter, "id")  # before the apps' URL modules are read
 
 # The admin's log-in counts against the same limits as every other (accounts.throttles).
 admin.site.login = throttled_login(admin.site.login)  # type: ignore[method-assign]

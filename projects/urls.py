@@ -4,10 +4,10 @@ from projects import views
 
 urlpatterns = [
     path("projects/", views.ProjectListView.as_view(), name="project-list"),
-    path("projects/<int:project_id>/", views.ProjectDetailView.as_view(), name="project-detail"),
-    path("projects/<int:project_id>/members/", views.MemberListView.as_view(), name="member-list"),
+    path("projects/<id:project_id>/", views.ProjectDetailView.as_view(), name="project-detail"),
+    path("projects/<id:project_id>/members/", views.MemberListView.as_view(), name="member-list"),
     path(
-        "projects/<int:project_id>/members/<int:user_id>/",
+        "projects/<id:project_id>/members/<id:user_id>/",
         views.MemberDetailView.as_view(),
         name="member-detail",
     ),

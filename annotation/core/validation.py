@@ -48,7 +48,7 @@ def _spans(text: str, schema: Schema, spans: Any) -> list[dict]:
         raise AnnotationError("spans", gettext_noop("must be a list"))
     if spans and "spans" not in schema.kinds:
         raise AnnotationError("spans", gettext_noop("this project does not annotate spans"))
-    result = []
+    result: list[dict[str, Any]] = []
     for index, span in enumerate(spans):
         if not isinstance(span, dict):
             raise AnnotationError("spans", gettext_noop("must be an object"), index)
@@ -60,7 +60,7 @@ def _spans(text: str, schema: Schema, spans: Any) -> list[dict]:
                 index,
                 length=len(text),
             )
-        if label not in schema.span_labels:
+        if not isinstance(label, str) or label not in schema.span_labels:
             raise AnnotationError(
                 "spans", gettext_noop("unknown label %(label)r"), index, label=label
             )

@@ -78,7 +78,9 @@ class AnnotationBodySerializer(serializers.Serializer):
 
 
 class SubmitSerializer(AnnotationBodySerializer):
-    time_spent_ms = serializers.IntegerField(min_value=0, required=False, default=0)
+    time_spent_ms = serializers.IntegerField(
+        min_value=0, max_value=2**31 - 1, required=False, default=0
+    )
 
 
 class SkipSerializer(serializers.Serializer):
