@@ -4,7 +4,10 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 import yaml
+
+from config.healthcheck import healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 # Service attributes this file may use, as the Compose specification names them.
@@ -84,3 +87,24 @@ def test_the_image_is_built_from_a_dockerfile_that_installs_the_requirements():
     assert compose()["services"]["web"]["build"] == "."
     assert "pip install --no-cache-dir -r requirements.txt" in dockerfile
     assert "USER biaozhu" in dockerfile
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("https", [False, True])
+def test_the_web_health_check_passes_under_production_settings(
+    live_server, settings, monkeypatch, https
+):
+    """With the README's production settings the server refuses a request for another
+    host (400) and redirects plain HTTP (301): the check asks as the proxy would."""
+    settings.ALLOWED_HOSTS = ["biaozhu.example.org"]
+    settings.SECURE_SSL_REDIRECT = https
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    monkeypatch.setenv("ALLOWED_HOSTS", "biaozhu.example.org")
+    monkeypatch.setenv("BIAOZHU_HTTPS", "1" if https else "0")
+    port = int(live_server.url.rsplit(":", 1)[1])
+    command = compose()["services"]["web"]["healthcheck"]["test"]
+
+    assert command == ["CMD", "python", "-m", "config.healthcheck"]
+    assert healthy(port=port)
+    monkeypatch.setenv("ALLOWED_HOSTS", "localhost")  # what the old check sent: refused
+    assert not healthy(port=port)
