@@ -137,10 +137,14 @@ class TokenizeRunSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "progress", "snippets_total", "snippets_done", "created_at"]
 
 
+MAX_DICTIONARY_WORDS = 10_000
+
+
 class TokenizerSerializer(serializers.Serializer):
     engine = serializers.ChoiceField(choices=ENGINES, default="jieba")
     hmm = serializers.BooleanField()
-    words = DictionaryWordSerializer(many=True)
+    # A project's own words (jieba reads them all in when the tokenizer is made).
+    words = DictionaryWordSerializer(many=True, max_length=MAX_DICTIONARY_WORDS)
     version = serializers.CharField(read_only=True)
     run = TokenizeRunSerializer(read_only=True, allow_null=True)
 

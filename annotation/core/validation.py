@@ -43,9 +43,18 @@ def _int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+# Spans one submit may hold: far more than a snippet of 256 characters ever needs, far
+# fewer than would slow the checks and the quality runs that compare them.
+MAX_SPANS = 1_000
+
+
 def _spans(text: str, schema: Schema, spans: Any) -> list[dict]:
     if not isinstance(spans, list):
         raise AnnotationError("spans", gettext_noop("must be a list"))
+    if len(spans) > MAX_SPANS:
+        raise AnnotationError(
+            "spans", gettext_noop("at most %(count)s spans a snippet"), count=MAX_SPANS
+        )
     if spans and "spans" not in schema.kinds:
         raise AnnotationError("spans", gettext_noop("this project does not annotate spans"))
     result: list[dict[str, Any]] = []

@@ -34,6 +34,7 @@ def test_json_nested_too_deep_is_a_400(work_project, client_for):
         f"/api/v1/assignments/{task['id']}/submit/",
         data=f'{{"classes": {deep}}}',
         content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert answer.status_code == 400 and "deep" in answer.json()["detail"]
@@ -51,6 +52,7 @@ def test_a_nul_inside_json_is_a_400(work_project, client_for, body):
         f"/api/v1/assignments/{task['id']}/submit/",
         data=json.dumps(body),
         content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert answer.status_code == 400 and "NUL" in answer.json()["detail"]
@@ -102,3 +104,28 @@ def test_a_span_label_that_is_no_string_is_a_400(work_project, client_for, label
     )
 
     assert answer.status_code == 400
+
+
+def test_a_submit_holds_at_most_a_thousand_spans(work_project, client_for):
+    client = client_for("annotator")
+    task = _task(client, work_project)
+    text = task["snippet"]["text"]
+    spans = [{"start": 0, "end": 1, "label": "地名", "text": text[0]}] * 1001
+
+    answer = client.post(
+        f"/api/v1/assignments/{task['id']}/submit/", {"spans": spans}, format="json"
+    )
+
+    assert answer.status_code == 400 and "1000" in json.dumps(answer.json())
+
+
+def test_a_dictionary_holds_at_most_ten_thousand_words(work_project, client_for):
+    words = [{"word": f"词{n}"} for n in range(10_001)]
+
+    answer = client_for("manager").put(
+        f"/api/v1/projects/{work_project.id}/tokenizer/",
+        {"engine": "jieba", "hmm": True, "words": words},
+        format="json",
+    )
+
+    assert answer.status_code == 400 and "words" in answer.json()
