@@ -198,9 +198,14 @@ def test_the_server_never_fetches_a_url_it_is_given():
     from django.conf import settings
 
     clients = {"urllib.request", "http.client", "requests", "httpx", "aiohttp", "urllib3"}
+    # The container's health check, run by the orchestrator, not the server: it asks the
+    # loopback address, fixed in its code, and no URL anyone gives.
+    allowed = {Path(settings.BASE_DIR) / "config" / "healthcheck.py"}
     found = []
     for package in ("accounts", "annotation", "projects", "frontend", "config"):
         for path in (Path(settings.BASE_DIR) / package).rglob("*.py"):
+            if path in allowed:
+                continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Import):
                     names = [alias.name for alias in node.names]
