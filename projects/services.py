@@ -61,9 +61,17 @@ def labels_set(*, project: Project, labels: list[dict]) -> None:
             label.save(update_fields=list(values))
 
 
+def _members_locked(project: Project) -> None:
+    """Lock the project's row for the rest of the transaction: changes to its members run
+    one at a time, so that two managers demoting or removing each other at once cannot
+    both see the other still there and leave the project with none."""
+    list(Project.objects.select_for_update().filter(pk=project.pk).values_list("pk", flat=True))
+
+
 @transaction.atomic
 def membership_remove(*, project: Project, user: User) -> None:
     """Take ``user`` off the project; the last manager cannot be removed."""
+    _members_locked(project)
     membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
     if membership is None:
         return
@@ -80,6 +88,7 @@ def membership_set(*, project: Project, user: User, role: Role) -> Membership:
 
     The last manager cannot be given another role.
     """
+    _members_locked(project)
     membership, created = Membership.objects.select_for_update().get_or_create(
         project=project, user=user, defaults={"role": role}
     )
