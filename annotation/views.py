@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -37,6 +39,13 @@ class ImportListView(generics.ListAPIView):
         project = access_project(request.user, project_id, min_role=Role.MANAGER).project
         given = ImportCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
+        limit = settings.BIAOZHU_UPLOAD_MAX_BYTES
+        if given.validated_data["file"].size > limit:
+            reason = _("The file is larger than %(size)s MB, the most an import takes.")
+            return Response(
+                {"file": [reason % {"size": limit // (1024 * 1024)}]},
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
         job = import_create(
             project=project,
             user=request.user,

@@ -229,6 +229,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The largest file an import takes; a larger one answers 413 (docs/settings.md).
+BIAOZHU_UPLOAD_MAX_BYTES = int(os.environ.get("BIAOZHU_UPLOAD_MAX_MB", "100")) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 REST_FRAMEWORK = {

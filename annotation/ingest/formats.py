@@ -201,7 +201,14 @@ def open_text(chunks: ChunkSource, encoding: str, *, translate: bool = True) -> 
 
 
 def check_text(text: str, line: int) -> None:
-    """Refuse what must never be stored: NUL characters and lone surrogates."""
+    """Refuse what must never be stored: NUL characters, lone surrogates, and a text
+    longer than a line may be (in a JSON document as in any other format)."""
+    if len(text) > MAX_LINE_CHARS:
+        raise ImportFileError(
+            gettext_noop("the text is longer than %(limit)s characters"),
+            line,
+            limit=f"{MAX_LINE_CHARS:,}",
+        )
     if "\x00" in text:
         raise ImportFileError(gettext_noop("the text holds a NUL character (\\u0000)"), line)
     try:
@@ -364,7 +371,9 @@ def json_lines(stream: io.TextIOWrapper) -> Iterator[tuple[int, Any]]:
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
+            value = json.loads(line)
+        except RecursionError:
+            raise ImportFileError(gettext_noop("the JSON is nested too deep"), number) from None
         except json.JSONDecodeError as error:
             raise ImportFileError(
                 gettext_noop("invalid JSON: %(error)s (column %(column)s)"),
@@ -372,6 +381,7 @@ def json_lines(stream: io.TextIOWrapper) -> Iterator[tuple[int, Any]]:
                 error=error.msg,
                 column=error.colno,
             ) from None
+        yield number, value
 
 
 def read_json(stream: io.TextIOWrapper) -> Iterator[tuple[int, Any]]:
@@ -383,6 +393,8 @@ def read_json(stream: io.TextIOWrapper) -> Iterator[tuple[int, Any]]:
         raise ImportFileError(
             gettext_noop("invalid JSON: %(error)s"), error.lineno, error=error.msg
         ) from None
+    except RecursionError:
+        raise ImportFileError(gettext_noop("the JSON is nested too deep"), 1) from None
     yield from enumerate(value if isinstance(value, list) else [value], start=1)
 
 

@@ -385,3 +385,34 @@ def test_the_import_lists_every_title_it_made(upload, project, members):
     ]
     texts = list(Snippet.objects.filter(project=project).values_list("text", flat=True))
     assert sorted(texts) == sorted(["第一篇的正文。", "▲图为现场", "第二篇的正文。"])
+
+
+def test_a_file_larger_than_the_limit_is_refused_with_413(upload, project, members, settings):
+    settings.BIAOZHU_UPLOAD_MAX_BYTES = 1024 * 1024
+
+    response, job = upload(project, "big.txt", "北京。\n".encode() * 200_000)
+
+    assert response.status_code == 413 and "MB" in str(response.json()["file"])
+    assert job is None or not ImportJob.objects.exists()
+
+
+def test_json_nested_too_deep_names_its_line_instead_of_failing(upload, project, members):
+    deep = "[" * 100_000 + "]" * 100_000
+    content = f'{{"text": "第一篇。"}}\n{{"text": "b", "meta": {{"x": {deep}}}}}\n'.encode()
+
+    _, job = upload(project, "a.jsonl", content, format="jsonl")
+
+    assert job["status"] == "failed"
+    assert job["errors"][0]["line"] == 2 and "deep" in job["errors"][0]["reason"]
+
+
+def test_a_record_longer_than_a_line_may_be_is_refused_in_json_too(
+    upload, project, members, monkeypatch
+):
+    monkeypatch.setattr("annotation.ingest.formats.MAX_LINE_CHARS", 100)
+    content = json.dumps([{"text": "短。"}, {"text": "长" * 101}], ensure_ascii=False).encode()
+
+    _, job = upload(project, "a.json", content, format="json")
+
+    assert job["status"] == "failed"
+    assert job["errors"][0]["line"] == 2 and "longer than" in job["errors"][0]["reason"]
