@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from annotation.core import classes_csv
 from annotation.core.i18n import gettext_noop
 from annotation.core.pieces import Piece
 from annotation.core.tags import spans_to_tags
@@ -24,6 +25,17 @@ Span = tuple[int, int, str]
 # The formats that hold records: a record cut into several snippets at import goes back
 # out whole (annotation.delivery.services).
 RECORD_FORMATS = ("jsonl", "doccano", "cluener", "csv")
+
+
+def joins_records(file_format: str, options: dict) -> bool:
+    """Whether an export joins a record cut at import back into one item: a format of
+    records, final annotations, offsets on the snippet."""
+    return (
+        file_format in RECORD_FORMATS
+        and options.get("version", "final") == "final"
+        and options.get("offsets", "snippet") == "snippet"
+    )
+
 
 EXPORT_FORMATS = (
     "jsonl",
@@ -262,25 +274,14 @@ class WordPos(Segmented):
         return "" if words is None else " ".join(f"{w}/{self.tag_of(w)}" for w in words) + "\n"
 
 
-# What a spreadsheet reads as the start of a formula (with the full-width forms Excel folds
-# to them), and the quote that escapes one; a cell already starting with the quote gets
-# another, so that reading strips exactly one (annotation.ingest.formats).
-FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠'")
-
-
-def csv_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text: one starting a formula gets a leading quote."""
-    return f"'{value}" if value[:1] in FORMULA_STARTS else value
-
-
 class ClassesCsv(Writer):
     """Classes as CSV: ``id,text,classes,annotator,meta`` with the classes joined by ``|``
     and the record's own fields as a JSON object. A cell a spreadsheet would run as a
-    formula (``=``, ``+``, ``-``, ``@``…) starts with a quote (``csv_cell``)."""
+    formula (``=``, ``+``, ``-``, ``@``…) starts with a quote (annotation.core.classes_csv)."""
 
     def __init__(self) -> None:
         super().__init__(extension="csv", content_type="text/csv; charset=utf-8")
-        self.head = "id,text,classes,annotator,meta\r\n"
+        self.head = ",".join(classes_csv.COLUMNS) + "\r\n"
         self._line = io.StringIO()  # one row at a time, through one csv writer
         self._rows = csv.writer(self._line)
 
@@ -291,7 +292,7 @@ class ClassesCsv(Writer):
         self._line.truncate()
         meta = _json(item.meta) if item.meta else ""
         cells = [item.text, "|".join(item.classes), item.annotator or "", meta]
-        self._rows.writerow([item.snippet, *map(csv_cell, cells)])
+        self._rows.writerow([item.snippet, *map(classes_csv.escaped, cells)])
         return self._line.getvalue()
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotation.core import classes_csv
 from annotation.core.i18n import gettext_noop
 
 # Other tools' formats (annotation.ingest.peers), named as the exports name them.
@@ -408,15 +409,11 @@ def _json_records(stream: io.TextIOWrapper) -> Iterator[Record]:
         yield _record(item, index)
 
 
-# The header of our classes CSV (annotation.delivery.formats.ClassesCsv): a file of that
-# shape reads back with its classes and meta.
-_OUR_CSV = ["id", "text", "classes", "annotator", "meta"]
-
-
 def _csv_records(stream: io.TextIOWrapper, text_column: str, title_column: str) -> Iterator[Record]:
     reader = csv.DictReader(stream)
     columns = reader.fieldnames or []
-    ours = columns == _OUR_CSV and text_column == "text"
+    # Our classes CSV reads back with its classes and meta.
+    ours = tuple(columns) == classes_csv.COLUMNS and text_column == "text"
     if text_column not in columns:
         raise ImportFileError(
             gettext_noop('the CSV has no column "%(column)s" (its columns: %(columns)s)'),
@@ -439,19 +436,15 @@ def _csv_records(stream: io.TextIOWrapper, text_column: str, title_column: str) 
             title = (row.get(title_column) or "").strip() if title_column else ""
             classes: list[str] = []
             if ours:  # its cells escaped against formulas: one leading quote goes
-                text = _uncell(text)
-                classes = [name for name in _uncell(row["classes"] or "").split("|") if name]
-                meta = _csv_meta(_uncell(row["meta"] or ""), number)
+                text = classes_csv.unescaped(text)
+                cell = classes_csv.unescaped(row["classes"] or "")
+                classes = [name for name in cell.split("|") if name]
+                meta = _csv_meta(classes_csv.unescaped(row["meta"] or ""), number)
             yield Record(text=text, title=title, meta=meta, line=number, classes=classes)
     except csv.Error as error:
         raise ImportFileError(
             gettext_noop("invalid CSV: %(error)s"), reader.line_num, error=str(error)
         ) from None
-
-
-def _uncell(cell: str) -> str:
-    """A cell of our CSV as written before it was escaped against formulas."""
-    return cell[1:] if cell[:1] == "'" else cell
 
 
 def _csv_meta(cell: str | None, line: int) -> dict[str, Any]:
