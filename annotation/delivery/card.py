@@ -2,11 +2,10 @@
 
 from collections import Counter
 
-from django.db.models import Count
 from django.utils import timezone
 
-from annotation.delivery.formats import RECORD_FORMATS
-from annotation.models import ExportJob, Snippet
+from annotation.delivery.formats import joins_records
+from annotation.models import ExportJob
 from annotation.quality.selectors import qualification, quality_run_latest
 
 _ESCAPED = {char: f"\\{char}" for char in "\\`*_[]()#|<>!~"}
@@ -23,35 +22,27 @@ def _figure(value: float | None, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def _split_records(job: ExportJob, batch_ids: set[int]) -> list[str]:
+def _cut_records(job: ExportJob, cut: int) -> list[str]:
     """A line for the records of the exported batches that were longer than a snippet and
-    were cut into several at import: each piece is an item of its own."""
-    split = (
-        Snippet.objects.filter(project_id=job.project_id, batch_id__in=batch_ids, gold=False)
-        .exclude(article__import_job__format="text")
-        .values("article_id")
-        .annotate(pieces=Count("id"))
-        .filter(pieces__gt=1)
-        .count()
-    )
-    if not split:
+    were cut into several at import."""
+    if not cut:
         return []
-    joined = (
-        job.format in RECORD_FORMATS
-        and job.options.get("version", "final") == "final"
-        and job.options.get("offsets", "snippet") == "snippet"
-    )
     how = (
         "joined back into one item where every piece is annotated"
-        if joined
+        if joins_records(job.format, job.options)
         else "each piece is an item of its own, in the record's order"
     )
-    return [
-        f"- Records cut into several snippets at import (longer than a snippet): {split}; {how}"
-    ]
+    return [f"- Records cut into several snippets at import (longer than a snippet): {cut}; {how}"]
 
 
-def dataset_card(*, job: ExportJob, labels: Counter, versions: Counter, batch_ids: set[int]) -> str:
+def dataset_card(
+    *,
+    job: ExportJob,
+    labels: Counter,
+    versions: Counter,
+    batch_ids: set[int],
+    records_cut: int,
+) -> str:
     """The card's Markdown; qualification rates are those of the exported ``batch_ids``
     (a client's card names no batch it may not see)."""
     project = job.project
@@ -65,7 +56,7 @@ def dataset_card(*, job: ExportJob, labels: Counter, versions: Counter, batch_id
         + "; batches: "
         + ("accepted only" if options.get("status", "accepted") == "accepted" else "all"),
         f"- Items: {job.items}",
-        *_split_records(job, batch_ids),
+        *_cut_records(job, records_cut),
         "- Offsets: code points of "
         + (
             'the text file as uploaded, BOM and CRLF line ends counted (`"offsets": '

@@ -17,7 +17,7 @@ from annotation.core.pieces import Piece
 from annotation.core.tokens import decode_ends
 from annotation.delivery.card import dataset_card
 from annotation.delivery.database import READ_TABLES, Summary, jsonl_copy, planned_whole
-from annotation.delivery.formats import PARTLY, RECORD_FORMATS, Item, writer_for
+from annotation.delivery.formats import PARTLY, Item, joins_records, writer_for
 from annotation.delivery.storage import CHUNK_BYTES, Chunks, Gzip
 from annotation.jobs import EXPORT, dispatch_on_commit, job_start, progress_publish
 from annotation.models import (
@@ -258,18 +258,14 @@ def _database_writes(job: ExportJob, pieces: dict[int, int]) -> bool:
     )
 
 
-def _record_pieces(job: ExportJob) -> dict[int, int]:
-    """For an export that holds records (final annotations, offsets on the snippet): the
-    articles of records cut into several snippets at import, with how many pieces each."""
-    if not (
-        job.format in RECORD_FORMATS
-        and job.options.get("version", "final") == "final"
-        and job.options.get("offsets", "snippet") == "snippet"
-    ):
-        return {}
+def _records_cut(job: ExportJob, batch_ids: list[int]) -> dict[int, int]:
+    """The records of the exported batches that were cut into several snippets at import
+    (the imports list them, ``records_split``): each one's article, with how many pieces
+    it has in the whole project."""
     imports = ImportJob.objects.filter(project_id=job.project_id).exclude(records_split=[])
+    exported = _snippets_of(job, batch_ids).filter(article__import_job__in=imports)
     rows = (
-        Snippet.objects.filter(article__import_job__in=imports, gold=False)
+        Snippet.objects.filter(article_id__in=exported.values("article_id"), gold=False)
         .values("article_id")
         .annotate(pieces=Count("id"))
         .filter(pieces__gt=1)
@@ -388,7 +384,8 @@ def export_execute(*, export_id: int) -> None:
         total = max(1, delivered.count())  # for the progress
         chunks = Chunks(job)
         dropped: dict[str, int] = {}
-        pieces = _record_pieces(job)
+        cut = _records_cut(job, batch_ids)
+        pieces = cut if joins_records(job.format, job.options) else {}
         if _database_writes(job, pieces):
             summary, size = _database_jsonl(job, batch_ids, total, chunks)
         else:
@@ -397,7 +394,11 @@ def export_execute(*, export_id: int) -> None:
         job.items, job.size, job.dropped = summary.count, size, dropped
         job.stored_size = chunks.stored
         job.card = dataset_card(
-            job=job, labels=summary.labels, versions=summary.versions, batch_ids=set(batch_ids)
+            job=job,
+            labels=summary.labels,
+            versions=summary.versions,
+            batch_ids=set(batch_ids),
+            records_cut=len(cut),
         )
         job.status, job.progress, job.finished_at = JobStatus.SUCCEEDED, 1.0, timezone.now()
         job.save(
