@@ -117,9 +117,11 @@ def work_submitted(snippet, annotator, *revisions: dict, status: str = "submitte
 
 
 def adjudicated(snippet, **annotation):
-    """A settlement of ``snippet`` by nobody, ``annotation`` as stored (spans as dicts)."""
+    """A settlement of ``snippet`` by a new reviewer, ``annotation`` as stored (spans as
+    dicts)."""
     from annotation.quality.reviewing import adjudication_settle
 
+    reviewer = MembershipFactory(project_id=snippet.project_id, role="reviewer").user
     return adjudication_settle(
-        project_id=snippet.project_id, snippet_id=snippet.id, annotation=annotation, user=None
+        project_id=snippet.project_id, snippet_id=snippet.id, annotation=annotation, user=reviewer
     )

@@ -28,6 +28,17 @@ from annotation.models import (
 from annotation.quality.finals import final_changed
 from annotation.quality.judgements import latest_revisions
 from annotation.quality.sampling import draw, review_sample_size
+from annotation.quality.selectors import worked_on
+
+
+class OwnWork(Exception):
+    """The reviewer worked on the snippet: one person does not both annotate and review
+    (or adjudicate) one item (the separation GB/T 45654-2025 asks for)."""
+
+
+def _refuse_own_work(*, user: User, snippet_id: int) -> None:
+    if worked_on(user_id=user.id).filter(snippet_id=snippet_id).exists():
+        raise OwnWork
 
 
 @dataclass
@@ -64,9 +75,14 @@ def review_decide(*, review_id: int, reviewer: User, accept: bool, reason: str =
     """Accept, or reject with a reason. The same decision again returns the review as it
     is (a retried request); a different one raises ReviewConflict: a decision is kept as
     made. A rejection returns the work to its annotator: the assignment is theirs again
-    (status returned, the reason shown), with the reviewed revision as its draft.
+    (status returned, the reason shown), with the reviewed revision as its draft. Someone
+    who annotated the snippet raises OwnWork.
     """
     review = Review.objects.select_for_update().select_related("revision").get(id=review_id)
+    snippet_id = Assignment.objects.values_list("snippet_id", flat=True).get(
+        id=review.assignment_id
+    )
+    _refuse_own_work(user=reviewer, snippet_id=snippet_id)
     wanted = ReviewStatus.ACCEPTED if accept else ReviewStatus.REJECTED
     if review.status != ReviewStatus.PENDING:
         if review.status != wanted:
@@ -144,7 +160,9 @@ def adjudication_settle(
     *, project_id: int, snippet_id: int, annotation: dict, user: User
 ) -> Adjudication:
     """Store a snippet's final annotation, settled from its versions; earlier settlements
-    are kept, the latest counts. The stored final follows once the refresh job has run."""
+    are kept, the latest counts. The stored final follows once the refresh job has run.
+    Someone who annotated the snippet raises OwnWork."""
+    _refuse_own_work(user=user, snippet_id=snippet_id)
     adjudication = Adjudication.objects.create(
         project_id=project_id, snippet_id=snippet_id, adjudicator=user, **annotation
     )

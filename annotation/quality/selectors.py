@@ -6,8 +6,11 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from accounts.models import User
 from annotation.models import (
     Acceptance,
+    Assignment,
+    AssignmentStatus,
     Batch,
     GoldItem,
     GoldResult,
@@ -27,11 +30,30 @@ def quality_run_list(*, project: Project) -> QuerySet[QualityRun]:
     return QualityRun.objects.filter(project=project).defer("results").order_by("-id")
 
 
+# The work that makes someone an annotator of a snippet: held, submitted or in rework.
+# A lease that ran out or a skip left nothing of theirs in the snippet.
+_WORKED = (AssignmentStatus.ACTIVE, AssignmentStatus.SUBMITTED, AssignmentStatus.RETURNED)
+
+
+def worked_on(*, user_id: int) -> QuerySet[Assignment]:
+    """The assignments through which ``user_id`` annotates their snippets."""
+    return Assignment.objects.filter(annotator_id=user_id, status__in=_WORKED)
+
+
 def review_list(
-    *, project: Project, status: str = "", batch_id: int | None = None, annotator: str = ""
+    *,
+    project: Project,
+    status: str = "",
+    batch_id: int | None = None,
+    annotator: str = "",
+    reviewer: User | None = None,
 ) -> QuerySet[Review]:
-    """A project's reviews, oldest first (the queue order), narrowed as asked."""
+    """A project's reviews, oldest first (the queue order), narrowed as asked; with
+    ``reviewer``, only those they may decide: none on a snippet they annotated."""
     reviews = Review.objects.filter(project=project)
+    if reviewer is not None:
+        own = worked_on(user_id=reviewer.id).values("snippet_id")
+        reviews = reviews.exclude(assignment__snippet_id__in=own)
     if status:
         reviews = reviews.filter(status=status)
     if batch_id is not None:

@@ -1,8 +1,9 @@
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +16,12 @@ from annotation.quality.acceptance import AcceptanceRefused, acceptance_mark, ac
 from annotation.quality.finals import finals_read
 from annotation.quality.gold import gold_remove, gold_resume, gold_set
 from annotation.quality.judgements import adjudication_view, disagreements
-from annotation.quality.reviewing import ReviewConflict, adjudication_settle, review_decide
+from annotation.quality.reviewing import (
+    OwnWork,
+    ReviewConflict,
+    adjudication_settle,
+    review_decide,
+)
 from annotation.quality.selectors import (
     acceptance_latest,
     gold_accuracy,
@@ -74,6 +80,11 @@ class QualityRunDetailView(APIView):
         return Response(QualityRunSerializer(access_quality_run(request.user, run_id)).data)
 
 
+OWN_WORK = gettext_lazy(
+    "You annotated this snippet: its review and adjudication are for someone else."
+)
+
+
 def _review_of(request: Request, project_id: int, review_id: int):
     project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
     review = review_list(project=project).filter(id=review_id).first()
@@ -86,6 +97,8 @@ class ReviewListView(generics.ListAPIView):
     """The review queue (质检) of a project, oldest first (reviewers and managers).
 
     Narrow it with ``?status=pending|accepted|rejected``, ``?batch=id``, ``?annotator=name``.
+    The pending queue leaves out the work on snippets the asker annotated: nobody reviews
+    their own work.
     """
 
     serializer_class = ReviewSerializer
@@ -114,6 +127,7 @@ class ReviewListView(generics.ListAPIView):
             status=status_wanted,
             batch_id=int(batch) if batch.isdigit() else None,
             annotator=query.get("annotator", ""),
+            reviewer=self.request.user if status_wanted == ReviewStatus.PENDING else None,
         )
 
 
@@ -142,6 +156,8 @@ class ReviewDecisionView(APIView):
         except ReviewConflict:
             body = ReviewSerializer(_review_of(request, project_id, review_id)).data
             return Response(body, status=status.HTTP_409_CONFLICT)
+        except OwnWork:
+            raise PermissionDenied(OWN_WORK) from None
         return Response(ReviewSerializer(_review_of(request, project_id, review_id)).data)
 
 
@@ -334,7 +350,13 @@ class AdjudicationView(APIView):
         given = AnnotationBodySerializer(data=request.data)
         given.is_valid(raise_exception=True)
         annotation = _checked(project, snippet, given.validated_data)
-        adjudication_settle(
-            project_id=project.id, snippet_id=snippet.id, annotation=annotation, user=request.user
-        )
+        try:
+            adjudication_settle(
+                project_id=project.id,
+                snippet_id=snippet.id,
+                annotation=annotation,
+                user=request.user,
+            )
+        except OwnWork:
+            raise PermissionDenied(OWN_WORK) from None
         return Response(_side_by_side(project, snippet))

@@ -4,7 +4,7 @@ import pytest
 
 from annotation.models import Adjudication, Snippet
 from annotation.quality.adjudication import Version, merge
-from tests.annotation.quality.conftest import SNIPPETS, annotate_everything
+from tests.annotation.quality.conftest import SNIPPETS, annotate_everything, as_user
 from tests.conftest import ACTORS
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +103,21 @@ def test_adjudication_by_actor(
         assert codes <= expected[actor] and not Adjudication.objects.exists()
     else:
         assert codes == {200} and Adjudication.objects.count() == 1
+
+
+def test_nobody_settles_a_snippet_they_annotated(
+    quality_project, client_for, django_capture_on_commit_callbacks
+):
+    annotate_everything(quality_project, django_capture_on_commit_callbacks)
+    snippet = Snippet.objects.get(text=SNIPPETS[0])
+    url = f"/api/v1/projects/{quality_project.id}/adjudications/{snippet.id}/"
+    quality_project.memberships.filter(user__username="a1").update(role="reviewer")
+
+    refused = as_user("a1").put(url, {"classes": ["正面"]}, format="json")
+    settled = client_for("reviewer").put(url, {"classes": ["正面"]}, format="json")
+
+    assert refused.status_code == 403 and "annotated" in refused.json()["detail"]
+    assert settled.status_code == 200
+    assert list(Adjudication.objects.values_list("adjudicator__username", flat=True)) == [
+        "reviewer"
+    ]

@@ -187,3 +187,27 @@ def test_a_review_of_another_project_is_not_found(
     assert response.status_code == 404
     review.refresh_from_db()
     assert review.status == "pending"
+
+
+def test_nobody_reviews_their_own_work(
+    reviewed_project, client_for, django_capture_on_commit_callbacks
+):
+    reviewer = client_for("reviewer")  # who also annotates in this project
+    submit_all(reviewer, reviewed_project, django_capture_on_commit_callbacks)
+    review = Review.objects.first()
+
+    queue = reviewer.get(reviews_url(reviewed_project, "?status=pending")).json()
+    decided = reviewer.post(
+        reviews_url(reviewed_project, f"{review.id}/decision/"), {"decision": "accept"}
+    )
+    others = client_for("manager").get(reviews_url(reviewed_project, "?status=pending")).json()
+
+    assert queue["count"] == 0
+    assert decided.status_code == 403 and "annotated" in decided.json()["detail"]
+    review.refresh_from_db()
+    assert review.status == "pending" and review.reviewer is None
+    assert others["count"] == len(SNIPPETS)  # someone else reviews it
+    accepted = client_for("manager").post(
+        reviews_url(reviewed_project, f"{review.id}/decision/"), {"decision": "accept"}
+    )
+    assert accepted.status_code == 200
