@@ -195,6 +195,32 @@ publisher = Publisher()
 os.register_at_fork(after_in_child=publisher.reset)
 
 
+def heavy_jobs_resend() -> int:
+    """Send again every import, export and quality run left unfinished; return how many.
+
+    Called when a worker starts. A worker killed as a whole leaves its job "running", and
+    the broker hands the message out again only after its visibility timeout (an hour by
+    default); a pending job's message may be lost the same way. A job whose row is locked
+    is being written by a live worker and is left alone; the others are sent again, one
+    message waiting per job. Every job is safe to run twice: one already done, or done
+    meanwhile by the message the broker restores, is left as it is.
+    """
+    from annotation.models import ExportJob, ImportJob, QualityRun
+
+    sent = 0
+    for model, task in ((ImportJob, IMPORT_FILE), (ExportJob, EXPORT), (QualityRun, QUALITY_RUN)):
+        with transaction.atomic():
+            unfinished = list(
+                model.objects.select_for_update(skip_locked=True)
+                .filter(status__in=(JobStatus.PENDING, JobStatus.RUNNING))
+                .values_list("id", flat=True)
+            )
+            for job_id in unfinished:
+                dispatch_on_commit(task, job_id, coalesce=f"{task}:{job_id}")
+        sent += len(unfinished)
+    return sent
+
+
 def job_start(job: Job) -> None:
     """Mark a job running: one more attempt, the first start kept."""
     job.status = JobStatus.RUNNING

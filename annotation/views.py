@@ -2,12 +2,14 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import Throttled
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.access import access_import, access_snippet
+from annotation.admission import TooManyJobs
 from annotation.ingest.services import import_create
 from annotation.ingest.tokenizer import UserWord
 from annotation.ingest.tokenizing import tokenizer_config, tokenizer_update
@@ -46,16 +48,19 @@ class ImportListView(generics.ListAPIView):
                 {"file": [reason % {"size": limit // (1024 * 1024)}]},
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
-        job = import_create(
-            project=project,
-            user=request.user,
-            upload=given.validated_data["file"],
-            file_format=given.validated_data.get("format") or "",
-            text_column=given.validated_data["text_column"],
-            title_column=given.validated_data["title_column"],
-            annotations=given.validated_data["annotations"],
-            clean=given.validated_data["clean"],
-        )
+        try:
+            job = import_create(
+                project=project,
+                user=request.user,
+                upload=given.validated_data["file"],
+                file_format=given.validated_data.get("format") or "",
+                text_column=given.validated_data["text_column"],
+                title_column=given.validated_data["title_column"],
+                annotations=given.validated_data["annotations"],
+                clean=given.validated_data["clean"],
+            )
+        except TooManyJobs as refused:
+            raise Throttled(detail=refused.reason) from None
         job.refresh_from_db()
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

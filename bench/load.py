@@ -256,7 +256,7 @@ def drained(timeout: float) -> bool:
     while time.perf_counter() < deadline:
         connections.close_all()
         pending = OutboxMessage.objects.filter(sent_at__isnull=True).count()
-        queued = broker.llen("celery") + broker.hlen("unacked")
+        queued = broker.llen("celery") + broker.llen("heavy") + broker.hlen("unacked")
         if not pending and not queued:
             return True
         time.sleep(1)

@@ -26,10 +26,12 @@ def _worker_process_start(**kwargs) -> None:
 @worker_ready.connect
 def _sweep_outbox(**kwargs) -> None:
     # A worker sends unfinished tokenization chunks again (a killed worker can lose one),
-    # and what the outbox still holds (left by a process that died, or written while the
-    # broker was down), and sweeps it from then on.
+    # the imports, exports and quality runs a killed worker left unfinished, and what the
+    # outbox still holds (left by a process that died, or written while the broker was
+    # down), and sweeps it from then on.
     from annotation.ingest.tokenizing import tokenize_chunks_resend
-    from annotation.jobs import publisher
+    from annotation.jobs import heavy_jobs_resend, publisher
 
     tokenize_chunks_resend()
+    heavy_jobs_resend()
     publisher.poke()

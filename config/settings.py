@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -186,6 +187,18 @@ CELERY_TASK_IGNORE_RESULT = True  # jobs report through their Job rows, not a re
 # unless BIAOZHU_IMPORT_PROCESSES says how many (annotation/ingest/preparing.py).
 BIAOZHU_IMPORT_PARALLEL_BYTES = int(os.environ.get("BIAOZHU_IMPORT_PARALLEL_BYTES", 1024 * 1024))
 BIAOZHU_IMPORT_PROCESSES = int(os.environ.get("BIAOZHU_IMPORT_PROCESSES", 0))
+# Heavy jobs (imports, exports, quality runs) have a queue of their own, so that the short
+# ones (tokenization chunks, batch checks, finals) never wait behind them; a worker takes
+# both unless told otherwise (`-Q celery` or `-Q heavy`; docs/background-jobs.md). How many
+# heavy jobs one user and one project may have waiting or running at once
+# (annotation/admission.py).
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("heavy"))
+CELERY_TASK_ROUTES = {
+    name: {"queue": "heavy"}
+    for name in ("annotation.import_file", "annotation.export", "annotation.quality_run")
+}
+BIAOZHU_JOBS_PER_USER = int(os.environ.get("BIAOZHU_JOBS_PER_USER", 3))
+BIAOZHU_JOBS_PER_PROJECT = int(os.environ.get("BIAOZHU_JOBS_PER_PROJECT", 10))
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("BIAOZHU_TASK_SOFT_TIME_LIMIT", 30 * 60))
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_SOCKET_TIMEOUT

@@ -94,7 +94,8 @@ class WorkerProcess:
             redis = broker.default_channel.client
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
-                if not redis.llen("celery") and not redis.hlen("unacked"):
+                queued = sum(redis.llen(queue) for queue in ("celery", "heavy"))
+                if not queued and not redis.hlen("unacked"):
                     return
                 time.sleep(0.2)
         raise RuntimeError("the worker still had tasks at the end of the test")

@@ -13,6 +13,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from annotation.admission import heavy_job_admit
 from annotation.core.pieces import Piece
 from annotation.core.tokens import decode_ends
 from annotation.delivery.card import dataset_card
@@ -39,6 +40,7 @@ from projects.models import Project
 PAGE = 2000  # snippets read at a time
 
 
+@transaction.atomic
 def export_create(
     *,
     project: Project,
@@ -48,21 +50,31 @@ def export_create(
     version: str = "final",
     offsets: str = "snippet",
     batch_ids: list[int] | None = None,
-) -> ExportJob:
-    """Queue an export; it is written by a worker after commit."""
+) -> tuple[ExportJob, bool]:
+    """Queue an export, written by a worker after commit; returns it and True.
+
+    The same export asked again by the same person while theirs still waits to start
+    (it will read the newest work) is that one, returned with False: a burst of clicks
+    queues one job. Past the heavy jobs allowed, raises TooManyJobs.
+    """
+    options = {
+        "status": status,
+        "version": version,
+        "offsets": offsets,
+        "batches": sorted(set(batch_ids or [])),
+    }
+    waiting = ExportJob.objects.select_for_update().filter(
+        project=project, created_by=user, format=file_format, status=JobStatus.PENDING
+    )
+    for job in waiting:
+        if job.options == options:
+            return job, False
+    heavy_job_admit(user=user, project=project)
     job = ExportJob.objects.create(
-        project=project,
-        created_by=user,
-        format=file_format,
-        options={
-            "status": status,
-            "version": version,
-            "offsets": offsets,
-            "batches": sorted(batch_ids or []),
-        },
+        project=project, created_by=user, format=file_format, options=options
     )
     dispatch_on_commit(EXPORT, job.id)
-    return job
+    return job, True
 
 
 def _spans(stored: list[dict]) -> list[tuple[int, int, str]]:

@@ -5,12 +5,13 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.access import access_export, access_exporting
+from annotation.admission import TooManyJobs
 from annotation.delivery.formats import writer_for
 from annotation.delivery.serializers import ExportCreateSerializer, ExportJobSerializer
 from annotation.delivery.services import export_create
@@ -20,9 +21,14 @@ from projects.models import Role
 
 
 class ExportListView(APIView):
-    @extend_schema(request=ExportCreateSerializer, responses={202: ExportJobSerializer})
+    @extend_schema(
+        request=ExportCreateSerializer,
+        responses={202: ExportJobSerializer, 200: ExportJobSerializer, 429: None},
+    )
     def post(self, request: Request, project_id: int) -> Response:
-        """Queue an export (a client's holds accepted batches only)."""
+        """Queue an export (a client's holds accepted batches only): 202. The same export
+        of the asker still waiting to start is answered instead (200); past the heavy
+        jobs one person or project may have waiting or running, 429 with the reason."""
         access = access_exporting(request.user, project_id)
         project = access.project
         given = ExportCreateSerializer(data=request.data)
@@ -38,17 +44,21 @@ class ExportListView(APIView):
             batches = batches.filter(status=BatchStatus.ACCEPTED)
         if batches.count() != len(set(asked["batches"])):
             raise Http404  # a batch of another project, or one a client may not see
-        job = export_create(
-            project=project,
-            user=request.user,
-            file_format=asked["format"],
-            status=asked["status"],
-            version=asked["version"],
-            offsets=asked["offsets"],
-            batch_ids=asked["batches"],
-        )
+        try:
+            job, created = export_create(
+                project=project,
+                user=request.user,
+                file_format=asked["format"],
+                status=asked["status"],
+                version=asked["version"],
+                offsets=asked["offsets"],
+                batch_ids=asked["batches"],
+            )
+        except TooManyJobs as refused:
+            raise Throttled(detail=refused.reason) from None
         job.refresh_from_db()
-        return Response(ExportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        code = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
+        return Response(ExportJobSerializer(job).data, status=code)
 
     @extend_schema(responses=ExportJobSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:

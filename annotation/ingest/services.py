@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from annotation.admission import heavy_job_admit
 from annotation.ingest import cleaning, formats
 from annotation.ingest.preparing import (
     Prepared,
@@ -91,8 +92,13 @@ def import_create(
     title_column: str = "",
     annotations: str = "suggestions",
     clean: str = "auto",
+    capped: bool = True,
 ) -> ImportJob:
-    """Store the upload in the database in 1 MiB chunks and queue the import after commit."""
+    """Store the upload in the database in 1 MiB chunks and queue the import after commit.
+    Past the heavy jobs ``user`` and ``project`` may have, raises TooManyJobs first, unless
+    not ``capped`` (an operator's command, not a tenant's request)."""
+    if capped:
+        heavy_job_admit(user=user, project=project)
     filename = (upload.name or "upload")[-255:]
     job = ImportJob.objects.create(
         project=project,

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from annotation.admission import heavy_job_admit
 from annotation.jobs import QUALITY_RUN, dispatch_on_commit, job_start
 from annotation.models import Batch, JobStatus, QualityRun, Snippet
 from annotation.quality.consistency import SAMPLE
@@ -25,12 +26,15 @@ def quality_run_start(
 
     A run still pending (not yet started, so it will read the newest work) stands for a new
     one: it is returned with False. The project row is locked so two requests at once
-    queue one run.
+    queue one run. A run someone asks for counts against the heavy jobs they and the
+    project may have (TooManyJobs).
     """
     Project.objects.select_for_update(no_key=True).get(id=project.id)
     pending = QualityRun.objects.filter(project=project, status=JobStatus.PENDING).first()
     if pending is not None:
         return pending, False
+    if user is not None:  # one asked for; a batch's own run is the platform's
+        heavy_job_admit(user=user, project=project)
     run = QualityRun.objects.create(project=project, created_by=user, batch=batch)
     dispatch_on_commit(QUALITY_RUN, run.id)
     return run, True

@@ -3,13 +3,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
 from annotation.access import access_acceptance, access_quality_run
+from annotation.admission import TooManyJobs
 from annotation.core.validation import AnnotationError, validate
 from annotation.models import AcceptanceItem, GoldItem, ReviewStatus, Snippet
 from annotation.quality.acceptance import AcceptanceRefused, acceptance_mark, acceptance_start
@@ -68,7 +69,10 @@ class QualityRunListView(APIView):
     def post(self, request: Request, project_id: int) -> Response:
         """Queue a run (202); while one is still waiting to start, that one is returned (200)."""
         project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
-        run, created = quality_run_start(project=project, user=request.user)
+        try:
+            run, created = quality_run_start(project=project, user=request.user)
+        except TooManyJobs as refused:
+            raise Throttled(detail=refused.reason) from None
         run.refresh_from_db()
         code = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
         return Response(QualityRunSerializer(run).data, status=code)

@@ -11,7 +11,7 @@ from annotation.ingest.services import import_create
 from annotation.ingest.tokenizing import tokenizer_update
 from annotation.models import ImportJob, JobStatus, Snippet, TokenizeChunk
 from tests.factories import MembershipFactory
-from tests.worker import wait_for
+from tests.worker import WorkerProcess, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -87,6 +87,29 @@ def test_a_worker_killed_mid_import_ends_with_every_snippet_tokenized_once(worke
     assert snippets.count() == 30000
     assert not snippets.exclude(tokenizer_version=job.tokenize_run.tokenizer_version).exists()
     assert job.tokenize_run.snippets_done == job.tokenize_run.snippets_total == 30000
+
+
+def test_a_worker_killed_as_a_whole_has_its_import_taken_up_when_one_starts(worker):
+    """Without the resend at start, the killed worker's import would wait for the broker's
+    visibility timeout: an hour here, as in production."""
+    membership, job = start_big_import(30000)
+    wait_for(lambda: ImportJob.objects.get(id=job.id).status == JobStatus.RUNNING, step=0.05)
+    time.sleep(0.5)
+    worker.kill()
+    hourly = WorkerProcess(dict(worker.env, BIAOZHU_BROKER_VISIBILITY_TIMEOUT="3600"))
+    hourly.start()
+    try:
+        wait_for(
+            lambda: import_done(job.id), timeout=180, describe=lambda: where_jobs_stand(job.id)
+        )
+    finally:
+        hourly.stop()
+        # The session's worker, whose short timeout gives the killed worker's message back:
+        # it finds the import done and changes nothing.
+        worker.start()
+    job.refresh_from_db()
+    assert job.attempts >= 2 and job.snippets == 30000
+    assert Snippet.objects.filter(project=membership.project).count() == 30000
 
 
 def test_a_worker_killed_mid_tokenization_counts_every_chunk_once(worker):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 
 from config.healthcheck import healthy
 
@@ -29,10 +30,10 @@ def compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def test_services_are_web_worker_database_and_redis():
+def test_services_are_web_workers_database_and_redis():
     services = compose()["services"]
 
-    assert set(services) == {"migrate", "web", "worker", "db", "redis"}
+    assert set(services) == {"migrate", "web", "worker", "worker-heavy", "db", "redis"}
     for name, service in services.items():
         assert set(service) <= SERVICE_KEYS, name
         assert "image" in service or "build" in service
@@ -44,6 +45,7 @@ def test_web_and_worker_share_one_service_definition():
 
     for key in shared:
         assert services["web"][key] == services["worker"][key] == services["migrate"][key]
+        assert services["worker-heavy"][key] == services["web"][key]
     env = services["web"]["environment"]
     assert env["DATABASE_URL"].startswith("postgres://") and "@db:5432/" in env["DATABASE_URL"]
     assert env["REDIS_URL"] == "redis://redis:6379/0"
@@ -60,9 +62,15 @@ def test_commands_and_start_order():
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
     [cmd] = [line.removeprefix("CMD ") for line in dockerfile if line.startswith("CMD ")]
     assert json.loads(cmd) == services["web"]["command"]
-    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    # One worker for the short jobs, one for the heavy ones, on the queues settings name.
+    queues = {"worker": "celery", "worker-heavy": "heavy"}
+    for name, queue in queues.items():
+        command = services[name]["command"]
+        assert command[:4] == ["celery", "-A", "config", "worker"]
+        assert command[command.index("-Q") + 1] == queue
+    assert set(queues.values()) == {queue.name for queue in settings.CELERY_TASK_QUEUES}
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
-    for name in ("web", "worker"):
+    for name in ("web", "worker", "worker-heavy"):
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert depends["db"]["condition"] == "service_healthy"

@@ -116,7 +116,9 @@ class Command(BaseCommand):
                 continue
             upload = SimpleUploadedFile(path.name, path.read_bytes(), "text/plain")
             with transaction.atomic():
-                job = import_create(project=project, user=users["manager"], upload=upload)
+                job = import_create(
+                    project=project, user=users["manager"], upload=upload, capped=False
+                )
             job.refresh_from_db()
             self.stdout.write(f"  {path.name}: {job.status}, {job.snippets} snippets")
         # Accounts a demo made before have its password; the others are someone's own.
