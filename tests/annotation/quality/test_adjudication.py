@@ -116,7 +116,7 @@ def test_nobody_settles_a_snippet_they_annotated(
     refused = as_user("a1").put(url, {"classes": ["正面"]}, format="json")
     settled = client_for("reviewer").put(url, {"classes": ["正面"]}, format="json")
 
-    assert refused.status_code == 403 and "annotated" in refused.json()["detail"]
+    assert refused.status_code == 403 and "标注过" in refused.json()["detail"]
     assert settled.status_code == 200
     assert list(Adjudication.objects.values_list("adjudicator__username", flat=True)) == [
         "reviewer"

@@ -203,7 +203,7 @@ def test_nobody_reviews_their_own_work(
     others = client_for("manager").get(reviews_url(reviewed_project, "?status=pending")).json()
 
     assert queue["count"] == 0
-    assert decided.status_code == 403 and "annotated" in decided.json()["detail"]
+    assert decided.status_code == 403 and "标注过" in decided.json()["detail"]
     review.refresh_from_db()
     assert review.status == "pending" and review.reviewer is None
     assert others["count"] == len(SNIPPETS)  # someone else reviews it
