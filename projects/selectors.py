@@ -1,4 +1,4 @@
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from projects.access import projects_visible_to
@@ -12,3 +12,18 @@ def project_list(*, user: User) -> QuerySet[Project]:
 
 def member_list(*, project: Project) -> QuerySet[Membership]:
     return Membership.objects.filter(project=project).select_related("user").order_by("id")
+
+
+def users_enrollable(*, by: User) -> QuerySet[User]:
+    """The active users ``by`` may add to a project they manage.
+
+    Site staff, who make the accounts, may add anyone. A manager may add the people they
+    already share a project with, and accounts that belong to no project yet (made by
+    staff for a team to take in); not the other users of the site, whom they have no
+    business finding or enrolling.
+    """
+    active = User.objects.filter(is_active=True)
+    if by.is_staff or by.is_superuser:
+        return active
+    shared = Membership.objects.filter(project__memberships__user=by).values("user_id")
+    return active.filter(Q(id__in=shared) | Q(memberships__isnull=True)).distinct()

@@ -12,7 +12,7 @@ from accounts.models import User
 from accounts.selectors import user_can_create_projects
 from projects.access import access_project
 from projects.models import Role
-from projects.selectors import member_list, project_list
+from projects.selectors import member_list, project_list, users_enrollable
 from projects.serializers import MemberSerializer, ProjectSerializer
 from projects.services import membership_remove, membership_set, project_create, project_update
 
@@ -56,7 +56,8 @@ def _model_error(error: ModelValidationError) -> ValidationError:
 
 
 class MemberListView(APIView):
-    """The project's members (managers): list, add or change a role."""
+    """The project's members (managers): list, add or change a role. A manager adds the
+    users projects.selectors.users_enrollable lets them."""
 
     @extend_schema(responses=MemberSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
@@ -69,9 +70,11 @@ class MemberListView(APIView):
         given = MemberSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         username = given.validated_data["user"]["username"]
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise ValidationError({"username": _("No active user is called %s.") % username})
+        user = users_enrollable(by=request.user).filter(username=username).first()
+        if user is None:  # the same answer whether the user is not there or not theirs
+            raise ValidationError(
+                {"username": _("No active user you may add is called %s.") % username}
+            )
         try:
             membership = membership_set(
                 project=project, user=user, role=Role(given.validated_data["role"])

@@ -1,11 +1,12 @@
 """Project set-up: settings, labels and members, through the API."""
 
 import pytest
+from rest_framework.test import APIClient
 
 from accounts.services import user_ensure
 from projects.models import Label, Membership
 from tests.conftest import ACTORS
-from tests.factories import UserFactory
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +190,35 @@ def test_unknown_user_and_user_of_another_project(client_for, project, members):
     )
     assert client.delete(f"{url}{members['outsider'].id}/").status_code == 404
     assert Membership.objects.filter(user=members["outsider"]).count() == 1
+
+
+def test_who_a_manager_may_enrol(client_for, project, members):
+    """Site staff add anyone; a manager adds the people they share a project with and
+    accounts in no project yet, never another tenant's users, nor learns they exist."""
+    client = client_for("manager")
+    url = f"/api/v1/projects/{project.id}/members/"
+    theirs = members["outsider"]  # a manager of another project only
+    colleague = MembershipFactory(user__username="同事", role="annotator").user
+    MembershipFactory(project=colleague.memberships.get().project, user=members["manager"])
+    UserFactory(username="新账号")  # made by staff, in no project yet
+    UserFactory(username="停用", is_active=False)
+
+    def add(name: str, by=client):
+        return by.post(url, {"username": name, "role": "annotator"}, format="json")
+
+    refused, unknown = add(theirs.username), add("nobody")
+    assert refused.status_code == unknown.status_code == 400
+    assert refused.json()["username"] != unknown.json()["username"]  # names differ, and only
+    assert (
+        refused.json()["username"].replace(theirs.username, "nobody")
+        == (unknown.json()["username"])
+    )
+    assert add("停用").status_code == 400
+    assert add("同事").status_code == 200 and add("新账号").status_code == 200
+    assert not Membership.objects.filter(project=project, user=theirs).exists()
+
+    staff = UserFactory(username="staff", is_staff=True)
+    MembershipFactory(project=project, user=staff, role="manager")
+    by_staff = APIClient()
+    by_staff.force_authenticate(staff)
+    assert add(theirs.username, by=by_staff).status_code == 200
