@@ -23,7 +23,9 @@ def _digest(username: str) -> str:
 
 def _username(request: HttpRequest) -> str:
     data = getattr(request, "data", None)  # DRF's parsed body, else the form's
-    value = data.get("username", "") if data is not None else request.POST.get("username", "")
+    if data is None:
+        data = request.POST
+    value = data.get("username", "") if hasattr(data, "get") else ""  # a JSON list, a number
     return value if isinstance(value, str) else ""
 
 
