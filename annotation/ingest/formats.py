@@ -386,17 +386,112 @@ def json_lines(stream: io.TextIOWrapper) -> Iterator[tuple[int, Any]]:
 
 
 def read_json(stream: io.TextIOWrapper) -> Iterator[tuple[int, Any]]:
-    """A JSON document's items (the document itself unless it is an array), numbered."""
-    text = stream.read()
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ImportFileError(
-            gettext_noop("invalid JSON: %(error)s"), error.lineno, error=error.msg
-        ) from None
-    except RecursionError:
-        raise ImportFileError(gettext_noop("the JSON is nested too deep"), 1) from None
-    yield from enumerate(value if isinstance(value, list) else [value], start=1)
+    """A JSON document's items (the document itself unless it is an array), numbered.
+
+    An array, the usual shape of a file of records, is read an item at a time: memory holds
+    the item being read and the text after it, not the whole file and all its values.
+    """
+    reader = _JsonArrayReader(stream)
+    if not reader.opens_array():
+        yield 1, reader.whole()
+        return
+    yield from enumerate(reader.items(), start=1)
+
+
+class _JsonArrayReader:
+    """The items of a top-level JSON array, decoded one by one from a growing window."""
+
+    CHUNK = 1 << 20  # characters read at a time; more while an item is longer than that
+
+    def __init__(self, stream: io.TextIOWrapper) -> None:
+        self.stream = stream
+        self.text = ""
+        self.at = 0  # where reading resumes in ``text``
+        self.line = 1  # the file's line where ``text`` starts
+        self.ended = False
+
+    def _more(self, wanted: int = 0) -> bool:
+        """Read on (dropping what was decoded); False at the end of the file."""
+        chunk = "" if self.ended else self.stream.read(max(wanted, self.CHUNK))
+        if not chunk:
+            self.ended = True  # what was read stays as it is, for the error's place
+            return False
+        self.line += self.text.count("\n", 0, self.at)
+        self.text, self.at = self.text[self.at :] + chunk, 0
+        return True
+
+    def _next_char(self) -> str:
+        """The next character that is not white space ("" at the end), not consumed."""
+        while True:
+            while self.at < len(self.text) and self.text[self.at] in " \t\r\n":
+                self.at += 1
+            if self.at < len(self.text) or not self._more():
+                return self.text[self.at : self.at + 1]
+
+    def _refuse(self, error: json.JSONDecodeError) -> ImportFileError:
+        return ImportFileError(
+            gettext_noop("invalid JSON: %(error)s"),
+            self.line + error.lineno - 1,
+            error=error.msg,
+        )
+
+    def opens_array(self) -> bool:
+        if self._next_char() != "[":
+            return False
+        self.at += 1
+        return True
+
+    def whole(self) -> Any:
+        while self._more():
+            pass
+        try:
+            return json.loads(self.text)
+        except json.JSONDecodeError as error:
+            raise self._refuse(error) from None
+        except RecursionError:
+            raise ImportFileError(gettext_noop("the JSON is nested too deep"), 1) from None
+
+    def items(self) -> Iterator[Any]:
+        if self._next_char() == "]":
+            self.at += 1
+        else:
+            while True:
+                yield self._item()
+                separator = self._next_char()
+                self.at += 1
+                if separator == "]":
+                    break
+                if separator != ",":
+                    self.at -= 1
+                    raise self._refuse(self._error("Expecting ',' delimiter"))
+        if self._next_char():
+            raise self._refuse(self._error("Extra data"))
+
+    def _item(self) -> Any:
+        self._next_char()
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.text, self.at)
+            except json.JSONDecodeError as error:
+                if self._more(len(self.text)):  # the item may go on past what was read
+                    continue
+                raise self._refuse(error) from None
+            except RecursionError:
+                line = self.line + self.text.count("\n", 0, self.at)
+                raise ImportFileError(gettext_noop("the JSON is nested too deep"), line) from None
+            # A number cut where the read ended ("1e" of "1e+15") decodes as its start:
+            # an item is whole once what follows it is read.
+            if self.text[end : end + 1] not in _AFTER_ITEM and self._more():
+                continue
+            self.at = end
+            return value
+
+    def _error(self, message: str) -> json.JSONDecodeError:
+        return json.JSONDecodeError(message, self.text, self.at)
+
+
+_DECODER = json.JSONDecoder()
+_AFTER_ITEM = frozenset(",] \t\r\n")
 
 
 def _jsonl_records(stream: io.TextIOWrapper) -> Iterator[Record]:
