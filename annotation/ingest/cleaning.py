@@ -8,9 +8,13 @@ consecutive snippet characters starts; inside a run both indices advance togethe
 Indices are code points, and ranges are end-exclusive.
 """
 
+import functools
+import gzip
+import json
 import math
 import re
 from dataclasses import dataclass
+from importlib import resources
 
 import jieba
 
@@ -154,8 +158,14 @@ def _column_like(text: str, width: float) -> bool:
 
 
 def _width_of(text: str) -> int:
-    """A line's length in the columns: spaces put between characters take no room."""
-    return len(text) - text.count(" ")
+    """A line's length in the columns: spaces put between Chinese characters take no room;
+    a space between Latin words is one of the line's characters."""
+    if " " not in text:
+        return len(text)
+    return len(text) - sum(len(match.group()) for match in _CJK_SPACE.finditer(text))
+
+
+_CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) +| +(?=[\u3000-\u9fff\uff00-\uffef])")
 
 
 def _ends_sentence(text: str) -> bool:
@@ -177,6 +187,8 @@ def _ends_paragraph(previous: _Line, line: _Line, width: float = float("inf")) -
     point follows; before a quote it goes on (他说：“……”)."""
     if _ends_sentence(previous.ending or previous.text):
         return not (line.follows and len(previous.text) >= width - 1)
+    if not line.follows and math.isfinite(width) and _width_of(previous.text) <= width - 2:
+        return True  # a column's last line runs its full width: a short one ends a paragraph
     return previous.text[-1] in "：:" and line.starts
 
 
@@ -258,7 +270,7 @@ def _mark_lines(lines: list[_Line | None], width: float) -> None:
         if (
             block[0].text[0] in _BULLETS
             and _looks_like_heading(text, math.inf)
-            and not (after and (after[0] in _CONTINUING or _word_across(text, after)))
+            and not (after and (_goes_on(after) or _word_across(text, after)))
         ):
             block[-1].closes = True
     for number, block in enumerate(blocks):
@@ -274,7 +286,7 @@ def _mark_lines(lines: list[_Line | None], width: float) -> None:
         if (
             not after_sentence
             or any(line.starts or line.heading for line in block)
-            or (after and (after[0] in _CONTINUING or _word_across(block[-1].text, after)))
+            or (after and (_goes_on(after) or _word_across(block[-1].text, after)))
         ):
             continue
         if (
@@ -284,8 +296,23 @@ def _mark_lines(lines: list[_Line | None], width: float) -> None:
         ):
             for line in block:
                 line.heading = True
-        elif len(block) == 1 and _stands_apart(block[0].text, width if before else math.inf):
+        elif (
+            len(block) == 1
+            and _stands_apart(block[0].text, width if before else math.inf)
+            # Right under a headline, a line as wide as the columns is its article's first,
+            # cut where the column ended, not a second headline.
+            and not (before is not None and before.heading and _width_of(block[0].text) >= width)
+        ):
             block[0].alone = True
+
+
+def _goes_on(text: str) -> bool:
+    """Whether a line can only go on with the text before it: no paragraph starts with
+    "”" or "，", nor with a sentence of a character or two ("了。", "的。")."""
+    return text[0] in _CONTINUING or _SENTENCE_TAIL.match(text) is not None
+
+
+_SENTENCE_TAIL = re.compile(r"[\u4e00-\u9fff]{1,2}[。！？]")
 
 
 def _word_across(left: str, right: str) -> bool:
@@ -323,6 +350,31 @@ _FUNCTION_WORDS = frozenset(
     "their them then there these they this those to was we were what when which while who "
     "will with would you your".split()
 )
+
+
+@functools.cache
+def _english() -> tuple[dict[str, int], int]:
+    """English words with their frequencies (pyspellchecker's list, inflections included),
+    and the sum of the frequencies; read once, when a line first breaks between letters."""
+    data = resources.files("spellchecker") / "resources" / "en.json.gz"
+    with data.open("rb") as packed, gzip.open(packed, "rt", encoding="utf-8") as text:
+        frequencies: dict[str, int] = json.load(text)
+    return frequencies, sum(frequencies.values())
+
+
+def _english_break(first: str, second: str) -> str | None:
+    """Whether an English text broken by the layout between ``first`` and ``second`` (two
+    halves standing as words) read ``first second`` (" ") or ``firstsecond`` (""), by the
+    likelier reading, as a word segmenter chooses: the whole's frequency against both
+    halves' together. None where English knows none of the three (names, pinyin)."""
+    frequencies, total = _english()
+    whole = frequencies.get(first + second, 0)
+    apart = frequencies.get(first, 0) * frequencies.get(second, 0)
+    if not whole and not apart:
+        return None
+    return "" if whole * total > apart else " "
+
+
 _LATIN_WORD = re.compile(r"(?<![A-Za-z\n])[A-Za-z]{2,}(?![A-Za-z\n])")
 _LAST_WORD = re.compile(r"[A-Za-z]+-?$")
 _FIRST_WORD = re.compile(r"^[A-Za-z]+")
@@ -356,6 +408,10 @@ def _line_break(left: str, right: str, words: frozenset[str]) -> str:
         first, second = (head.group() if head else ""), (tail.group() if tail else "")
         if (first + second).lower() in words:
             return ""
+        if _WORD_BEFORE.search(left) and _WORD_AFTER.match(right):
+            english = _english_break(first.lower(), second.lower())
+            if english is not None:
+                return english
         known = words | _FUNCTION_WORDS
         first_whole = _WORD_BEFORE.search(left) is not None and first.lower() in known
         second_whole = _WORD_AFTER.match(right) is not None and second.lower() in known
@@ -394,7 +450,7 @@ def _paragraphs(
             and previous is not None
             and not (previous.heading or line.heading)
             and (
-                line.text[0] in _CONTINUING  # "”" or "，" cannot start a paragraph
+                _goes_on(line.text)
                 or not (
                     previous.alone
                     or previous.closes

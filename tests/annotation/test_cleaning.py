@@ -256,6 +256,50 @@ def test_latin_numbers_words_and_urls_broken_across_lines():
         assert texts_of(raw) == [expected], raw
 
 
+def test_english_words_broken_where_a_space_was_follow_an_english_lexicon():
+    """The layout dropped the space at the break: English decides, not only the file."""
+    cases = {
+        "他说：“We build smarter\nfactories with our partners.”": (
+            "他说：“We build smarter factories with our partners.”"
+        ),
+        "他说：“We wel\ncome partners from all\nover the world.”": (
+            "他说：“We welcome partners from all over the world.”"
+        ),
+        "他说：“Look at t\nhe sky.”": "他说：“Look at the sky.”",
+    }
+    for raw, expected in cases.items():
+        assert texts_of(raw) == [expected], raw
+
+
+# A page of columns twelve characters wide, as a newspaper's PDF gives it.
+COLUMNS = (
+    "今年全市新建城市书房五家，\n藏书总量达到十二万册，借\n阅人次同比增长三成以上。\n\n"
+    "●延伸阅读：合作社如何带\n\n动农民增收\n\n"
+    "城市书房开放\n\n"
+    "维也纳爱乐乐团的新年音乐\n\n会今年迎来第八十五届，门\n票已于上周开售。\n\n"
+    "电商平台的加入让销路更宽\n\n了。以前苹果只能卖给上门\n收购的商贩，如今不同了。\n"
+)
+
+
+def test_a_short_last_line_before_a_blank_ends_its_paragraph():
+    texts = texts_of(COLUMNS)
+
+    assert "●延伸阅读：合作社如何带动农民增收" in texts  # not glued to the headline after it
+
+
+def test_a_full_line_under_a_headline_is_the_articles_first_line():
+    texts = texts_of(COLUMNS)
+
+    assert "维也纳爱乐乐团的新年音乐会今年迎来第八十五届，门票已于上周开售。" in texts
+    assert titles_of(COLUMNS) == ["城市书房开放"]
+
+
+def test_no_paragraph_starts_with_a_sentence_of_a_character_or_two():
+    texts = texts_of(COLUMNS)
+
+    assert "电商平台的加入让销路更宽了。以前苹果只能卖给上门收购的商贩，如今不同了。" in texts
+
+
 def test_punctuation_inside_english_quotes_is_left_alone():
     assert texts_of('他喊道"Wow!"然后离开了。') == ['他喊道"Wow!"然后离开了。']
 
