@@ -44,7 +44,7 @@ def accepted_project(count: int):
 def test_a_worker_killed_mid_export_writes_the_file_once_whole(worker):
     membership = accepted_project(COUNT)
     with transaction.atomic():
-        job = export_create(
+        job, _ = export_create(
             project=membership.project, user=membership.user, file_format="conll-bio"
         )
 
