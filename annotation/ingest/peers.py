@@ -130,8 +130,11 @@ def _utf16_to_code_points(text: str, units: int) -> int | None:
 def _label_studio(stream: io.TextIOWrapper) -> Iterator[Record]:
     """A JSON array of tasks: ``data.text``, and ``annotations`` (else ``predictions``)
     whose ``result`` holds ``labels`` regions and ``choices``. The newest annotation is
-    taken. Old Label Studio versions counted offsets in UTF-16 units: where the stated
-    text does not match in code points but does in UTF-16 units, those are converted."""
+    taken. Old Label Studio versions counted offsets in UTF-16 units: a file whose regions
+    hold their stated text in UTF-16 units and not in code points is read in UTF-16 units,
+    every region alike, from the task that shows it on (a region elsewhere whose code
+    points happen to hold another occurrence of its text is not taken for it)."""
+    utf16 = False  # what the file's regions have shown so far
     for number, task in read_json(stream):
         data = task.get("data") if isinstance(task, dict) else None
         if not isinstance(data, dict):
@@ -140,17 +143,18 @@ def _label_studio(stream: io.TextIOWrapper) -> Iterator[Record]:
         done = task.get("annotations") or task.get("predictions") or []
         done = [item for item in done if isinstance(item, dict) and not item.get("was_cancelled")]
         results = done[-1].get("result", []) if done else []
+        if not all(isinstance(r, dict) and isinstance(r.get("value", {}), dict) for r in results):
+            raise ImportFileError(gettext_noop("a result must be an object with a value"), number)
+        regions = [r.get("value", {}) for r in results if r.get("type") in _REGIONS]
+        units = _units(text, regions)
+        utf16 = utf16 if units is None else units == "utf16"
         spans, classes = [], []
         for result in results:
-            if not isinstance(result, dict) or not isinstance(result.get("value", {}), dict):
-                raise ImportFileError(
-                    gettext_noop("a result must be an object with a value"), number
-                )
             value = result.get("value", {})
             if result.get("type") == "choices":
                 classes += [name for name in value.get("choices", []) if isinstance(name, str)]
-            elif result.get("type") in ("labels", "hypertextlabels"):
-                spans += _region(text, value, number)
+        for value in regions:
+            spans += _region(text, value, number, utf16)
         yield Record(text=text, line=number, spans=spans, classes=classes, meta=_task_meta(task))
 
 
@@ -163,13 +167,38 @@ def _task_meta(task: dict) -> dict[str, Any]:
     return meta
 
 
-def _region(text: str, value: dict, line: int) -> list[tuple[int, int, str]]:
-    """A labelled region's spans, one a label. Offsets in code points, or (old Label
-    Studio) in UTF-16 units where only those hold the stated text."""
+_REGIONS = ("labels", "hypertextlabels")
+
+
+def _in_units(text: str, value: dict) -> tuple[bool, bool]:
+    """Whether a region's offsets hold its stated text in code points, and in UTF-16 units."""
     start, end, stated = value.get("start"), value.get("end"), value.get("text")
-    if isinstance(start, int) and isinstance(end, int) and stated not in (None, text[start:end]):
+    if not (isinstance(start, int) and isinstance(end, int) and isinstance(stated, str)):
+        return False, False
+    converted = _utf16_to_code_points(text, start), _utf16_to_code_points(text, end)
+    in_units = None not in converted and text[converted[0] : converted[1]] == stated
+    return text[start:end] == stated, in_units
+
+
+def _units(text: str, regions: list[dict]) -> str | None:
+    """How a task's regions count: "utf16" where one holds its text only in UTF-16 units,
+    "code points" where one holds it only in code points; None where none tells (no
+    character past the BMP before any of them)."""
+    held = [_in_units(text, value) for value in regions]
+    if any(units and not points for points, units in held):
+        return "utf16"
+    if any(points and not units for points, units in held):
+        return "code points"
+    return None
+
+
+def _region(text: str, value: dict, line: int, utf16: bool) -> list[tuple[int, int, str]]:
+    """A labelled region's spans, one a label; offsets in code points, or in UTF-16 units
+    (old Label Studio) where the file counts in those."""
+    start, end, stated = value.get("start"), value.get("end"), value.get("text")
+    if utf16 and isinstance(start, int) and isinstance(end, int):
         converted = _utf16_to_code_points(text, start), _utf16_to_code_points(text, end)
-        if None not in converted and text[converted[0] : converted[1]] == stated:
+        if converted[0] is not None and converted[1] is not None:
             start, end = converted
     spans = []
     for label in value.get("labels") or value.get("hypertextlabels") or []:

@@ -238,6 +238,25 @@ def test_label_studio_offsets_in_code_points_or_old_utf16_units():
     assert refused.value.line == 2 and "北京" in refused.value.reason
 
 
+def test_old_label_studio_units_are_read_alike_for_every_region_of_the_file():
+    """Two emoji before a repeated name: the first name's UTF-16 offsets, read as code
+    points, land on the second name. The other region shows the file counts in UTF-16."""
+    text = "😀😀北京北京"
+
+    def task(*regions):
+        result = [
+            {"type": "labels", "value": {"start": s, "end": e, "text": "北京", "labels": ["地名"]}}
+            for s, e in regions
+        ]
+        return {"data": {"text": text}, "annotations": [{"result": result}]}
+
+    both = read("label-studio", json.dumps([task((4, 6), (6, 8))], ensure_ascii=False))
+    later = read("label-studio", json.dumps([task((6, 8)), task((4, 6))], ensure_ascii=False))
+
+    assert both[0].spans == [(2, 4, "地名"), (4, 6, "地名")]
+    assert [r.spans for r in later] == [[(4, 6, "地名")], [(2, 4, "地名")]]
+
+
 def test_a_cluener_place_that_does_not_hold_its_string_names_the_line():
     good = json.dumps({"text": TEXT, "label": {"地名": {"北京": [[5, 6]]}}}, ensure_ascii=False)
     bad = json.dumps({"text": TEXT, "label": {"地名": {"北京": [[4, 5]]}}}, ensure_ascii=False)
