@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
+from django.db import models
 
 
 class User(AbstractUser):
@@ -13,6 +14,12 @@ class User(AbstractUser):
     (their own change, a reset, the admin, ``changepassword``): whoever held the old
     password may hold the token too.
     """
+
+    # The name people know them by (张三), shown beside the username; no e-mail needed.
+    display_name = models.CharField(max_length=150, blank=True)
+    # A password someone else set (site staff, for a new account or a reset): the user
+    # changes it at the next log-in before anything else (accounts.permissions).
+    must_change_password = models.BooleanField(default=False)
 
     class Meta:
         db_table = "accounts_user"

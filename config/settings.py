@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, next to the views: a database that cannot be reached answers 503, retryable.
@@ -226,6 +227,15 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "frontend:login"
 LOGIN_REDIRECT_URL = "frontend:project-list"
 LOGOUT_REDIRECT_URL = "frontend:login"
+# E-mail, for password resets only, and only when a mail server is given: many teams of
+# annotators have no e-mail; site staff give them temporary passwords instead.
+EMAIL_HOST = os.environ.get("BIAOZHU_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("BIAOZHU_EMAIL_PORT", 587))
+EMAIL_HOST_USER = os.environ.get("BIAOZHU_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("BIAOZHU_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("BIAOZHU_EMAIL_TLS", "1") == "1"
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("BIAOZHU_EMAIL_FROM", "biaozhu@localhost")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -251,7 +261,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "accounts.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.PasswordCurrent"],
     "DEFAULT_PARSER_CLASSES": [
         "config.requests.StrictJSONParser",
         "rest_framework.parsers.FormParser",

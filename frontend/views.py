@@ -6,13 +6,21 @@ any script runs.
 
 from functools import partial
 
+from django import forms
+from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from accounts.services import UsersRefused, password_change, password_choose
 from accounts.throttles import login_allowed
 from annotation.access import CLIENT_BATCHES, access_acceptance, access_exporting
 from annotation.delivery.formats import EXPORT_FORMATS
@@ -35,12 +43,100 @@ class LoginView(auth_views.LoginView):
     template_name = "frontend/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: object) -> dict:
+        return {**super().get_context_data(**kwargs), "mail_reset": bool(settings.EMAIL_HOST)}
+
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not login_allowed(request, self):
             reason = _("Too many attempts to log in. Wait a minute and try again.")
             context = self.get_context_data(form=self.get_form(), throttled=reason)
             return self.render_to_response(context, status=429)
         return super().post(request, *args, **kwargs)
+
+
+class _MailOnly:
+    """A page of the password reset by e-mail: there only when a mail server is set."""
+
+    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not settings.EMAIL_HOST:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class PasswordResetView(_MailOnly, auth_views.PasswordResetView):
+    """Ask for a reset link by e-mail address; counted like log-ins (too many: 429)."""
+
+    template_name = "frontend/password_reset.html"
+    email_template_name = "frontend/password_reset_email.txt"
+    subject_template_name = "frontend/password_reset_subject.txt"
+    success_url = reverse_lazy("frontend:password-reset-sent")
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not login_allowed(request, self):
+            reason = _("Too many attempts. Wait a minute and try again.")
+            context = self.get_context_data(form=self.get_form(), throttled=reason)
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetSentView(_MailOnly, auth_views.PasswordResetDoneView):
+    template_name = "frontend/password_reset_sent.html"
+
+
+class ChosenPasswordForm(SetPasswordForm):
+    """The new password of a reset: the user's own (accounts.services.password_choose)."""
+
+    def save(self, commit: bool = True) -> User:
+        password_choose(user=self.user, password=self.cleaned_data["new_password1"])
+        return self.user
+
+
+class PasswordResetConfirmView(_MailOnly, auth_views.PasswordResetConfirmView):
+    template_name = "frontend/password_reset_confirm.html"
+    form_class = ChosenPasswordForm
+    success_url = reverse_lazy("frontend:login")
+
+
+class PasswordForm(forms.Form):
+    old_password = forms.CharField(strip=False, max_length=128, widget=forms.PasswordInput)
+    new_password = forms.CharField(strip=False, max_length=128, widget=forms.PasswordInput)
+    repeated = forms.CharField(strip=False, max_length=128, widget=forms.PasswordInput)
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("new_password") != data.get("repeated"):
+            raise forms.ValidationError(_("The two new passwords differ."))
+        return data
+
+
+@login_required
+def password(request: HttpRequest) -> HttpResponse:
+    """Change one's own password; the only page for someone whose password was given to
+    them (accounts.middleware), until they have."""
+    form = PasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            password_change(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except UsersRefused as refused:
+            for error in refused.errors:
+                form.add_error(None, error["reason"])
+        else:
+            update_session_auth_hash(request, request.user)
+            return redirect("frontend:project-list")
+    return render(request, "frontend/password.html", {"form": form})
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    """The site's accounts, for site staff: make them one by one or from a CSV file,
+    deactivate, give a temporary password."""
+    if not request.user.is_staff:
+        raise PermissionDenied
+    return render(request, "frontend/people.html", {"setup": {"me": request.user.id}})
 
 
 @login_required

@@ -1,4 +1,4 @@
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from projects.access import projects_visible_to
@@ -27,3 +27,16 @@ def users_enrollable(*, by: User) -> QuerySet[User]:
         return active
     shared = Membership.objects.filter(project__memberships__user=by).values("user_id")
     return active.filter(Q(id__in=shared) | Q(memberships__isnull=True)).distinct()
+
+
+CANDIDATES_SHOWN = 20
+
+
+def member_candidates(*, project: Project, by: User, search: str) -> QuerySet[User]:
+    """The users ``by`` may add whose username or display name holds ``search``, each
+    with ``role``: theirs in ``project``, or None."""
+    users = users_enrollable(by=by)
+    if search:
+        users = users.filter(Q(username__icontains=search) | Q(display_name__icontains=search))
+    role = Membership.objects.filter(project=project, user=OuterRef("pk")).values("role")[:1]
+    return users.annotate(role=Subquery(role)).order_by("username")[:CANDIDATES_SHOWN]

@@ -107,11 +107,19 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class MemberSerializer(serializers.ModelSerializer):
-    username = serializers.CharField(source="user.username")
+    username = serializers.CharField(source="user.username", max_length=150)
     user_id = serializers.IntegerField(source="user.id", read_only=True)
+    display_name = serializers.CharField(source="user.display_name", read_only=True)
     role = serializers.ChoiceField(choices=Role.choices)
 
     class Meta:
         model = Membership
-        fields = ["user_id", "username", "role", "created_at"]
-        read_only_fields = ["user_id", "created_at"]
+        fields = ["user_id", "username", "display_name", "role", "created_at"]
+        read_only_fields = ["user_id", "display_name", "created_at"]
+
+
+class CandidateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    role = serializers.CharField(allow_null=True)

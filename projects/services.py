@@ -100,3 +100,9 @@ def membership_set(*, project: Project, user: User, role: Role) -> Membership:
         membership.role = role
         membership.save(update_fields=["role"])
     return membership
+
+
+@transaction.atomic
+def memberships_set(*, project: Project, members: list[tuple[User, Role]]) -> list[Membership]:
+    """Give each user their role in ``project``, all or none (membership_set's rules)."""
+    return [membership_set(project=project, user=user, role=role) for user, role in members]

@@ -7,6 +7,11 @@ urlpatterns = [
     path("projects/<id:project_id>/", views.ProjectDetailView.as_view(), name="project-detail"),
     path("projects/<id:project_id>/members/", views.MemberListView.as_view(), name="member-list"),
     path(
+        "projects/<id:project_id>/members/candidates/",
+        views.MemberCandidatesView.as_view(),
+        name="member-candidates",
+    ),
+    path(
         "projects/<id:project_id>/members/<id:user_id>/",
         views.MemberDetailView.as_view(),
         name="member-detail",

@@ -12,9 +12,14 @@ from accounts.models import User
 from accounts.selectors import user_can_create_projects
 from projects.access import access_project
 from projects.models import Role
-from projects.selectors import member_list, project_list, users_enrollable
-from projects.serializers import MemberSerializer, ProjectSerializer
-from projects.services import membership_remove, membership_set, project_create, project_update
+from projects.selectors import member_candidates, member_list, project_list, users_enrollable
+from projects.serializers import CandidateSerializer, MemberSerializer, ProjectSerializer
+from projects.services import (
+    membership_remove,
+    memberships_set,
+    project_create,
+    project_update,
+)
 
 
 class ProjectListView(generics.ListAPIView):
@@ -55,9 +60,13 @@ def _model_error(error: ModelValidationError) -> ValidationError:
     return ValidationError({"detail": error.messages})
 
 
+MEMBERS_AT_ONCE = 500
+
+
 class MemberListView(APIView):
-    """The project's members (managers): list, add or change a role. A manager adds the
-    users projects.selectors.users_enrollable lets them."""
+    """The project's members (managers): list, add or change roles. POST takes one
+    ``{username, role}`` or a list of them, all or none. A manager adds the users
+    projects.selectors.users_enrollable lets them."""
 
     @extend_schema(responses=MemberSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
@@ -67,21 +76,44 @@ class MemberListView(APIView):
     @extend_schema(request=MemberSerializer, responses=MemberSerializer)
     def post(self, request: Request, project_id: int) -> Response:
         project = access_project(request.user, project_id, min_role=Role.MANAGER).project
-        given = MemberSerializer(data=request.data)
+        many = isinstance(request.data, list)
+        if many and len(request.data) > MEMBERS_AT_ONCE:
+            reason = _("At most %(count)s members at once.") % {"count": MEMBERS_AT_ONCE}
+            raise ValidationError({"detail": reason})
+        given = MemberSerializer(data=request.data, many=many)
         given.is_valid(raise_exception=True)
-        username = given.validated_data["user"]["username"]
-        user = users_enrollable(by=request.user).filter(username=username).first()
-        if user is None:  # the same answer whether the user is not there or not theirs
-            raise ValidationError(
-                {"username": _("No active user you may add is called %s.") % username}
-            )
+        asked = given.validated_data if many else [given.validated_data]
+        names = [item["user"]["username"] for item in asked]
+        users = {
+            user.username: user
+            for user in users_enrollable(by=request.user).filter(username__in=names)
+        }
+        unknown = [name for name in dict.fromkeys(names) if name not in users]
+        if unknown:  # the same answer whether a user is not there or not theirs
+            reason = _("No active user you may add is called %s.")
+            raise ValidationError({"username": [reason % name for name in unknown]})
         try:
-            membership = membership_set(
-                project=project, user=user, role=Role(given.validated_data["role"])
+            memberships = memberships_set(
+                project=project,
+                members=[(users[item["user"]["username"]], Role(item["role"])) for item in asked],
             )
         except ModelValidationError as error:
             raise _model_error(error) from None
-        return Response(MemberSerializer(membership).data, status=status.HTTP_200_OK)
+        body = MemberSerializer(memberships, many=True).data
+        return Response(body if many else body[0], status=status.HTTP_200_OK)
+
+
+class MemberCandidatesView(APIView):
+    """The users a manager may add whose username or display name holds ``?q=`` (twenty
+    at most, by username), each with their ``role`` here if they have one."""
+
+    @extend_schema(responses=CandidateSerializer(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.MANAGER).project
+        found = member_candidates(
+            project=project, by=request.user, search=request.query_params.get("q", "")[:150]
+        )
+        return Response(CandidateSerializer(found, many=True).data)
 
 
 class MemberDetailView(APIView):

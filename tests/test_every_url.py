@@ -31,8 +31,14 @@ from tests.factories import snippets_of, work_submitted
 pytestmark = pytest.mark.django_db
 
 WRITES = ("post", "put", "patch", "delete")
-# Open to anybody: the health check, logging in, the schema and its page, the language.
-PUBLIC = {"health", "auth-token", "schema", "api-docs", "set_language", "login", "logout", "jsi18n"}
+# Open to anybody: the health check, logging in, the schema and its page, the language,
+# the password reset by e-mail (tests/accounts/test_people.py).
+PUBLIC = {
+    *("health", "auth-token", "schema", "api-docs", "set_language", "login", "logout"),
+    *("jsi18n", "password-reset", "password-reset-sent", "password-reset-confirm"),
+}
+# Site staff's, not a project's: everyone else (members of any role) gets 403.
+STAFF_ONLY = {"user-list", "user-import", "user-detail", "user-password", "people"}
 # Where each read-mostly role may write (by URL name and method); everything else: 403/404/405.
 WRITES_ALLOWED = {
     "annotator": {
@@ -41,6 +47,7 @@ WRITES_ALLOWED = {
         ("assignment-submit", "post"),
         ("assignment-skip", "post"),
         ("my-token", "post"),
+        ("my-password", "post"),
     },
     "reviewer": {
         ("task-next", "post"),
@@ -52,12 +59,14 @@ WRITES_ALLOWED = {
         ("adjudication-detail", "put"),
         ("export-list", "post"),
         ("my-token", "post"),
+        ("my-password", "post"),
     },
     "client": {
         ("export-list", "post"),
         ("batch-acceptance", "post"),
         ("batch-acceptance-item", "put"),
         ("my-token", "post"),
+        ("my-password", "post"),
     },
 }
 
@@ -101,6 +110,8 @@ def world(project, members):
         "review_id": review.id,
         "item_id": item.id,
         "gold_id": gold_item.id,
+        "uidb64": "MQ",  # a password reset link's, made up: the page says it is not valid
+        "token": "x",
         "export_id": ExportJob.objects.create(
             project=project, format="jsonl", status="succeeded", options={"status": "accepted"}
         ).id,
@@ -139,6 +150,8 @@ def _allowed(actor: str, name: str, method: str, api: bool, named: bool) -> set[
         return None
     if actor == "anonymous":
         return {401, 403, 405} if api else {302}
+    if name in STAFF_ONLY:  # none of the actors is site staff (tests/accounts/test_people.py)
+        return {403, 405}
     if actor == "outsider" and named:
         return {404, 405}
     if actor in WRITES_ALLOWED and api and method in WRITES:

@@ -21,8 +21,8 @@ def test_set_up_errors_are_chinese_by_default(project, members, client_for):
         url, {"username": "无名", "role": "annotator"}, HTTP_ACCEPT_LANGUAGE="en"
     )
 
-    assert chinese.json()["username"] == "没有你可以添加的、名为 无名 的有效用户。"
-    assert english.json()["username"] == "No active user you may add is called 无名."
+    assert chinese.json()["username"] == ["没有你可以添加的、名为 无名 的有效用户。"]
+    assert english.json()["username"] == ["No active user you may add is called 无名."]
 
 
 def test_a_refused_submit_names_the_span_in_the_callers_language(project, client_for, upload):

@@ -209,10 +209,8 @@ def test_who_a_manager_may_enrol(client_for, project, members):
     refused, unknown = add(theirs.username), add("nobody")
     assert refused.status_code == unknown.status_code == 400
     assert refused.json()["username"] != unknown.json()["username"]  # names differ, and only
-    assert (
-        refused.json()["username"].replace(theirs.username, "nobody")
-        == (unknown.json()["username"])
-    )
+    [said], [unknown_said] = refused.json()["username"], unknown.json()["username"]
+    assert said.replace(theirs.username, "nobody") == unknown_said
     assert add("停用").status_code == 400
     assert add("同事").status_code == 200 and add("新账号").status_code == 200
     assert not Membership.objects.filter(project=project, user=theirs).exists()
@@ -222,3 +220,34 @@ def test_who_a_manager_may_enrol(client_for, project, members):
     by_staff = APIClient()
     by_staff.force_authenticate(staff)
     assert add(theirs.username, by=by_staff).status_code == 200
+
+
+def test_a_manager_adds_many_members_at_once_or_none(client_for, project, members):
+    client = client_for("manager")
+    url = f"/api/v1/projects/{project.id}/members/"
+    for n in range(30):
+        UserFactory(username=f"new{n:02}", display_name=f"新人{n}")
+    team = [{"username": f"new{n:02}", "role": "annotator"} for n in range(30)]
+    team[0]["role"] = "reviewer"
+
+    refused = client.post(url, [*team, {"username": "outsider", "role": "client"}], format="json")
+    added = client.post(url, team, format="json")
+
+    assert refused.status_code == 400 and "outsider" in str(refused.json())
+    assert added.status_code == 200 and len(added.json()) == 30
+    assert added.json()[0]["display_name"] == "新人0"
+    roles = dict(Membership.objects.filter(project=project).values_list("user__username", "role"))
+    assert roles["new00"] == "reviewer" and roles["new29"] == "annotator"
+
+
+def test_the_candidates_a_manager_may_add_by_name(client_for, project, members):
+    UserFactory(username="zhao6", display_name="赵六")
+    url = f"/api/v1/projects/{project.id}/members/candidates/"
+
+    found = client_for("manager").get(url, {"q": "赵"}).json()
+    mine = client_for("manager").get(url, {"q": "review"}).json()
+    hidden = client_for("manager").get(url, {"q": "outsider"}).json()
+
+    assert [(c["username"], c["role"]) for c in found] == [("zhao6", None)]
+    assert [(c["username"], c["role"]) for c in mine] == [("reviewer", "reviewer")]
+    assert hidden == []  # another tenant's user is not found

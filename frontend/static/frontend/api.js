@@ -160,6 +160,16 @@ export const api = {
   startExport: (projectId, body) => request("POST", `projects/${projectId}/exports/`, body),
   myToken: () => request("GET", "me/token/"),
   replaceMyToken: () => request("POST", "me/token/"),
+  users: (q, active, page = 1) =>
+    request("GET", `users/?${new URLSearchParams({ q, active, page })}`),
+  createUser: (fields) => request("POST", "users/", fields),
+  importUsers: (formData) => request("POST", "users/import/", formData),
+  updateUser: (id, fields) => request("PATCH", `users/${id}/`, fields),
+  setUserPassword: (id, password = "") => request("POST", `users/${id}/password/`, { password }),
   members: (projectId) => request("GET", `projects/${projectId}/members/`),
   setMember: (projectId, fields) => request("POST", `projects/${projectId}/members/`, fields),
+  setMembers: (projectId, members) => request("POST", `projects/${projectId}/members/`, members),
+  removeMember: (projectId, userId) => request("DELETE", `projects/${projectId}/members/${userId}/`),
+  memberCandidates: (projectId, q) =>
+    request("GET", `projects/${projectId}/members/candidates/?${new URLSearchParams({ q })}`),
 };

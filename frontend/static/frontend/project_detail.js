@@ -1,7 +1,7 @@
 import { api } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
 import { onSubmit } from "./forms.js";
-import { ROLE_LABELS } from "./labels.js";
+import { setUpMembers } from "./members.js";
 import { poll, unfinished } from "./pages.js";
 import { setUpSettings, showGuidelines } from "./project_settings.js";
 
@@ -194,32 +194,6 @@ async function loadProgress() {
   );
 }
 
-async function loadMembers() {
-  const list = document.getElementById("members");
-  if (!list) return;
-  const members = await api.members(projectId);
-  list.replaceChildren(
-    ...members.map((member) =>
-      el(
-        "li",
-        {},
-        el("span", {}, member.username),
-        el("span", { class: "badge" }, ROLE_LABELS[member.role] ?? member.role),
-      ),
-    ),
-  );
-}
-
-function setUpMemberForm() {
-  const form = document.getElementById("member-form");
-  if (!form) return;
-  onSubmit(form, async () => {
-    await api.setMember(projectId, Object.fromEntries(new FormData(form)));
-    form.reset();
-    await loadMembers();
-  });
-}
-
 const toggle = document.getElementById("show-tokens");
 if (toggle) {
   toggle.addEventListener("change", () => {
@@ -230,8 +204,7 @@ if (toggle) {
 showGuidelines(JSON.parse(document.getElementById("guidelines-source").textContent));
 setUpSettings(projectId);
 setUpImportForm();
-setUpMemberForm();
+setUpMembers(projectId);
 loadProgress();
-loadMembers();
 if (root.dataset.role === "manager") loadImports();
 else loadSnippets();
