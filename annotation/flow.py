@@ -27,6 +27,7 @@ from annotation.work.services import (
     Stored,
     Submitted,
     revision_store,
+    snippets_left_over,
     task_next,
 )
 
@@ -107,7 +108,9 @@ def after_submit(stored: Stored) -> None:
 @transaction.atomic
 def batch_check(*, batch_id: int) -> Batch:
     """Move an annotating batch to reviewing once each of its snippets has ``overlap``
-    submitted annotations: its review sample is drawn and a quality run of the project
+    submitted annotations, or has nobody left to annotate it (given back by everyone who
+    could take it: annotation.work.services.snippets_left_over; the manager sees them
+    among the skips): its review sample is drawn and a quality run of the project
     queued. Idempotent: any other batch is left as it is."""
     batch = Batch.objects.select_for_update(of=("self",)).select_related("project").get(id=batch_id)
     if batch.status != BatchStatus.ANNOTATING:
@@ -118,7 +121,7 @@ def batch_check(*, batch_id: int) -> Batch:
         .annotate(submitted=submitted)
         .filter(submitted__lt=batch.project.overlap)
     )
-    if not short.exists():
+    if not short.exists() or snippets_left_over(batch=batch, short=short) is not None:
         batch.status = BatchStatus.REVIEWING
         batch.save(update_fields=["status"])
         review_sample(batch=batch)

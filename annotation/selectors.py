@@ -1,6 +1,6 @@
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -153,4 +153,19 @@ def assignment_before(assignment: Assignment) -> Assignment | None:
         .select_related("snippet", "annotator")
         .order_by("-id")
         .first()
+    )
+
+
+def skip_list(*, project: Project) -> QuerySet[Assignment]:
+    """The slots given back in a project, newest first, with who gave them back and why,
+    and how many annotations their snippet has (``submitted``)."""
+    submitted = Count(
+        "snippet__assignments",
+        filter=Q(snippet__assignments__status=AssignmentStatus.SUBMITTED),
+    )
+    skipped = Assignment.objects.filter(project=project, status=AssignmentStatus.SKIPPED)
+    return (
+        skipped.select_related("annotator", "snippet", "snippet__batch")
+        .annotate(submitted=submitted)
+        .order_by("-id")
     )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("projects/<id:project_id>/tasks/next/", work.TaskNextView.as_view(), name="task-next"),
     path("projects/<id:project_id>/batches/", work.BatchListView.as_view(), name="batch-list"),
     path("projects/<id:project_id>/progress/", work.ProgressView.as_view(), name="progress"),
+    path("projects/<id:project_id>/skips/", work.SkipListView.as_view(), name="skip-list"),
     path(
         "projects/<id:project_id>/my-progress/",
         work.MyProgressView.as_view(),

@@ -135,3 +135,21 @@ class MyProgressSerializer(serializers.Serializer):
     batch = serializers.DictField(
         allow_null=True, help_text="{id, name, remaining}: slots of the batch nobody holds yet."
     )
+
+
+class SkippedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    annotator = serializers.CharField(source="annotator.username")
+    reason = serializers.CharField(source="skip_reason")
+    snippet = serializers.SerializerMethodField()
+    batch = serializers.SerializerMethodField()
+    submitted = serializers.IntegerField()
+
+    def get_snippet(self, skipped) -> dict:
+        return {"id": skipped.snippet_id, "text": skipped.snippet.text[:200]}
+
+    def get_batch(self, skipped) -> dict | None:
+        batch = skipped.snippet.batch
+        return (
+            None if batch is None else {"id": batch.id, "name": batch.name, "status": batch.status}
+        )

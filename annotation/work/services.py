@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import F, Model
+from django.db.models import Exists, F, Model, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -22,7 +22,7 @@ from annotation.models import (
 )
 from annotation.work import statements
 from annotation.work.turns import gold_turn
-from projects.models import Kind, Project, Role
+from projects.models import Kind, Membership, Project, Role
 
 M = TypeVar("M", bound=Model)
 
@@ -333,7 +333,40 @@ def skip(*, assignment: Assignment, reason: str) -> Assignment:
     locked.skip_reason = reason[:500]
     locked.save(update_fields=["status", "skip_reason"])
     Snippet.objects.filter(id=locked.snippet_id).update(slots_taken=F("slots_taken") - 1)
+    batch_id = locked.snippet.batch_id
+    if batch_id is not None:  # the last who could take it may have given it back
+        dispatch_on_commit(BATCH_CHECK, batch_id, coalesce=f"batch:{batch_id}")
     return locked
+
+
+# Who takes tasks: every member but clients (the claim's statements ask the same).
+_TAKERS = (Role.ANNOTATOR, Role.REVIEWER, Role.MANAGER)
+
+
+def snippets_left_over(*, batch: Batch, short: QuerySet[Snippet]) -> list[int] | None:
+    """Of a batch's snippets ``short`` of their annotations, those nobody is left to
+    annotate: given back (skipped), with nobody working on them, and every member who
+    takes tasks (the batch's assignees, if it is reserved) has had them already. None if
+    some short snippet can still be taken: the batch waits for it.
+    """
+    worked = Assignment.objects.filter(snippet=OuterRef("pk"))
+    if short.exclude(Exists(worked.filter(status=AssignmentStatus.SKIPPED))).exists():
+        return None
+    busy = (AssignmentStatus.ACTIVE, AssignmentStatus.RETURNED)
+    if short.filter(Exists(worked.filter(status__in=busy))).exists():
+        return None
+    takers = Membership.objects.filter(project_id=batch.project_id, role__in=_TAKERS)
+    if batch.assignees.exists():
+        takers = takers.filter(user__in=batch.assignees.all())
+    people = set(takers.values_list("user_id", flat=True))
+    had: dict[int, set[int]] = {}
+    for snippet_id, annotator_id in Assignment.objects.filter(snippet__in=short).values_list(
+        "snippet_id", "annotator_id"
+    ):
+        had.setdefault(snippet_id, set()).add(annotator_id)
+    if any(people - annotators for annotators in had.values()):
+        return None
+    return sorted(had)
 
 
 @transaction.atomic

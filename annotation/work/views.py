@@ -3,7 +3,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,7 +13,13 @@ from accounts.models import User
 from annotation import flow
 from annotation.access import access_assignment, access_batch
 from annotation.core.validation import AnnotationError
-from annotation.selectors import assignment_before, batch_list, my_progress, work_progress
+from annotation.selectors import (
+    assignment_before,
+    batch_list,
+    my_progress,
+    skip_list,
+    work_progress,
+)
 from annotation.work import services
 from annotation.work.serializers import (
     AssignmentSerializer,
@@ -23,6 +29,7 @@ from annotation.work.serializers import (
     MyProgressSerializer,
     ProgressSerializer,
     RevisionSerializer,
+    SkippedSerializer,
     SkipSerializer,
     SubmitResultSerializer,
     SubmitSerializer,
@@ -225,6 +232,20 @@ class ProgressView(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
         return Response(ProgressSerializer(work_progress(project=project)).data)
+
+
+class SkipListView(generics.ListAPIView):
+    """The slots annotators gave back, newest first, with their reasons and how many
+    annotations each snippet has (managers): a snippet nobody is left to take does not
+    hold its batch back, and waits here for the manager."""
+
+    serializer_class = SkippedSerializer
+
+    def get_queryset(self):
+        project = access_project(
+            self.request.user, self.kwargs["project_id"], min_role=Role.MANAGER
+        ).project
+        return skip_list(project=project)
 
 
 class MyProgressView(APIView):

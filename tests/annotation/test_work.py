@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from annotation.models import Assignment, Revision, Snippet
+from annotation.models import Assignment, Batch, Revision, Snippet
 from projects.models import Membership
 from tests.conftest import ACTORS
 from tests.factories import MembershipFactory, UserFactory
@@ -760,3 +760,49 @@ def test_a_member_made_a_client_or_removed_writes_no_more_to_held_work(
     assert (draft.status_code, submitted.status_code) == (expected, expected)
     assert not Revision.objects.exists()
     assert Assignment.objects.get(id=task["id"]).draft == {}
+
+
+def test_a_skip_goes_to_someone_else_and_when_nobody_is_left_the_batch_completes(
+    work_project, client_for, members, django_capture_on_commit_callbacks
+):
+    """Overlap 2, the batch reserved for two annotators: what one gives back the other
+    already has, so nobody is left for it; the batch goes on to review without it."""
+    batch = Batch.objects.get(project=work_project)
+    batch.assignees.set([members["annotator"], members["reviewer"]])
+    third = MembershipFactory(project=work_project, role="annotator").user
+    skipped_snippet = None
+    for actor in ("annotator", "reviewer"):
+        client = client_for(actor)
+        while (task := next_task(client, work_project)).status_code == 200:
+            task = task.json()
+            url = f"/api/v1/assignments/{task['id']}/"
+            with django_capture_on_commit_callbacks(execute=True):
+                if actor == "annotator" and skipped_snippet is None:
+                    skipped_snippet = task["snippet"]["id"]
+                    client.post(f"{url}skip/", {"reason": "原文有误"})
+                else:
+                    client.post(f"{url}submit/", {}, format="json")
+    batch.refresh_from_db()
+
+    assert batch.status == "reviewing"  # not held at n-1 of n for good
+    skips = client_for("manager").get(f"/api/v1/projects/{work_project.id}/skips/").json()
+    [skip] = skips["results"]
+    assert (skip["annotator"], skip["reason"], skip["submitted"]) == ("annotator", "原文有误", 1)
+    assert skip["snippet"]["id"] == skipped_snippet and skip["batch"]["status"] == "reviewing"
+    assert (
+        client_for("annotator").get(f"/api/v1/projects/{work_project.id}/skips/").status_code == 403
+    )
+    assert third.assignments.count() == 0  # not reserved for them
+
+
+def test_a_skipped_slot_goes_to_another_annotator(work_project, client_for, members):
+    first, second = client_for("annotator"), client_for("reviewer")
+    given_back = next_task(first, work_project).json()
+    first.post(f"/api/v1/assignments/{given_back['id']}/skip/", {"reason": "不会"})
+
+    taken = []
+    while (task := next_task(second, work_project)).status_code == 200:
+        taken.append(task.json()["snippet"]["id"])
+        second.post(f"/api/v1/assignments/{task.json()['id']}/submit/", {}, format="json")
+
+    assert given_back["snippet"]["id"] in taken

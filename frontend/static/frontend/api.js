@@ -167,6 +167,7 @@ export const api = {
   updateUser: (id, fields) => request("PATCH", `users/${id}/`, fields),
   setUserPassword: (id, password = "") => request("POST", `users/${id}/password/`, { password }),
   members: (projectId) => request("GET", `projects/${projectId}/members/`),
+  skips: (projectId) => request("GET", `projects/${projectId}/skips/`),
   setMember: (projectId, fields) => request("POST", `projects/${projectId}/members/`, fields),
   setMembers: (projectId, members) => request("POST", `projects/${projectId}/members/`, members),
   removeMember: (projectId, userId) => request("DELETE", `projects/${projectId}/members/${userId}/`),

@@ -194,6 +194,26 @@ async function loadProgress() {
   );
 }
 
+async function loadSkips() {
+  const table = document.getElementById("skips");
+  if (!table) return;
+  const { results } = await api.skips(projectId);
+  table.tBodies[0].replaceChildren(
+    ...results.map((skip) =>
+      el(
+        "tr",
+        {},
+        el("td", { lang: "zh-Hans" }, skip.snippet.text),
+        el("td", {}, skip.batch ? skip.batch.name : "–"),
+        el("td", {}, skip.annotator),
+        el("td", {}, skip.reason || "–"),
+        el("td", {}, skip.submitted),
+      ),
+    ),
+  );
+  document.getElementById("skips-empty").hidden = results.length > 0;
+}
+
 const toggle = document.getElementById("show-tokens");
 if (toggle) {
   toggle.addEventListener("change", () => {
@@ -205,6 +225,7 @@ showGuidelines(JSON.parse(document.getElementById("guidelines-source").textConte
 setUpSettings(projectId);
 setUpImportForm();
 setUpMembers(projectId);
+loadSkips();
 loadProgress();
 if (root.dataset.role === "manager") loadImports();
 else loadSnippets();
