@@ -1,12 +1,21 @@
 import re
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from projects.models import Kind, Label, Membership, Project, Role
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LABEL_KINDS = (Kind.SPANS.value, Kind.CLASSES.value)
+
+
+# The single-character keys the annotator's workspace keeps for itself (workspace.js).
+WORKSPACE_KEYS = {
+    "?": gettext_lazy("the list of keys"),
+    "w": gettext_lazy("word segmentation"),
+    "m": gettext_lazy("merging words"),
+}
 
 
 class LabelSerializer(serializers.ModelSerializer):
@@ -25,9 +34,17 @@ class LabelSerializer(serializers.ModelSerializer):
         return color.lower()
 
     def validate_hotkey(self, hotkey: str) -> str:
+        """One visible character, not a key the workspace uses, kept in lower case: keys
+        match whatever the Shift or Caps Lock, and the pages show them in capitals."""
         if hotkey.isspace():
             raise serializers.ValidationError(_("A hotkey is one visible character."))
-        return hotkey
+        if hotkey.lower() in WORKSPACE_KEYS:
+            reason = _("%(key)s is the workspace's own key (%(use)s); choose another.")
+            key = hotkey.upper()
+            raise serializers.ValidationError(
+                reason % {"key": key, "use": WORKSPACE_KEYS[key.lower()]}
+            )
+        return hotkey.lower()
 
 
 class ProjectSerializer(serializers.ModelSerializer):

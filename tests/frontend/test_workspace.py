@@ -134,6 +134,7 @@ def test_submit_to_next_snippet_is_timed_in_the_browser(page_for, live_server, w
         }"""
     )
     for count in range(1, 11):
+        page.keyboard.press("1")  # a class: an empty snippet asks before it goes
         page.keyboard.press("Enter")
         page.wait_for_function(f"() => window.timings.length >= {count}")
 
@@ -383,3 +384,64 @@ def test_an_imports_pre_annotations_start_the_task_and_are_submitted_as_correcte
     [revision] = Revision.objects.all()
     assert revision.spans == [{"start": 4, "end": 6, "label": "地名"}]
     assert revision.classes == ["正面"]
+
+
+def test_keyboard_labelling_keeps_its_place_in_a_long_snippet(
+    page_for, live_server, project, members, client_for, upload
+):
+    """Three places in a long snippet, by arrows and a label's key each: after a label the
+    arrows go on from the span (before: from the start again, 24 keys to a word 40 in)."""
+    client_for("manager").patch(
+        f"/api/v1/projects/{project.id}/",
+        {"kinds": ["spans", "classes"], "labels": LABELS},
+        format="json",
+    )
+    text = (
+        "记者从市政府获悉，今年全市新建城市书房五家，分布在东昌府区、开发区和高新区，"
+        "读者可以在任何一个网点借还图书，明年还将在茌平区新建三家，让市民就近阅读。"
+    )
+    upload(project, "long.txt", text.encode())
+    page = page_for("annotator")
+    page.goto(f"{live_server.url}/projects/{project.id}/annotate/")
+    page.locator("#snippet .seg").first.wait_for()
+    assert page.locator("#keys-toggle").inner_text().endswith("?")
+
+    keys = 0
+    for place in ("东昌府区", "开发区", "高新区"):
+        for _ in range(60):
+            page.keyboard.press("ArrowRight")
+            keys += 1
+            if selected_text(page) == place:
+                break
+        page.keyboard.press("L")  # upper case: the same key as l
+        keys += 1
+    page.locator("#span-list li").nth(2).wait_for()
+
+    ends = [int(end) for end in Assignment.objects.get().snippet.tokens.split(",")]
+    words = [text[start:end] for start, end in zip([0, *ends], ends, strict=False)]
+    restarting = sum(words.index(place) + 2 for place in ("东昌府区", "开发区", "高新区"))
+    assert keys == words.index("高新区") + 1 + 3 < restarting
+    assert [item.split()[0] for item in page.locator("#span-list li").all_inner_texts()] == [
+        "东昌府区",
+        "开发区",
+        "高新区",
+    ]
+    page.keyboard.press("?")
+    assert page.locator("#keys").is_visible()
+    assert page.locator("#label-keys kbd").all_inner_texts() == ["P", "L", "O", "1"]
+    assert page.errors == []
+
+
+def test_enter_on_a_snippet_with_nothing_done_asks_once(page_for, live_server, work_project):
+    page = page_for("annotator")
+    open_workspace(page, live_server, work_project)
+
+    page.keyboard.press("Enter")
+    page.locator("#task .error", has_text="Enter").wait_for()
+    assert not Revision.objects.exists()
+    page.keyboard.press("Enter")  # yes: there is nothing to label here
+    page.locator("#snippet", has_text="onerror").wait_for()
+
+    [revision] = Revision.objects.all()
+    assert (revision.spans, revision.classes, revision.segmentation) == ([], [], [])
+    assert page.errors == []

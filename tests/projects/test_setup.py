@@ -251,3 +251,25 @@ def test_the_candidates_a_manager_may_add_by_name(client_for, project, members):
     assert [(c["username"], c["role"]) for c in found] == [("zhao6", None)]
     assert [(c["username"], c["role"]) for c in mine] == [("reviewer", "reviewer")]
     assert hidden == []  # another tenant's user is not found
+
+
+def test_hotkeys_are_one_case_and_never_the_workspaces_own(client_for, project, members):
+    url = f"/api/v1/projects/{project.id}/"
+    manager = client_for("manager")
+
+    def labels(*keys):
+        return {
+            "labels": [
+                {"name": f"L{n}", "kind": "spans", "hotkey": key} for n, key in enumerate(keys)
+            ]
+        }
+
+    reserved = [manager.patch(url, labels(key), format="json") for key in ("?", "w", "M")]
+    twice = manager.patch(url, labels("l", "L"), format="json")
+    kept = manager.patch(url, labels("P", "2"), format="json")
+
+    assert [answer.status_code for answer in reserved] == [400, 400, 400]
+    assert "W" in str(reserved[1].json())
+    assert twice.status_code == 400
+    assert kept.status_code == 200
+    assert [label["hotkey"] for label in kept.json()["labels"]] == ["p", "2"]

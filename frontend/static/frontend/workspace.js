@@ -117,7 +117,7 @@ function drawPalettes() {
       { type: "button", class: active ? "label active" : "label", "data-label": label.name },
       el("span", { class: "swatch", style: `background:${label.color}` }),
       label.name,
-      label.hotkey ? el("kbd", {}, label.hotkey) : "",
+      label.hotkey ? el("kbd", {}, label.hotkey.toUpperCase()) : "",
     );
     if (label.description) node.title = label.description;
     node.addEventListener("click", action);
@@ -188,14 +188,18 @@ function onKey(event) {
     handled();
     return act(event.shiftKey ? editor.redo() : editor.undo());
   }
+  if ((event.ctrlKey || event.metaKey) && event.shiftKey && (key === "ArrowRight" || key === "ArrowLeft")) {
+    handled();
+    return act(editor.extend(key === "ArrowRight", true)); // by a jieba word
+  }
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (key === "Enter") {
     handled();
     return submit();
   }
   if (key === "Escape") return act(editor.clearSelection());
-  if (key === "?") return toggleGuidelines();
-  if (key === "w" && setup.kinds.includes("segmentation")) return act(editor.toggleSegmenting());
+  if (key === "?") return showKeys();
+  if (key.toLowerCase() === "w" && setup.kinds.includes("segmentation")) return act(editor.toggleSegmenting());
   const arrow = key === "ArrowRight" || key === "ArrowLeft";
   const forward = key === "ArrowRight";
   if (editor.segmenting) {
@@ -209,7 +213,7 @@ function onKey(event) {
       handled();
       return act(editor.splitAtCaret());
     }
-    if (key === "m") return act(editor.mergeAtCaret());
+    if (key.toLowerCase() === "m") return act(editor.mergeAtCaret());
     return;
   }
   if ((key === "Delete" || key === "Backspace") && editor.chosen !== null) {
@@ -258,8 +262,18 @@ function timeSpent() {
   return Math.round(spentMs + (document.hidden ? 0 : now - visibleSince));
 }
 
+// Enter on a snippet with nothing done asks once: a second Enter submits it as it is.
+let emptyAsked = false;
+
 function submit() {
-  return session.submit({ ...editor.body(), time_spent_ms: timeSpent() });
+  const body = editor.body();
+  const empty = !body.spans.length && !body.classes.length && !body.segmentation.length;
+  if (empty && !emptyAsked && !session.isPast()) {
+    emptyAsked = true;
+    return showError(gettext("Nothing is labelled. Press Enter again to submit it as it is."));
+  }
+  emptyAsked = false;
+  return session.submit({ ...body, time_spent_ms: timeSpent() });
 }
 
 // ---- the task on screen ----
@@ -279,6 +293,7 @@ function show(assignment, stopped = null) {
     ? fromSuggestions(assignment.snippet.suggestions, setup)
     : normalise(past ? assignment.latest : assignment.draft);
   editor.load(assignment.snippet.text, assignment.snippet.tokens ?? [], state);
+  emptyAsked = false;
   $("past-note").hidden = !past;
   $("returned-note").hidden = assignment.status !== "returned";
   $("returned-reason").textContent = assignment.return_reason;
@@ -335,10 +350,25 @@ function toggleGuidelines() {
   panel.hidden = !panel.hidden;
 }
 
+// ``?``: every key of the workspace and of this project's labels, in a dialog.
+function showKeys() {
+  const dialog = $("keys");
+  const rows = setup.labels
+    .filter((label) => label.hotkey)
+    .map((label) => [label.hotkey.toUpperCase(), label.name]);
+  $("label-keys").replaceChildren(
+    ...rows.map(([key, name]) => el("tr", {}, el("td", {}, el("kbd", {}, key)), el("td", {}, name))),
+  );
+  $("label-keys-none").hidden = rows.length > 0;
+  if (!dialog.open) dialog.showModal();
+}
+
 async function start() {
   const source = JSON.parse($("guidelines-source").textContent);
   $("guidelines").replaceChildren(renderMarkdown(source));
   $("guidelines-toggle").addEventListener("click", toggleGuidelines);
+  $("keys-toggle").addEventListener("click", showKeys);
+  $("keys-close").addEventListener("click", () => $("keys").close());
   $("snippet").addEventListener("mouseup", onMouseUp);
   document.addEventListener("keydown", onKey);
   $("submit").addEventListener("click", submit);

@@ -58,6 +58,7 @@ export class Editor {
     this.chosen = null; // index of the span picked out
     this.segmenting = false;
     this.caret = 0;
+    this.place = 0; // where the arrows go on from when nothing is selected
   }
 
   // Another version of the annotation in place of this one (a draft saved elsewhere).
@@ -130,6 +131,7 @@ export class Editor {
       return refused(gettext("This project does not allow overlapping spans."));
     }
     this.selection = null;
+    this.place = end; // the next word after the span is one arrow away
     return this.edit((state) => {
       state.spans.push({ start, end, label: name });
       state.spans.sort((a, b) => a.start - b.start || a.end - b.end);
@@ -157,8 +159,10 @@ export class Editor {
   }
 
   // Applies the label behind a hotkey, if any: a span label to the selection, a class by toggling.
+  // Keys match whatever the Shift or Caps Lock: "L" is "l".
   hotkey(key) {
-    const label = this.rules.labels.find((item) => item.hotkey && item.hotkey === key);
+    const pressed = key.toLowerCase();
+    const label = this.rules.labels.find((item) => item.hotkey && item.hotkey.toLowerCase() === pressed);
     if (label?.kind === "spans") return this.applyLabel(label.name);
     if (label?.kind === "classes") return this.toggleClass(label.name);
     return null;
@@ -195,25 +199,30 @@ export class Editor {
   }
 
   clearSelection() {
+    if (this.selection) this.place = this.selection[1];
     this.selection = null;
     this.chosen = null;
     return MOVED;
   }
 
-  // Arrow keys: the selection moves to the next or previous word.
+  // Arrow keys: the selection moves to the next or previous word, from the selection, or
+  // from where the last span was labelled (the caret stays after it).
   step(forward) {
-    const [start, end] = this.selection ?? [0, 0];
+    const [start, end] = this.selection ?? [this.place, this.place];
     if (forward) {
-      const from = this.selection ? end : 0;
-      return this.select(from, Math.min(nextBoundary(from, this.bounds()), this.length));
+      if (end >= this.length) return MOVED;
+      return this.select(end, Math.min(nextBoundary(end, this.bounds()), this.length));
     }
+    if (start <= 0) return MOVED;
     return this.select(previousBoundary(start, this.bounds()), start);
   }
 
-  // Shift+arrow: the selection's end moves by a character; it never shrinks to nothing.
-  extend(forward) {
-    const [start, end] = this.selection ?? [0, 0];
-    const moved = forward ? nextBoundary(end, this.graphemes) : previousBoundary(end, this.graphemes);
+  // Shift+arrow: the selection's end moves by a character, or with ``byWord``
+  // (Ctrl+Shift+arrow) by a word; it never shrinks to nothing.
+  extend(forward, byWord = false) {
+    const [start, end] = this.selection ?? [this.place, this.place];
+    const bounds = byWord ? this.bounds() : this.graphemes;
+    const moved = Math.min(forward ? nextBoundary(end, bounds) : previousBoundary(end, bounds), this.length);
     if (moved > start) this.selection = [start, moved];
     this.chosen = null;
     return MOVED;

@@ -181,3 +181,41 @@ test("suggestions start a task with the project's labels only", () => {
   assert.deepEqual(without.segmentation, []); // the project does not correct words
   assert.deepEqual(normalise({ spans: "nonsense" }), { spans: [], classes: [], segmentation: [] });
 });
+
+test("after a label the arrows go on from the span, not from the start", () => {
+  const model = editor();
+  model.step(true); // 𠮷野家
+  model.step(true); // 在
+  model.step(true); // 北京
+  model.hotkey("l");
+  assert.deepEqual(model.state.spans, [{ start: 4, end: 6, label: "地名" }]);
+  assert.equal(model.selection, null);
+  model.step(true); // the word after the span, one key away
+  assert.deepEqual(model.selection, [6, 7]);
+  model.clearSelection(); // Escape: the caret stays after 开
+  model.step(false);
+  assert.deepEqual(model.selection, [6, 7]);
+  model.step(false);
+  assert.deepEqual(model.selection, [4, 6]);
+});
+
+test("keys match whatever the case: L is l", () => {
+  const model = editor();
+  model.step(true);
+  model.hotkey("L");
+  assert.deepEqual(model.state.spans, [{ start: 0, end: 3, label: "地名" }]);
+  const upper = editor({ labels: [{ kind: "classes", name: "体育", hotkey: "Q" }] });
+  upper.hotkey("q");
+  assert.deepEqual(upper.state.classes, ["体育"]);
+});
+
+test("Ctrl+Shift+arrow extends the selection by a word", () => {
+  const model = editor();
+  model.step(true); // 𠮷野家
+  model.extend(true, true);
+  assert.deepEqual(model.selection, [0, 4]);
+  model.extend(true, true);
+  assert.deepEqual(model.selection, [0, 6]);
+  model.extend(false, true);
+  assert.deepEqual(model.selection, [0, 4]);
+});
