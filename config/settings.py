@@ -298,8 +298,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusals": {"()": "config.logs.RefusalsWithoutTraceback"}},
     "root": {"handlers": ["console"], "level": os.environ.get("BIAOZHU_LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.request": {"filters": ["refusals"]},
+        "django.security.csrf": {"filters": ["refusals"]},
         "jieba": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
         "celery.app.base": {"level": "WARNING"},

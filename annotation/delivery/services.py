@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import jieba.posseg
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from annotation.admission import heavy_job_admit
@@ -50,6 +51,7 @@ def export_create(
     version: str = "final",
     offsets: str = "snippet",
     batch_ids: list[int] | None = None,
+    language: str = "",
 ) -> tuple[ExportJob, bool]:
     """Queue an export, written by a worker after commit; returns it and True.
 
@@ -62,6 +64,7 @@ def export_create(
         "version": version,
         "offsets": offsets,
         "batches": sorted(set(batch_ids or [])),
+        "language": language,  # the dataset card's
     }
     waiting = ExportJob.objects.select_for_update().filter(
         project=project, created_by=user, format=file_format, status=JobStatus.PENDING
@@ -405,13 +408,14 @@ def export_execute(*, export_id: int) -> None:
         chunks.flush()
         job.items, job.size, job.dropped = summary.count, size, dropped
         job.stored_size = chunks.stored
-        job.card = dataset_card(
-            job=job,
-            labels=summary.labels,
-            versions=summary.versions,
-            batch_ids=set(batch_ids),
-            records_cut=len(cut),
-        )
+        with translation.override(job.options.get("language") or settings.LANGUAGE_CODE):
+            job.card = dataset_card(
+                job=job,
+                labels=summary.labels,
+                versions=summary.versions,
+                batch_ids=set(batch_ids),
+                records_cut=len(cut),
+            )
         job.status, job.progress, job.finished_at = JobStatus.SUCCEEDED, 1.0, timezone.now()
         job.save(
             update_fields=[

@@ -53,6 +53,7 @@ class ExportListView(APIView):
                 version=asked["version"],
                 offsets=asked["offsets"],
                 batch_ids=asked["batches"],
+                language=request.LANGUAGE_CODE,
             )
         except TooManyJobs as refused:
             raise Throttled(detail=refused.reason) from None

@@ -83,7 +83,16 @@ def test_the_dataset_card_counts_labels_and_says_what_was_left_out(
     text = card.content.decode()
     assert card["Content-Disposition"] == 'attachment; filename="README.md"'
     assert "| span | 地名 | 2 |" in text and "| span | 人名 | 1 |" in text
-    assert "spans (this format holds classes only): 2" in text
+    assert "实体（此格式只能存类别）: 2" in text  # in the language of whoever asked
+    with django_capture_on_commit_callbacks(execute=True):
+        english = manager.post(
+            f"/api/v1/projects/{delivered.id}/exports/",
+            {"format": "csv"},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    text = manager.get(f"/api/v1/exports/{english.json()['id']}/card/").content.decode()
+    assert "spans (this format holds classes only): 2" in text and "- Items: 2" in text
 
 
 def test_only_accepted_batches_by_default(
@@ -515,7 +524,7 @@ def test_the_card_says_how_many_records_were_cut_into_pieces(
     card = manager.get(f"/api/v1/exports/{asked.json()['id']}/card/")
 
     assert job["records_split"][0]["line"] == 1 and len(job["records_split"]) == 1
-    assert "Records cut into several snippets at import (longer than a snippet): 1" in (
+    assert "导入时因超过片段长度而切分的记录：1 条" in (
         b"".join(card.streaming_content).decode()
         if hasattr(card, "streaming_content")
         else card.content.decode()
