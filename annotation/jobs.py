@@ -18,6 +18,7 @@ import threading
 from typing import Any
 
 from celery import Task, current_app
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -57,7 +58,7 @@ def dispatch_on_commit(task: str, *args: Any, coalesce: str = "") -> None:
     message already waiting under that key stands for this one.
     """
     if jobs_eager():
-        transaction.on_commit(lambda: _registered(task).delay(*args))
+        transaction.on_commit(lambda: _run_eagerly(task, args))
         return
     with connection.cursor() as cursor:
         cursor.execute(
@@ -70,6 +71,29 @@ def dispatch_on_commit(task: str, *args: Any, coalesce: str = "") -> None:
             ],
         )
     transaction.on_commit(publisher.poke)
+
+
+# The jobs that take long: without a broker they run beside the request that asked for
+# them (settings.BIAOZHU_JOBS_IN_BACKGROUND), which answers at once, as with a worker.
+HEAVY = frozenset({IMPORT_FILE, EXPORT, QUALITY_RUN})
+
+
+def _run_eagerly(task: str, args: tuple) -> None:
+    if task in HEAVY and settings.BIAOZHU_JOBS_IN_BACKGROUND and not in_worker():
+        threading.Thread(target=_run_apart, args=(task, args), name=task, daemon=True).start()
+    else:
+        _registered(task).delay(*args)
+
+
+def _run_apart(task: str, args: tuple) -> None:
+    """A heavy job in a thread of its own, on its own database connection. Its failure is
+    on its row already (annotation.celery_tasks); the log gets the traceback."""
+    try:
+        _registered(task).delay(*args)
+    except Exception:
+        logger.exception("job %s%s failed", task, args)
+    finally:
+        connection.close()
 
 
 def _registered(name: str) -> Task:

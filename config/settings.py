@@ -176,6 +176,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL
+# Without a broker (the embedded default), imports, exports and quality runs run in a
+# thread beside the request, which answers at once with the job to follow; 0 runs them in
+# the request (the tests do, to see a job's end at the commit).
+BIAOZHU_JOBS_IN_BACKGROUND = os.environ.get("BIAOZHU_JOBS_IN_BACKGROUND", "1") == "1"
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

@@ -111,14 +111,22 @@ def celery_worker(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _worker_for_marked_tests(request):
-    """Tests marked ``worker`` get a real worker; the others run jobs eagerly, in-process."""
+    """Tests marked ``worker`` get a real worker; the others run jobs eagerly, in-process,
+    inside the request that asked for them (not in a thread beside it, as the embedded
+    default does: tests/annotation/test_imports.py tries that), so that a test sees a
+    job's end at the commit."""
     if request.node.get_closest_marker("worker") is None:
+        from django.conf import settings
+
         from config.celery import app
 
         eager = app.conf.task_always_eager
+        background = settings.BIAOZHU_JOBS_IN_BACKGROUND
         app.conf.update(CELERY_TASK_ALWAYS_EAGER=True)
+        settings.BIAOZHU_JOBS_IN_BACKGROUND = False
         yield
         app.conf.update(CELERY_TASK_ALWAYS_EAGER=eager)
+        settings.BIAOZHU_JOBS_IN_BACKGROUND = background
         return
     if not worker_available():
         pytest.skip("needs DATABASE_URL and REDIS_URL for a real Celery worker")

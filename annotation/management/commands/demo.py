@@ -1,6 +1,7 @@
 """python manage.py demo [addrport] [--no-serve]: the platform with demo data, in one command."""
 
 import os
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.services import user_ensure
 from annotation.ingest.services import import_create
+from annotation.jobs import jobs_eager
 from annotation.models import ImportJob, JobStatus
 from projects.models import Project, Role
 from projects.services import membership_set, project_create
@@ -119,6 +121,7 @@ class Command(BaseCommand):
                 job = import_create(
                     project=project, user=users["manager"], upload=upload, capped=False
                 )
+            job = _finished(job) if jobs_eager() else job  # a worker imports it otherwise
             job.refresh_from_db()
             self.stdout.write(f"  {path.name}: {job.status}, {job.snippets} snippets")
         # Accounts a demo made before have its password; the others are someone's own.
@@ -140,3 +143,14 @@ class Command(BaseCommand):
                 else ""
             )
             self.stdout.write(f"  {name:<11} {role.label}{note}")
+
+
+def _finished(job: ImportJob, timeout: float = 600) -> ImportJob:
+    """The import once it has ended (without a broker it runs in a thread beside this
+    command), or as it stands after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    job.refresh_from_db()
+    while job.status in (JobStatus.PENDING, JobStatus.RUNNING) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        job.refresh_from_db()
+    return job
