@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -16,13 +17,15 @@ class PasswordChangeRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(("/api/", "/static/", "/password/reset/")):
+            return self.get_response(request)
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and getattr(user, "must_change_password", False)
-            and not request.path.startswith(("/api/", "/static/", "/password/reset/"))
-            and request.path not in {reverse(name) for name in _OPEN}
-        ):
+        try:
+            must_change = bool(user and user.is_authenticated and user.must_change_password)
+        except (OperationalError, InterfaceError):
+            # The database is unreachable: the view meets it too, and answers 503 for it
+            # (config.unavailable); the user is read again there.
+            must_change = False
+        if must_change and request.path not in {reverse(name) for name in _OPEN}:
             return redirect("frontend:password")
         return self.get_response(request)

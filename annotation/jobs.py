@@ -17,7 +17,7 @@ import os
 import threading
 from typing import Any
 
-from celery import Task, current_app
+from celery import Celery, Task, current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
@@ -80,16 +80,27 @@ HEAVY = frozenset({IMPORT_FILE, EXPORT, QUALITY_RUN})
 
 def _run_eagerly(task: str, args: tuple) -> None:
     if task in HEAVY and settings.BIAOZHU_JOBS_IN_BACKGROUND and not in_worker():
-        threading.Thread(target=_run_apart, args=(task, args), name=task, daemon=True).start()
+        app = current_app._get_current_object()  # Celery's current app is the thread's
+        threading.Thread(target=_run_apart, args=(app, task, args), name=task, daemon=True).start()
     else:
-        _registered(task).delay(*args)
+        _apply(task, args)
 
 
-def _run_apart(task: str, args: tuple) -> None:
-    """A heavy job in a thread of its own, on its own database connection. Its failure is
-    on its row already (annotation.celery_tasks); the log gets the traceback."""
+def _apply(task: str, args: tuple) -> None:
+    """Run a job here and now, as Celery's eager mode does (its arguments through JSON, its
+    exception raised), without the producer eager ``delay`` opens: a connection to a
+    broker there is none of, and a warning about it."""
+    job = _registered(task)
+    job.apply(args=json.loads(json.dumps(list(args))), throw=job.app.conf.task_eager_propagates)
+
+
+def _run_apart(app: Celery, task: str, args: tuple) -> None:
+    """A heavy job in a thread of its own, on its own database connection, with the
+    platform's Celery app (eager, as in the request). Its failure is on its row already
+    (annotation.celery_tasks); the log gets the traceback."""
+    app.set_current()
     try:
-        _registered(task).delay(*args)
+        _apply(task, args)
     except Exception:
         logger.exception("job %s%s failed", task, args)
     finally:

@@ -1,6 +1,8 @@
+import logging
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
@@ -22,13 +24,29 @@ def run_demo(capture) -> str:
     return out.getvalue()
 
 
+class Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 def test_demo_loads_the_seeds_and_twice_changes_nothing(
     django_capture_on_commit_callbacks, monkeypatch
 ):
     monkeypatch.delenv("BIAOZHU_DEMO_PASSWORD", raising=False)
+    broker_log = Kept()
+    logging.getLogger("kombu").addHandler(broker_log)
 
-    first_output = run_demo(django_capture_on_commit_callbacks)
+    try:
+        first_output = run_demo(django_capture_on_commit_callbacks)
+    finally:
+        logging.getLogger("kombu").removeHandler(broker_log)
     first = counts()
+    if not settings.CELERY_BROKER_URL:  # no broker: nothing tries to reach one, or warns
+        assert [record.getMessage() for record in broker_log.records] == []
     second_output = run_demo(django_capture_on_commit_callbacks)
 
     assert counts() == first
