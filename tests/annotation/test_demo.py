@@ -155,3 +155,40 @@ def test_demo_refuses_production_settings_unless_told(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("demo", "--no-serve", "--production", stdout=StringIO())
     assert Project.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_shows_a_project_in_motion(monkeypatch):
+    """Every page has something on the first run: work reviewed, sent back, settled,
+    accepted by the client and exported; a site staff account for the People page."""
+    from annotation.models import (
+        Acceptance,
+        Adjudication,
+        Assignment,
+        Batch,
+        ExportJob,
+        Review,
+    )
+
+    monkeypatch.delenv("BIAOZHU_DEMO_PASSWORD", raising=False)
+    out = StringIO()
+    call_command("demo", "--no-serve", stdout=out)
+
+    statuses = list(Batch.objects.order_by("id").values_list("status", flat=True))
+    assert statuses[:2] == ["accepted", "reviewing"] and set(statuses[2:]) == {"annotating"}
+    assert Acceptance.objects.get().status == "accepted"
+    [export] = ExportJob.objects.all()
+    assert (export.status, export.created_by.username) == ("succeeded", "client")
+    assert export.items == Batch.objects.order_by("id").first().snippets.count()
+    [returned] = Assignment.objects.filter(status="returned")
+    assert "聊城" in returned.return_reason
+    assert Review.objects.filter(status="rejected").count() == 1
+    assert Adjudication.objects.get().adjudicator.username == "reviewer"
+    staff = User.objects.get(username="staff")
+    assert staff.is_staff and not staff.memberships.exists()
+    assert "staff" in out.getvalue()
+
+    again = StringIO()
+    call_command("demo", "--no-serve", stdout=again)  # a second run adds no work
+    assert Assignment.objects.filter(status="returned").count() == 1
+    assert ExportJob.objects.count() == 1

@@ -3,18 +3,21 @@
 import os
 import time
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import user_ensure
 from annotation.ingest.services import import_create
 from annotation.jobs import jobs_eager
-from annotation.models import ImportJob, JobStatus
+from annotation.management.demo_work import demo_work
+from annotation.models import ImportJob, Job, JobStatus
 from projects.models import Project, Role
 from projects.services import membership_set, project_create
 
@@ -43,6 +46,8 @@ ACCOUNTS = [
     ("client", Role.CLIENT),
 ]
 NAMES = [name for name, _ in ACCOUNTS]
+J = TypeVar("J", bound=Job)
+STAFF = "staff"  # site staff: makes accounts (the People page), in no project
 
 
 def production_settings() -> str:
@@ -88,7 +93,11 @@ class Command(BaseCommand):
         """The demo project with its accounts, and the names of the accounts that were
         someone's own before: every account there already is left exactly as it was
         (password, rights), only made a member of the demo project."""
-        existing = {user.username: user for user in User.objects.filter(username__in=NAMES)}
+        existing = {
+            user.username: user for user in User.objects.filter(username__in=[*NAMES, STAFF])
+        }
+        if STAFF not in existing:
+            user_ensure(username=STAFF, password=password, is_staff=True)
         users = {
             name: existing.get(name)
             or user_ensure(
@@ -125,6 +134,11 @@ class Command(BaseCommand):
                 job = _finished(job)  # in a thread beside this command
             job.refresh_from_db()
             self.stdout.write(f"  {path.name}: {job.status}, {job.snippets} snippets")
+        export = demo_work(project=project, users=users)
+        if export is not None:
+            if jobs_eager() and settings.BIAOZHU_JOBS_IN_BACKGROUND:
+                _finished(export)  # the client's export, written beside this command
+            self.stdout.write("  work in every state: reviewed, returned, settled, accepted")
         # Accounts a demo made before have its password; the others are someone's own.
         return project, {
             name for name, user in existing.items() if not user.check_password(password)
@@ -144,10 +158,12 @@ class Command(BaseCommand):
                 else ""
             )
             self.stdout.write(f"  {name:<11} {role.label}{note}")
+        note = "  (there before the demo: left as it was)" if STAFF in kept else ""
+        self.stdout.write(f"  {STAFF:<11} {_('Site staff')}{note}")
 
 
-def _finished(job: ImportJob, timeout: float = 600) -> ImportJob:
-    """The import once it has ended (without a broker it runs in a thread beside this
+def _finished(job: J, timeout: float = 600) -> J:
+    """The job once it has ended (without a broker it runs in a thread beside this
     command), or as it stands after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     job.refresh_from_db()
