@@ -1,6 +1,6 @@
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -17,7 +17,7 @@ from annotation.models import (
     WorkTally,
 )
 from annotation.work import tally
-from projects.models import Project
+from projects.models import Membership, Project, Role
 
 
 def snippet_list(*, project: Project) -> QuerySet[Snippet]:
@@ -120,7 +120,8 @@ def work_progress(*, project: Project) -> dict:
 
 def my_progress(*, project: Project, annotator: User, batch_id: int | None) -> dict:
     """The annotator's count of snippets submitted today (the server's day), and how many
-    slots of a batch nobody holds yet, from the batch's counter rows."""
+    snippets of a batch they can still take: with a slot free, never theirs before, in a
+    batch open to them (reserved for others: none)."""
     midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     done_today = Revision.objects.filter(
         annotator=annotator, assignment__project=project, number=1, created_at__gte=midnight
@@ -128,14 +129,15 @@ def my_progress(*, project: Project, annotator: User, batch_id: int | None) -> d
     batch = Batch.objects.filter(project=project, id=batch_id).first() if batch_id else None
     if batch is None:
         return {"done_today": done_today, "batch": None}
-    held = WorkTally.objects.filter(batch=batch).aggregate(
-        taken=Sum("taken"), skipped=Sum("skipped"), expired=Sum("expired")
+    reserved = batch.assignees.exists() and not batch.assignees.filter(id=annotator.id).exists()
+    takeable = (
+        Snippet.objects.filter(batch=batch, gold=False, slots_taken__lt=project.overlap)
+        .exclude(Exists(Assignment.objects.filter(snippet=OuterRef("pk"), annotator=annotator)))
+        .count()
     )
-    holding = (held["taken"] or 0) - (held["skipped"] or 0) - (held["expired"] or 0)
-    remaining = max(0, batch.size * project.overlap - holding)
     return {
         "done_today": done_today,
-        "batch": {"id": batch.id, "name": batch.name, "remaining": remaining},
+        "batch": {"id": batch.id, "name": batch.name, "remaining": 0 if reserved else takeable},
     }
 
 
@@ -169,3 +171,33 @@ def skip_list(*, project: Project) -> QuerySet[Assignment]:
         .annotate(submitted=submitted)
         .order_by("-id")
     )
+
+
+def returned_counts(*, user: User) -> list[dict]:
+    """Work out for rework, per project of ``user``: returned to them (``mine``) and, in
+    projects they review or manage, all of it (``all``; else null)."""
+    returned = Assignment.objects.filter(status=AssignmentStatus.RETURNED)
+    mine = dict(
+        returned.filter(annotator=user)
+        .values_list("project_id")
+        .annotate(count=Count("id"))
+        .values_list("project_id", "count")
+    )
+    overseen = Membership.objects.filter(user=user, role__in=(Role.MANAGER, Role.REVIEWER))
+    overseen_ids = set(overseen.values_list("project_id", flat=True))
+    every = dict(
+        returned.filter(project_id__in=overseen_ids)
+        .values_list("project_id")
+        .annotate(count=Count("id"))
+        .values_list("project_id", "count")
+    )
+    projects = sorted(set(mine) | set(every) | overseen_ids)
+    return [
+        {
+            "project": project,
+            "mine": mine.get(project, 0),
+            "all": every.get(project, 0) if project in overseen_ids else None,
+        }
+        for project in projects
+        if mine.get(project) or every.get(project)
+    ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("projects/<id:project_id>/batches/", work.BatchListView.as_view(), name="batch-list"),
     path("projects/<id:project_id>/progress/", work.ProgressView.as_view(), name="progress"),
     path("projects/<id:project_id>/skips/", work.SkipListView.as_view(), name="skip-list"),
+    path("me/returned/", work.MyReturnedView.as_view(), name="my-returned"),
     path(
         "projects/<id:project_id>/my-progress/",
         work.MyProgressView.as_view(),

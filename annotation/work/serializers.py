@@ -153,3 +153,9 @@ class SkippedSerializer(serializers.Serializer):
         return (
             None if batch is None else {"id": batch.id, "name": batch.name, "status": batch.status}
         )
+
+
+class ReturnedSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    mine = serializers.IntegerField()
+    all = serializers.IntegerField(allow_null=True)

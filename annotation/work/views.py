@@ -17,6 +17,7 @@ from annotation.selectors import (
     assignment_before,
     batch_list,
     my_progress,
+    returned_counts,
     skip_list,
     work_progress,
 )
@@ -28,6 +29,7 @@ from annotation.work.serializers import (
     DraftSerializer,
     MyProgressSerializer,
     ProgressSerializer,
+    ReturnedSerializer,
     RevisionSerializer,
     SkippedSerializer,
     SkipSerializer,
@@ -232,6 +234,15 @@ class ProgressView(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
         return Response(ProgressSerializer(work_progress(project=project)).data)
+
+
+class MyReturnedView(APIView):
+    """Work out for rework, per project of the caller: ``[{project, mine, all}]`` (only
+    projects with some): returned to them, and, where they review or manage, all of it."""
+
+    @extend_schema(responses=ReturnedSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(ReturnedSerializer(returned_counts(user=request.user), many=True).data)
 
 
 class SkipListView(generics.ListAPIView):

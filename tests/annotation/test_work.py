@@ -703,11 +703,17 @@ def test_my_progress_counts_today_and_what_is_left_of_the_batch(work_project, cl
 
     body = client.get(f"/api/v1/projects/{work_project.id}/my-progress/?batch={batch}").json()
 
-    # Three snippets, overlap 2: six slots; one submitted, one held by the reviewer.
+    # Three snippets, overlap 2: the first is full (the annotator's and the reviewer's);
+    # two are left that the annotator can take.
     assert body["done_today"] == 1
-    assert body["batch"]["id"] == batch and body["batch"]["remaining"] == 4
+    assert body["batch"]["id"] == batch and body["batch"]["remaining"] == 2
     plain = client.get(f"/api/v1/projects/{work_project.id}/my-progress/").json()
     assert plain == {"done_today": 1, "batch": None}
+    for _ in range(2):
+        task = next_task(client, work_project).json()
+        client.post(f"/api/v1/assignments/{task['id']}/submit/", {}, format="json")
+    done = client.get(f"/api/v1/projects/{work_project.id}/my-progress/?batch={batch}").json()
+    assert done["batch"]["remaining"] == 0  # slots are free, but none this annotator may take
 
 
 @pytest.mark.parametrize("actor", ACTORS)
@@ -806,3 +812,20 @@ def test_a_skipped_slot_goes_to_another_annotator(work_project, client_for, memb
         second.post(f"/api/v1/assignments/{task.json()['id']}/submit/", {}, format="json")
 
     assert given_back["snippet"]["id"] in taken
+
+
+def test_returned_work_is_counted_for_its_annotator_and_the_managers(
+    work_project, client_for, members
+):
+    annotator = client_for("annotator")
+    task = next_task(annotator, work_project).json()
+    annotator.post(f"/api/v1/assignments/{task['id']}/submit/", {}, format="json")
+    Assignment.objects.filter(id=task["id"]).update(status="returned", return_reason="漏标")
+
+    mine = annotator.get("/api/v1/me/returned/").json()
+    overseen = client_for("manager").get("/api/v1/me/returned/").json()
+    nothing = client_for("client").get("/api/v1/me/returned/").json()
+
+    assert mine == [{"project": work_project.id, "mine": 1, "all": None}]
+    assert overseen == [{"project": work_project.id, "mine": 0, "all": 1}]
+    assert nothing == []

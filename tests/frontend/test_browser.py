@@ -11,7 +11,7 @@ def test_a_manager_sets_up_labels_and_guidelines_that_render_safely(
     page_for, live_server, project, members
 ):
     page = page_for("manager")
-    page.goto(f"{live_server.url}/projects/{project.id}/")
+    page.goto(f"{live_server.url}/projects/{project.id}/#settings")
     form = page.locator("#settings-form")
     form.locator("#settings-fields:not([disabled])").wait_for()  # filled in by the script
 
@@ -47,7 +47,7 @@ def test_a_manager_sets_up_labels_and_guidelines_that_render_safely(
 
 def test_a_refused_label_set_says_why_and_changes_nothing(page_for, live_server, project, members):
     page = page_for("manager")
-    page.goto(f"{live_server.url}/projects/{project.id}/")
+    page.goto(f"{live_server.url}/projects/{project.id}/#settings")
     form = page.locator("#settings-form")
     form.locator("#settings-fields:not([disabled])").wait_for()  # filled in by the script
 
@@ -86,3 +86,31 @@ def test_a_manager_reserves_a_batch_for_named_annotators(
     error.wait_for(state="hidden")
     batch = Batch.objects.get(project=project)
     assert list(batch.assignees.values_list("username", flat=True)) == ["annotator"]
+
+
+def test_the_project_page_is_tabs_and_shows_returned_work(
+    page_for, live_server, project, members, upload
+):
+    from annotation.models import Assignment
+    from annotation.work.services import task_next
+
+    upload(project, "a.txt", "第一段：聊城。\n\n第二段：济南。\n".encode())
+    work = task_next(project_id=project.id, annotator=members["annotator"])
+    Assignment.objects.filter(id=work.id).update(status="returned", return_reason="漏标")
+
+    manager = page_for("manager")
+    manager.goto(f"{live_server.url}/projects/{project.id}/")
+    assert manager.locator("#progress-panel").is_visible()
+    assert manager.locator("#members-panel").is_hidden()
+    manager.get_by_role("tab", name="成员").click()
+    manager.locator("#members-panel").wait_for()
+    assert manager.locator("#progress-panel").is_hidden() and manager.url.endswith("#members")
+    manager.reload()  # the tab is in the address
+    manager.locator("#members-panel").wait_for()
+    manager.locator("#returned-banner", has_text="1").wait_for()
+
+    annotator = page_for("annotator")
+    annotator.goto(f"{live_server.url}/")
+    annotator.locator(f"li[data-project='{project.id}'] .badge.returned").wait_for()
+    assert "1" in annotator.locator(".badge.returned").inner_text()
+    assert manager.errors == [] and annotator.errors == []

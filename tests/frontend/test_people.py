@@ -28,7 +28,7 @@ def test_a_hundred_people_from_a_file_into_a_project(page_for, live_server, proj
     usernames = tmp_path / "names.txt"
     usernames.write_text("\n".join(f"ann{n:03}" for n in range(100)), encoding="utf-8")
     manager = page_for("lead")
-    manager.goto(f"{live_server.url}/projects/{project.id}/")
+    manager.goto(f"{live_server.url}/projects/{project.id}/#members")
     manager.set_input_files("#members-file-form input[name=file]", str(usernames))
     with manager.expect_response(lambda answer: answer.url.endswith("/members/")):
         manager.click("#members-file-form button[type=submit]")
@@ -56,7 +56,7 @@ def test_a_manager_finds_people_by_name_and_adds_them_with_their_roles(
     for n, name in enumerate(("王芳", "王伟", "李娜")):
         UserFactory(username=f"p{n}", display_name=name)
     page = page_for("manager")
-    page.goto(f"{live_server.url}/projects/{project.id}/")
+    page.goto(f"{live_server.url}/projects/{project.id}/#members")
 
     page.locator("#candidates li[data-username=p2]").wait_for()  # everyone, at first
     with page.expect_response(lambda answer: "candidates/?q=%E7%8E%8B" in answer.url):

@@ -115,6 +115,7 @@ export function upload(path, formData, onProgress) {
 
 export const api = {
   me: () => request("GET", "me/"),
+  myReturned: () => request("GET", "me/returned/"),
   projects: () => request("GET", "projects/"),
   project: (id) => request("GET", `projects/${id}/`),
   updateProject: (id, fields) => request("PATCH", `projects/${id}/`, fields),

@@ -1,7 +1,9 @@
 import { api } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
 import { onSubmit } from "./forms.js";
+import { returnedNote } from "./labels.js";
 import { setUpMembers } from "./members.js";
+import { setUpTabs } from "./tabs.js";
 import { poll, unfinished } from "./pages.js";
 import { setUpSettings, showGuidelines } from "./project_settings.js";
 
@@ -194,6 +196,14 @@ async function loadProgress() {
   );
 }
 
+async function showReturned() {
+  const counts = (await api.myReturned()).find((row) => String(row.project) === String(projectId));
+  const note = returnedNote(counts);
+  const banner = document.getElementById("returned-banner");
+  banner.textContent = note;
+  banner.hidden = !note;
+}
+
 async function loadSkips() {
   const table = document.getElementById("skips");
   if (!table) return;
@@ -224,8 +234,10 @@ if (toggle) {
 showGuidelines(JSON.parse(document.getElementById("guidelines-source").textContent));
 setUpSettings(projectId);
 setUpImportForm();
+setUpTabs(document.getElementById("tabs"));
 setUpMembers(projectId);
 loadSkips();
+showReturned();
 loadProgress();
 if (root.dataset.role === "manager") loadImports();
 else loadSnippets();

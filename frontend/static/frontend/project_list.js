@@ -1,27 +1,30 @@
 import { api } from "./api.js";
 import { el } from "./dom.js";
 import { onSubmit } from "./forms.js";
-import { ROLE_LABELS } from "./labels.js";
+import { ROLE_LABELS, returnedNote } from "./labels.js";
 
-function renderProjects(projects) {
+function renderProjects(projects, returned) {
   const list = document.getElementById("projects");
+  const byProject = Object.fromEntries(returned.map((counts) => [counts.project, counts]));
   list.replaceChildren(
-    ...projects.map((project) =>
-      el(
+    ...projects.map((project) => {
+      const note = returnedNote(byProject[project.id]);
+      return el(
         "li",
-        { class: "card project" },
+        { class: "card project", "data-project": project.id },
         el("a", { href: `/projects/${project.id}/` }, project.name),
         el("span", { class: "badge" }, ROLE_LABELS[project.role] ?? project.role),
+        note ? el("span", { class: "badge returned" }, note) : "",
         el("p", { class: "muted" }, project.description || ""),
-      ),
-    ),
+      );
+    }),
   );
   document.getElementById("no-projects").hidden = projects.length > 0;
 }
 
 async function load() {
-  const [me, page] = await Promise.all([api.me(), api.projects()]);
-  renderProjects(page.results);
+  const [me, page, returned] = await Promise.all([api.me(), api.projects(), api.myReturned()]);
+  renderProjects(page.results, returned);
   const form = document.getElementById("new-project");
   form.hidden = !me.can_create_projects;
 }
