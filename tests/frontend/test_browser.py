@@ -27,6 +27,11 @@ def test_a_manager_sets_up_labels_and_guidelines_that_render_safely(
         row.locator("[data-field=hotkey]").fill(hotkey)
     form.locator("input[name=kinds][value=classes]").check()
     form.locator("input[name=overlap]").fill("3")
+    # Quality and cleaning, in the page too.
+    form.locator("input[name=review_percent]").fill("35")
+    form.locator("input[name=acceptance_threshold]").fill("96.5")
+    form.locator("input[name=gold_percent]").fill("5")
+    form.locator("input[name=clean_cjk_spaces]").uncheck()
     form.locator("button[type=submit]").click()
     form.locator(".saved").wait_for()
 
@@ -34,6 +39,12 @@ def test_a_manager_sets_up_labels_and_guidelines_that_render_safely(
     assert labels == [("人名", "spans", "p"), ("正面", "classes", "1")]
     project.refresh_from_db()
     assert project.overlap == 3
+    assert (project.review_percent, project.acceptance_threshold, project.gold_percent) == (
+        35,
+        96.5,
+        5,
+    )
+    assert project.clean_cjk_spaces is False and project.clean_reflow is True
     guidelines = page.locator("#guidelines")
     assert guidelines.locator("h2").inner_text() == "规范"
     assert guidelines.locator("strong").inner_text() == "人名"

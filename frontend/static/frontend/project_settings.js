@@ -9,8 +9,17 @@ const KIND_LABELS = {
   spans: gettext("Entity (span)"),
   classes: gettext("Class"),
 };
-const FLAGS = ["multi_label", "allow_overlap", "snap_to_tokens"];
-const NUMBERS = ["overlap", "lease_minutes", "batch_size"];
+const FLAGS = [
+  "multi_label",
+  "allow_overlap",
+  "snap_to_tokens",
+  "gold_pause",
+  "clean_reflow",
+  "clean_cjk_spaces",
+  "clean_punctuation",
+];
+const NUMBERS = ["overlap", "lease_minutes", "batch_size", "review_percent", "gold_percent", "max_snippet_chars"];
+const DECIMALS = ["acceptance_threshold", "gold_min_accuracy"];
 const TEXTS = ["name", "description", "guidelines"];
 
 export function showGuidelines(source) {
@@ -54,7 +63,7 @@ function labelRow(label = { name: "", kind: "spans", color: "#4c6ef5", hotkey: "
 function fill(form, project) {
   for (const name of TEXTS) form.elements[name].value = project[name] ?? "";
   for (const name of FLAGS) form.elements[name].checked = Boolean(project[name]);
-  for (const name of NUMBERS) form.elements[name].value = project[name];
+  for (const name of [...NUMBERS, ...DECIMALS]) form.elements[name].value = project[name];
   for (const box of form.querySelectorAll("input[name=kinds]")) {
     box.checked = project.kinds.includes(box.value);
   }
@@ -66,6 +75,7 @@ function read(form) {
   for (const name of TEXTS) body[name] = form.elements[name].value;
   for (const name of FLAGS) body[name] = form.elements[name].checked;
   for (const name of NUMBERS) body[name] = Number.parseInt(form.elements[name].value, 10);
+  for (const name of DECIMALS) body[name] = Number.parseFloat(form.elements[name].value);
   body.kinds = [...form.querySelectorAll("input[name=kinds]:checked")].map((box) => box.value);
   body.labels = [...form.querySelectorAll(".label-row")].map((row) => {
     const value = (name) => row.querySelector(`[data-field=${name}]`).value.trim();
