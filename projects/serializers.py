@@ -20,11 +20,13 @@ WORKSPACE_KEYS = {
 
 class LabelSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=LABEL_KINDS, default=Kind.SPANS.value)
+    # Given back with a label, its id keeps it the same label under a new name: renaming it
+    # renames it in every annotation. Without one, a label is known by its kind and name.
+    id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
     class Meta:
         model = Label
         fields = ["id", "name", "kind", "color", "hotkey", "description"]
-        read_only_fields = ["id"]
         # Uniqueness is checked across the whole list in ProjectSerializer.validate_labels.
         validators: list = []
 

@@ -2,10 +2,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from projects.models import Label, Membership, Project, Role
+from projects.signals import labels_renamed
 
 LABEL_FIELDS = ("color", "hotkey", "description")
 
@@ -39,26 +42,43 @@ def project_update(
 def labels_set(*, project: Project, labels: list[dict]) -> None:
     """Make the project's labels exactly ``labels``, in order.
 
-    A label keeps its row (and id) while its kind and name stay the same; labels not given
-    are deleted, new ones created. Hotkeys are cleared first so that two labels may swap them.
-    The project's ``updated_at`` moves, as for any change of what a submit may hold.
+    A label given with the id of one of the project's labels of its kind is that label:
+    given a new name, it is renamed, here and in every stored annotation (the
+    ``labels_renamed`` signal, in this transaction). Without an id, a label keeps its row
+    while its kind and name stay the same; labels not given are deleted, new ones created.
+    Hotkeys are cleared first so that two labels may swap them. The project's
+    ``updated_at`` moves, as for any change of what a submit may hold.
     """
     project.save(update_fields=["updated_at"])
-    existing = {(label.kind, label.name): label for label in project.labels.all()}
-    given = {(item["kind"], item["name"]) for item in labels}
-    gone = [label.id for key, label in existing.items() if key not in given]
-    Label.objects.filter(id__in=gone).delete()
-    Label.objects.filter(project=project).update(hotkey="")
-    for position, item in enumerate(labels):
+    rows = list(project.labels.all())
+    by_id = {label.id: label for label in rows}
+    by_name = {(label.kind, label.name): label for label in rows}
+    matched: list[Label | None] = []
+    for item in labels:
+        label = by_id.get(item.get("id") or 0)
+        if label is None or label.kind != item["kind"]:
+            label = by_name.get((item["kind"], item["name"]))
+        matched.append(label if label not in matched else None)
+    kept = {label.id for label in matched if label is not None}
+    Label.objects.filter(project=project).exclude(id__in=kept).delete()
+    # Hotkeys and names out of the way, so that two labels may swap either.
+    Label.objects.filter(project=project).update(
+        hotkey="", name=Concat(Value("\u2063"), Cast("id", CharField()))
+    )
+    renamed = []
+    for position, (item, label) in enumerate(zip(labels, matched, strict=True)):
         values = {**{key: item.get(key, "") for key in LABEL_FIELDS}, "position": position}
         values["color"] = values["color"] or "#4c6ef5"
-        label = existing.get((item["kind"], item["name"]))
         if label is None:
             Label.objects.create(project=project, kind=item["kind"], name=item["name"], **values)
-        else:
-            for key, value in values.items():
-                setattr(label, key, value)
-            label.save(update_fields=list(values))
+            continue
+        if label.name != item["name"]:
+            renamed.append((label.kind, label.name, item["name"]))
+        for key, value in {**values, "name": item["name"]}.items():
+            setattr(label, key, value)
+        label.save(update_fields=[*values, "name"])
+    if renamed:
+        labels_renamed.send(sender=Project, project=project, renamed=renamed)
 
 
 def _members_locked(project: Project) -> None:

@@ -67,7 +67,8 @@ class Assignment(models.Model):
 
 
 class Revision(models.Model):
-    """One submitted annotation. Revisions are only ever added, never changed."""
+    """One submitted annotation. Revisions are only ever added, never changed, but for a
+    label renamed in the project's set, which is renamed in them too (annotation.labels)."""
 
     # Indexed by revision_number (assignment, number).
     assignment = models.ForeignKey(

@@ -125,3 +125,26 @@ def test_the_project_page_is_tabs_and_shows_returned_work(
     annotator.locator(f"li[data-project='{project.id}'] .badge.returned").wait_for()
     assert "1" in annotator.locator(".badge.returned").inner_text()
     assert manager.errors == [] and annotator.errors == []
+
+
+def test_a_label_renamed_in_the_page_is_renamed_in_stored_annotations(
+    page_for, live_server, project, members
+):
+    from annotation.models import Revision
+    from projects.services import labels_set
+    from tests.factories import snippets_of, work_submitted
+
+    labels_set(project=project, labels=[{"name": "地名", "kind": "spans", "hotkey": "l"}])
+    [snippet] = snippets_of(project, ["张三去了北京。"])
+    work_submitted(snippet, members["annotator"], {"spans": [(4, 6, "地名")]})
+    page = page_for("manager")
+    page.goto(f"{live_server.url}/projects/{project.id}/#settings")
+    form = page.locator("#settings-form")
+    form.locator("#settings-fields:not([disabled])").wait_for()
+
+    form.locator(".label-row [data-field=name]").fill("地点")
+    form.locator("button[type=submit]").click()
+    form.locator(".saved").wait_for()
+
+    assert Revision.objects.get().spans == [{"start": 4, "end": 6, "label": "地点"}]
+    assert page.errors == []

@@ -273,3 +273,47 @@ def test_hotkeys_are_one_case_and_never_the_workspaces_own(client_for, project, 
     assert twice.status_code == 400
     assert kept.status_code == 200
     assert [label["hotkey"] for label in kept.json()["labels"]] == ["p", "2"]
+
+
+def test_a_renamed_label_keeps_its_identity_in_every_annotation(client_for, project, members):
+    from annotation.models import Assignment, Revision
+    from tests.factories import snippets_of, work_submitted
+
+    url = f"/api/v1/projects/{project.id}/"
+    manager = client_for("manager")
+    made = manager.patch(url, {"kinds": ["spans", "classes"], "labels": LABELS}, format="json")
+    ids = {label["name"]: label["id"] for label in made.json()["labels"]}
+    [snippet] = snippets_of(project, ["张三去了北京。"])
+    work = work_submitted(
+        snippet, members["annotator"], {"spans": [(4, 6, "地名")], "classes": ["正面"]}
+    )
+    Assignment.objects.filter(id=work.id).update(
+        draft={"spans": [{"start": 4, "end": 6, "label": "地名"}]}
+    )
+
+    renamed = [
+        {
+            **label,
+            "id": ids[label["name"]],
+            "name": {"地名": "地点", "正面": "积极"}.get(label["name"], label["name"]),
+        }
+        for label in LABELS
+    ]
+    answer = manager.patch(url, {"labels": renamed}, format="json")
+
+    assert answer.status_code == 200
+    assert {label["name"]: label["id"] for label in answer.json()["labels"]} == {
+        "人名": ids["人名"],
+        "地点": ids["地名"],  # the same label, renamed
+        "积极": ids["正面"],
+    }
+    revision = Revision.objects.get()
+    assert revision.spans == [{"start": 4, "end": 6, "label": "地点"}]
+    assert revision.classes == ["积极"]
+    assert Assignment.objects.get().draft["spans"][0]["label"] == "地点"
+    swapped = [
+        {**label, "name": {"人名": "地点", "地点": "人名"}.get(label["name"], label["name"])}
+        for label in answer.json()["labels"]
+    ]
+    assert manager.patch(url, {"labels": swapped}, format="json").status_code == 200
+    assert Revision.objects.get().spans[0]["label"] == "人名"  # two labels may swap names

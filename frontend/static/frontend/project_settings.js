@@ -43,9 +43,10 @@ function labelRow(label = { name: "", kind: "spans", color: "#4c6ef5", hotkey: "
     field.value = value ?? "";
     return field;
   };
+  // A label's id keeps it the same label under a new name (renamed in every annotation).
   const row = el(
     "tr",
-    { class: "label-row" },
+    { class: "label-row", ...(label.id ? { "data-id": label.id } : {}) },
     el("td", {}, input("name", label.name, { label: gettext("Name"), extra: { required: "", maxlength: "100" } })),
     el("td", {}, kind),
     el("td", {}, input("color", label.color, { label: gettext("Colour"), extra: { type: "color" } })),
@@ -80,6 +81,7 @@ function read(form) {
   body.labels = [...form.querySelectorAll(".label-row")].map((row) => {
     const value = (name) => row.querySelector(`[data-field=${name}]`).value.trim();
     return {
+      ...(row.dataset.id ? { id: Number(row.dataset.id) } : {}),
       name: value("name"),
       kind: value("kind"),
       color: value("color"),

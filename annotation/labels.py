@@ -1,0 +1,119 @@
+"""A label renamed in a project's set is renamed in every annotation stored with it:
+revisions, drafts, settlements, finals, gold references and imported suggestions. A label
+keeps its identity under a new name; nothing else of an annotation changes.
+
+Connected to projects.signals.labels_renamed (annotation.apps), and run in the transaction
+that renamed the labels: either everything carries the new name, or nothing does.
+"""
+
+from typing import Any
+
+from django.db import models
+
+from annotation.models import (
+    Adjudication,
+    Assignment,
+    FinalAnnotation,
+    GoldItem,
+    Revision,
+    Snippet,
+)
+from projects.models import Kind, Project
+
+CHUNK = 2000
+
+
+class _Renaming:
+    def __init__(self, renamed: list[tuple[str, str, str]]) -> None:
+        self.spans = {old: new for kind, old, new in renamed if kind == Kind.SPANS}
+        self.classes = {old: new for kind, old, new in renamed if kind == Kind.CLASSES}
+
+    def spans_of(self, spans: Any) -> Any:
+        if not self.spans or not isinstance(spans, list):
+            return spans
+        return [
+            {**span, "label": self.spans.get(span.get("label"), span.get("label"))}
+            if isinstance(span, dict)
+            else span
+            for span in spans
+        ]
+
+    def classes_of(self, classes: Any) -> Any:
+        if not self.classes or not isinstance(classes, list):
+            return classes
+        return [self.classes.get(name, name) if isinstance(name, str) else name for name in classes]
+
+
+def _rewrite(rows: models.QuerySet, fields: tuple[str, ...], change) -> int:
+    """Save the rows whose ``fields`` ``change`` alters, a chunk at a time; how many."""
+    changed = 0
+    batch = []
+    for row in rows.only("pk", *fields).iterator(chunk_size=CHUNK):
+        before = [getattr(row, field) for field in fields]
+        after = change(*before)
+        if after != before:
+            for field, value in zip(fields, after, strict=True):
+                setattr(row, field, value)
+            batch.append(row)
+        if len(batch) >= CHUNK:
+            changed += len(batch)
+            type(row).objects.bulk_update(batch, fields)
+            batch = []
+    if batch:
+        changed += len(batch)
+        type(batch[0]).objects.bulk_update(batch, fields)
+    return changed
+
+
+def labels_rename(*, project: Project, renamed: list[tuple[str, str, str]]) -> int:
+    """Rename ``renamed`` (kind, old, new) in every annotation of ``project``; returns how
+    many rows changed."""
+    rename = _Renaming(renamed)
+
+    def annotation(spans: Any, classes: Any) -> list:
+        return [rename.spans_of(spans), rename.classes_of(classes)]
+
+    def draft(value: Any) -> list:
+        if not isinstance(value, dict):
+            return [value]
+        return [
+            {
+                **value,
+                **({"spans": rename.spans_of(value["spans"])} if "spans" in value else {}),
+                **({"classes": rename.classes_of(value["classes"])} if "classes" in value else {}),
+            }
+        ]
+
+    changed = _rewrite(
+        Revision.objects.filter(assignment__project=project), ("spans", "classes"), annotation
+    )
+    changed += _rewrite(Assignment.objects.filter(project=project), ("draft",), draft)
+    for model in (Adjudication, FinalAnnotation, GoldItem):
+        changed += _rewrite(model.objects.filter(project=project), ("spans", "classes"), annotation)
+    changed += _rewrite(
+        Snippet.objects.filter(project=project),
+        ("suggestions",),
+        lambda suggestions: [_suggested(rename, suggestions)],
+    )
+    return changed
+
+
+def _suggested(rename: _Renaming, suggestions: Any) -> Any:
+    """Imported suggestions: spans ``{start, end, label}`` and classes ``{label}``."""
+    if not isinstance(suggestions, list):
+        return suggestions
+    return [
+        {
+            **item,
+            "label": (rename.spans if "start" in item else rename.classes).get(
+                item.get("label"), item.get("label")
+            ),
+        }
+        if isinstance(item, dict)
+        else item
+        for item in suggestions
+    ]
+
+
+def on_labels_renamed(sender: type, *, project: Project, renamed: list, **kwargs: Any) -> None:
+    labels_rename(project=project, renamed=renamed)
