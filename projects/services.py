@@ -13,11 +13,37 @@ from projects.signals import labels_renamed
 LABEL_FIELDS = ("color", "hotkey", "description")
 
 
+# What a project made from another as a template takes of it: its set-up, not its name,
+# its people or its data.
+TEMPLATE_FIELDS = (
+    *("guidelines", "kinds", "multi_label", "allow_overlap", "snap_to_tokens", "overlap"),
+    *("lease_minutes", "batch_size", "review_percent", "acceptance_threshold"),
+    *("gold_percent", "gold_min_accuracy", "gold_pause", "clean_reflow", "clean_cjk_spaces"),
+    *("clean_punctuation", "max_snippet_chars", "tokenizer_hmm", "tokenizer_engine"),
+)
+
+
 @transaction.atomic
 def project_create(
-    *, creator: User, name: str, labels: list[dict] | None = None, **settings: Any
+    *,
+    creator: User,
+    name: str,
+    labels: list[dict] | None = None,
+    template: Project | None = None,
+    **settings: Any,
 ) -> Project:
-    """Create a project; its creator becomes its manager. The caller checks the right."""
+    """Create a project; its creator becomes its manager. The caller checks the right.
+    With a ``template``, its set-up and labels are the new project's but for what is given."""
+    if template is not None:
+        settings = {
+            **{field: getattr(template, field) for field in TEMPLATE_FIELDS},
+            **settings,
+        }
+        if labels is None:
+            labels = [
+                {key: getattr(label, key) for key in ("name", "kind", *LABEL_FIELDS)}
+                for label in template.labels.all()
+            ]
     project = Project.objects.create(name=name, created_by=creator, **settings)
     Membership.objects.create(project=project, user=creator, role=Role.MANAGER)
     if labels:

@@ -23,7 +23,9 @@ from projects.services import (
 
 
 class ProjectListView(generics.ListAPIView):
-    """The caller's projects; site staff and project creators may create one."""
+    """The caller's projects; site staff and project creators may create one, also from a
+    project they manage as a template (``template``: its id; its set-up and labels, not its
+    people or data)."""
 
     serializer_class = ProjectSerializer
 
@@ -36,7 +38,17 @@ class ProjectListView(generics.ListAPIView):
             raise PermissionDenied(_("You may not create projects."))
         given = ProjectSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        created = project_create(creator=request.user, **given.validated_data)
+        template = None
+        if "template" in request.data:  # a project the caller manages, as a template
+            template_id = str(request.data.get("template"))
+            if not template_id.isdigit() or len(template_id) > 18:
+                raise ValidationError({"template": [_("A project's id.")]})
+            template = access_project(request.user, int(template_id), min_role=Role.MANAGER)
+        created = project_create(
+            creator=request.user,
+            template=template.project if template else None,
+            **given.validated_data,
+        )
         project = access_project(request.user, created.id).project  # with the caller's role
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 

@@ -148,3 +148,35 @@ def test_a_label_renamed_in_the_page_is_renamed_in_stored_annotations(
 
     assert Revision.objects.get().spans == [{"start": 4, "end": 6, "label": "地点"}]
     assert page.errors == []
+
+
+def test_labels_are_taken_from_another_project_or_a_file(
+    page_for, live_server, project, members, tmp_path
+):
+    from projects.models import Membership, Project
+    from projects.services import labels_set
+
+    other = Project.objects.create(name="旧项目")
+    Membership.objects.create(project=other, user=members["manager"], role="manager")
+    labels_set(project=other, labels=[{"name": "机构", "kind": "spans", "hotkey": "o"}])
+    page = page_for("manager")
+    page.goto(f"{live_server.url}/projects/{project.id}/#settings")
+    form = page.locator("#settings-form")
+    form.locator("#settings-fields:not([disabled])").wait_for()
+
+    form.locator("#copy-labels").select_option(label="旧项目")
+    form.locator(".label-row [data-field=name]").first.wait_for()
+    assert form.locator(".label-row [data-field=name]").input_value() == "机构"
+    file = tmp_path / "labels.json"
+    file.write_text('[{"name": "人名", "kind": "spans"}, {"name": "正面", "kind": "classes"}]')
+    form.locator("#labels-file").set_input_files(str(file))
+    form.locator(".label-row").nth(1).wait_for()
+    form.locator("input[name=kinds][value=classes]").check()
+    form.locator("button[type=submit]").click()
+    form.locator(".saved").wait_for()
+
+    assert list(project.labels.values_list("name", "kind")) == [
+        ("人名", "spans"),
+        ("正面", "classes"),
+    ]
+    assert page.errors == []

@@ -317,3 +317,26 @@ def test_a_renamed_label_keeps_its_identity_in_every_annotation(client_for, proj
     ]
     assert manager.patch(url, {"labels": swapped}, format="json").status_code == 200
     assert Revision.objects.get().spans[0]["label"] == "人名"  # two labels may swap names
+
+
+def test_a_project_made_from_another_as_a_template(client_for, project, members):
+    manager = client_for("manager")
+    manager.patch(
+        f"/api/v1/projects/{project.id}/",
+        {"kinds": ["spans", "classes"], "labels": LABELS, "overlap": 3, "guidelines": "## 规范"},
+        format="json",
+    )
+    members["manager"].is_staff = True  # may create projects
+    members["manager"].save(update_fields=["is_staff"])
+
+    made = manager.post(
+        "/api/v1/projects/", {"name": "二期", "template": project.id}, format="json"
+    )
+    theirs = members["outsider"].memberships.get().project
+    refused = manager.post("/api/v1/projects/", {"name": "x", "template": theirs.id}, format="json")
+
+    assert made.status_code == 201
+    body = made.json()
+    assert (body["name"], body["overlap"], body["guidelines"]) == ("二期", 3, "## 规范")
+    assert [label["name"] for label in body["labels"]] == ["人名", "地名", "正面"]
+    assert refused.status_code == 404  # not theirs to copy

@@ -27,12 +27,19 @@ async function load() {
   renderProjects(page.results, returned);
   const form = document.getElementById("new-project");
   form.hidden = !me.can_create_projects;
+  // A project the user manages may be the template of a new one: its set-up and labels.
+  const managed = page.results.filter((project) => project.role === "manager");
+  form.elements.template.append(
+    ...managed.map((project) => el("option", { value: project.id }, project.name)),
+  );
 }
 
 const newProject = document.getElementById("new-project");
 if (newProject) {
   onSubmit(newProject, async () => {
-    const project = await api.createProject(Object.fromEntries(new FormData(newProject)));
+    const fields = Object.fromEntries(new FormData(newProject));
+    if (!fields.template) delete fields.template;
+    const project = await api.createProject(fields);
     window.location.assign(`/projects/${project.id}/`);
   });
 }

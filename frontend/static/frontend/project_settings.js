@@ -106,11 +106,49 @@ export async function setUpSettings(projectId) {
   form.addEventListener("input", () => {
     saved.hidden = true;
   });
+  setUpLabelCopies(form, projectId);
   onSubmit(form, async () => {
     const project = await api.updateProject(projectId, read(form));
     fill(form, project);
     showGuidelines(project.guidelines);
     document.querySelector("#project h1").textContent = project.name;
     saved.hidden = false;
+  });
+}
+
+// The label set of another project the manager manages, or of a file: the rows are
+// replaced (new labels here: no ids), and saved with the rest.
+function setUpLabelCopies(form, projectId) {
+  const rows = form.querySelector("#label-rows");
+  const error = form.querySelector(".error");
+  const take = (labels) => {
+    rows.replaceChildren(
+      ...labels.map(({ name, kind, color, hotkey, description }) =>
+        labelRow({ name, kind, color, hotkey, description }),
+      ),
+    );
+    form.dispatchEvent(new Event("input"));
+  };
+  const select = form.querySelector("#copy-labels");
+  api.projects().then((page) => {
+    const others = page.results.filter((p) => p.role === "manager" && String(p.id) !== String(projectId));
+    select.append(...others.map((p) => el("option", { value: p.id }, p.name)));
+  });
+  select.addEventListener("change", async () => {
+    if (!select.value) return;
+    take((await api.project(select.value)).labels);
+    select.value = "";
+  });
+  form.querySelector("#labels-file").addEventListener("change", async (event) => {
+    const [file] = event.target.files;
+    event.target.value = "";
+    try {
+      const labels = JSON.parse(await file.text());
+      if (!Array.isArray(labels)) throw new Error(gettext("The file holds no list of labels."));
+      take(labels);
+    } catch (failure) {
+      error.textContent = failure.message;
+      error.hidden = false;
+    }
   });
 }
