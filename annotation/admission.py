@@ -36,21 +36,24 @@ def heavy_job_admit(*, user: User, project: Project) -> None:
     running as it may. Call it in the transaction that creates the job: the user's row
     stays locked until then, so two requests of one person at once are counted in turn."""
     User.objects.select_for_update().filter(id=user.id).exists()
-    per_user = settings.BIAOZHU_JOBS_PER_USER
-    if _unfinished(created_by=user) >= per_user:
-        raise TooManyJobs(
+    caps = (
+        (
+            settings.BIAOZHU_JOBS_PER_USER,
+            {"created_by": user},
             _(
                 "You have %(count)s imports, exports or quality runs waiting or running, "
                 "the most one person may have. Try again when one has finished."
-            )
-            % {"count": per_user}
-        )
-    per_project = settings.BIAOZHU_JOBS_PER_PROJECT
-    if _unfinished(project=project) >= per_project:
-        raise TooManyJobs(
+            ),
+        ),
+        (
+            settings.BIAOZHU_JOBS_PER_PROJECT,
+            {"project": project},
             _(
                 "This project has %(count)s imports, exports or quality runs waiting or "
                 "running, the most one project may have. Try again when one has finished."
-            )
-            % {"count": per_project}
-        )
+            ),
+        ),
+    )
+    for cap, whose, reason in caps:
+        if _unfinished(**whose) >= cap:
+            raise TooManyJobs(reason % {"count": cap})
