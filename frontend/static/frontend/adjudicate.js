@@ -1,7 +1,8 @@
 // Adjudication (裁决): the snippets whose annotators disagree, each side by side. What all
 // agree on is kept; every disputed part can be kept or dropped (what most annotators gave
 // is kept at first, or what was settled before); the final annotation is then settled.
-// Keyboard first: J / K move through the list, 1–9 keep or drop a part, Enter settles.
+// Keyboard first: J / K move through the list, 1–9 keep or drop a part, A takes the
+// suggestions for every part not decided, Enter settles.
 // ?snippet=id opens that snippet (the dashboard's fix-list links so), listed or not.
 import { api } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
@@ -53,18 +54,23 @@ async function loadPage(after = 0) {
 }
 
 // The parts to decide on, each kept at first when the snippet's final annotation holds it
-// (the server's: the latest settlement, else the annotators' majority).
+// (the server's: the latest settlement, else the annotators' majority). What everyone
+// agrees on is decided; a disputed part waits for an explicit choice (its key, or A for
+// every suggestion), unless the snippet was settled before.
 function partsOf(current) {
   if (!current.agreed) return []; // nobody has submitted it yet
   const delivered = current.delivered ?? { spans: [], classes: [] };
   const keptSpan = (span) => delivered.spans.some((kept) => spanKey(kept) === spanKey(span));
   const keptClass = (name) => delivered.classes.includes(name);
   const all = current.versions.map((version) => version.annotator);
+  const settledBefore = Boolean(current.final);
+  const agreed = (kind, value, keep) => ({ kind, value, by: all, keep, agreed: true, decided: true });
+  const disputed = (kind, value, by, keep) => ({ kind, value, by, keep, agreed: false, decided: settledBefore });
   return [
-    ...current.agreed.spans.map((span) => ({ kind: "span", value: span, by: all, keep: keptSpan(span) })),
-    ...current.disputed.spans.map(({ by, ...span }) => ({ kind: "span", value: span, by, keep: keptSpan(span) })),
-    ...current.agreed.classes.map((name) => ({ kind: "class", value: name, by: all, keep: keptClass(name) })),
-    ...current.disputed.classes.map(({ name, by }) => ({ kind: "class", value: name, by, keep: keptClass(name) })),
+    ...current.agreed.spans.map((span) => agreed("span", span, keptSpan(span))),
+    ...current.disputed.spans.map(({ by, ...span }) => disputed("span", span, by, keptSpan(span))),
+    ...current.agreed.classes.map((name) => agreed("class", name, keptClass(name))),
+    ...current.disputed.classes.map(({ name, by }) => disputed("class", name, by, keptClass(name))),
   ].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "span" ? -1 : 1));
 }
 
@@ -93,10 +99,21 @@ function drawFinal() {
           : el("span", { class: "chip" }, interpolate(gettext("Class %s"), [part.value]));
       const who =
         part.by.length === side.versions.length ? gettext("everyone") : part.by.join("、");
+      const state = part.decided ? "" : interpolate(gettext("undecided: suggested %s"), [
+        part.keep ? gettext("keep") : gettext("drop"),
+      ]);
       return el(
         "li",
-        { class: part.keep ? "kept" : "dropped" },
-        el("label", {}, el("kbd", {}, String(i + 1)), box, what, el("span", { class: "muted small" }, who)),
+        { class: `${part.keep ? "kept" : "dropped"}${part.decided ? "" : " undecided"}` },
+        el(
+          "label",
+          {},
+          el("kbd", {}, String(i + 1)),
+          box,
+          what,
+          el("span", { class: "muted small" }, who),
+          state ? el("span", { class: "undecided-note small" }, state) : "",
+        ),
       );
     }),
   );
@@ -175,11 +192,27 @@ async function open(i) {
 function toggle(i) {
   if (!parts[i]) return;
   parts[i].keep = !parts[i].keep;
+  parts[i].decided = true;
+  drawFinal();
+}
+
+// A: every undecided part as suggested (the settlement before, else the majority).
+function takeSuggestions() {
+  for (const part of parts) part.decided = true;
   drawFinal();
 }
 
 async function settle() {
   if (!side || busy) return;
+  const undecided = parts.filter((part) => !part.decided).length;
+  if (undecided) {
+    const reason = gettext("Decide every disputed part first (%s left): its number keeps or drops it, A takes the suggestions.");
+    return showError(interpolate(reason, [undecided]));
+  }
+  const lost = parts.filter((part) => part.agreed && !part.keep).length;
+  if (lost && !window.confirm(interpolate(gettext("This drops %s part(s) every annotator agreed on. Settle anyway?"), [lost]))) {
+    return;
+  }
   busy = true;
   const { spans, classes, segmentation } = chosen();
   const body = { spans: withTexts(side.snippet.text, spans), classes, segmentation };
@@ -204,6 +237,7 @@ function onKey(event) {
   if (event.key === "j") open(index + 1);
   else if (event.key === "k") open(index - 1);
   else if (/^[1-9]$/.test(event.key)) toggle(Number(event.key) - 1);
+  else if (event.key.toLowerCase() === "a") takeSuggestions();
   else if (event.key === "Enter" && !event.target.closest("button")) {
     event.preventDefault();
     settle();

@@ -107,7 +107,8 @@ def test_a_reviewer_settles_disagreements_by_keyboard(
     quality_project, page_for, live_server, django_capture_on_commit_callbacks
 ):
     """北京 after 𠮷 (two UTF-16 units, one code point): a1 and a2 say 地名, a3 says 机构;
-    the majority comes ticked, the reviewer keeps 机构 instead. Then 张三's class, by majority."""
+    the majority comes ticked but undecided, and Enter is refused until the reviewer decides:
+    they keep 机构 instead. Then 张三's class: the suggestion (the majority), taken by A."""
     annotate_everything(quality_project, django_capture_on_commit_callbacks)
     page = page_for("reviewer")
     page.goto(f"{live_server.url}/projects/{quality_project.id}/quality/")
@@ -118,10 +119,14 @@ def test_a_reviewer_settles_disagreements_by_keyboard(
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "adjudicate.png"), full_page=True)
 
+    page.keyboard.press("Enter")  # nothing decided yet: refused, saying why
+    page.locator("#adj-error", has_text="2").wait_for()
+    assert not Adjudication.objects.exists()
     page.keyboard.press("1")  # drop 地名 (a1, a2)
     page.keyboard.press("2")  # keep 机构 (a3)
     page.keyboard.press("Enter")
     page.locator("#adj-final", has_text="张三").wait_for()
+    page.keyboard.press("a")  # the suggestion: the majority's class
     page.keyboard.press("Enter")
     page.locator("#adj-final", has_text="深圳").wait_for()
 
@@ -152,7 +157,8 @@ def test_a_reviewer_runs_the_checks_and_walks_the_fix_list(
     assert QualityRun.objects.filter(status="succeeded").count() == runs + 1
     page.locator("#fix-list a").first.click()
     page.locator("#adj-final", has_text="北京").wait_for()
-    page.keyboard.press("Enter")  # the majority: 地名
+    page.keyboard.press("a")  # the suggestion, the majority: 地名
+    page.keyboard.press("Enter")
     page.locator("#adj-settled", has_text="reviewer").wait_for()
 
     [settled] = Adjudication.objects.all()
@@ -182,4 +188,29 @@ def test_a_client_accepts_a_batch_in_the_browser(project, members, page_for, liv
     page.locator("#acceptance-result.accepted").wait_for()
     batch.refresh_from_db()
     assert batch.status == "accepted"
+    assert page.errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_settling_without_a_part_everyone_agreed_on_asks_first(
+    quality_project, page_for, live_server, django_capture_on_commit_callbacks
+):
+    annotate_everything(quality_project, django_capture_on_commit_callbacks)
+    beijing = Snippet.objects.get(text=SNIPPETS[0])
+    page = page_for("reviewer")
+    page.goto(f"{live_server.url}/projects/{quality_project.id}/adjudicate/?snippet={beijing.id}")
+    page.locator("#adj-final", has_text="北京").wait_for()
+    asked = []
+
+    page.keyboard.press("a")
+    page.keyboard.press("3")  # drop the class 正面, which all three gave
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    assert len(asked) == 1 and "1" in asked[0] and not Adjudication.objects.exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.keyboard.press("Enter")
+    page.locator("#adj-settled", has_text="reviewer").wait_for()
+
+    assert Adjudication.objects.get().classes == []
     assert page.errors == []
