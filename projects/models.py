@@ -50,6 +50,10 @@ class Project(models.Model):
     gold_min_accuracy = models.FloatField(
         default=80.0, help_text="Percent of gold items right below which an annotator is flagged."
     )
+    settle_disagreements = models.BooleanField(
+        default=True,
+        help_text="A batch goes to its client only once every disagreement in it is settled.",
+    )
     gold_pause = models.BooleanField(
         default=False, help_text="Pause a flagged annotator until a manager lets them go on."
     )

@@ -85,6 +85,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "gold_percent",
             "gold_min_accuracy",
             "gold_pause",
+            "settle_disagreements",
             "max_snippet_chars",
             "clean_reflow",
             "clean_cjk_spaces",

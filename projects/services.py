@@ -18,7 +18,8 @@ LABEL_FIELDS = ("color", "hotkey", "description")
 TEMPLATE_FIELDS = (
     *("guidelines", "kinds", "multi_label", "allow_overlap", "snap_to_tokens", "overlap"),
     *("lease_minutes", "batch_size", "review_percent", "acceptance_threshold"),
-    *("gold_percent", "gold_min_accuracy", "gold_pause", "clean_reflow", "clean_cjk_spaces"),
+    *("gold_percent", "gold_min_accuracy", "gold_pause", "settle_disagreements"),
+    *("clean_reflow", "clean_cjk_spaces"),
     *("clean_punctuation", "max_snippet_chars", "tokenizer_hmm", "tokenizer_engine"),
 )
 

@@ -3,7 +3,7 @@ through the same services the pages call, by the demo's own accounts.
 
 - The first batch: both annotators label every snippet (people, places, organisations
   found by a small gazetteer, and a topic), disagreeing on the topic of a few; reviewed,
-  a disagreement settled, accepted by the client, and exported for them.
+  its disagreements settled, accepted by the client, and exported for them.
 - The second batch: labelled by both, in review, one piece of work sent back for rework.
 - The others: open.
 """
@@ -84,13 +84,13 @@ def demo_work(*, project: Project, users: dict[str, User]) -> ExportJob | None:
     _annotate(first, annotators, disputed)
     for review in Review.objects.filter(batch=first, status=ReviewStatus.PENDING):
         review_decide(review_id=review.id, reviewer=reviewer, accept=True)
-    settled = Snippet.objects.get(id=min(disputed))
-    adjudication_settle(
-        project_id=project.id,
-        snippet_id=settled.id,
-        annotation=_settled(settled.text),
-        user=reviewer,
-    )
+    for settled in Snippet.objects.filter(id__in=disputed):  # before the client sees it
+        adjudication_settle(
+            project_id=project.id,
+            snippet_id=settled.id,
+            annotation=_settled(settled.text),
+            user=reviewer,
+        )
     acceptance, _created = acceptance_start(batch_id=first.id, user=client)
     for item in AcceptanceItem.objects.filter(acceptance=acceptance):
         acceptance_mark(item_id=item.id, user=client, verdict="right")

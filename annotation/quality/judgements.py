@@ -2,13 +2,14 @@
 disagreements to adjudicate (the final annotation is annotation.quality.finals)."""
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass
 
 from annotation.core.tokens import decode_ends
 from annotation.models import (
     Adjudication,
     AssignmentStatus,
+    Batch,
     Revision,
     Snippet,
 )
@@ -140,6 +141,26 @@ def versions_of(judged: Judged) -> list[Version]:
     ]
 
 
+def _disputed(rows: Iterable[Judged]) -> Iterator[tuple[Judged, list]]:
+    """The snippets whose annotators' latest versions differ, with those versions."""
+    for row in rows:
+        versions = versions_of(row)
+        if len(versions) >= 2 and len({v[1:] for v in map(astuple, versions)}) > 1:
+            yield row, versions
+
+
+def disagreements_open(*, batch: Batch) -> int:
+    """How many snippets of ``batch`` their annotators disagree on and nobody settled."""
+    rows = judgements_by_snippet(
+        project=batch.project, with_tokens="segmentation" in batch.project.kinds, batch_id=batch.id
+    )
+    disputed = [row.snippet_id for row, _versions in _disputed(rows)]
+    settled = set(
+        Adjudication.objects.filter(snippet_id__in=disputed).values_list("snippet_id", flat=True)
+    )
+    return len(set(disputed) - settled)
+
+
 def disagreements(*, project: Project, batch_id: int | None, after: int) -> dict:
     """Snippets whose annotators' latest versions differ, a page at a time in snippet
     order: ``{"results": [{snippet, annotators, settled}], "next_after": id or None}``."""
@@ -151,10 +172,7 @@ def disagreements(*, project: Project, batch_id: int | None, after: int) -> dict
         batch_id=batch_id,
         after=after,
     )
-    for row in rows:
-        versions = versions_of(row)
-        if len(versions) < 2 or len({v[1:] for v in map(astuple, versions)}) == 1:
-            continue
+    for row, versions in _disputed(rows):
         found.append(
             {
                 "snippet": {"id": row.snippet_id, "text": row.text},

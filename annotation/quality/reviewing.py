@@ -26,7 +26,7 @@ from annotation.models import (
     Snippet,
 )
 from annotation.quality.finals import final_changed
-from annotation.quality.judgements import latest_revisions
+from annotation.quality.judgements import disagreements_open, latest_revisions
 from annotation.quality.sampling import draw, review_sample_size
 from annotation.quality.selectors import worked_on
 
@@ -142,15 +142,22 @@ def review_requeue(
 
 def batch_review_check(*, batch_id: int) -> Batch:
     """Move a batch in review (or returned by its client) to await acceptance once no
-    review is pending and no work of it is out for rework. Idempotent."""
-    batch = Batch.objects.select_for_update(of=("self",)).get(id=batch_id)
+    review is pending, no work of it is out for rework and, where the project asks for it
+    (``settle_disagreements``), every disagreement in it is settled. Idempotent."""
+    batch = Batch.objects.select_for_update(of=("self",)).select_related("project").get(id=batch_id)
     if batch.status not in (BatchStatus.REVIEWING, BatchStatus.RETURNED):
         return batch
     pending = Review.objects.filter(batch_id=batch_id, status=ReviewStatus.PENDING).exists()
     out = Assignment.objects.filter(
         snippet__batch_id=batch_id, status=AssignmentStatus.RETURNED
     ).exists()
-    if not pending and not out:
+    disputed = (
+        not pending
+        and not out
+        and batch.project.settle_disagreements
+        and disagreements_open(batch=batch) > 0
+    )
+    if not pending and not out and not disputed:
         batch.status = BatchStatus.ACCEPTING
         batch.save(update_fields=["status"])
     return batch
@@ -167,4 +174,7 @@ def adjudication_settle(
         project_id=project_id, snippet_id=snippet_id, adjudicator=user, **annotation
     )
     final_changed(snippet_id=snippet_id, project_id=project_id)
+    batch_id = Snippet.objects.values_list("batch_id", flat=True).get(id=snippet_id)
+    if batch_id is not None:  # the last disagreement settled lets the batch go on
+        batch_review_check(batch_id=batch_id)
     return adjudication

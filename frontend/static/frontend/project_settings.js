@@ -14,6 +14,7 @@ const FLAGS = [
   "allow_overlap",
   "snap_to_tokens",
   "gold_pause",
+  "settle_disagreements",
   "clean_reflow",
   "clean_cjk_spaces",
   "clean_punctuation",

@@ -121,3 +121,33 @@ def test_nobody_settles_a_snippet_they_annotated(
     assert list(Adjudication.objects.values_list("adjudicator__username", flat=True)) == [
         "reviewer"
     ]
+
+
+@pytest.mark.parametrize("settle_first", [True, False])
+def test_a_batch_with_open_disagreements_waits_before_its_client(
+    quality_project, client_for, django_capture_on_commit_callbacks, settle_first
+):
+    from annotation.models import Batch, Review
+
+    quality_project.settle_disagreements = settle_first
+    quality_project.save(update_fields=["settle_disagreements"])
+    annotate_everything(quality_project, django_capture_on_commit_callbacks)
+    reviewer = client_for("reviewer")
+    for review in Review.objects.filter(status="pending"):
+        reviewer.post(
+            f"/api/v1/projects/{quality_project.id}/reviews/{review.id}/decision/",
+            {"decision": "accept"},
+        )
+    batch = Batch.objects.get()
+
+    if not settle_first:  # the manager let it go without
+        assert batch.status == "accepting"
+        return
+    assert batch.status == "reviewing"  # three snippets still disputed
+    base = f"/api/v1/projects/{quality_project.id}/adjudications/"
+    for item in reviewer.get(base).json()["results"]:
+        batch.refresh_from_db()
+        assert batch.status == "reviewing"
+        reviewer.put(f"{base}{item['snippet']['id']}/", {"classes": ["正面"]}, format="json")
+    batch.refresh_from_db()
+    assert batch.status == "accepting"  # the last settlement let it go on
