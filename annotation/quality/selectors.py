@@ -191,8 +191,8 @@ def quality_run_latest(*, project: Project) -> QualityRun | None:
 
 def annotator_quality(*, project: Project, qualified: dict) -> list[dict]:
     """Per annotator: submitted and items per hour (work counters), review rate (first
-    rounds, from ``qualified``, the project's ``qualification``), gold accuracy, and
-    rework rate (rejections among all decided reviews)."""
+    rounds, from ``qualified``, the project's ``qualification``), gold accuracy, rework
+    rate (rejections among all decided reviews), and first submits with nothing marked."""
     people = {row["username"]: dict(row) for row in work_progress(project=project)["annotators"]}
     rates = {row["username"]: row["rate"] for row in qualified["annotators"]}
     gold = {row["username"]: row["accuracy"] for row in gold_accuracy(project=project)}
@@ -206,6 +206,16 @@ def annotator_quality(*, project: Project, qualified: dict) -> list[dict]:
         row["assignment__annotator__username"]: round(100 * row["rejected"] / row["total"], 1)
         for row in decided
     }
+    # First submits with nothing marked: a snippet with nothing to label, or a skip in
+    # disguise; worth a look when someone has many.
+    empty = dict(
+        Revision.objects.filter(
+            assignment__project=project, number=1, spans=[], classes=[], segmentation=[]
+        )
+        .values_list("annotator__username")
+        .annotate(count=Count("id"))
+        .values_list("annotator__username", "count")
+    )
     return [
         {
             "username": name,
@@ -214,6 +224,7 @@ def annotator_quality(*, project: Project, qualified: dict) -> list[dict]:
             "review_rate": rates.get(name),
             "gold_accuracy": gold.get(name),
             "rework_rate": rework.get(name),
+            "empty": empty.get(name, 0),
         }
         for name, person in sorted(people.items())
     ]

@@ -214,3 +214,22 @@ def test_settling_without_a_part_everyone_agreed_on_asks_first(
 
     assert Adjudication.objects.get().classes == []
     assert page.errors == []
+
+
+def test_the_dashboard_counts_each_annotators_empty_submits(
+    quality_project, client, django_capture_on_commit_callbacks
+):
+    from accounts.models import User
+    from tests.factories import snippets_of, work_submitted
+
+    annotate_everything(quality_project, django_capture_on_commit_callbacks)
+    for text in ("一段没有可标的内容。", "又一段。"):
+        [snippet] = snippets_of(quality_project, [text])
+        work_submitted(snippet, User.objects.get(username="a2"), {})
+
+    page = logged_in(client, "reviewer").get(f"/projects/{quality_project.id}/quality/")
+
+    rows = re.findall(
+        r"<tr><td>(\w+)</td>.*?<td class=\"empty-submits\">(\d+)</td>", page.content.decode(), re.S
+    )
+    assert dict(rows) == {"a1": "0", "a2": "2", "a3": "0"}
