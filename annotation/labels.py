@@ -6,6 +6,7 @@ Connected to projects.signals.labels_renamed (annotation.apps), and run in the t
 that renamed the labels: either everything carries the new name, or nothing does.
 """
 
+from collections import Counter
 from typing import Any
 
 from django.db import models
@@ -117,3 +118,21 @@ def _suggested(rename: _Renaming, suggestions: Any) -> Any:
 
 def on_labels_renamed(sender: type, *, project: Project, renamed: list, **kwargs: Any) -> None:
     labels_rename(project=project, renamed=renamed)
+
+
+def labels_usage(*, project: Project) -> Counter:
+    """How many annotators' latest works use each label, by (kind, name): what renaming,
+    merging or deleting it changes. One pass over the project's revisions."""
+    used: Counter = Counter()
+    latest: dict[int, tuple[int, list, list]] = {}
+    revisions = Revision.objects.filter(assignment__project=project).values_list(
+        "assignment_id", "number", "spans", "classes"
+    )
+    for work, number, spans, classes in revisions.iterator(chunk_size=CHUNK):
+        if work not in latest or latest[work][0] < number:
+            latest[work] = (number, spans, classes)
+    for _number, spans, classes in latest.values():
+        names = {(Kind.SPANS.value, span.get("label")) for span in spans if isinstance(span, dict)}
+        names |= {(Kind.CLASSES.value, name) for name in classes if isinstance(name, str)}
+        used.update(names)
+    return used

@@ -12,6 +12,11 @@ urlpatterns = [
     path("projects/<id:project_id>/skips/", work.SkipListView.as_view(), name="skip-list"),
     path("me/returned/", work.MyReturnedView.as_view(), name="my-returned"),
     path(
+        "projects/<id:project_id>/labels/usage/",
+        work.LabelUsageView.as_view(),
+        name="label-usage",
+    ),
+    path(
         "projects/<id:project_id>/my-progress/",
         work.MyProgressView.as_view(),
         name="my-progress",

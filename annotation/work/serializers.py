@@ -159,3 +159,9 @@ class ReturnedSerializer(serializers.Serializer):
     project = serializers.IntegerField()
     mine = serializers.IntegerField()
     all = serializers.IntegerField(allow_null=True)
+
+
+class LabelUsageSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    name = serializers.CharField(allow_null=True)
+    works = serializers.IntegerField()

@@ -13,6 +13,7 @@ from accounts.models import User
 from annotation import flow
 from annotation.access import access_assignment, access_batch
 from annotation.core.validation import AnnotationError
+from annotation.labels import labels_usage
 from annotation.selectors import (
     assignment_before,
     batch_list,
@@ -27,6 +28,7 @@ from annotation.work.serializers import (
     BatchAssigneesSerializer,
     BatchSerializer,
     DraftSerializer,
+    LabelUsageSerializer,
     MyProgressSerializer,
     ProgressSerializer,
     ReturnedSerializer,
@@ -234,6 +236,22 @@ class ProgressView(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
         return Response(ProgressSerializer(work_progress(project=project)).data)
+
+
+class LabelUsageView(APIView):
+    """How many annotators' latest works use each label of the project (managers):
+    ``[{kind, name, works}]``, what renaming, merging or deleting a label changes; the
+    settings tab asks before a change that touches any."""
+
+    @extend_schema(responses=LabelUsageSerializer(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.MANAGER).project
+        used = labels_usage(project=project)
+        rows = [
+            {"kind": kind, "name": name, "works": count} for (kind, name), count in used.items()
+        ]
+        rows.sort(key=lambda row: (row["kind"], row["name"] or ""))
+        return Response(LabelUsageSerializer(rows, many=True).data)
 
 
 class MyReturnedView(APIView):

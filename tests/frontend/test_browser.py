@@ -143,9 +143,12 @@ def test_a_label_renamed_in_the_page_is_renamed_in_stored_annotations(
     form.locator("#settings-fields:not([disabled])").wait_for()
 
     form.locator(".label-row [data-field=name]").fill("地点")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     form.locator("button[type=submit]").click()
     form.locator(".saved").wait_for()
 
+    assert "地名" in asked[0] and "地点" in asked[0] and "1" in asked[0]  # said before saving
     assert Revision.objects.get().spans == [{"start": 4, "end": 6, "label": "地点"}]
     assert page.errors == []
 

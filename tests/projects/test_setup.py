@@ -340,3 +340,31 @@ def test_a_project_made_from_another_as_a_template(client_for, project, members)
     assert (body["name"], body["overlap"], body["guidelines"]) == ("二期", 3, "## 规范")
     assert [label["name"] for label in body["labels"]] == ["人名", "地名", "正面"]
     assert refused.status_code == 404  # not theirs to copy
+
+
+def test_how_many_works_use_each_label(client_for, project, members):
+    from tests.factories import snippets_of, work_submitted
+
+    url = f"/api/v1/projects/{project.id}/labels/usage/"
+    client_for("manager").patch(
+        f"/api/v1/projects/{project.id}/",
+        {"kinds": ["spans", "classes"], "labels": LABELS},
+        format="json",
+    )
+    first, second = snippets_of(project, ["张三去了北京。", "北京很大。"])
+    work_submitted(first, members["annotator"], {"spans": [(0, 2, "人名"), (4, 6, "地名")]})
+    work_submitted(
+        second,
+        members["annotator"],
+        {"spans": [(0, 2, "人名")]},  # corrected: the latest revision counts
+        {"spans": [(0, 2, "地名")], "classes": ["正面"]},
+    )
+
+    used = client_for("manager").get(url).json()
+
+    assert used == [
+        {"kind": "classes", "name": "正面", "works": 1},
+        {"kind": "spans", "name": "人名", "works": 1},
+        {"kind": "spans", "name": "地名", "works": 2},
+    ]
+    assert client_for("annotator").get(url).status_code == 403

@@ -169,6 +169,7 @@ export const api = {
   setUserPassword: (id, password = "") => request("POST", `users/${id}/password/`, { password }),
   members: (projectId) => request("GET", `projects/${projectId}/members/`),
   skips: (projectId) => request("GET", `projects/${projectId}/skips/`),
+  labelUsage: (projectId) => request("GET", `projects/${projectId}/labels/usage/`),
   setMember: (projectId, fields) => request("POST", `projects/${projectId}/members/`, fields),
   setMembers: (projectId, members) => request("POST", `projects/${projectId}/members/`, members),
   removeMember: (projectId, userId) => request("DELETE", `projects/${projectId}/members/${userId}/`),

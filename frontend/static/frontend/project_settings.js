@@ -1,7 +1,7 @@
 // The manager's set-up of a project: settings, guidelines and the label set, saved in one
 // PATCH. The guidelines are shown to every member, rendered by markdown.js.
 import { api } from "./api.js";
-import { el, gettext } from "./dom.js";
+import { el, gettext, interpolate } from "./dom.js";
 import { onSubmit } from "./forms.js";
 import { renderMarkdown } from "./markdown.js";
 
@@ -97,7 +97,8 @@ export async function setUpSettings(projectId) {
   const form = document.getElementById("settings-form");
   if (!form) return;
   const saved = form.querySelector(".saved");
-  fill(form, await api.project(projectId));
+  const loaded = await api.project(projectId);
+  fill(form, loaded);
   form.querySelector("#settings-fields").disabled = false;
   form.querySelector("#add-label").addEventListener("click", () => {
     const row = labelRow();
@@ -108,8 +109,16 @@ export async function setUpSettings(projectId) {
     saved.hidden = true;
   });
   setUpLabelCopies(form, projectId);
+  let current = [];
+  const remember = (project) => {
+    current = project.labels;
+  };
+  remember(loaded);
   onSubmit(form, async () => {
-    const project = await api.updateProject(projectId, read(form));
+    const body = read(form);
+    if (!(await changesConfirmed(projectId, current, body.labels))) return;
+    const project = await api.updateProject(projectId, body);
+    remember(project);
     fill(form, project);
     showGuidelines(project.guidelines);
     document.querySelector("#project h1").textContent = project.name;
@@ -152,4 +161,37 @@ function setUpLabelCopies(form, projectId) {
       error.hidden = false;
     }
   });
+}
+
+// What a save does to labels in use: renamed ones are renamed in every annotation, deleted
+// ones leave the annotations that hold them. Asked once, with the works each touches.
+export function labelChanges(current, given) {
+  const ids = new Map(given.filter((label) => label.id).map((label) => [label.id, label]));
+  const names = new Set(given.map((label) => `${label.kind}:${label.name}`));
+  const changes = [];
+  for (const label of current) {
+    const kept = ids.get(label.id);
+    if (kept && kept.kind === label.kind && kept.name !== label.name) {
+      changes.push({ label, to: kept.name });
+    } else if (!kept && !names.has(`${label.kind}:${label.name}`)) {
+      changes.push({ label, to: null });
+    }
+  }
+  return changes;
+}
+
+async function changesConfirmed(projectId, current, given) {
+  const changes = labelChanges(current, given);
+  if (!changes.length) return true;
+  const usage = await api.labelUsage(projectId);
+  const works = (label) =>
+    usage.find((row) => row.kind === label.kind && row.name === label.name)?.works ?? 0;
+  const lines = changes
+    .filter(({ label }) => works(label) > 0)
+    .map(({ label, to }) =>
+      to === null
+        ? interpolate(gettext("%s is deleted: %s works lose it"), [label.name, works(label)])
+        : interpolate(gettext("%s becomes %s in %s works"), [label.name, to, works(label)]),
+    );
+  return !lines.length || window.confirm(`${lines.join("\n")}\n\n${gettext("Save?")}`);
 }
