@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from annotation.access import access_import, access_snippet
 from annotation.admission import TooManyJobs
-from annotation.ingest.services import import_create
+from annotation.ingest.services import ImportInUse, import_create, import_delete
 from annotation.ingest.tokenizer import UserWord
 from annotation.ingest.tokenizing import tokenizer_config, tokenizer_update
 from annotation.selectors import import_list, snippet_list, tokenize_run_latest
@@ -66,9 +66,22 @@ class ImportListView(generics.ListAPIView):
 
 
 class ImportDetailView(APIView):
+    """An import (managers); DELETE removes it and all it made, while none of its
+    snippets was handed to an annotator (else 409 with the reason): ``{articles,
+    snippets, batches}`` gone."""
+
     @extend_schema(responses=ImportJobSerializer)
     def get(self, request: Request, import_id: int) -> Response:
         return Response(ImportJobSerializer(access_import(request.user, import_id)).data)
+
+    @extend_schema(responses={200: None, 409: None})
+    def delete(self, request: Request, import_id: int) -> Response:
+        job = access_import(request.user, import_id)
+        try:
+            gone = import_delete(job=job)
+        except ImportInUse as refused:
+            return Response({"detail": refused.reason}, status=status.HTTP_409_CONFLICT)
+        return Response(gone)
 
 
 class SnippetListView(generics.ListAPIView):

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from annotation.admission import heavy_job_admit
@@ -36,6 +37,7 @@ from annotation.jobs import (
 from annotation.models import (
     Adjudication,
     Article,
+    Assignment,
     Batch,
     FinalDirty,
     ImportJob,
@@ -588,3 +590,33 @@ def _job_snippet_ids(job: ImportJob) -> list[int]:
     return list(
         Snippet.objects.filter(article__import_job=job).order_by("id").values_list("id", flat=True)
     )
+
+
+class ImportInUse(Exception):
+    """Why an import cannot be deleted: it is still running, or its snippets have work."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@transaction.atomic
+def import_delete(*, job: ImportJob) -> dict[str, int]:
+    """Delete an import and all it made (articles, snippets, their suggestions and the
+    batches made for it), as long as none of its snippets was handed to an annotator;
+    returns what went. Raises ImportInUse otherwise, or while it runs."""
+    job = ImportJob.objects.select_for_update().get(id=job.id)
+    if job.status in (JobStatus.PENDING, JobStatus.RUNNING):
+        raise ImportInUse(_("The import is still running."))
+    snippets = Snippet.objects.filter(article__import_job=job)
+    if Assignment.objects.filter(snippet__in=snippets).exists():
+        raise ImportInUse(_("Annotators have worked on its snippets: their work would go with it."))
+    gone = {
+        "articles": Article.objects.filter(import_job=job).count(),
+        "snippets": snippets.count(),
+        "batches": Batch.objects.filter(import_job=job).count(),
+    }
+    Article.objects.filter(import_job=job).delete()  # its snippets with it
+    Batch.objects.filter(import_job=job).delete()
+    job.delete()
+    return gone

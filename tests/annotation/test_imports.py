@@ -416,3 +416,26 @@ def test_a_record_longer_than_a_line_may_be_is_refused_in_json_too(
 
     assert job["status"] == "failed"
     assert job["errors"][0]["line"] == 2 and "longer than" in job["errors"][0]["reason"]
+
+
+def test_an_import_with_no_work_is_deleted_with_all_it_made(upload, project, members, client_for):
+    _, kept = upload(project, "a.txt", "第一段：聊城。\n\n第二段：济南。\n".encode())
+    _, gone = upload(project, "b.txt", "第三段：青岛。\n\n第四段：烟台。\n".encode())
+    manager = client_for("manager")
+
+    refused_to = client_for("reviewer").delete(f"/api/v1/imports/{gone['id']}/")
+    answer = manager.delete(f"/api/v1/imports/{gone['id']}/")
+
+    assert refused_to.status_code == 404  # managers only
+    assert answer.status_code == 200
+    assert answer.json() == {"articles": 1, "snippets": 2, "batches": 1}
+    assert not ImportJob.objects.filter(id=gone["id"]).exists()
+    assert sorted(Snippet.objects.values_list("text", flat=True)) == [
+        "第一段：聊城。",
+        "第二段：济南。",
+    ]
+    task = client_for("annotator").post(f"/api/v1/projects/{project.id}/tasks/next/").json()
+    work_started = manager.delete(f"/api/v1/imports/{kept['id']}/")
+    assert task["snippet"]["text"].startswith("第")
+    assert work_started.status_code == 409 and "标注员" in work_started.json()["detail"]
+    assert Snippet.objects.count() == 2  # nothing of it went

@@ -183,3 +183,23 @@ def test_labels_are_taken_from_another_project_or_a_file(
         ("正面", "classes"),
     ]
     assert page.errors == []
+
+
+def test_a_manager_deletes_an_import_with_no_work_in_the_page(
+    page_for, live_server, project, members, upload
+):
+    from annotation.models import ImportJob, Snippet
+
+    upload(project, "删掉.txt", "第一段：聊城。\n\n第二段：济南。\n".encode())
+    page = page_for("manager")
+    page.goto(f"{live_server.url}/projects/{project.id}/#data")
+    row = page.locator("#imports tbody tr", has_text="删掉.txt")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    with page.expect_response(lambda answer: answer.request.method == "DELETE"):
+        row.locator("button[data-action=delete]").click()
+    row.wait_for(state="detached")
+
+    assert "删掉.txt" in asked[0] and "2" in asked[0]  # says what goes
+    assert not ImportJob.objects.exists() and not Snippet.objects.exists()
+    assert page.errors == []

@@ -122,6 +122,7 @@ export const api = {
   createProject: (fields) => request("POST", "projects/", fields),
   imports: (projectId) => request("GET", `projects/${projectId}/imports/`),
   importJob: (id) => request("GET", `imports/${id}/`),
+  deleteImport: (id) => request("DELETE", `imports/${id}/`),
   startImport: (projectId, formData, onProgress) =>
     upload(`projects/${projectId}/imports/`, formData, onProgress),
   snippets: (projectId, page = 1) => request("GET", `projects/${projectId}/snippets/?page=${page}`),

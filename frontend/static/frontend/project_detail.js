@@ -4,7 +4,7 @@ import { onSubmit } from "./forms.js";
 import { returnedNote } from "./labels.js";
 import { setUpMembers } from "./members.js";
 import { setUpTabs } from "./tabs.js";
-import { poll, unfinished } from "./pages.js";
+import { poll, showError, unfinished } from "./pages.js";
 import { setUpSettings, showGuidelines } from "./project_settings.js";
 
 const root = document.getElementById("project");
@@ -52,7 +52,28 @@ function importRow(job) {
     el("td", {}, String(job.duplicates)),
   );
   if (job.errors.length) status.append(errorList(job.errors));
+  const remove = el("button", { type: "button", class: "link", "data-action": "delete" }, gettext("Delete"));
+  remove.addEventListener("click", () => deleteImport(job));
+  row.append(el("td", {}, unfinished(job) ? "" : remove));
   return row;
+}
+
+// An import with no work yet goes with all it made, after the manager saw what.
+async function deleteImport(job) {
+  const question = interpolate(gettext("Delete %s with its %s articles and %s snippets?"), [
+    job.filename,
+    job.articles,
+    job.snippets,
+  ]);
+  if (!window.confirm(question)) return;
+  const error = document.getElementById("imports-error");
+  showError(error, null);
+  try {
+    await api.deleteImport(job.id);
+    await loadImports();
+  } catch (failure) {
+    showError(error, failure);
+  }
 }
 
 function showImports(page) {
