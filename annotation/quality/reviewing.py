@@ -163,6 +163,7 @@ def batch_review_check(*, batch_id: int) -> Batch:
     return batch
 
 
+@transaction.atomic
 def adjudication_settle(
     *, project_id: int, snippet_id: int, annotation: dict, user: User
 ) -> Adjudication:
