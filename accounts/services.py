@@ -184,7 +184,11 @@ def users_import(*, content: bytes) -> list[tuple[User, str]]:
     if errors:
         raise UsersRefused(errors)
     User.objects.bulk_create([user for user, _password in made])
-    return [(User.objects.get(username=user.username), password) for user, password in made]
+    # Read back in one query (SQLite's bulk_create gives no ids), in the file's order.
+    stored = User.objects.in_bulk(
+        [user.username for user, _password in made], field_name="username"
+    )
+    return [(stored[user.username], password) for user, password in made]
 
 
 @transaction.atomic
