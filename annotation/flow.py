@@ -117,7 +117,8 @@ def batch_check(*, batch_id: int) -> Batch:
         return batch
     submitted = Count("assignments", filter=Q(assignments__status=AssignmentStatus.SUBMITTED))
     short = (
-        Snippet.objects.filter(batch=batch, gold=False)
+        Snippet.objects.filter(batch=batch)
+        .pooled()
         .annotate(submitted=submitted)
         .filter(submitted__lt=batch.project.overlap)
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import models
 
+from annotation.core.search import label_lines
 from annotation.models import (
     Adjudication,
     Assignment,
@@ -89,8 +90,16 @@ def labels_rename(*, project: Project, renamed: list[tuple[str, str, str]]) -> i
         Revision.objects.filter(assignment__project=project), ("spans", "classes"), annotation
     )
     changed += _rewrite(Assignment.objects.filter(project=project), ("draft",), draft)
-    for model in (Adjudication, FinalAnnotation, GoldItem):
+    for model in (Adjudication, GoldItem):
         changed += _rewrite(model.objects.filter(project=project), ("spans", "classes"), annotation)
+
+    def final(spans: Any, classes: Any, labels: str) -> list:
+        spans, classes = annotation(spans, classes)
+        return [spans, classes, label_lines(spans, classes)]
+
+    changed += _rewrite(
+        FinalAnnotation.objects.filter(project=project), ("spans", "classes", "labels"), final
+    )
     changed += _rewrite(
         Snippet.objects.filter(project=project),
         ("suggestions",),

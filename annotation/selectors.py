@@ -131,7 +131,8 @@ def my_progress(*, project: Project, annotator: User, batch_id: int | None) -> d
         return {"done_today": done_today, "batch": None}
     reserved = batch.assignees.exists() and not batch.assignees.filter(id=annotator.id).exists()
     takeable = (
-        Snippet.objects.filter(batch=batch, gold=False, slots_taken__lt=project.overlap)
+        Snippet.objects.filter(batch=batch, slots_taken__lt=project.overlap)
+        .pooled()
         .exclude(Exists(Assignment.objects.filter(snippet=OuterRef("pk"), annotator=annotator)))
         .count()
     )

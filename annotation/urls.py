@@ -1,6 +1,7 @@
 from django.urls import path
 
 from annotation import views
+from annotation.curating import views as curating
 from annotation.delivery import views as delivery
 from annotation.quality import views as quality
 from annotation.work import views as work
@@ -51,6 +52,26 @@ urlpatterns = [
         "projects/<id:project_id>/snippets/",
         views.SnippetListView.as_view(),
         name="snippet-list",
+    ),
+    path(
+        "projects/<id:project_id>/snippets/table/",
+        curating.SnippetTableView.as_view(),
+        name="snippet-table",
+    ),
+    path(
+        "projects/<id:project_id>/snippets/actions/",
+        curating.SnippetActionView.as_view(),
+        name="snippet-actions",
+    ),
+    path(
+        "snippets/<id:snippet_id>/history/",
+        curating.SnippetHistoryView.as_view(),
+        name="snippet-history",
+    ),
+    path(
+        "projects/<id:project_id>/deletion/",
+        curating.ProjectDeletionView.as_view(),
+        name="project-deletion",
     ),
     path("projects/<id:project_id>/tokenizer/", views.TokenizerView.as_view(), name="tokenizer"),
     path("snippets/<id:snippet_id>/", views.SnippetDetailView.as_view(), name="snippet-detail"),

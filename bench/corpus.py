@@ -70,7 +70,7 @@ def build(
             batch_ids.append(raw.fetchone()[0])
         columns = (
             "project_id, article_id, position, text, text_hash, offset_map, tokens, "
-            "tokenizer_version, suggestions, batch_id, slots_taken, gold"
+            "tokenizer_version, suggestions, batch_id, slots_taken, gold, excluded"
         )
         with raw.copy(f"COPY annotation_snippet ({columns}) FROM STDIN") as copy:
             for n in range(count):
@@ -79,13 +79,15 @@ def build(
                 ends = [len(prefix), *(len(prefix) + end for end in base_ends[seed])]
                 tokens = ",".join(map(str, ends))
                 row = (project_id, article_id, n, text, f"h{n}", "[0, 0]", tokens, "jieba", "[]")
-                copy.write_row((*row, batch_ids[n // BATCH], len(user_ids), False))
+                copy.write_row((*row, batch_ids[n // BATCH], len(user_ids), False, False))
         raw.execute(
             "SELECT id, char_length(text) FROM annotation_snippet WHERE project_id = %s "
             "ORDER BY id",
             (project_id,),
         )
-        snippets = [row for n, row in enumerate(raw.fetchall()) if n % 100 < round(annotated * 100)]
+        every = raw.fetchall()
+        searched(raw, project_id)
+        snippets = [row for n, row in enumerate(every) if n % 100 < round(annotated * 100)]
         columns = (
             "project_id, snippet_id, annotator_id, status, lease_expires_at, draft, version, "
             "skip_reason, return_reason, created_at, submitted_at"
@@ -132,6 +134,18 @@ def build(
             for snippet_id, _ in snippets:
                 copy.write_row((snippet_id, project_id, 1))
         raw.execute("ANALYZE")  # as autovacuum would, some time after a load this size
+
+
+def searched(raw, project_id: int) -> None:
+    """The search text of the project's snippets, as an import writes it."""
+    from annotation.core.search import search_key
+
+    raw.execute("SELECT id, text FROM annotation_snippet WHERE project_id = %s", (project_id,))
+    rows = raw.fetchall()
+    sql = "COPY annotation_snippetsearch (snippet_id, project_id, text) FROM STDIN"
+    with raw.copy(sql) as copy:
+        for snippet_id, text in rows:
+            copy.write_row((snippet_id, project_id, search_key(text)))
 
 
 def annotated_project(*, name: str, snippets: int, annotators: int, annotated: float = 1.0):

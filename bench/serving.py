@@ -179,12 +179,12 @@ def make_annotators(count: int) -> list:
 SNIPPET_SQL = """
 INSERT INTO annotation_snippet
     (project_id, article_id, batch_id, position, text, text_hash, offset_map, tokens,
-     tokenizer_version, suggestions, slots_taken, gold)
+     tokenizer_version, suggestions, slots_taken, gold, excluded)
 SELECT %(project)s, %(article)s, (%(batches)s::bigint[])[n / %(batch_size)s + 1],
        n, '第' || n || '条：张三在北京标注数据。', n::text, '[0, 0]',
        array_to_string(ARRAY[1, d + 1, d + 2, d + 3, d + 5, d + 6, d + 8, d + 10, d + 12,
                              d + 13], ','),
-       'bench', '[]', 0, FALSE
+       'bench', '[]', 0, FALSE, FALSE
 FROM generate_series(0, %(count)s - 1) AS n, LATERAL (SELECT length(n::text) AS d) AS digits
 """
 

@@ -62,6 +62,8 @@ class Project(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # An archived project hands out no more tasks and is listed apart; nothing is deleted.
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     # How imported text is cleaned, cut and pre-tokenized (annotation.ingest).
     clean_reflow = models.BooleanField(default=True)
@@ -101,6 +103,10 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class Membership(models.Model):

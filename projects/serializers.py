@@ -63,6 +63,9 @@ class ProjectSerializer(serializers.ModelSerializer):
     acceptance_threshold = serializers.FloatField(min_value=0, max_value=100, required=False)
     gold_percent = serializers.IntegerField(min_value=0, max_value=50, required=False)
     gold_min_accuracy = serializers.FloatField(min_value=0, max_value=100, required=False)
+    archived = serializers.BooleanField(
+        required=False, help_text="Archived: it hands out no more tasks and is listed apart."
+    )
 
     class Meta:
         model = Project
@@ -72,6 +75,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "description",
             "guidelines",
             "role",
+            "archived",
             "kinds",
             "labels",
             "multi_label",

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -34,7 +35,9 @@ def project_create(
     **settings: Any,
 ) -> Project:
     """Create a project; its creator becomes its manager. The caller checks the right.
-    With a ``template``, its set-up and labels are the new project's but for what is given."""
+    With a ``template``, its set-up and labels are the new project's but for what is given.
+    A new project is never archived."""
+    settings.pop("archived", None)
     if template is not None:
         settings = {
             **{field: getattr(template, field) for field in TEMPLATE_FIELDS},
@@ -56,7 +59,12 @@ def project_create(
 def project_update(
     *, project: Project, labels: list[dict] | None = None, **settings: Any
 ) -> Project:
-    """Change the given settings (validated by the caller) and, if given, the label set."""
+    """Change the given settings (validated by the caller) and, if given, the label set;
+    ``archived`` archives the project or takes it out of the archive."""
+    if "archived" in settings:
+        archived = settings.pop("archived")
+        if archived != project.archived:
+            settings["archived_at"] = timezone.now() if archived else None
     for field, value in settings.items():
         setattr(project, field, value)
     if settings:

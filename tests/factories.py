@@ -55,13 +55,15 @@ def random_spans(rng, length: int, labels) -> list[tuple[int, int, str]]:
 
 def snippets_of(project: Project, texts, batch=None, **fields) -> list:
     """One snippet per text in ``project``, cut from one article, without an import;
-    ``fields`` set on each (``tokens``, ``gold``…)."""
-    from annotation.models import Article, Snippet
+    ``fields`` set on each (``tokens``, ``gold``…). Their search text is written, as an
+    import writes it."""
+    from annotation.core.search import search_key
+    from annotation.models import Article, Snippet, SnippetSearch
 
     texts = list(texts)
     raw = "".join(texts)
     article = Article.objects.create(project=project, raw_text=raw, raw_hash=_sha256(raw))
-    return Snippet.objects.bulk_create(
+    snippets = Snippet.objects.bulk_create(
         (
             Snippet(
                 project=project,
@@ -77,6 +79,11 @@ def snippets_of(project: Project, texts, batch=None, **fields) -> list:
         ),
         batch_size=5000,
     )
+    SnippetSearch.objects.bulk_create(
+        (SnippetSearch(snippet=s, project=project, text=search_key(s.text)) for s in snippets),
+        batch_size=5000,
+    )
+    return snippets
 
 
 def _sha256(text: str) -> str:

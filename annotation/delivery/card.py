@@ -44,6 +44,7 @@ def dataset_card(
     versions: Counter,
     batch_ids: set[int],
     records_cut: int,
+    excluded: int,
 ) -> str:
     """The card's Markdown, in the language of whoever asked for the export (the caller
     activates it); qualification rates are those of the exported ``batch_ids`` (a client's
@@ -77,6 +78,11 @@ def dataset_card(
         % {"format": f"`{job.format}`", "annotations": annotations, "batches": batches},
         "- " + _("Items: %(count)s") % {"count": job.items},
         *_cut_records(job, records_cut),
+        *(
+            ["- " + _("Snippets the manager excluded, left out: %(count)s") % {"count": excluded}]
+            if excluded
+            else []
+        ),
         "- " + _("Offsets: %(offsets)s, %(ends)s") % {"offsets": offsets, "ends": ends},
         "- " + _("Tokenizer: %(versions)s") % {"versions": tokenizers},
         "",

@@ -27,7 +27,7 @@ JOIN annotation_batch b ON b.id = s.batch_id
 JOIN annotation_finalannotation f ON f.snippet_id = s.id
 JOIN annotation_article a ON a.id = s.article_id
 LEFT JOIN annotation_importjob j ON j.id = a.import_job_id
-WHERE s.project_id = %(project)s AND NOT s.gold AND s.batch_id = ANY(%(batches)s)
+WHERE s.project_id = %(project)s AND NOT s.gold AND NOT s.excluded AND s.batch_id = ANY(%(batches)s)
 """
 
 # One line of our JSONL, the same bytes as annotation.delivery.formats.OwnJsonl writes, and

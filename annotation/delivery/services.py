@@ -98,7 +98,7 @@ def exported_batches(job: ExportJob) -> QuerySet[Batch]:
 def _snippets_of(job: ExportJob, batch_ids: list[int]) -> QuerySet[Snippet]:
     """The exported snippets. The batches are named by id, not by a subquery: the planner
     then knows how many there are (a batch just accepted is not yet in its statistics)."""
-    return Snippet.objects.filter(project_id=job.project_id, gold=False, batch_id__in=batch_ids)
+    return Snippet.objects.filter(project_id=job.project_id, batch_id__in=batch_ids).pooled()
 
 
 # What a record carries besides its annotation: its article's meta (the client's own
@@ -180,7 +180,10 @@ def _finals(job: ExportJob, batch_ids: list[int], versions: Counter, raw: bool) 
         planned_whole()
     rows = (
         FinalAnnotation.objects.filter(
-            project_id=job.project_id, snippet__gold=False, snippet__batch_id__in=batch_ids
+            project_id=job.project_id,
+            snippet__gold=False,
+            snippet__excluded=False,
+            snippet__batch_id__in=batch_ids,
         )
         .order_by("snippet_id")
         .values_list(*columns)
@@ -280,7 +283,8 @@ def _records_cut(job: ExportJob, batch_ids: list[int]) -> dict[int, int]:
     imports = ImportJob.objects.filter(project_id=job.project_id).exclude(records_split=[])
     exported = _snippets_of(job, batch_ids).filter(article__import_job__in=imports)
     rows = (
-        Snippet.objects.filter(article_id__in=exported.values("article_id"), gold=False)
+        Snippet.objects.filter(article_id__in=exported.values("article_id"))
+        .pooled()
         .values("article_id")
         .annotate(pieces=Count("id"))
         .filter(pieces__gt=1)
@@ -415,6 +419,9 @@ def export_execute(*, export_id: int) -> None:
                 versions=summary.versions,
                 batch_ids=set(batch_ids),
                 records_cut=len(cut),
+                excluded=Snippet.objects.filter(
+                    batch_id__in=batch_ids, excluded=True, gold=False
+                ).count(),
             )
         job.status, job.progress, job.finished_at = JobStatus.SUCCEEDED, 1.0, timezone.now()
         job.save(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from annotation.admission import heavy_job_admit
+from annotation.core.search import search_key
 from annotation.ingest import cleaning, formats
 from annotation.ingest.preparing import (
     Prepared,
@@ -43,6 +44,7 @@ from annotation.models import (
     ImportJob,
     JobStatus,
     Snippet,
+    SnippetSearch,
     UploadChunk,
 )
 from annotation.statistics import statistics_refresh
@@ -295,6 +297,7 @@ class _ImportWriter:
         for batch_id, count in self.batches.place(len(kept)):
             _snippets_insert(self.project.id, batch_id, kept[start : start + count], self.tokenizer)
             start += count
+        _search_insert(self.project.id, ids)
         if finals:
             _finals_insert(self.project, finals)
         self.snippets += len(kept)
@@ -381,7 +384,7 @@ def _snippets_insert(
     if connection.vendor == "postgresql":
         columns = (
             "project_id, article_id, position, text, text_hash, offset_map, tokens, "
-            "tokenizer_version, suggestions, batch_id, slots_taken, gold"
+            "tokenizer_version, suggestions, batch_id, slots_taken, gold, excluded"
         )
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY annotation_snippet ({columns}) FROM STDIN") as copy:
@@ -400,6 +403,7 @@ def _snippets_insert(
                             json.dumps(suggested, ensure_ascii=False) if suggested else "[]",
                             batch_id,
                             0,
+                            False,
                             False,
                         )
                     )
@@ -422,6 +426,33 @@ def _snippets_insert(
         ],
         batch_size=500,
     )
+
+
+SEARCH_CHUNK = 500  # articles a read of their snippets' texts
+
+
+def _search_insert(project_id: int, article_ids: list[int]) -> None:
+    """The search text (SnippetSearch) of the snippets just inserted for these articles:
+    COPY on PostgreSQL, bulk_create else."""
+    for start in range(0, len(article_ids), SEARCH_CHUNK):
+        rows = list(
+            Snippet.objects.filter(
+                article_id__in=article_ids[start : start + SEARCH_CHUNK]
+            ).values_list("id", "text")
+        )
+        if connection.vendor != "postgresql":
+            SnippetSearch.objects.bulk_create(
+                [
+                    SnippetSearch(snippet_id=id_, project_id=project_id, text=search_key(text))
+                    for id_, text in rows
+                ],
+                batch_size=500,
+            )
+            continue
+        sql = "COPY annotation_snippetsearch (snippet_id, project_id, text) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for id_, text in rows:
+                copy.write_row((id_, project_id, search_key(text)))
 
 
 def _finals_insert(project: Project, finals: dict[str, list[dict]]) -> None:

@@ -151,6 +151,14 @@ class Batch(models.Model):
         ordering = ["id"]
 
 
+class SnippetQuerySet(models.QuerySet):
+    def pooled(self) -> "models.QuerySet[Snippet]":
+        """The pool: snippets handed out, checked, reviewed and delivered. Gold items are
+        scored apart, and a snippet a manager excluded is in nothing (``POOLED_SQL`` says
+        the same to the claim's statements)."""
+        return self.filter(gold=False, excluded=False)
+
+
 class Snippet(models.Model):
     """The unit of annotation: cleaned text cut from an article, with its map back.
 
@@ -179,6 +187,14 @@ class Snippet(models.Model):
     slots_taken = models.PositiveSmallIntegerField(default=0)
     # A gold item (annotation.quality.gold): served apart from the pool, to every annotator.
     gold = models.BooleanField(default=False)
+    # Left out by a manager (annotation.curating): handed to nobody, in no batch check,
+    # review sample, acceptance sample or export. The work done on it is kept.
+    excluded = models.BooleanField(default=False)
+
+    objects = SnippetQuerySet.as_manager()
+
+    # SnippetQuerySet.pooled as a condition on a snippet aliased ``s``.
+    POOLED_SQL = "NOT s.gold AND NOT s.excluded"
 
     class Meta:
         constraints = [
@@ -189,6 +205,21 @@ class Snippet(models.Model):
             # The claim order: snippets closest to done first (annotation.work.claims).
             models.Index(fields=["project", "-slots_taken", "id"], name="snippet_claim_order"),
         ]
+
+
+class SnippetSearch(models.Model):
+    """A snippet's text as the data table searches it (annotation.core.search.search_key),
+    in a table of its own: on PostgreSQL a trigram index serves ``contains`` here, and a
+    claim, which rewrites the snippet's row, does not rewrite that index."""
+
+    snippet = models.OneToOneField(
+        Snippet, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
+    text = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "snippet"], name="snippet_search_project")]
 
 
 class DictionaryWord(models.Model):

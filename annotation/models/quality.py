@@ -198,6 +198,9 @@ class FinalAnnotation(models.Model):
     works = models.PositiveIntegerField(default=0)  # annotators' works counted
     votes = models.PositiveIntegerField(default=0)  # of them, for this annotation
     tie = models.BooleanField(default=False)
+    # The labels it uses, each on a line of its own (annotation.quality.finals.label_lines),
+    # for the data table's label filter.
+    labels = models.TextField(blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -46,7 +46,7 @@ def acceptance_start(
         return current, False
     if batch.status != BatchStatus.ACCEPTING:
         raise AcceptanceRefused(_("This batch is not awaiting acceptance."))
-    snippet_ids = list(Snippet.objects.filter(batch=batch).values_list("id", flat=True))
+    snippet_ids = list(Snippet.objects.filter(batch=batch).pooled().values_list("id", flat=True))
     acceptance = Acceptance.objects.create(
         batch=batch, created_by=user, threshold=batch.project.acceptance_threshold
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from annotation.core.search import label_lines
 from annotation.jobs import FINALS_REFRESH, dispatch_on_commit
 from annotation.models import Adjudication, FinalAnnotation, FinalDirty, FinalSource, Snippet
 from annotation.quality.judgements import latest_revisions
@@ -121,7 +122,12 @@ def _refresh_chunk(project_id: int, marks: dict[int, int]) -> None:
     FinalAnnotation.objects.filter(snippet_id__in=marks).exclude(snippet_id__in=finals).delete()
     FinalAnnotation.objects.bulk_create(
         [
-            FinalAnnotation(snippet_id=snippet, project_id=project_id, **vars(final))
+            FinalAnnotation(
+                snippet_id=snippet,
+                project_id=project_id,
+                labels=label_lines(final.spans, final.classes),
+                **vars(final),
+            )
             for snippet, final in finals.items()
         ],
         update_conflicts=True,
@@ -134,6 +140,7 @@ def _refresh_chunk(project_id: int, marks: dict[int, int]) -> None:
             "works",
             "votes",
             "tie",
+            "labels",
             "updated_at",
         ],
     )

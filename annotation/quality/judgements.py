@@ -63,6 +63,7 @@ def judgements_by_snippet(
         assignment__project=project,
         assignment__status=AssignmentStatus.SUBMITTED,
         assignment__snippet__gold=False,
+        assignment__snippet__excluded=False,
     )
     if batch_id is not None:
         revisions = revisions.filter(assignment__snippet__batch_id=batch_id)

@@ -58,7 +58,7 @@ def review_sample(*, batch: Batch) -> int:
     """
     if Review.objects.filter(batch=batch).exists():
         return 0
-    snippets = Snippet.objects.filter(batch=batch, gold=False)  # gold is scored, not reviewed
+    snippets = Snippet.objects.filter(batch=batch).pooled()  # gold is scored, not reviewed
     snippet_ids = list(snippets.values_list("id", flat=True))
     percent = batch.project.review_percent
     chosen = draw(snippet_ids, review_sample_size(len(snippet_ids), percent), f"batch:{batch.id}")

@@ -91,7 +91,7 @@ def unlabelled_locate(*, project: Project, findings: list[dict]) -> None:
     wanted = sorted({finding["text"] for finding in findings}, key=len, reverse=True)
     pattern = re.compile("|".join(map(re.escape, wanted)))
     places: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    texts = Snippet.objects.filter(project=project, gold=False).order_by("id")
+    texts = Snippet.objects.filter(project=project).pooled().order_by("id")
     for snippet_id, text in texts.values_list("id", "text").iterator(chunk_size=5000):
         for match in pattern.finditer(text):
             found = places[match.group()]

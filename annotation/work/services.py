@@ -90,11 +90,12 @@ def task_next(*, project_id: int, annotator: User) -> Assignment | None:
     """The annotator's next assignment, or None when nothing is left for them.
 
     Work already started and still leased comes back first, and work returned to them for
-    rework. Otherwise the annotator takes a gold item when it is their turn, else a slot
-    whose lease expired, else a free slot of the snippet closest to done, on a snippet
-    they never had. Claims lock rows with SKIP LOCKED (annotation.work.statements), so
-    concurrent annotators never wait for, nor take, the same slot; the annotator's
-    membership row is locked too, so a double click hands out one task, not two.
+    rework; an archived project hands out nothing else. Otherwise the annotator takes a
+    gold item when it is their turn, else a slot whose lease expired, else a free slot of
+    the snippet closest to done, on a snippet they never had. Claims lock rows with SKIP
+    LOCKED (annotation.work.statements), so concurrent annotators never wait for, nor
+    take, the same slot; the annotator's membership row is locked too, so a double click
+    hands out one task, not two.
     Raises NoSeat when the user may not take tasks here, Paused when they are paused.
     """
     now = timezone.now()
@@ -108,6 +109,8 @@ def task_next(*, project_id: int, annotator: User) -> Assignment | None:
         return _held(holding.mine)
     if seat.paused:
         raise Paused
+    if seat.archived:
+        return None  # work held is finished; nothing new is handed out
     gold = None
     if seat.gold_percent and gold_turn(
         annotator.id,

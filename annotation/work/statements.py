@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from django.db import connection
 
-from annotation.models import AssignmentStatus
+from annotation.models import AssignmentStatus, Snippet
 from annotation.work import tally
 
 ACTIVE = AssignmentStatus.ACTIVE.value
@@ -56,7 +56,8 @@ SELECT
 
 _SEAT = """
 SELECT m.role AS role, p.overlap AS overlap, p.lease_minutes AS lease_minutes,
-    p.gold_percent AS gold_percent, m.paused_at IS NOT NULL AS paused
+    p.gold_percent AS gold_percent, m.paused_at IS NOT NULL AS paused,
+    p.archived_at IS NOT NULL AS archived
 FROM projects_membership m JOIN projects_project p ON p.id = m.project_id
 WHERE m.project_id = %(project)s AND m.user_id = %(user)s
 {lock}
@@ -65,7 +66,7 @@ WHERE m.project_id = %(project)s AND m.user_id = %(user)s
 # Superusers act as managers in projects they are not members of: no row to lock.
 _SEAT_SUPERUSER = """
 SELECT 'manager' AS role, p.overlap AS overlap, p.lease_minutes AS lease_minutes,
-    p.gold_percent AS gold_percent, FALSE AS paused
+    p.gold_percent AS gold_percent, FALSE AS paused, p.archived_at IS NOT NULL AS archived
 FROM projects_project p WHERE p.id = %(project)s
 """
 
@@ -74,7 +75,7 @@ SELECT a.id AS assignment_id, a.snippet_id AS snippet_id, a.annotator_id AS anno
     s.batch_id AS batch_id
 FROM annotation_assignment a JOIN annotation_snippet s ON s.id = a.snippet_id
 WHERE a.project_id = %(project)s AND a.status = %(active)s AND a.lease_expires_at <= %(now)s
-  AND NOT s.gold
+  AND {Snippet.POOLED_SQL}
   AND NOT EXISTS (SELECT 1 FROM annotation_assignment b
                   WHERE b.snippet_id = a.snippet_id AND b.annotator_id = %(user)s)
   AND {_RESERVATION_ALLOWS}
@@ -90,7 +91,7 @@ _EXPIRE = "UPDATE annotation_assignment SET status = %(expired)s WHERE id = %(as
 # few index entries however much of the project is done.
 # A snippet with room that the annotator never had.
 _OPEN = f"""
-    s.project_id = %(project)s AND s.slots_taken < %(overlap)s AND NOT s.gold
+    s.project_id = %(project)s AND s.slots_taken < %(overlap)s AND {Snippet.POOLED_SQL}
     AND {_RESERVATION_ALLOWS}
     AND NOT EXISTS (SELECT 1 FROM annotation_assignment a
                     WHERE a.snippet_id = s.id AND a.annotator_id = %(user)s)
@@ -120,6 +121,7 @@ SELECT {_SLOT_COLUMNS}
 FROM annotation_snippet
 WHERE id = (
     SELECT g.snippet_id FROM annotation_golditem g
+    JOIN annotation_snippet s ON s.id = g.snippet_id AND NOT s.excluded
     WHERE g.project_id = %(project)s
       AND NOT EXISTS (SELECT 1 FROM annotation_assignment a
                       WHERE a.snippet_id = g.snippet_id AND a.annotator_id = %(user)s)
@@ -251,6 +253,7 @@ class Seat:
     lease_minutes: int
     gold_percent: int
     paused: bool
+    archived: bool
 
 
 @dataclass(frozen=True)
