@@ -52,7 +52,8 @@ def test_project_page_by_actor(client, project, members, actor):
     # Only managers get the import panel; reviewers and managers see snippets.
     assert ('id="import-panel"' in html) is (actor == "manager")
     assert ('id="settings-form"' in html) is (actor == "manager")
-    assert ('id="snippets"' in html) is (actor in ("manager", "reviewer"))
+    assert ('id="data-table"' in html) is (actor in ("manager", "reviewer"))
+    assert ('id="table-actions"' in html) is (actor == "manager")
 
 
 def test_project_list_page_and_log_in(client, members):

@@ -125,7 +125,11 @@ export const api = {
   deleteImport: (id) => request("DELETE", `imports/${id}/`),
   startImport: (projectId, formData, onProgress) =>
     upload(`projects/${projectId}/imports/`, formData, onProgress),
-  snippets: (projectId, page = 1) => request("GET", `projects/${projectId}/snippets/?page=${page}`),
+  snippetTable: (projectId, query) => request("GET", `projects/${projectId}/snippets/table/?${query}`),
+  snippetHistory: (id) => request("GET", `snippets/${id}/history/`),
+  snippetAction: (projectId, body) => request("POST", `projects/${projectId}/snippets/actions/`, body),
+  projectContents: (id) => request("GET", `projects/${id}/deletion/`),
+  deleteProject: (id) => request("POST", `projects/${id}/deletion/`, {}),
   progress: (projectId) => request("GET", `projects/${projectId}/progress/`),
   batches: (projectId) => request("GET", `projects/${projectId}/batches/`),
   reserveBatch: (batchId, usernames) =>

@@ -1,4 +1,5 @@
 import { api } from "./api.js";
+import { setUpDataTable } from "./data_table.js";
 import { el, gettext, interpolate } from "./dom.js";
 import { onSubmit } from "./forms.js";
 import { returnedNote } from "./labels.js";
@@ -88,27 +89,7 @@ async function loadImports() {
   const first = await api.imports(projectId);
   showImports(first);
   if (!settled(first)) await poll(() => api.imports(projectId), { done: settled, onEach: showImports });
-  loadSnippets();
-}
-
-function snippetItem(snippet) {
-  // Token offsets are code points; Array.from splits the string into code points.
-  const codePoints = Array.from(snippet.text);
-  const tokens = snippet.tokens.length ? snippet.tokens : [[0, codePoints.length]];
-  const text = el("p", { class: "snippet-text", lang: "zh-Hans" });
-  for (const [start, end] of tokens) {
-    text.append(el("span", { class: "token" }, codePoints.slice(start, end).join("")));
-  }
-  return el("li", {}, text);
-}
-
-async function loadSnippets() {
-  const list = document.getElementById("snippets");
-  if (!list) return;
-  const page = await api.snippets(projectId);
-  list.replaceChildren(...page.results.map(snippetItem));
-  document.getElementById("snippet-count").textContent =
-    interpolate(gettext("%s snippets"), [page.count]);
+  dataTable?.reload();
 }
 
 function setUpImportForm() {
@@ -245,10 +226,38 @@ async function loadSkips() {
   document.getElementById("skips-empty").hidden = results.length > 0;
 }
 
-const toggle = document.getElementById("show-tokens");
-if (toggle) {
-  toggle.addEventListener("change", () => {
-    document.getElementById("snippets").classList.toggle("plain", !toggle.checked);
+// Archive (or take out of the archive), or delete after saying what goes.
+function setUpEnding() {
+  const archive = document.getElementById("archive-project");
+  if (!archive) return;
+  const error = document.getElementById("ending-error");
+  archive.addEventListener("click", async () => {
+    showError(error, null);
+    try {
+      await api.updateProject(projectId, { archived: archive.dataset.archived !== "true" });
+      window.location.reload();
+    } catch (failure) {
+      showError(error, failure);
+    }
+  });
+  document.getElementById("delete-project").addEventListener("click", async () => {
+    showError(error, null);
+    try {
+      const contents = await api.projectContents(projectId);
+      if (!contents.deletable) {
+        showError(error, contents.reason);
+        return;
+      }
+      const question = interpolate(
+        gettext("Delete this project with its %s imports, %s articles, %s snippets and %s batches? This cannot be undone."),
+        [contents.imports, contents.articles, contents.snippets, contents.batches],
+      );
+      if (!window.confirm(question)) return;
+      await api.deleteProject(projectId);
+      window.location.assign("/");
+    } catch (failure) {
+      showError(error, failure);
+    }
   });
 }
 
@@ -257,8 +266,9 @@ setUpSettings(projectId);
 setUpImportForm();
 setUpTabs(document.getElementById("tabs"));
 setUpMembers(projectId);
+setUpEnding();
+const dataTable = setUpDataTable(projectId, root.dataset.role);
 loadSkips();
 showReturned();
 loadProgress();
 if (root.dataset.role === "manager") loadImports();
-else loadSnippets();

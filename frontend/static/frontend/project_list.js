@@ -1,19 +1,22 @@
 import { api } from "./api.js";
-import { el } from "./dom.js";
+import { el, gettext } from "./dom.js";
 import { onSubmit } from "./forms.js";
 import { ROLE_LABELS, returnedNote } from "./labels.js";
 
 function renderProjects(projects, returned) {
   const list = document.getElementById("projects");
   const byProject = Object.fromEntries(returned.map((counts) => [counts.project, counts]));
+  // Archived projects come last, marked so.
+  const ordered = [...projects.filter((p) => !p.archived), ...projects.filter((p) => p.archived)];
   list.replaceChildren(
-    ...projects.map((project) => {
+    ...ordered.map((project) => {
       const note = returnedNote(byProject[project.id]);
       return el(
         "li",
         { class: "card project", "data-project": project.id },
         el("a", { href: `/projects/${project.id}/` }, project.name),
         el("span", { class: "badge" }, ROLE_LABELS[project.role] ?? project.role),
+        project.archived ? el("span", { class: "badge archived" }, gettext("Archived")) : "",
         note ? el("span", { class: "badge returned" }, note) : "",
         el("p", { class: "muted" }, project.description || ""),
       );
