@@ -2,11 +2,13 @@
 // agree on is kept; every disputed part can be kept or dropped (what most annotators gave
 // is kept at first, or what was settled before); the final annotation is then settled.
 // Keyboard first: J / K move through the list, 1–9 keep or drop a part, A takes the
-// suggestions for every part not decided, Enter settles.
+// suggestions for every part not decided, Enter settles. The final annotation is the
+// reviewer's to edit too: text selected in it becomes a new span, and each span can be
+// given another label or moved, edge by edge.
 // ?snippet=id opens that snippet (the dashboard's fix-list links so), listed or not.
 import { api } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
-import { colorsOf, markedPieces, spanChip } from "./marked_text.js";
+import { colorsOf, markedPieces, pointIn, spanChip } from "./marked_text.js";
 import { slice, withTexts } from "./offsets.js";
 import { showError as showIn } from "./pages.js";
 
@@ -86,6 +88,61 @@ function chosen() {
   return { spans, classes, segmentation };
 }
 
+const spanLabels = setup.labels.filter((label) => label.kind === "spans").map((label) => label.name);
+
+// A span part changed by the reviewer: kept, decided, and marked as edited (an edited
+// part everyone agreed on counts as one the settlement drops).
+function edit(i, change) {
+  const part = parts[i];
+  const length = Array.from(side.snippet.text).length;
+  const value = { ...part.value, ...change(part.value) };
+  if (value.start < 0 || value.end > length || value.start >= value.end) return;
+  parts[i] = { ...part, value, keep: true, decided: true, edited: true };
+  drawFinal();
+}
+
+// Buttons that move a span's start or end by one character, and its label as a choice.
+function spanEditors(i, part) {
+  const label = el("select", { "aria-label": gettext("Label") });
+  const names = spanLabels.includes(part.value.label) ? spanLabels : [part.value.label, ...spanLabels];
+  label.append(...names.map((name) => el("option", { value: name }, name)));
+  label.value = part.value.label;
+  label.addEventListener("change", () => edit(i, () => ({ label: label.value })));
+  const nudge = (text, title, change) => {
+    const button = el("button", { type: "button", class: "nudge", title, "aria-label": title }, text);
+    button.addEventListener("click", () => edit(i, change));
+    return button;
+  };
+  return el(
+    "span",
+    { class: "span-editors" },
+    label,
+    nudge("⇤", gettext("Start one character earlier"), (v) => ({ start: v.start - 1 })),
+    nudge("⇥", gettext("Start one character later"), (v) => ({ start: v.start + 1 })),
+    nudge("⇠", gettext("End one character earlier"), (v) => ({ end: v.end - 1 })),
+    nudge("⇢", gettext("End one character later"), (v) => ({ end: v.end + 1 })),
+  );
+}
+
+// The text selected in the final annotation becomes a span of the chosen label.
+function addSelected() {
+  if (!side) return;
+  const selection = window.getSelection();
+  const final = $("adj-final");
+  if (!selection.rangeCount) return showError(gettext("Select the text of the new span first."));
+  const range = selection.getRangeAt(0);
+  const start = pointIn(final, range.startContainer, range.startOffset);
+  const end = pointIn(final, range.endContainer, range.endOffset);
+  if (start === null || end === null || start === end) {
+    return showError(gettext("Select the text of the new span first."));
+  }
+  selection.removeAllRanges();
+  const value = { start: Math.min(start, end), end: Math.max(start, end), label: $("adj-label").value };
+  parts.push({ kind: "span", value, by: [gettext("you")], keep: true, agreed: false, decided: true, edited: true });
+  showError("");
+  drawFinal();
+}
+
 function drawFinal() {
   $("adj-final").replaceChildren(...markedPieces(side.snippet.text, chosen().spans, colorOf));
   $("adj-choices").replaceChildren(
@@ -95,7 +152,7 @@ function drawFinal() {
       box.addEventListener("change", () => toggle(i));
       const what =
         part.kind === "span"
-          ? spanChip(side.snippet.text, part.value, colorOf)
+          ? el("span", {}, spanChip(side.snippet.text, part.value, colorOf), spanEditors(i, part))
           : el("span", { class: "chip" }, interpolate(gettext("Class %s"), [part.value]));
       const who =
         part.by.length === side.versions.length ? gettext("everyone") : part.by.join("、");
@@ -209,7 +266,7 @@ async function settle() {
     const reason = gettext("Decide every disputed part first (%s left): its number keeps or drops it, A takes the suggestions.");
     return showError(interpolate(reason, [undecided]));
   }
-  const lost = parts.filter((part) => part.agreed && !part.keep).length;
+  const lost = parts.filter((part) => part.agreed && (!part.keep || part.edited)).length;
   if (lost && !window.confirm(interpolate(gettext("This drops %s part(s) every annotator agreed on. Settle anyway?"), [lost]))) {
     return;
   }
@@ -245,6 +302,8 @@ function onKey(event) {
 }
 
 $("adj-settle").addEventListener("click", settle);
+$("adj-label").append(...spanLabels.map((name) => el("option", { value: name }, name)));
+$("adj-add").addEventListener("click", addSelected);
 $("adj-more").addEventListener("click", () => loadPage(nextAfter).catch((failure) => showError(failure)));
 $("adj-batch").addEventListener("change", () => {
   index = -1;

@@ -2,7 +2,7 @@
 // (review, acceptance, adjudication). A piece inside spans is underlined in their labels'
 // colours, one lane each. Offsets are code points (offsets.js).
 import { el } from "./dom.js";
-import { slice } from "./offsets.js";
+import { slice, toCodePoint } from "./offsets.js";
 
 export const UNKNOWN_COLOR = "#888888";
 
@@ -15,7 +15,7 @@ export function markedPieces(text, spans, colorOf) {
   const cuts = [...new Set([0, length, ...spans.flatMap((s) => [s.start, s.end])])].sort((a, b) => a - b);
   return cuts.slice(0, -1).map((start, i) => {
     const end = cuts[i + 1];
-    const piece = el("span", {}, slice(text, start, end));
+    const piece = el("span", { "data-start": String(start) }, slice(text, start, end));
     const covering = spans.filter((span) => span.start <= start && end <= span.end);
     if (covering.length) {
       piece.className = "in-span";
@@ -26,6 +26,17 @@ export function markedPieces(text, spans, colorOf) {
     }
     return piece;
   });
+}
+
+// The code point offset of a DOM position (a selection's end) inside text drawn by
+// markedPieces, or null when the position lies outside ``container``.
+export function pointIn(container, node, offset) {
+  const element = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+  if (!container.contains(element)) return null;
+  const piece = element.closest("[data-start]");
+  if (!piece || !container.contains(piece)) return offset === 0 ? 0 : null;
+  const start = Number(piece.dataset.start);
+  return node.nodeType === Node.TEXT_NODE ? start + toCodePoint(node.textContent, offset) : start;
 }
 
 // A span as a chip: its colour, the text it covers and its label.

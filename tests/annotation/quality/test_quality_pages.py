@@ -115,7 +115,7 @@ def test_a_reviewer_settles_disagreements_by_keyboard(
     page.click("#adjudicate-link")
     page.locator(".adj-version").first.wait_for()
     assert page.locator(".adj-item").count() == 3  # every snippet but 广州's
-    assert page.locator("#adj-choices li.kept").all_inner_texts()[0].count("地名") == 1
+    assert page.locator("#adj-choices li.kept .chip").all_inner_texts()[0].count("地名") == 1
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "adjudicate.png"), full_page=True)
 
@@ -233,3 +233,42 @@ def test_the_dashboard_counts_each_annotators_empty_submits(
         r"<tr><td>(\w+)</td>.*?<td class=\"empty-submits\">(\d+)</td>", page.content.decode(), re.S
     )
     assert dict(rows) == {"a1": "0", "a2": "2", "a3": "0"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reviewer_edits_the_final_annotation_freely(
+    quality_project, page_for, live_server, django_capture_on_commit_callbacks
+):
+    """A span nobody gave, 𠮷野家 (𠮷 is two UTF-16 units, one code point), added from a
+    selection; the 地名 on 北京 stretched to 北京开 and given another label."""
+    annotate_everything(quality_project, django_capture_on_commit_callbacks)
+    beijing = Snippet.objects.get(text=SNIPPETS[0])
+    page = page_for("reviewer")
+    page.goto(f"{live_server.url}/projects/{quality_project.id}/adjudicate/?snippet={beijing.id}")
+    page.locator("#adj-final", has_text="北京").wait_for()
+
+    page.keyboard.press("a")
+    page.evaluate(
+        """() => {
+            const text = document.querySelector('#adj-final [data-start="0"]').firstChild;
+            const range = document.createRange();
+            range.setStart(text, 0);
+            range.setEnd(text, 4);  // UTF-16 units: 𠮷野家
+            getSelection().removeAllRanges();
+            getSelection().addRange(range);
+        }"""
+    )
+    page.select_option("#adj-label", "机构")
+    page.click("#adj-add")
+    first = page.locator("#adj-choices li").first
+    first.get_by_role("button", name="结束处后移一个字").click()
+    first.locator("select").select_option("机构")
+    page.click("#adj-settle")
+    page.locator("#adj-settled", has_text="reviewer").wait_for()
+
+    settled = Adjudication.objects.get()
+    assert sorted(settled.spans, key=lambda span: span["start"]) == [
+        {"start": 0, "end": 3, "label": "机构"},
+        {"start": 4, "end": 7, "label": "机构"},
+    ]
+    assert settled.classes == ["正面"] and page.errors == []
