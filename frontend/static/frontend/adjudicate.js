@@ -275,6 +275,10 @@ async function settle() {
   const body = { spans: withTexts(side.snippet.text, spans), classes, segmentation };
   try {
     const settled = await api.settle(setup.project, side.snippet.id, body);
+    // The list read again: what other reviewers settled meanwhile shows as settled.
+    const done = side.snippet.id;
+    await loadPage();
+    index = items.findIndex((item) => item.snippet.id === done);
     if (items[index]) items[index].settled = true;
     const next = items.findIndex((item, i) => i > index && !item.settled);
     if (walking && next >= 0) await open(next); // on to the next unsettled

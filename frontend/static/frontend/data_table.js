@@ -53,7 +53,8 @@ function when(stamp) {
   return stamp ? new Date(stamp).toLocaleString() : "–";
 }
 
-export function setUpDataTable(projectId, role) {
+// ``onAction`` runs after each action, for the rest of the page to read again what changed.
+export function setUpDataTable(projectId, role, { onAction = () => {} } = {}) {
   const panel = document.getElementById("table-panel");
   if (!panel) return null;
   const form = document.getElementById("table-filters");
@@ -251,6 +252,7 @@ export function setUpDataTable(projectId, role) {
       result.classList.remove("error");
       chosen.clear();
       await load(page);
+      onAction();
     } catch (failure) {
       showError(result, failure);
       result.classList.add("error");

@@ -267,7 +267,9 @@ setUpImportForm();
 setUpTabs(document.getElementById("tabs"));
 setUpMembers(projectId);
 setUpEnding();
-const dataTable = setUpDataTable(projectId, root.dataset.role);
+const dataTable = setUpDataTable(projectId, root.dataset.role, {
+  onAction: () => Promise.all([loadProgress(), loadSkips(), showReturned()]),
+});
 loadSkips();
 showReturned();
 loadProgress();

@@ -9,7 +9,6 @@ const setup = JSON.parse(document.getElementById("review-setup").textContent);
 const $ = (id) => document.getElementById(id);
 const colorOf = colorsOf(setup.labels);
 
-let queue = [];
 let current = null;
 let busy = false;
 
@@ -41,18 +40,18 @@ function show(review) {
 
 async function load() {
   const page = await api.reviews(setup.project, "pending");
-  queue = page.results;
   $("review-count").textContent = interpolate(gettext("%s waiting for review"), [page.count]);
-  show(queue.shift() ?? null);
+  show(page.results[0] ?? null);
 }
 
+// Each decision reads the queue again: its count, and what other reviewers have decided
+// meanwhile is no longer offered.
 async function decide(decision, reason = "") {
   if (!current || busy) return;
   busy = true;
   try {
     await api.decideReview(setup.project, current.id, decision, reason);
-    if (queue.length) show(queue.shift());
-    else await load();
+    await load();
   } catch (failure) {
     showError($("review-error"), failure);
   } finally {

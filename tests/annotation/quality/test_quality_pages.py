@@ -10,7 +10,7 @@ from annotation.flow import submit
 from annotation.models import Adjudication, Batch, QualityRun, Review, Snippet
 from annotation.work.services import task_next
 from tests.annotation.quality.conftest import SNIPPETS, annotate_everything
-from tests.factories import PASSWORD, snippets_make
+from tests.factories import PASSWORD, MembershipFactory, snippets_make
 
 pytestmark = pytest.mark.django_db
 
@@ -272,3 +272,26 @@ def test_a_reviewer_edits_the_final_annotation_freely(
         {"start": 4, "end": 7, "label": "机构"},
     ]
     assert settled.classes == ["正面"] and page.errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_review_queue_reads_again_after_each_decision(
+    quality_project, page_for, live_server, django_capture_on_commit_callbacks, members
+):
+    """While one reviewer looks at the first piece, another decides the second: after the
+    first's decision the count says one left, and the third piece comes next."""
+    from annotation.quality.reviewing import review_decide
+
+    annotate_everything(quality_project, django_capture_on_commit_callbacks)
+    [first, second, third] = Review.objects.order_by("id")
+    page = page_for("reviewer")
+    page.goto(f"{live_server.url}/projects/{quality_project.id}/review/")
+    page.locator("#review-count", has_text="3").wait_for()
+    other = MembershipFactory(project=quality_project, role="reviewer").user
+
+    review_decide(review_id=second.id, reviewer=other, accept=True)
+    page.keyboard.press("a")
+
+    page.locator("#review-count", has_text="1").wait_for()
+    assert third.assignment.annotator.username in page.locator("#review-who").inner_text()
+    assert page.errors == []
