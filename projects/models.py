@@ -10,6 +10,11 @@ class Role(models.TextChoices):
     CLIENT = "client", _("Client")
 
 
+# The roles that take tasks: every member but clients (the claim's statements, the batch
+# check's "is anyone left to take it", reassigning).
+TASK_ROLES = (Role.ANNOTATOR, Role.REVIEWER, Role.MANAGER)
+
+
 class Kind(models.TextChoices):
     SPANS = "spans", _("Entity spans")
     CLASSES = "classes", _("Classes")

@@ -70,7 +70,7 @@ SORTS = {
     "-article": ("-article_id", "-position"),
 }
 
-COUNT_CAP = 10_000  # past this a text or label filter says "more than", not how many
+COUNT_CAP = 10_000  # past this a filter says "more than", not how many (counted_whole)
 
 
 @dataclass(frozen=True)
@@ -86,9 +86,12 @@ class TableFilters:
     sort: str = "id"
 
     @property
-    def scans(self) -> bool:
-        """Whether a filter reads text rather than an index: counted up to COUNT_CAP."""
-        return bool(self.text or self.label)
+    def counted_whole(self) -> bool:
+        """Whether the rows are counted to the last: with no filter, or a batch or an
+        import only, which an index counts. Any other filter counts up to COUNT_CAP (a
+        million rows are not read to say "10,000 or more")."""
+        narrowing = (self.state, self.annotator, self.label, self.disagreement, self.gold)
+        return not self.text and all(value is None for value in narrowing)
 
 
 def snippet_table(*, project: Project, filters: TableFilters) -> QuerySet[Snippet]:
@@ -145,7 +148,7 @@ def _in_state(
 
 def table_count(rows: QuerySet[Snippet], filters: TableFilters) -> tuple[int, bool]:
     """How many rows pass, and whether that is only a floor (COUNT_CAP reached)."""
-    if not filters.scans:
+    if filters.counted_whole:
         return rows.count(), False
     count = rows.order_by()[: COUNT_CAP + 1].count()
     return min(count, COUNT_CAP), count > COUNT_CAP

@@ -32,7 +32,7 @@ from annotation.quality.gold import gold_remove, gold_set
 from annotation.quality.judgements import latest_revisions
 from annotation.quality.reviewing import work_return
 from annotation.work import statements
-from projects.models import Project, Role
+from projects.models import TASK_ROLES, Project
 
 SELECTION_MAX = 10_000  # snippets one action takes
 
@@ -148,7 +148,7 @@ def snippets_reassign(*, project: Project, snippet_ids: list[int], annotator: Us
     these, for the project's lease. A snippet they had before, one with every slot done,
     an excluded one or a gold item is left with the reason."""
     seat = statements.seat_lock(project_id=project.id, user_id=annotator.id, superuser=False)
-    if seat is None or seat.role == Role.CLIENT or not annotator.is_active:
+    if seat is None or seat.role not in TASK_ROLES or not annotator.is_active:
         raise NotAllowed(_("%(name)s takes no tasks in this project.") % {"name": annotator})
     outcome = Outcome()
     snippets = list(

@@ -22,7 +22,7 @@ from annotation.models import (
 )
 from annotation.work import statements
 from annotation.work.turns import gold_turn
-from projects.models import Kind, Membership, Project, Role
+from projects.models import TASK_ROLES, Kind, Membership, Project
 
 M = TypeVar("M", bound=Model)
 
@@ -102,7 +102,7 @@ def task_next(*, project_id: int, annotator: User) -> Assignment | None:
     seat = statements.seat_lock(
         project_id=project_id, user_id=annotator.id, superuser=annotator.is_superuser
     )
-    if seat is None or seat.role == Role.CLIENT:
+    if seat is None or seat.role not in TASK_ROLES:
         raise NoSeat
     holding = statements.held(project_id=project_id, user_id=annotator.id, now=now)
     if holding.mine is not None:
@@ -342,10 +342,6 @@ def skip(*, assignment: Assignment, reason: str) -> Assignment:
     return locked
 
 
-# Who takes tasks: every member but clients (the claim's statements ask the same).
-_TAKERS = (Role.ANNOTATOR, Role.REVIEWER, Role.MANAGER)
-
-
 def snippets_left_over(*, batch: Batch, short: QuerySet[Snippet]) -> list[int] | None:
     """Of a batch's snippets ``short`` of their annotations, those nobody is left to
     annotate: given back (skipped), with nobody working on them, and every member who
@@ -358,7 +354,7 @@ def snippets_left_over(*, batch: Batch, short: QuerySet[Snippet]) -> list[int] |
     busy = (AssignmentStatus.ACTIVE, AssignmentStatus.RETURNED)
     if short.filter(Exists(worked.filter(status__in=busy))).exists():
         return None
-    takers = Membership.objects.filter(project_id=batch.project_id, role__in=_TAKERS)
+    takers = Membership.objects.filter(project_id=batch.project_id, role__in=TASK_ROLES)
     if batch.assignees.exists():
         takers = takers.filter(user__in=batch.assignees.all())
     people = set(takers.values_list("user_id", flat=True))

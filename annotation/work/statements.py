@@ -23,6 +23,7 @@ from django.db import connection
 
 from annotation.models import AssignmentStatus, Snippet
 from annotation.work import tally
+from projects.models import TASK_ROLES
 
 ACTIVE = AssignmentStatus.ACTIVE.value
 EXPIRED = AssignmentStatus.EXPIRED.value
@@ -143,11 +144,13 @@ VALUES (%(project)s, %(snippet)s, %(user)s, %(active)s, %(lease)s, '{}', 0, '', 
 RETURNING id
 """
 
+_TAKES_TASKS = "m.role IN (" + ", ".join(f"'{role.value}'" for role in TASK_ROLES) + ")"
+
 # Still on the project in a role that takes tasks: a member made a client, or removed,
 # writes no more to work they held.
-_MEMBER_OR_SUPERUSER = """(%(superuser)s OR EXISTS (
+_MEMBER_OR_SUPERUSER = f"""(%(superuser)s OR EXISTS (
     SELECT 1 FROM projects_membership m
-    WHERE m.project_id = a.project_id AND m.user_id = %(user)s AND m.role <> 'client'))"""
+    WHERE m.project_id = a.project_id AND m.user_id = %(user)s AND {_TAKES_TASKS}))"""
 
 _DRAFT_OWN = f"""
 UPDATE annotation_assignment AS a SET draft = %(draft)s, version = a.version + 1
