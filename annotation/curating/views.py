@@ -54,7 +54,7 @@ def _filters(data: dict) -> TableFilters:
 class SnippetTableView(APIView):
     """The data table (reviewers and managers): the project's snippets that pass the
     filters, a page at a time, each with where it stands. ``count`` is exact with no
-    filter or a batch or import only; other filters count up to 10,000 and say ``more``
+    filter or a batch or import only; other filters count up to 1,000 and say ``more``
     past it."""
 
     @extend_schema(parameters=[TablePageSerializer], responses=TableSerializer)

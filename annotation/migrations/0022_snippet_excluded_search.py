@@ -107,6 +107,20 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.AddIndex(
+            model_name="snippet",
+            index=models.Index(
+                condition=models.Q(("gold", True)), fields=["project", "id"], name="snippet_gold"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="snippet",
+            index=models.Index(
+                condition=models.Q(("excluded", True)),
+                fields=["project", "id"],
+                name="snippet_excluded",
+            ),
+        ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
         migrations.RunPython(trigram_index, trigram_index_drop),
     ]

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Project
@@ -204,6 +205,11 @@ class Snippet(models.Model):
             models.Index(fields=["project", "id"], name="snippet_project_id"),
             # The claim order: snippets closest to done first (annotation.work.claims).
             models.Index(fields=["project", "-slots_taken", "id"], name="snippet_claim_order"),
+            # The few snippets the data table's gold and excluded filters find.
+            models.Index(fields=["project", "id"], condition=Q(gold=True), name="snippet_gold"),
+            models.Index(
+                fields=["project", "id"], condition=Q(excluded=True), name="snippet_excluded"
+            ),
         ]
 
 

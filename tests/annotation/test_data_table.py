@@ -435,3 +435,18 @@ def test_only_managers_delete_a_project(project, client_for, actor):
     expected = {"anonymous": {401, 403}, "outsider": {404}, "manager": {200}}
     assert answer.status_code in expected.get(actor, {403})
     assert Project.objects.filter(id=project.id).exists() is (actor != "manager")
+
+
+def test_a_filter_counts_up_to_a_cap_and_says_there_are_more(
+    project, client_for, table, monkeypatch
+):
+    from annotation.curating import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    manager = client_for("manager")
+
+    filtered = rows(manager, project, q="。")
+    whole = rows(manager, project, batch=table[0].batch_id)
+
+    assert (filtered["count"], filtered["more"], len(filtered["results"])) == (2, True, 5)
+    assert (whole["count"], whole["more"]) == (5, False)
