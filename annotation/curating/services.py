@@ -56,6 +56,10 @@ class NotAllowed(Exception):
         self.reason = reason
 
 
+def no_tasks_here(username: str) -> str:
+    return _("%(name)s takes no tasks in this project.") % {"name": username}
+
+
 def _checks(batch_ids: set[int | None]) -> None:
     for batch_id in batch_ids:
         if batch_id is not None:
@@ -82,7 +86,11 @@ def _withdraw(project_id: int, works: list[tuple[int, int, int, int | None]]) ->
 
 
 def _live(snippet_ids: list[int], *, but: int | None = None) -> list[tuple]:
-    rows = Assignment.objects.filter(snippet_id__in=snippet_ids, status=AssignmentStatus.ACTIVE)
+    """The work in progress on these snippets (but ``but``'s), locked: a submit of it
+    running now either commits first, and the work is no longer live, or waits."""
+    rows = Assignment.objects.select_for_update(of=("self",)).filter(
+        snippet_id__in=snippet_ids, status=AssignmentStatus.ACTIVE
+    )
     if but is not None:
         rows = rows.exclude(annotator_id=but)
     return list(rows.values_list("id", "snippet_id", "annotator_id", "snippet__batch_id"))
@@ -96,8 +104,9 @@ def snippets_exclude(*, project: Project, snippet_ids: list[int], excluded: bool
     them only may now go to review."""
     outcome = Outcome()
     rows = Snippet.objects.select_for_update().filter(project=project, id__in=snippet_ids)
-    changing = dict(rows.filter(excluded=not excluded).values_list("id", "batch_id"))
-    for snippet_id in sorted(set(snippet_ids) - set(changing)):
+    found = {row[0]: row[1:] for row in rows.values_list("id", "batch_id", "excluded")}
+    changing = {id_: batch for id_, (batch, was) in found.items() if was != excluded}
+    for snippet_id in sorted(set(found) - set(changing)):
         outcome.leave(snippet_id, _("Already excluded.") if excluded else _("Not excluded."))
     Snippet.objects.filter(id__in=changing).update(excluded=excluded)
     if excluded:
@@ -149,7 +158,7 @@ def snippets_reassign(*, project: Project, snippet_ids: list[int], annotator: Us
     an excluded one or a gold item is left with the reason."""
     seat = statements.seat_lock(project_id=project.id, user_id=annotator.id, superuser=False)
     if seat is None or seat.role not in TASK_ROLES or not annotator.is_active:
-        raise NotAllowed(_("%(name)s takes no tasks in this project.") % {"name": annotator})
+        raise NotAllowed(no_tasks_here(annotator.username))
     outcome = Outcome()
     snippets = list(
         Snippet.objects.select_for_update()

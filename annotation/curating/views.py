@@ -111,10 +111,12 @@ class SnippetActionView(APIView):
                 project=project, snippet_ids=ids, reason=data["reason"].strip()
             )
         elif action == "reassign":
+            # Someone unknown is answered as someone of another project: the answer tells
+            # nothing of the accounts there are.
             annotator = User.objects.filter(username=data["annotator"]).first()
             try:
                 if annotator is None:
-                    raise services.NotAllowed(_("No such user."))
+                    raise services.NotAllowed(services.no_tasks_here(data["annotator"]))
                 outcome = services.snippets_reassign(
                     project=project, snippet_ids=ids, annotator=annotator
                 )
