@@ -19,6 +19,12 @@ class Kind(models.TextChoices):
     SPANS = "spans", _("Entity spans")
     CLASSES = "classes", _("Classes")
     SEGMENTATION = "segmentation", _("Word segmentation")
+    RELATIONS = "relations", _("Relations between entities")
+    EVENTS = "events", _("Events")
+
+
+# The kinds a label may be of; segmentation has no labels.
+LABEL_KINDS = (Kind.SPANS, Kind.CLASSES, Kind.RELATIONS, Kind.EVENTS)
 
 
 def default_kinds() -> list[str]:
@@ -138,17 +144,27 @@ class Membership(models.Model):
 
 
 class Label(models.Model):
-    """A label of a project: an entity type (kind ``spans``) or a class (kind ``classes``)."""
+    """A label of a project: an entity type (kind ``spans``), a class (``classes``), a
+    relation type between two entities (``relations``) or an event type (``events``).
+
+    A relation type says which entity labels its subject and its object may have (none
+    listed: any) and whether it is directed; an event type names the entity label of its
+    trigger and its roles, each with the entity labels its arguments may have and how many
+    arguments it takes: ``[{"name", "labels", "min", "max"}]``.
+    """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="labels")
-    kind = models.CharField(
-        max_length=16, choices=[(k.value, k.label) for k in (Kind.SPANS, Kind.CLASSES)]
-    )
+    kind = models.CharField(max_length=16, choices=[(k.value, k.label) for k in LABEL_KINDS])
     name = models.CharField(max_length=100)
     color = models.CharField(max_length=7, default="#4c6ef5")
     hotkey = models.CharField(max_length=1, blank=True)
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
+    directed = models.BooleanField(default=True)
+    subject_labels = models.JSONField(default=list, blank=True)
+    object_labels = models.JSONField(default=list, blank=True)
+    trigger_label = models.CharField(max_length=100, blank=True)
+    roles = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["position", "id"]

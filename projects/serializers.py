@@ -1,13 +1,16 @@
+import copy
 import re
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from projects.models import Kind, Label, Membership, Project, Role
+from projects.models import LABEL_KINDS, Kind, Label, Membership, Project, Role
+from projects.services import LABEL_DEFAULTS
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-LABEL_KINDS = (Kind.SPANS.value, Kind.CLASSES.value)
+ROLES_MAX = 20  # roles an event type may have
+ARGUMENTS_MAX = 20  # arguments one role may take
 
 
 # The single-character keys the annotator's workspace keeps for itself (workspace.js).
@@ -18,17 +21,78 @@ WORKSPACE_KEYS = {
 }
 
 
+def _names(**kwargs) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=200, default=list, **kwargs
+    )
+
+
+class EventRoleSerializer(serializers.Serializer):
+    """A role of an event type: the entity labels its arguments may have (none: any), and
+    how many arguments it takes."""
+
+    name = serializers.CharField(max_length=100)
+    labels = _names()
+    min = serializers.IntegerField(min_value=0, max_value=ARGUMENTS_MAX, default=0)
+    max = serializers.IntegerField(min_value=1, max_value=ARGUMENTS_MAX, default=1)
+
+    def validate(self, data: dict) -> dict:
+        if data.get("max", 1) < data.get("min", 0):
+            reason = _(
+                "Role %(name)s: the most arguments it takes (max) is below the fewest (min)."
+            )
+            raise serializers.ValidationError(reason % {"name": data["name"]})
+        return data
+
+
 class LabelSerializer(serializers.ModelSerializer):
-    kind = serializers.ChoiceField(choices=LABEL_KINDS, default=Kind.SPANS.value)
+    kind = serializers.ChoiceField(choices=[k.value for k in LABEL_KINDS], default=Kind.SPANS.value)
     # Given back with a label, its id keeps it the same label under a new name: renaming it
     # renames it in every annotation. Without one, a label is known by its kind and name.
     id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    directed = serializers.BooleanField(default=True)
+    subject_labels = _names(help_text="Relations: entity labels a subject may have (none: any).")
+    object_labels = _names(help_text="Relations: entity labels an object may have (none: any).")
+    trigger_label = serializers.CharField(
+        max_length=100, allow_blank=True, default="", help_text="Events: the trigger's label."
+    )
+    roles = EventRoleSerializer(many=True, default=list, max_length=ROLES_MAX)
 
     class Meta:
         model = Label
-        fields = ["id", "name", "kind", "color", "hotkey", "description"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "color",
+            "hotkey",
+            "description",
+            "directed",
+            "subject_labels",
+            "object_labels",
+            "trigger_label",
+            "roles",
+        ]
         # Uniqueness is checked across the whole list in ProjectSerializer.validate_labels.
         validators: list = []
+
+    def validate(self, data: dict) -> dict:
+        """What a kind does not use is cleared; an event type names its trigger's label
+        and gives each role a name of its own."""
+        kind = data.get("kind", Kind.SPANS.value)
+        if kind != Kind.RELATIONS:
+            data.update(directed=True, subject_labels=[], object_labels=[])
+        if kind != Kind.EVENTS:
+            data.update(trigger_label="", roles=[])
+            return data
+        if not data.get("trigger_label"):
+            reason = _("Event %(name)s needs the entity label of its trigger.")
+            raise serializers.ValidationError({"trigger_label": [reason % {"name": data["name"]}]})
+        roles = [role["name"] for role in data.get("roles", [])]
+        if len(set(roles)) != len(roles):
+            reason = _("Event %(name)s has two roles of one name.")
+            raise serializers.ValidationError({"roles": [reason % {"name": data["name"]}]})
+        return data
 
     def validate_color(self, color: str) -> str:
         if not COLOR.match(color):
@@ -107,6 +171,10 @@ class ProjectSerializer(serializers.ModelSerializer):
     def validate_labels(self, labels: list[dict]) -> list[dict]:
         for label in labels:  # a PATCH is partial all the way down: fill the defaults here
             label.setdefault("kind", Kind.SPANS.value)
+            for key, default in LABEL_DEFAULTS.items():
+                label.setdefault(key, copy.deepcopy(default))
+            for role in label["roles"]:
+                role.update({"labels": [], "min": 0, "max": 1, **role})
         names = [(label["kind"], label["name"]) for label in labels]
         if len(set(names)) != len(names):
             raise serializers.ValidationError(_("Two labels of one kind share a name."))
@@ -117,6 +185,11 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def validate(self, data: dict) -> dict:
         kinds = data.get("kinds") or (self.instance.kinds if self.instance else [Kind.SPANS])
+        if {Kind.RELATIONS, Kind.EVENTS} & set(kinds) and Kind.SPANS not in kinds:
+            reason = _("Relations and events link entities: the project annotates spans too.")
+            raise serializers.ValidationError({"kinds": [reason]})
+        if "labels" in data:
+            _links_checked(data["labels"], self.instance)
         for label in data.get("labels", []):
             if label["kind"] not in kinds:
                 raise serializers.ValidationError(
@@ -128,6 +201,37 @@ class ProjectSerializer(serializers.ModelSerializer):
                     }
                 )
         return data
+
+
+def _links_checked(labels: list[dict], project: Project | None) -> None:
+    """The entity labels relation and event types name are entity labels of the set. An
+    entity label renamed in the same change is followed: a type naming it by its old name
+    names the new one."""
+    renamed = {}
+    if project is not None:
+        old = {label.id: label.name for label in project.labels.filter(kind=Kind.SPANS)}
+        for label in labels:
+            before = old.get(label.get("id") or 0)
+            if label["kind"] == Kind.SPANS and before not in (None, label["name"]):
+                renamed[before] = label["name"]
+    entities = {label["name"] for label in labels if label["kind"] == Kind.SPANS}
+    for label in labels:
+        if label["kind"] not in (Kind.RELATIONS, Kind.EVENTS):
+            continue
+        for field in ("subject_labels", "object_labels"):
+            label[field] = [renamed.get(name, name) for name in label[field]]
+        label["trigger_label"] = renamed.get(label["trigger_label"], label["trigger_label"])
+        for role in label["roles"]:
+            role["labels"] = [renamed.get(name, name) for name in role["labels"]]
+        named = [*label["subject_labels"], *label["object_labels"]]
+        named += [label["trigger_label"]] if label["kind"] == Kind.EVENTS else []
+        named += [name for role in label["roles"] for name in role["labels"]]
+        unknown = [name for name in named if name not in entities]
+        if unknown:
+            reason = _("%(label)s names %(name)s, which is not an entity label of this project.")
+            raise serializers.ValidationError(
+                {"labels": [reason % {"label": label["name"], "name": unknown[0]}]}
+            )
 
 
 class MemberSerializer(serializers.ModelSerializer):

@@ -11,7 +11,18 @@ from accounts.models import User
 from projects.models import Label, Membership, Project, Role
 from projects.signals import labels_renamed
 
-LABEL_FIELDS = ("color", "hotkey", "description")
+# A label's fields besides its kind and name, with the value each takes when not given.
+LABEL_DEFAULTS: dict[str, Any] = {
+    "color": "",
+    "hotkey": "",
+    "description": "",
+    "directed": True,
+    "subject_labels": [],
+    "object_labels": [],
+    "trigger_label": "",
+    "roles": [],
+}
+LABEL_FIELDS = tuple(LABEL_DEFAULTS)
 
 
 # What a project made from another as a template takes of it: its set-up, not its name,
@@ -102,7 +113,10 @@ def labels_set(*, project: Project, labels: list[dict]) -> None:
     )
     renamed = []
     for position, (item, label) in enumerate(zip(labels, matched, strict=True)):
-        values = {**{key: item.get(key, "") for key in LABEL_FIELDS}, "position": position}
+        values = {
+            **{key: item.get(key, default) for key, default in LABEL_DEFAULTS.items()},
+            "position": position,
+        }
         values["color"] = values["color"] or "#4c6ef5"
         if label is None:
             Label.objects.create(project=project, kind=item["kind"], name=item["name"], **values)

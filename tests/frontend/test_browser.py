@@ -203,3 +203,41 @@ def test_a_manager_deletes_an_import_with_no_work_in_the_page(
     assert "删掉.txt" in asked[0] and "2" in asked[0]  # says what goes
     assert not ImportJob.objects.exists() and not Snippet.objects.exists()
     assert page.errors == []
+
+
+def test_a_manager_defines_a_relation_type_in_the_page(page_for, live_server, project, members):
+    """The type's ends are typed as entity label names; they come back as saved, and a
+    save of other settings keeps them."""
+    page = page_for("manager")
+    page.goto(f"{live_server.url}/projects/{project.id}/#settings")
+    form = page.locator("#settings-form")
+    form.locator("#settings-fields:not([disabled])").wait_for()
+    form.locator("input[name=kinds][value=relations]").check()
+    for name, kind in (("人名", "spans"), ("机构", "spans"), ("任职于", "relations")):
+        form.locator("#add-label").click()
+        row = form.locator(".label-row").last
+        row.locator("[data-field=name]").fill(name)
+        row.locator("[data-field=kind]").select_option(kind)
+    row = form.locator(".label-row").last
+    assert row.locator("[data-field=trigger_label]").is_hidden()
+    row.locator("[data-field=subject_labels]").fill("人名")
+    row.locator("[data-field=object_labels]").fill("机构，人名")
+    row.locator("[data-field=directed]").uncheck()
+    form.locator("button[type=submit]").click()
+    form.locator(".saved").wait_for()
+
+    saved = Label.objects.get(name="任职于")
+    assert (saved.kind, saved.subject_labels, saved.object_labels) == (
+        "relations",
+        ["人名"],
+        ["机构", "人名"],
+    )
+    assert saved.directed is False
+    page.reload()
+    form.locator("#settings-fields:not([disabled])").wait_for()
+    form.locator("input[name=overlap]").fill("2")
+    form.locator("button[type=submit]").click()
+    form.locator(".saved").wait_for()
+    saved.refresh_from_db()
+    assert saved.object_labels == ["机构", "人名"] and saved.directed is False
+    assert page.errors == []

@@ -8,7 +8,37 @@ import { renderMarkdown } from "./markdown.js";
 const KIND_LABELS = {
   spans: gettext("Entity (span)"),
   classes: gettext("Class"),
+  relations: gettext("Relation"),
+  events: gettext("Event"),
 };
+
+// Entity label names as typed: separated by commas (either width), 、 or spaces.
+export function parseNames(text) {
+  return text.split(/[,，、\s]+/).filter(Boolean);
+}
+
+// An event type's roles as one line: "任职者: 人名 (1-1); 机构: 机构|组织 (0-2)".
+export function formatRoles(roles) {
+  return roles.map((role) => `${role.name}: ${role.labels.join("|")} (${role.min}-${role.max})`).join("; ");
+}
+
+export function parseRoles(text) {
+  return text
+    .split(/[;；]/)
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const found = part.match(/^(.+?)\s*[:：]\s*(.*?)\s*(?:[(（]\s*(\d+)\s*[-–~]\s*(\d+)\s*[)）])?$/);
+      if (!found) return { name: part, labels: [], min: 0, max: 1 };
+      const [, name, labels, min, max] = found;
+      return {
+        name,
+        labels: labels.split(/[|,，、\s]+/).filter(Boolean),
+        min: min === undefined ? 0 : Number(min),
+        max: max === undefined ? 1 : Number(max),
+      };
+    });
+}
 const FLAGS = [
   "multi_label",
   "allow_overlap",
@@ -44,6 +74,41 @@ function labelRow(label = { name: "", kind: "spans", color: "#4c6ef5", hotkey: "
     field.value = value ?? "";
     return field;
   };
+  // What a relation or an event type links: the entity labels at its ends, or its
+  // trigger's label and its roles; shown for those kinds only.
+  const directed = el("input", { type: "checkbox", "data-field": "directed" });
+  directed.checked = label.directed ?? true;
+  const relation = el(
+    "span",
+    { class: "links", "data-for": "relations" },
+    input("subject_labels", (label.subject_labels ?? []).join(", "), {
+      label: gettext("Subject labels"),
+      extra: { placeholder: gettext("subject: entity labels (none: any)") },
+    }),
+    input("object_labels", (label.object_labels ?? []).join(", "), {
+      label: gettext("Object labels"),
+      extra: { placeholder: gettext("object: entity labels (none: any)") },
+    }),
+    el("label", { class: "inline small" }, directed, " ", gettext("directed")),
+  );
+  const event = el(
+    "span",
+    { class: "links", "data-for": "events" },
+    input("trigger_label", label.trigger_label ?? "", {
+      label: gettext("Trigger label"),
+      extra: { placeholder: gettext("trigger: an entity label") },
+    }),
+    input("roles", formatRoles(label.roles ?? []), {
+      label: gettext("Roles"),
+      extra: { placeholder: gettext("role: label|label (min-max); …") },
+    }),
+  );
+  const showLinks = () => {
+    relation.hidden = kind.value !== "relations";
+    event.hidden = kind.value !== "events";
+  };
+  kind.addEventListener("change", showLinks);
+  showLinks();
   // A label's id keeps it the same label under a new name (renamed in every annotation).
   const row = el(
     "tr",
@@ -53,6 +118,7 @@ function labelRow(label = { name: "", kind: "spans", color: "#4c6ef5", hotkey: "
     el("td", {}, input("color", label.color, { label: gettext("Colour"), extra: { type: "color" } })),
     el("td", {}, input("hotkey", label.hotkey, { label: gettext("Hotkey"), extra: { maxlength: "1", size: "2" } })),
     el("td", {}, input("description", label.description, { label: gettext("Description") })),
+    el("td", {}, relation, event),
   );
   const up = el("button", { type: "button", title: gettext("Move up") }, "↑");
   const remove = el("button", { type: "button", title: gettext("Remove") }, "✕");
@@ -88,6 +154,11 @@ function read(form) {
       color: value("color"),
       hotkey: value("hotkey"),
       description: value("description"),
+      directed: row.querySelector("[data-field=directed]").checked,
+      subject_labels: parseNames(value("subject_labels")),
+      object_labels: parseNames(value("object_labels")),
+      trigger_label: value("trigger_label"),
+      roles: parseRoles(value("roles")),
     };
   });
   return body;
@@ -133,9 +204,7 @@ function setUpLabelCopies(form, projectId) {
   const error = form.querySelector(".error");
   const take = (labels) => {
     rows.replaceChildren(
-      ...labels.map(({ name, kind, color, hotkey, description }) =>
-        labelRow({ name, kind, color, hotkey, description }),
-      ),
+      ...labels.map((label) => labelRow({ ...label, id: undefined })),
     );
     form.dispatchEvent(new Event("input"));
   };
