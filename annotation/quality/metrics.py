@@ -10,6 +10,9 @@ lists, for tests and for one-off use.
 - Spans: F1 between two annotators, exact (same start, end and label) and overlap (a span
   counts as found when the other annotator has one of the same label overlapping it).
 - Segmentation: F1 of the word boundaries inside the text.
+- Relations: F1 of (subject span, type, object span) between two annotators, exact (both
+  ends the same spans) and overlap (each end overlaps a span of the same label), per pair
+  of annotators and per relation type; an undirected relation's ends are unordered.
 
 A figure that is not defined on the data (every judgement the same category, nothing to
 compare) is None, never a made-up 0 or 1.
@@ -25,6 +28,7 @@ Pair = tuple[str, str]
 K = TypeVar("K")
 V = TypeVar("V")
 Span = tuple[int, int, str]  # start, end (code points, end-exclusive), label
+Relation = tuple[Span, str, Span]  # subject, type, object (relation_of puts them in order)
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -221,6 +225,76 @@ class SpanAgreement:
         _add_all(self.overlap, other.overlap)
         _add_all(self.label_exact, other.label_exact)
         _add_all(self.label_overlap, other.label_overlap)
+
+
+def relation_of(subject: Span, kind: str, obj: Span, *, directed: bool = True) -> Relation:
+    """A relation as compared: an undirected one with its ends in order, so that A–B and
+    B–A are the same relation."""
+    if not directed and obj < subject:
+        subject, obj = obj, subject
+    return subject, kind, obj
+
+
+def _relation_found(relation: Relation, others: Iterable[Relation]) -> bool:
+    subject, kind, obj = relation
+    return any(
+        o_kind == kind and _overlaps(subject, [o_subject]) and _overlaps(obj, [o_obj])
+        for o_subject, o_kind, o_obj in others
+    )
+
+
+def relation_matches(
+    first: Iterable[Relation], second: Iterable[Relation], *, exact: bool
+) -> Matches:
+    a, b = set(first), set(second)
+    if exact:
+        return set_matches(a, b)
+    return Matches(
+        len(a),
+        len(b),
+        sum(1 for relation in a if _relation_found(relation, b)),
+        sum(1 for relation in b if _relation_found(relation, a)),
+    )
+
+
+@dataclass
+class RelationAgreement:
+    """Relation F1 per pair of annotators and per relation type, exact and overlap, an
+    item at a time."""
+
+    exact: dict[Pair, Matches] = field(default_factory=lambda: defaultdict(Matches))
+    overlap: dict[Pair, Matches] = field(default_factory=lambda: defaultdict(Matches))
+    items: Counter = field(default_factory=Counter)  # per pair
+    type_exact: dict[str, Matches] = field(default_factory=lambda: defaultdict(Matches))
+    type_overlap: dict[str, Matches] = field(default_factory=lambda: defaultdict(Matches))
+
+    def add(self, relations: Mapping[str, Iterable[Relation]]) -> None:
+        """One item's relations by annotator (each made by relation_of)."""
+        found = {who: set(given) for who, given in relations.items()}
+        for pair, first, second in _pairs(found):
+            self.items[pair] += 1
+            for exact, by_pair, by_type in (
+                (True, self.exact, self.type_exact),
+                (False, self.overlap, self.type_overlap),
+            ):
+                by_pair[pair].add(relation_matches(first, second, exact=exact))
+                for kind in {relation[1] for relation in first | second}:
+                    mine = {relation for relation in first if relation[1] == kind}
+                    theirs = {relation for relation in second if relation[1] == kind}
+                    by_type[kind].add(relation_matches(mine, theirs, exact=exact))
+
+
+def relation_f1(
+    first: Sequence[Iterable[Relation]],
+    second: Sequence[Iterable[Relation]],
+    *,
+    exact: bool = True,
+) -> float | None:
+    """F1 between two annotators' relations over the same items, in order."""
+    total = Matches()
+    for a, b in zip(first, second, strict=True):
+        total.add(relation_matches(a, b, exact=exact))
+    return total.f1()
 
 
 def _add_all(mine: dict[K, "Matches"], theirs: Mapping[K, "Matches"]) -> None:

@@ -215,3 +215,66 @@ def test_boundary_f1_equals_scikit_learn_on_random_data():
         if ours is None:
             continue
         _same(ours, sklearn.f1_score(a_flags, b_flags, zero_division=0))
+
+
+# 张三任职于北京大学，李四也在北京大学。 (code points)
+ZHANG, LI = (0, 2, "人名"), (10, 12, "人名")
+PKU, PKU_AGAIN, PKU_SHORT = (5, 9, "机构"), (14, 18, "机构"), (14, 17, "机构")
+
+
+def test_relation_f1_by_hand_exact_and_with_overlapping_ends():
+    from annotation.quality.metrics import relation_f1, relation_of
+
+    first = [
+        relation_of(ZHANG, "任职于", PKU),
+        relation_of(LI, "任职于", PKU_AGAIN),
+        relation_of(ZHANG, "同事", LI, directed=False),
+    ]
+    second = [
+        relation_of(ZHANG, "任职于", PKU),
+        relation_of(LI, "任职于", PKU_SHORT),  # one character short at the object's end
+        relation_of(LI, "同事", ZHANG, directed=False),  # the same undirected relation
+    ]
+
+    assert relation_f1([first], [second]) == pytest.approx(2 * 2 / (3 + 3))
+    assert relation_f1([first], [second], exact=False) == 1.0
+
+
+def test_a_directed_relation_reversed_is_another_relation():
+    from annotation.quality.metrics import relation_f1, relation_of
+
+    one, reversed_ = relation_of(ZHANG, "任职于", PKU), relation_of(PKU, "任职于", ZHANG)
+
+    assert relation_f1([[one]], [[reversed_]]) == 0.0
+    assert relation_f1([[one]], [[reversed_]], exact=False) == 0.0
+    assert relation_f1([[]], [[]]) is None  # nothing to compare: not a made-up 1
+
+
+def test_an_overlapping_end_of_another_label_is_not_found():
+    from annotation.quality.metrics import relation_f1, relation_of
+
+    mine = [relation_of(ZHANG, "任职于", PKU)]
+    theirs = [relation_of(ZHANG, "任职于", (5, 9, "地名"))]
+
+    assert relation_f1([mine], [theirs], exact=False) == 0.0
+
+
+def test_relation_agreement_per_pair_and_per_type():
+    from annotation.quality.metrics import RelationAgreement, relation_of
+
+    agreement = RelationAgreement()
+    agreement.add(
+        {
+            "a1": [relation_of(ZHANG, "任职于", PKU), relation_of(LI, "任职于", PKU_AGAIN)],
+            "a2": [relation_of(ZHANG, "任职于", PKU), relation_of(LI, "任职于", PKU_SHORT)],
+            "a3": [relation_of(ZHANG, "同事", LI, directed=False)],
+        }
+    )
+
+    assert agreement.exact[("a1", "a2")].f1() == pytest.approx(0.5)
+    assert agreement.overlap[("a1", "a2")].f1() == 1.0
+    assert agreement.exact[("a1", "a3")].f1() == 0.0
+    assert len(agreement.items) == 3
+    # 任职于 over the three pairs: a1–a2 exact 1 of 2 each; a1–a3 and a2–a3 none of 2 and 0.
+    assert agreement.type_exact["任职于"].f1() == pytest.approx(2 * 1 / (2 + 2 + 2 + 2))
+    assert agreement.type_overlap["同事"].f1() == 0.0
