@@ -112,14 +112,11 @@ def test_relations_need_the_entities_they_link(client_for, project, members):
     assert answer.status_code == 400 and "kinds" in answer.json()
 
 
-def test_an_entity_label_renamed_is_renamed_in_the_types_that_name_it(
-    client_for, project, members
-):
+def test_an_entity_label_renamed_is_renamed_in_the_types_that_name_it(client_for, project, members):
     manager = client_for("manager")
     saved = patch(manager, project, kinds=KINDS, labels=[*ENTITIES, WORKS_AT, APPOINTED]).json()
     renamed = [
-        {**label, "name": "组织"} if label["name"] == "机构" else label
-        for label in saved["labels"]
+        {**label, "name": "组织"} if label["name"] == "机构" else label for label in saved["labels"]
     ]
 
     answer = patch(manager, project, labels=renamed)
