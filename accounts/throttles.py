@@ -1,6 +1,7 @@
 """Limits on guessing passwords: per client address and per account.
 
-Every log-in (the form, ``auth/token/``, the admin's) counts against the ``login`` rate
+Every log-in (the form, ``auth/token/``, the admin's) and every password reset asked by
+e-mail counts against the ``login`` rate
 (``BIAOZHU_LOGIN_RATE``) twice: per address and username, so that one office address
 still logs a whole team in, and per username alone, so that guesses spread over many
 addresses still slow down. The address is the connection's, or the one the trusted
@@ -22,10 +23,14 @@ def _digest(username: str) -> str:
 
 
 def _username(request: HttpRequest) -> str:
+    """The account an attempt is at: its username, or the e-mail address a password reset
+    is asked for (so that resets to one address from many are slowed down too)."""
     data = getattr(request, "data", None)  # DRF's parsed body, else the form's
     if data is None:
         data = request.POST
-    value = data.get("username", "") if hasattr(data, "get") else ""  # a JSON list, a number
+    if not hasattr(data, "get"):  # a JSON list, a number
+        return ""
+    value = data.get("username") or data.get("email") or ""
     return value if isinstance(value, str) else ""
 
 

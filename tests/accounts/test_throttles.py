@@ -83,3 +83,19 @@ def test_the_address_counted_is_the_one_our_proxies_saw(proxies, forwarded, coun
     )
     with override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "NUM_PROXIES": proxies}):
         assert AddressAndUsername().get_ident(request) == counted
+
+
+def test_resets_asked_for_one_address_from_many_places_are_limited(client, settings, members):
+    settings.EMAIL_HOST = "mail.example.org"
+    answers = [
+        client.post(
+            "/password/reset/", {"email": "wu9@example.org"}, REMOTE_ADDR=f"198.51.100.{n}"
+        ).status_code
+        for n in range(GUESSES + 1)
+    ]
+    other = client.post(
+        "/password/reset/", {"email": "li4@example.org"}, REMOTE_ADDR="198.51.100.200"
+    )
+
+    assert answers == [302] * GUESSES + [429]
+    assert other.status_code == 302  # another address is not held up by them
