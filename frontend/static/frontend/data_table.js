@@ -50,7 +50,7 @@ function option(value, text) {
 }
 
 function when(stamp) {
-  return stamp ? new Date(stamp).toLocaleString() : "–";
+  return stamp ? new Date(stamp).toLocaleString(document.documentElement.lang) : "–";
 }
 
 // ``onAction`` runs after each action, for the rest of the page to read again what changed.
