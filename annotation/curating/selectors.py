@@ -94,7 +94,7 @@ class TableFilters:
 
 def snippet_table(*, project: Project, filters: TableFilters) -> QuerySet[Snippet]:
     """The project's snippets that pass ``filters``, in its sort order."""
-    rows = Snippet.objects.filter(project=project)
+    rows: QuerySet[Snippet] = Snippet.objects.filter(project=project)
     if filters.batch is not None:
         rows = rows.filter(batch_id=filters.batch)
     if filters.import_job is not None:
@@ -184,7 +184,7 @@ def table_rows(*, project: Project, snippets: list[Snippet]) -> list[dict]:
         .order_by("id")
         .values("snippet_id", "status", "annotator__username", "skip_reason")
     ):
-        works[row["snippet_id"]].append(row)
+        works[row["snippet_id"]].append(dict(row))
     reviewed = set(
         Review.objects.filter(
             assignment__snippet_id__in=ids, status=ReviewStatus.PENDING
