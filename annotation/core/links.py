@@ -12,7 +12,7 @@ undirected relation is stored with its ends in span order: A–B and B–A are o
 """
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from annotation.core.i18n import gettext_noop
 from annotation.core.validation import AnnotationError
@@ -97,6 +97,19 @@ def _list(field_name: str, value: Any) -> list:
     return value
 
 
+T = TypeVar("T")
+
+
+def _typed(field_name: str, index: int, item: Any, types: dict[str, T]) -> tuple[str, T]:
+    """The item's type name and its rule, for a relation or an event."""
+    if not isinstance(item, dict):
+        raise AnnotationError(field_name, gettext_noop("must be an object"), index)
+    kind = item.get("type")
+    if not isinstance(kind, str) or kind not in types:
+        raise AnnotationError(field_name, gettext_noop("unknown type %(type)r"), index, type=kind)
+    return kind, types[kind]
+
+
 def relations_checked(
     relations: Any, schema: LinkSchema, ids: dict[str, str], labels: dict[str, str]
 ) -> list[dict]:
@@ -104,14 +117,7 @@ def relations_checked(
     span id → its label."""
     found: dict[tuple[str, str, str], int] = {}
     for index, relation in enumerate(_list("relations", relations)):
-        if not isinstance(relation, dict):
-            raise AnnotationError("relations", gettext_noop("must be an object"), index)
-        kind = relation.get("type")
-        if not isinstance(kind, str) or kind not in schema.relations:
-            raise AnnotationError(
-                "relations", gettext_noop("unknown relation type %(type)r"), index, type=kind
-            )
-        rule = schema.relations[kind]
+        kind, rule = _typed("relations", index, relation, schema.relations)
         subject = _span_of("relations", index, relation.get("from"), ids)
         obj = _span_of("relations", index, relation.get("to"), ids)
         if subject == obj:
@@ -146,14 +152,7 @@ def events_checked(
     """The events in stored form (as relations_checked)."""
     found: list[tuple[str, str, list[dict]]] = []
     for index, event in enumerate(_list("events", events)):
-        if not isinstance(event, dict):
-            raise AnnotationError("events", gettext_noop("must be an object"), index)
-        kind = event.get("type")
-        if not isinstance(kind, str) or kind not in schema.events:
-            raise AnnotationError(
-                "events", gettext_noop("unknown event type %(type)r"), index, type=kind
-            )
-        rule = schema.events[kind]
+        kind, rule = _typed("events", index, event, schema.events)
         trigger = _span_of("events", index, event.get("trigger"), ids)
         if labels[trigger] != rule.trigger:
             raise AnnotationError(

@@ -19,7 +19,7 @@ compare) is None, never a made-up 0 or 1.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import TypeVar
@@ -172,16 +172,14 @@ def set_matches(first: set, second: set) -> Matches:
     return Matches(len(first), len(second), common, common)
 
 
+def _matched(a: set[V], b: set[V], found: Callable[[V, set[V]], bool]) -> Matches:
+    """Each side's items the other side also has, by ``found``."""
+    return Matches(len(a), len(b), sum(found(x, b) for x in a), sum(found(x, a) for x in b))
+
+
 def span_matches(first: Iterable[Span], second: Iterable[Span], *, exact: bool) -> Matches:
     a, b = set(first), set(second)
-    if exact:
-        return set_matches(a, b)
-    return Matches(
-        len(a),
-        len(b),
-        sum(1 for span in a if _overlaps(span, b)),
-        sum(1 for span in b if _overlaps(span, a)),
-    )
+    return set_matches(a, b) if exact else _matched(a, b, _overlaps)
 
 
 @dataclass
@@ -247,14 +245,7 @@ def relation_matches(
     first: Iterable[Relation], second: Iterable[Relation], *, exact: bool
 ) -> Matches:
     a, b = set(first), set(second)
-    if exact:
-        return set_matches(a, b)
-    return Matches(
-        len(a),
-        len(b),
-        sum(1 for relation in a if _relation_found(relation, b)),
-        sum(1 for relation in b if _relation_found(relation, a)),
-    )
+    return set_matches(a, b) if exact else _matched(a, b, _relation_found)
 
 
 @dataclass
