@@ -9,7 +9,7 @@ million snippets: docs/benchmarks.md has the figures (bench/data_table.py).
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from annotation.core.search import search_key
 from annotation.models import (
@@ -122,26 +122,53 @@ def snippet_table(*, project: Project, filters: TableFilters) -> QuerySet[Snippe
     return rows.order_by(*SORTS.get(filters.sort, SORTS["id"]))
 
 
+# The states in the order they are told: a snippet is in the first whose condition holds
+# (_state_of says the same of a page's rows), so a filter lists the rows that show it.
+_PRECEDENCE = (
+    State.RETURNED,
+    State.IN_REVIEW,
+    State.ACCEPTED,
+    State.SUBMITTED,
+    State.IN_PROGRESS,
+    State.PARTLY,
+    State.SKIPPED,
+)
+
+
+def _conditions(project: Project) -> dict[str, Q]:
+    """What puts a snippet in each state, before the states above it are ruled out."""
+    works = Assignment.objects.filter(project=project)
+    pending = Review.objects.filter(project=project, status=ReviewStatus.PENDING)
+    finals = FinalAnnotation.objects.filter(snippet=OuterRef("pk"), works__gt=0)
+    return {
+        **{
+            state: Q(id__in=works.filter(status=status).values("snippet_id"))
+            for state, status in _BY_WORK.items()
+        },
+        State.IN_REVIEW: Q(id__in=pending.values("assignment__snippet_id")),
+        State.ACCEPTED: Q(batch__status=BatchStatus.ACCEPTED),
+        State.SUBMITTED: Q(Exists(finals.filter(works__gte=project.overlap))),
+        State.PARTLY: Q(Exists(finals.filter(works__lt=project.overlap))),
+    }
+
+
 def _in_state(
     rows: QuerySet[Snippet], project: Project, state: str, works: QuerySet[Assignment]
 ) -> QuerySet[Snippet]:
+    """The rows in ``state``; with an annotator chosen (``works`` theirs), the states of
+    work (in progress, returned, skipped) ask for their own work in it."""
     if state == State.EXCLUDED:
         return rows.filter(excluded=True)
     rows = rows.filter(excluded=False)
+    conditions = _conditions(project)
+    above = _PRECEDENCE if state == State.OPEN else _PRECEDENCE[: _PRECEDENCE.index(state)]
+    for higher in above:
+        rows = rows.exclude(conditions[higher])
+    if state == State.OPEN:
+        return rows
     if state in _BY_WORK:
         return rows.filter(id__in=works.filter(status=_BY_WORK[state]).values("snippet_id"))
-    if state == State.OPEN:
-        skipped = works.filter(status=AssignmentStatus.SKIPPED)
-        return rows.filter(slots_taken=0).exclude(id__in=skipped.values("snippet_id"))
-    if state == State.IN_REVIEW:
-        pending = Review.objects.filter(project=project, status=ReviewStatus.PENDING)
-        return rows.filter(id__in=pending.values("assignment__snippet_id"))
-    if state == State.ACCEPTED:
-        return rows.filter(batch__status=BatchStatus.ACCEPTED)
-    finals = FinalAnnotation.objects.filter(snippet=OuterRef("pk"), works__gt=0)
-    if state == State.SUBMITTED:
-        return rows.filter(Exists(finals.filter(works__gte=project.overlap)))
-    return rows.filter(Exists(finals.filter(works__lt=project.overlap)))  # PARTLY
+    return rows.filter(conditions[state])
 
 
 def table_count(rows: QuerySet[Snippet], filters: TableFilters) -> tuple[int, bool]:

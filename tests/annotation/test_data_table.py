@@ -83,7 +83,7 @@ def test_each_row_says_where_its_snippet_stands(project, client_for, table):
     [
         ({"state": "open"}, [3, 4]),
         ({"state": "in_progress"}, [1]),
-        ({"state": "partly_submitted"}, [1]),
+        ({"state": "partly_submitted"}, []),  # the second's is in progress: it shows so
         ({"state": "submitted"}, [0]),
         ({"state": "skipped"}, [2]),
         ({"annotator": "second"}, [0, 1, 2]),
@@ -108,6 +108,22 @@ def test_filters_search_and_sort(project, client_for, table, query, expected):
 
     assert ids(page) == [table[n].id for n in expected]
     assert page["count"] == len(expected)
+
+
+def test_a_state_filter_lists_the_rows_that_show_that_state(project, client_for, table):
+    """A snippet shows the first state that holds of it (returned, in review, accepted,
+    submitted, in progress, partly submitted, skipped, open); its filter finds it there
+    and in no other."""
+    manager = client_for("manager")
+    Assignment.objects.filter(snippet=table[1], status="active").update(status="expired")
+    accepted = Batch.objects.create(project=project, name="已验收", status="accepted")
+    Snippet.objects.filter(id=table[0].id).update(batch=accepted)
+
+    shown = {row["id"]: row["state"] for row in rows(manager, project)["results"]}
+    for state in set(shown.values()) | {"submitted", "partly_submitted", "in_progress"}:
+        listed = ids(rows(manager, project, state=state))
+        assert listed == [id_ for id_, showing in shown.items() if showing == state], state
+    assert shown[table[0].id] == "accepted" and shown[table[1].id] == "partly_submitted"
 
 
 def test_the_batch_import_and_gold_filters(project, client_for, table):

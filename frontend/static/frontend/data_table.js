@@ -121,10 +121,16 @@ export function setUpDataTable(projectId, role, { onAction = () => {} } = {}) {
     if (label) label.textContent = shown;
   }
 
+  // Answers may come back out of order (a reload asked before a filter was typed): only
+  // the latest request's is shown.
+  let asked = 0;
+
   async function load(toPage = page) {
     showError(error, null);
+    const ticket = ++asked;
     try {
       const answer = await api.snippetTable(projectId, tableQuery(form, toPage));
+      if (ticket !== asked) return;
       last = answer;
       page = toPage;
       body.replaceChildren(...answer.results.map(row));
