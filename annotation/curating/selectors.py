@@ -122,53 +122,44 @@ def snippet_table(*, project: Project, filters: TableFilters) -> QuerySet[Snippe
     return rows.order_by(*SORTS.get(filters.sort, SORTS["id"]))
 
 
-# The states in the order they are told: a snippet is in the first whose condition holds
-# (_state_of says the same of a page's rows), so a filter lists the rows that show it.
-_PRECEDENCE = (
-    State.RETURNED,
-    State.IN_REVIEW,
-    State.ACCEPTED,
-    State.SUBMITTED,
-    State.IN_PROGRESS,
-    State.PARTLY,
-    State.SKIPPED,
-)
-
-
-def _conditions(project: Project) -> dict[str, Q]:
-    """What puts a snippet in each state, before the states above it are ruled out."""
-    works = Assignment.objects.filter(project=project)
-    pending = Review.objects.filter(project=project, status=ReviewStatus.PENDING)
-    finals = FinalAnnotation.objects.filter(snippet=OuterRef("pk"), works__gt=0)
-    return {
-        **{
-            state: Q(id__in=works.filter(status=status).values("snippet_id"))
-            for state, status in _BY_WORK.items()
-        },
-        State.IN_REVIEW: Q(id__in=pending.values("assignment__snippet_id")),
-        State.ACCEPTED: Q(batch__status=BatchStatus.ACCEPTED),
-        State.SUBMITTED: Q(Exists(finals.filter(works__gte=project.overlap))),
-        State.PARTLY: Q(Exists(finals.filter(works__lt=project.overlap))),
-    }
-
-
 def _in_state(
     rows: QuerySet[Snippet], project: Project, state: str, works: QuerySet[Assignment]
 ) -> QuerySet[Snippet]:
-    """The rows in ``state``; with an annotator chosen (``works`` theirs), the states of
-    work (in progress, returned, skipped) ask for their own work in it."""
+    """The rows in ``state``: a snippet is in the first state that holds of it, in the
+    order _state_of tells them (returned, in review, accepted, in progress, submitted,
+    partly submitted, skipped, open), so a filter lists the rows that show its state.
+    Each rules out only the states above it that can hold together with its own: the
+    rest cannot (all slots free means no work in progress, done or in rework), and the
+    conditions it reads are small sets of open work, a batch's status or the stored final.
+    With an annotator chosen (``works`` theirs), the states of work (in progress,
+    returned, skipped) ask for their own work in it."""
     if state == State.EXCLUDED:
         return rows.filter(excluded=True)
-    rows = rows.filter(excluded=False)
-    conditions = _conditions(project)
-    above = _PRECEDENCE if state == State.OPEN else _PRECEDENCE[: _PRECEDENCE.index(state)]
-    for higher in above:
-        rows = rows.exclude(conditions[higher])
-    if state == State.OPEN:
-        return rows
-    if state in _BY_WORK:
-        return rows.filter(id__in=works.filter(status=_BY_WORK[state]).values("snippet_id"))
-    return rows.filter(conditions[state])
+    every = Assignment.objects.filter(project=project)
+
+    def doing(status: str, of: QuerySet[Assignment] = every) -> Q:
+        return Q(id__in=of.filter(status=status).values("snippet_id"))
+
+    pending = Review.objects.filter(project=project, status=ReviewStatus.PENDING)
+    finals = FinalAnnotation.objects.filter(snippet=OuterRef("pk"), works__gt=0)
+    returned, in_progress = doing(AssignmentStatus.RETURNED), doing(AssignmentStatus.ACTIVE)
+    in_review = Q(id__in=pending.values("assignment__snippet_id"))
+    accepted = Q(batch__status=BatchStatus.ACCEPTED)
+    skipped = doing(AssignmentStatus.SKIPPED)
+    free = Q(slots_taken=0)  # nobody holds it, did it or reworks it
+    own = {status: doing(status, works) for status in _BY_WORK.values()}
+    done_above = [~returned, ~in_review, ~accepted, ~in_progress]
+    rules: dict[str, list[Q | Exists]] = {
+        State.RETURNED: [own[AssignmentStatus.RETURNED]],
+        State.IN_REVIEW: [in_review, ~returned],
+        State.ACCEPTED: [accepted, ~returned, ~in_review],
+        State.IN_PROGRESS: [own[AssignmentStatus.ACTIVE], ~returned, ~in_review, ~accepted],
+        State.SUBMITTED: [Exists(finals.filter(works__gte=project.overlap)), *done_above],
+        State.PARTLY: [Exists(finals.filter(works__lt=project.overlap)), *done_above],
+        State.SKIPPED: [own[AssignmentStatus.SKIPPED], free, ~accepted],
+        State.OPEN: [free, ~skipped, ~accepted],
+    }
+    return rows.filter(*rules[state], excluded=False)
 
 
 def table_count(rows: QuerySet[Snippet], filters: TableFilters) -> tuple[int, bool]:
@@ -180,6 +171,7 @@ def table_count(rows: QuerySet[Snippet], filters: TableFilters) -> tuple[int, bo
 
 
 def _state_of(snippet: Snippet, works: list[dict], in_review: bool, overlap: int) -> str:
+    """The first state that holds of the snippet, in _in_state's order."""
     statuses = {work["status"] for work in works}
     if snippet.excluded:
         return State.EXCLUDED
@@ -189,11 +181,11 @@ def _state_of(snippet: Snippet, works: list[dict], in_review: bool, overlap: int
         return State.IN_REVIEW
     if snippet.batch is not None and snippet.batch.status == BatchStatus.ACCEPTED:
         return State.ACCEPTED
+    if AssignmentStatus.ACTIVE in statuses:
+        return State.IN_PROGRESS
     submitted = sum(work["status"] == AssignmentStatus.SUBMITTED for work in works)
     if submitted >= overlap:
         return State.SUBMITTED
-    if AssignmentStatus.ACTIVE in statuses:
-        return State.IN_PROGRESS
     if submitted:
         return State.PARTLY
     if AssignmentStatus.SKIPPED in statuses:
