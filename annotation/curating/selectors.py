@@ -122,6 +122,18 @@ def snippet_table(*, project: Project, filters: TableFilters) -> QuerySet[Snippe
     return rows.order_by(*SORTS.get(filters.sort, SORTS["id"]))
 
 
+FEW = 2_000  # ids of open work read ahead and named in the query (SQLite's variables)
+
+
+def _few(rows: QuerySet, column: str) -> Q:
+    """The snippets ``rows`` name in ``column``: work in progress, in rework, given back,
+    pending review, a few rows however big the project. Read first and named by id, so
+    that the query starts from them rather than reading the snippets in order to meet
+    them; past FEW, as a subquery."""
+    ids = list(rows.values_list(column, flat=True).distinct()[: FEW + 1])
+    return Q(id__in=rows.values(column)) if len(ids) > FEW else Q(id__in=ids)
+
+
 def _in_state(
     rows: QuerySet[Snippet], project: Project, state: str, works: QuerySet[Assignment]
 ) -> QuerySet[Snippet]:
@@ -138,12 +150,12 @@ def _in_state(
     every = Assignment.objects.filter(project=project)
 
     def doing(status: str, of: QuerySet[Assignment] = every) -> Q:
-        return Q(id__in=of.filter(status=status).values("snippet_id"))
+        return _few(of.filter(status=status), "snippet_id")
 
     pending = Review.objects.filter(project=project, status=ReviewStatus.PENDING)
     finals = FinalAnnotation.objects.filter(snippet=OuterRef("pk"), works__gt=0)
     returned, in_progress = doing(AssignmentStatus.RETURNED), doing(AssignmentStatus.ACTIVE)
-    in_review = Q(id__in=pending.values("assignment__snippet_id"))
+    in_review = _few(pending, "assignment__snippet_id")
     accepted = Q(batch__status=BatchStatus.ACCEPTED)
     skipped = doing(AssignmentStatus.SKIPPED)
     free = Q(slots_taken=0)  # nobody holds it, did it or reworks it
