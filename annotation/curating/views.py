@@ -77,15 +77,19 @@ class SnippetTableView(APIView):
         return Response(TableSerializer(body).data)
 
 
-def _selection(project: Project, data: dict) -> list[int]:
+def _selection(project: Project, data: dict) -> tuple[list[int], list[int]]:
+    """The project's snippets an action takes, and the ids named that are none of them."""
     if "snippets" in data:
-        return sorted(set(data["snippets"]))
+        named = set(data["snippets"])
+        ours = Snippet.objects.filter(project=project, id__in=named).values_list("id", flat=True)
+        known = set(ours)
+        return sorted(known), sorted(named - known)
     rows: QuerySet[Snippet] = snippet_table(project=project, filters=_filters(data["filter"]))
     ids = list(rows.values_list("id", flat=True)[: services.SELECTION_MAX + 1])
     if len(ids) > services.SELECTION_MAX:
         reason = _("The filter passes more than %(count)s snippets: narrow it.")
         raise ValidationError({"filter": [reason % {"count": services.SELECTION_MAX}]})
-    return ids
+    return ids, []
 
 
 class SnippetActionView(APIView):
@@ -100,7 +104,7 @@ class SnippetActionView(APIView):
         given = ActionSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        ids = _selection(project, data)
+        ids, unknown = _selection(project, data)
         action = data["action"]
         if action in ("exclude", "include"):
             outcome = services.snippets_exclude(
@@ -126,10 +130,7 @@ class SnippetActionView(APIView):
             outcome = services.snippets_gold(
                 project=project, snippet_ids=ids, gold=action == "gold", user=request.user
             )
-        known = set(
-            Snippet.objects.filter(project=project, id__in=ids).values_list("id", flat=True)
-        )
-        for snippet_id in sorted(set(ids) - known):
+        for snippet_id in unknown:
             outcome.leave(snippet_id, _("No such snippet in this project."))
         return Response(OutcomeSerializer(outcome).data)
 
