@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import models
 
+from annotation.core.links import SpanKey, link_keys, relinked
 from annotation.core.search import label_lines
 from annotation.models import (
     Adjudication,
@@ -29,6 +30,9 @@ class _Renaming:
     def __init__(self, renamed: list[tuple[str, str, str]]) -> None:
         self.spans = {old: new for kind, old, new in renamed if kind == Kind.SPANS}
         self.classes = {old: new for kind, old, new in renamed if kind == Kind.CLASSES}
+        self.types = {
+            old: new for kind, old, new in renamed if kind in (Kind.RELATIONS, Kind.EVENTS)
+        }
 
     def spans_of(self, spans: Any) -> Any:
         if not self.spans or not isinstance(spans, list):
@@ -44,6 +48,45 @@ class _Renaming:
         if not self.classes or not isinstance(classes, list):
             return classes
         return [self.classes.get(name, name) if isinstance(name, str) else name for name in classes]
+
+    def typed(self, links: Any) -> Any:
+        """Relations or events of a draft, their types renamed."""
+        if not self.types or not isinstance(links, list):
+            return links
+        return [
+            {**item, "type": self.types.get(item.get("type"), item.get("type"))}
+            if isinstance(item, dict)
+            else item
+            for item in links
+        ]
+
+    def annotation(self, spans: list, classes: list, relations: list, events: list) -> list:
+        """A stored annotation renamed; relations and events named anew by span id, since
+        a renamed label can move a span among spans over the same text."""
+        renamed = [self.spans_of(spans), self.classes_of(classes)]
+        if not relations and not events:
+            return [*renamed, relations, events]
+
+        def span(key: SpanKey) -> SpanKey:
+            return key[0], key[1], self.spans.get(key[2], key[2])
+
+        relation_keys, event_keys = link_keys(spans, relations, events)
+        renamed[0] = sorted(
+            renamed[0], key=lambda item: (item["start"], item["end"], item["label"])
+        )
+        linked = relinked(
+            renamed[0],
+            [(span(a), self.types.get(kind, kind), span(b)) for a, kind, b in relation_keys],
+            [
+                (
+                    span(trigger),
+                    self.types.get(kind, kind),
+                    tuple((role, span(key)) for role, key in arguments),
+                )
+                for trigger, kind, arguments in event_keys
+            ],
+        )
+        return [*renamed, linked["relations"], linked["events"]]
 
 
 def _rewrite(rows: models.QuerySet, fields: tuple[str, ...], change) -> int:
@@ -72,34 +115,30 @@ def labels_rename(*, project: Project, renamed: list[tuple[str, str, str]]) -> i
     many rows changed."""
     rename = _Renaming(renamed)
 
-    def annotation(spans: Any, classes: Any) -> list:
-        return [rename.spans_of(spans), rename.classes_of(classes)]
-
     def draft(value: Any) -> list:
         if not isinstance(value, dict):
             return [value]
-        return [
-            {
-                **value,
-                **({"spans": rename.spans_of(value["spans"])} if "spans" in value else {}),
-                **({"classes": rename.classes_of(value["classes"])} if "classes" in value else {}),
-            }
-        ]
+        change = {
+            "spans": rename.spans_of,
+            "classes": rename.classes_of,
+            "relations": rename.typed,
+            "events": rename.typed,
+        }
+        return [{**value, **{part: change[part](value[part]) for part in change if part in value}}]
 
+    parts = ("spans", "classes", "relations", "events")
     changed = _rewrite(
-        Revision.objects.filter(assignment__project=project), ("spans", "classes"), annotation
+        Revision.objects.filter(assignment__project=project), parts, rename.annotation
     )
     changed += _rewrite(Assignment.objects.filter(project=project), ("draft",), draft)
     for model in (Adjudication, GoldItem):
-        changed += _rewrite(model.objects.filter(project=project), ("spans", "classes"), annotation)
+        changed += _rewrite(model.objects.filter(project=project), parts, rename.annotation)
 
-    def final(spans: Any, classes: Any, labels: str) -> list:
-        spans, classes = annotation(spans, classes)
-        return [spans, classes, label_lines(spans, classes)]
+    def final(spans: Any, classes: Any, relations: Any, events: Any, labels: str) -> list:
+        annotation = rename.annotation(spans, classes, relations, events)
+        return [*annotation, label_lines(*annotation)]
 
-    changed += _rewrite(
-        FinalAnnotation.objects.filter(project=project), ("spans", "classes", "labels"), final
-    )
+    changed += _rewrite(FinalAnnotation.objects.filter(project=project), (*parts, "labels"), final)
     changed += _rewrite(
         Snippet.objects.filter(project=project),
         ("suggestions",),

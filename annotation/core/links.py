@@ -3,19 +3,23 @@ relation and event types, and written in one canonical form. Pure.
 
 The form (issue 31): in a submit, spans may carry an ``id`` of the submitter's choosing,
 and relations and events name spans by it. Stored, the spans are in their usual order
-(start, end, label) with ids ``T1``, ``T2``…; a relation is ``{id, from, to, type}`` and
-an event ``{id, trigger, type, arguments: [{role, span}]}``, naming spans by those ids,
-relations numbered ``R1``… in (from, to, type) order and events ``E1``… in (trigger, type)
-order, arguments in (role, span) order. The same annotation thus reads the same whoever
-made it, so that annotations compare whole (final annotations, agreement), and an
-undirected relation is stored with its ends in span order: A–B and B–A are one relation.
+(start, end, label) and are not written with ids: the span at position n (from 1) is
+``Tn``, in every annotation, whenever it was made. A relation is ``{id, from, to, type}``
+and an event ``{id, trigger, type, arguments: [{role, span}]}``, naming spans by those
+ids, relations numbered ``R1``… in (from, to, type) order and events ``E1``… in
+(trigger, type) order, arguments in (role, span) order. The same annotation thus reads the
+same whoever made it, so that annotations compare whole (final annotations, agreement),
+and an undirected relation is stored with its ends in span order: A–B and B–A are one
+relation. Across annotations, a relation or an event is compared by what it links
+(``relation_key``, ``event_key``), never by its ids.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from annotation.core.errors import AnnotationError
 from annotation.core.i18n import gettext_noop
-from annotation.core.validation import AnnotationError
 
 MAX_LINKS = 1_000  # relations, and events, one submit may hold
 ID_CHARS = 32  # a span id as given
@@ -52,7 +56,7 @@ def _key(span: dict) -> tuple[int, int, str]:
 
 
 def span_ids(spans: list[dict]) -> tuple[list[dict], dict[str, str]]:
-    """The spans in order with their stored ids, and each given id's stored one. ``spans``
+    """The spans in stored order, and each given id's stored one. ``spans``
     are checked already (annotation.core.validation); a given id is a string, once."""
     given: dict[str, tuple[int, int, str]] = {}
     for index, span in enumerate(spans):
@@ -72,11 +76,14 @@ def span_ids(spans: list[dict]) -> tuple[list[dict], dict[str, str]]:
             )
         given[name] = _key(span)
     ordered = sorted({_key(span) for span in spans})
-    stored = {key: f"T{n}" for n, key in enumerate(ordered, start=1)}
-    spans_out = [
-        {"id": stored[key], "start": key[0], "end": key[1], "label": key[2]} for key in ordered
-    ]
+    stored = {key: span_id(n) for n, key in enumerate(ordered)}
+    spans_out = [{"start": key[0], "end": key[1], "label": key[2]} for key in ordered]
     return spans_out, {name: stored[key] for name, key in given.items()}
+
+
+def span_id(index: int) -> str:
+    """The id of the stored span at ``index`` (from 0)."""
+    return f"T{index + 1}"
 
 
 def _span_of(field_name: str, index: int, name: Any, ids: dict[str, str]) -> str:
@@ -132,17 +139,37 @@ def relations_checked(
                     label=labels[end],
                 )
         if not rule.directed:
-            subject, obj = sorted((subject, obj), key=lambda name: int(name[1:]))
+            subject, obj = sorted((subject, obj), key=_n)
         key = (subject, obj, kind)
         if key in found:
             raise AnnotationError(
                 "relations", gettext_noop("the same relation is given twice"), index
             )
         found[key] = index
-    ordered = sorted(found, key=lambda key: (int(key[0][1:]), int(key[1][1:]), key[2]))
+    return _relations_numbered(found)
+
+
+def _n(name: str) -> int:
+    return int(name[1:])
+
+
+def _relations_numbered(found: Iterable[tuple[str, str, str]]) -> list[dict]:
+    """Relations (from, to, type) in stored form: ordered and numbered."""
+    ordered = sorted(found, key=lambda key: (_n(key[0]), _n(key[1]), key[2]))
     return [
         {"id": f"R{n}", "from": subject, "to": obj, "type": kind}
         for n, (subject, obj, kind) in enumerate(ordered, start=1)
+    ]
+
+
+def _events_numbered(found: list[tuple[str, str, list[dict]]]) -> list[dict]:
+    """Events (trigger, type, arguments) in stored form: ordered and numbered."""
+    for _, _, arguments in found:
+        arguments.sort(key=lambda argument: (argument["role"], _n(argument["span"])))
+    found = sorted(found, key=lambda event: (_n(event[0]), event[1], str(event[2])))
+    return [
+        {"id": f"E{n}", "trigger": trigger, "type": kind, "arguments": arguments}
+        for n, (trigger, kind, arguments) in enumerate(found, start=1)
     ]
 
 
@@ -202,22 +229,76 @@ def events_checked(
                     least=role_rule.least,
                     most=role_rule.most,
                 )
-        taken.sort(key=lambda argument: (argument["role"], int(argument["span"][1:])))
         found.append((trigger, kind, taken))
-    found.sort(key=lambda event: (int(event[0][1:]), event[1], str(event[2])))
-    return [
-        {"id": f"E{n}", "trigger": trigger, "type": kind, "arguments": arguments}
-        for n, (trigger, kind, arguments) in enumerate(found, start=1)
-    ]
+    return _events_numbered(found)
 
 
 def links_checked(body: dict[str, Any], spans: list[dict], schema: LinkSchema) -> dict[str, list]:
     """A submit's spans, relations and events in stored form: ``spans`` are the submit's
     spans as given (each checked already, with its ``id`` if it has one)."""
     stored_spans, ids = span_ids(spans)
-    labels = {span["id"]: span["label"] for span in stored_spans}
+    labels = {span_id(n): span["label"] for n, span in enumerate(stored_spans)}
     return {
         "spans": stored_spans,
         "relations": relations_checked(body.get("relations", []), schema, ids, labels),
         "events": events_checked(body.get("events", []), schema, ids, labels),
     }
+
+
+SpanKey = tuple[int, int, str]
+
+
+def span_keys(spans: list[dict]) -> dict[str, SpanKey]:
+    """Each stored span's id and what it covers: (start, end, label)."""
+    return {span_id(n): _key(span) for n, span in enumerate(spans)}
+
+
+def relation_key(relation: dict, keys: dict[str, SpanKey]) -> tuple[SpanKey, str, SpanKey]:
+    """What a stored relation links, comparable across annotations: (from, type, to), as
+    annotation.quality.metrics compares relations."""
+    return keys[relation["from"]], relation["type"], keys[relation["to"]]
+
+
+def event_key(event: dict, keys: dict[str, SpanKey]) -> tuple:
+    """What a stored event links, comparable across annotations."""
+    arguments = tuple(sorted((a["role"], keys[a["span"]]) for a in event["arguments"]))
+    return keys[event["trigger"]], event["type"], arguments
+
+
+def relinked(spans: list[dict], relations: Iterable[tuple], events: Iterable[tuple]) -> dict:
+    """Relations and events given by what they link (``relation_key``, ``event_key``) in
+    stored form over ``spans`` (stored already); those with an end among no ``spans`` are
+    left out."""
+    ids = {_key(span): span_id(n) for n, span in enumerate(spans)}
+    found_events = [
+        (ids[trigger], kind, [{"role": role, "span": ids[span]} for role, span in arguments])
+        for trigger, kind, arguments in sorted(set(events))
+        if trigger in ids and all(span in ids for _, span in arguments)
+    ]
+    return {
+        "relations": _relations_numbered(
+            {(ids[a], ids[b], kind) for a, kind, b in relations if a in ids and b in ids}
+        ),
+        "events": _events_numbered(found_events),
+    }
+
+
+def link_keys(
+    spans: list[dict], relations: list[dict], events: list[dict]
+) -> tuple[frozenset, frozenset]:
+    """A stored annotation's relations and events by what they link (``relation_key``,
+    ``event_key``)."""
+    keys = span_keys(spans)
+    return (
+        frozenset(relation_key(relation, keys) for relation in relations),
+        frozenset(event_key(event, keys) for event in events),
+    )
+
+
+def draft_of(annotation: dict) -> dict:
+    """A stored annotation as a draft to work on (rework): with relations or events, its
+    spans carry their ids, as the browser's drafts do."""
+    if not annotation.get("relations") and not annotation.get("events"):
+        return annotation
+    spans = [{"id": span_id(n), **span} for n, span in enumerate(annotation["spans"])]
+    return {**annotation, "spans": spans}

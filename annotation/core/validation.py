@@ -5,29 +5,12 @@ covers, which must be exactly the snippet's text there (so a UTF-16 mix-up in a 
 caught, never stored).
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from annotation.core.errors import AnnotationError
 from annotation.core.i18n import gettext_noop
-
-
-class AnnotationError(Exception):
-    """A refusal naming where: ``{"spans": {"1": "reason"}}`` or ``{"classes": "reason"}``.
-
-    ``message`` is an English template (marked for translation), filled with ``params``.
-    """
-
-    def __init__(self, field: str, message: str, index: int | None = None, **params: Any):
-        self.field, self.message, self.index, self.params = field, message, index, params
-        super().__init__(message % params if params else message)
-
-    def as_dict(self, translate: Callable[[str], str] = str) -> dict[str, Any]:
-        reason = translate(self.message)
-        reason = reason % self.params if self.params else reason
-        if self.index is None:
-            return {self.field: [reason]}
-        return {self.field: {str(self.index): [reason]}}
+from annotation.core.links import LinkSchema, links_checked
 
 
 @dataclass(frozen=True)
@@ -37,6 +20,12 @@ class Schema:
     class_labels: frozenset[str]
     multi_label: bool = False
     allow_overlap: bool = False
+    links: LinkSchema = LinkSchema()  # relation and event types, when kinds name them
+
+
+# The parts of an annotation, as revisions, settlements, final annotations and gold items
+# store them (annotation.core.links for the last two).
+PARTS = ("spans", "classes", "segmentation", "relations", "events")
 
 
 def _int(value: Any) -> TypeGuard[int]:
@@ -132,10 +121,25 @@ def _segmentation(text: str, schema: Schema, ends: Any) -> list[int]:
     return ends
 
 
+def _links(schema: Schema, body: dict[str, Any]) -> dict[str, list]:
+    for part, refusal in (
+        ("relations", gettext_noop("this project does not annotate relations")),
+        ("events", gettext_noop("this project does not annotate events")),
+    ):
+        if body.get(part) and part not in schema.kinds:
+            raise AnnotationError(part, refusal)
+    if not {"relations", "events"} & schema.kinds:
+        return {"relations": [], "events": []}
+    linked = links_checked(body, body.get("spans", []), schema.links)
+    return {"relations": linked["relations"], "events": linked["events"]}
+
+
 def validate(text: str, schema: Schema, body: dict[str, Any]) -> dict[str, Any]:
-    """The annotation, normalised: spans sorted, without their text; or AnnotationError."""
+    """The annotation, normalised: spans sorted, without their text (or their ids:
+    relations and events name them as annotation.core.links says); or AnnotationError."""
     return {
         "spans": _spans(text, schema, body.get("spans", [])),
         "classes": _classes(schema, body.get("classes", [])),
         "segmentation": _segmentation(text, schema, body.get("segmentation", [])),
+        **_links(schema, body),
     }

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from annotation.core.validation import PARTS
 from annotation.jobs import BATCH_CHECK, dispatch_on_commit
 from annotation.models import (
     Article,
@@ -132,12 +133,8 @@ def snippets_return(*, project: Project, snippet_ids: list[int], reason: str) ->
         )
     )
     drafts: dict[int, list[tuple[int, dict]]] = {}
-    for work, snippet, spans, classes, words in latest_revisions(
-        sorted(snippets), "spans", "classes", "segmentation"
-    ):
-        drafts.setdefault(snippet, []).append(
-            (work, {"spans": spans, "classes": classes, "segmentation": words})
-        )
+    for work, snippet, *parts in latest_revisions(sorted(snippets), *PARTS):
+        drafts.setdefault(snippet, []).append((work, dict(zip(PARTS, parts, strict=True))))
     for snippet_id in sorted(snippets):
         if snippets[snippet_id] in _WITH_CLIENT:
             outcome.leave(snippet_id, _("Its batch is with the client."))

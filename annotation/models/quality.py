@@ -133,6 +133,8 @@ class GoldItem(models.Model):
     spans = models.JSONField(default=list, blank=True)
     classes = models.JSONField(default=list, blank=True)
     segmentation = models.JSONField(default=list, blank=True)
+    relations = models.JSONField(default=list, blank=True)  # annotation.core.links
+    events = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -166,6 +168,8 @@ class Adjudication(models.Model):
     spans = models.JSONField(default=list, blank=True)
     classes = models.JSONField(default=list, blank=True)
     segmentation = models.JSONField(default=list, blank=True)
+    relations = models.JSONField(default=list, blank=True)  # annotation.core.links
+    events = models.JSONField(default=list, blank=True)
     adjudicator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -194,6 +198,8 @@ class FinalAnnotation(models.Model):
     spans = models.JSONField(default=list, blank=True)
     classes = models.JSONField(default=list, blank=True)
     segmentation = models.JSONField(default=list, blank=True)
+    relations = models.JSONField(default=list, blank=True)  # annotation.core.links
+    events = models.JSONField(default=list, blank=True)
     source = models.CharField(max_length=16, choices=FinalSource.choices)
     works = models.PositiveIntegerField(default=0)  # annotators' works counted
     votes = models.PositiveIntegerField(default=0)  # of them, for this annotation

@@ -81,6 +81,8 @@ class Revision(models.Model):
     spans = models.JSONField(default=list, blank=True)
     classes = models.JSONField(default=list, blank=True)
     segmentation = models.JSONField(default=list, blank=True)
+    relations = models.JSONField(default=list, blank=True)  # annotation.core.links
+    events = models.JSONField(default=list, blank=True)
     time_spent_ms = models.PositiveIntegerField(default=0)
     late = models.BooleanField(default=False, help_text="Submitted after the lease expired.")
     idempotency_key = models.CharField(max_length=100, blank=True)

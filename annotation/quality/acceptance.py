@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from annotation.core.validation import PARTS
 from annotation.models import (
     Acceptance,
     AcceptanceItem,
@@ -95,8 +96,6 @@ def _decide(acceptance: Acceptance) -> None:
     }
     # Every submitted work on a wrong item goes back to its annotator, its latest
     # revision as the draft.
-    for work, snippet, spans, classes, segmentation in latest_revisions(
-        list(notes), "spans", "classes", "segmentation"
-    ):
-        draft = {"spans": spans, "classes": classes, "segmentation": segmentation}
+    for work, snippet, *parts in latest_revisions(list(notes), *PARTS):
+        draft = dict(zip(PARTS, parts, strict=True))
         work_return(assignment_id=work, draft=draft, reason=notes[snippet])

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from annotation.core.search import label_lines
+from annotation.core.validation import PARTS
 from annotation.jobs import FINALS_REFRESH, dispatch_on_commit
 from annotation.models import Adjudication, FinalAnnotation, FinalDirty, FinalSource, Snippet
 from annotation.quality.judgements import latest_revisions
@@ -45,6 +46,8 @@ class Final:
     spans: list
     classes: list
     segmentation: list
+    relations: list
+    events: list
     source: str
     works: int
     votes: int
@@ -59,10 +62,10 @@ def finals_compute(snippet_ids: list[int]) -> dict[int, Final]:
     )
     votes: dict[int, Counter] = defaultdict(Counter)
     first_seen: dict[int, dict[str, dict]] = defaultdict(dict)
-    for _, snippet, spans, classes, segmentation in latest_revisions(
-        snippet_ids, "spans", "classes", "segmentation"
+    for _, snippet, *parts in latest_revisions(
+        snippet_ids, *PARTS
     ):  # in assignment order: the earliest work's version is seen first
-        annotation = {"spans": spans, "classes": classes, "segmentation": segmentation}
+        annotation = dict(zip(PARTS, parts, strict=True))
         key = json.dumps(annotation, sort_keys=True, ensure_ascii=False)
         votes[snippet][key] += 1
         first_seen[snippet].setdefault(key, annotation)
@@ -78,14 +81,12 @@ def finals_compute(snippet_ids: list[int]) -> dict[int, Final]:
             tie=runner_up == top,
         )
     settled = Adjudication.objects.filter(snippet_id__in=snippet_ids).order_by("id")
-    for snippet, spans, classes, segmentation in settled.values_list(
-        "snippet_id", "spans", "classes", "segmentation"
+    for snippet, *parts in settled.values_list(
+        "snippet_id", *PARTS
     ):  # in the order made: the latest stays
         counted = votes.get(snippet, Counter())
         finals[snippet] = Final(
-            spans=spans,
-            classes=classes,
-            segmentation=segmentation,
+            **dict(zip(PARTS, parts, strict=True)),
             source=FinalSource.ADJUDICATION,
             works=counted.total(),
             votes=0,
@@ -125,7 +126,7 @@ def _refresh_chunk(project_id: int, marks: dict[int, int]) -> None:
             FinalAnnotation(
                 snippet_id=snippet,
                 project_id=project_id,
-                labels=label_lines(final.spans, final.classes),
+                labels=label_lines(final.spans, final.classes, final.relations, final.events),
                 **vars(final),
             )
             for snippet, final in finals.items()
@@ -133,9 +134,7 @@ def _refresh_chunk(project_id: int, marks: dict[int, int]) -> None:
         update_conflicts=True,
         unique_fields=["snippet"],
         update_fields=[
-            "spans",
-            "classes",
-            "segmentation",
+            *PARTS,
             "source",
             "works",
             "votes",
@@ -152,22 +151,19 @@ def _refresh_chunk(project_id: int, marks: dict[int, int]) -> None:
 
 
 def finals_read(snippet_ids: list[int]) -> dict[int, dict]:
-    """The final annotations of these snippets as ``{spans, classes, segmentation}``, the
-    stored ones, and for snippets still marked dirty the ones computed now (nothing is
-    stored: a read stays a read). Snippets without one are left out."""
+    """The final annotations of these snippets as ``{spans, classes, segmentation,
+    relations, events}``, the stored ones, and for snippets still marked dirty the ones
+    computed now (nothing is stored: a read stays a read). Snippets without one are left
+    out."""
     dirty = set(
         FinalDirty.objects.filter(snippet_id__in=snippet_ids).values_list("snippet_id", flat=True)
     )
     finals: dict[int, dict] = {
-        snippet: {"spans": spans, "classes": classes, "segmentation": segmentation}
-        for snippet, spans, classes, segmentation in FinalAnnotation.objects.filter(
+        snippet: dict(zip(PARTS, parts, strict=True))
+        for snippet, *parts in FinalAnnotation.objects.filter(
             snippet_id__in=[i for i in snippet_ids if i not in dirty]
-        ).values_list("snippet_id", "spans", "classes", "segmentation")
+        ).values_list("snippet_id", *PARTS)
     }
     for snippet, final in finals_compute(sorted(dirty)).items():
-        finals[snippet] = {
-            "spans": final.spans,
-            "classes": final.classes,
-            "segmentation": final.segmentation,
-        }
+        finals[snippet] = {part: getattr(final, part) for part in PARTS}
     return finals

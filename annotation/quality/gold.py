@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
+from annotation.core.links import link_keys
 from annotation.models import GoldItem, GoldResult, Snippet
 from annotation.quality.metrics import span_f1
 from projects.models import Membership, Project
@@ -29,8 +30,8 @@ def falls_short(scored: int, right: int, minimum: float) -> bool:
 
 def gold_compare(reference: GoldItem, annotation: dict[str, Any]) -> tuple[bool, float | None]:
     """Whether the annotation matches the reference in everything the reference holds
-    (spans exactly, the set of classes, the segmentation where one is given), and the
-    exact span F1."""
+    (spans exactly, the set of classes, the segmentation where one is given, relations
+    and events by what they link), and the exact span F1."""
 
     def spans(items: list[dict]) -> set[tuple]:
         return {(span["start"], span["end"], span["label"]) for span in items}
@@ -39,6 +40,8 @@ def gold_compare(reference: GoldItem, annotation: dict[str, Any]) -> tuple[bool,
     correct = mine == theirs and set(annotation["classes"]) == set(reference.classes)
     if reference.segmentation:
         correct = correct and annotation["segmentation"] == reference.segmentation
+    links = link_keys(annotation["spans"], annotation["relations"], annotation["events"])
+    correct = correct and links == link_keys(reference.spans, reference.relations, reference.events)
     return correct, span_f1([theirs], [mine])
 
 

@@ -5,7 +5,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass
 
+from annotation.core.links import link_keys
 from annotation.core.tokens import decode_ends
+from annotation.core.validation import PARTS
 from annotation.models import (
     Adjudication,
     AssignmentStatus,
@@ -13,7 +15,7 @@ from annotation.models import (
     Revision,
     Snippet,
 )
-from annotation.quality.adjudication import Version, merge
+from annotation.quality.adjudication import Version, links_shown, merge
 from annotation.quality.report import Judgement
 from projects.models import Project
 
@@ -56,6 +58,8 @@ def judgements_by_snippet(
         "classes",
         "spans",
         "segmentation",
+        "relations",
+        "events",
         "assignment__snippet__tokens" if with_tokens else "number",
         "assignment__snippet__text" if with_text else "number",
     ]
@@ -77,7 +81,8 @@ def judgements_by_snippet(
     current: Judged | None = None
     last_assignment = None
     for row in rows:
-        snippet, batch, assignment, annotator, classes, spans, segmentation, tokens, text = row
+        snippet, batch, assignment, annotator, classes, spans, segmentation, *links = row
+        relations, events, tokens, text = links
         if assignment == last_assignment:
             continue  # an older revision of the same work
         last_assignment = assignment
@@ -86,12 +91,15 @@ def judgements_by_snippet(
                 yield current
             ends = tuple(decode_ends(tokens)) if with_tokens else ()
             current = Judged(snippet, batch, text if with_text else "", ends, [])
+        relation_keys, event_keys = link_keys(spans, relations, events)
         current.judgements.append(
             Judgement(
                 annotator=annotator,
                 classes=tuple(classes),
                 spans=frozenset((s["start"], s["end"], s["label"]) for s in spans),
                 words=tuple(segmentation or current.word_ends),
+                relations=relation_keys,
+                events=event_keys,
             )
         )
     if current is not None:
@@ -137,6 +145,8 @@ def versions_of(judged: Judged) -> list[Version]:
             spans=tuple(sorted(j.spans)),
             classes=tuple(sorted(j.classes)),
             segmentation=tuple(j.words),
+            relations=tuple(sorted(j.relations)),
+            events=tuple(sorted(j.events)),
         )
         for j in judged.judgements
     ]
@@ -205,9 +215,7 @@ def adjudication_view(*, project: Project, snippet: Snippet) -> dict:
     versions = versions_of(row) if row is not None and row.snippet_id == snippet.id else []
     history = [
         {
-            "spans": item.spans,
-            "classes": item.classes,
-            "segmentation": item.segmentation,
+            **{part: getattr(item, part) for part in PARTS},
             "adjudicator": item.adjudicator.username if item.adjudicator else None,
             "created_at": item.created_at,
         }
@@ -221,6 +229,7 @@ def adjudication_view(*, project: Project, snippet: Snippet) -> dict:
                 "spans": [{"start": a, "end": b, "label": c} for a, b, c in v.spans],
                 "classes": list(v.classes),
                 "segmentation": list(v.segmentation),
+                **links_shown(v.relations, v.events),
             }
             for v in versions
         ],

@@ -274,6 +274,13 @@ class RelationAgreement:
                     theirs = {relation for relation in second if relation[1] == kind}
                     by_type[kind].add(relation_matches(mine, theirs, exact=exact))
 
+    def merge(self, other: "RelationAgreement") -> None:
+        self.items.update(other.items)
+        _add_all(self.exact, other.exact)
+        _add_all(self.overlap, other.overlap)
+        _add_all(self.type_exact, other.type_exact)
+        _add_all(self.type_overlap, other.type_overlap)
+
 
 def relation_f1(
     first: Sequence[Iterable[Relation]],

@@ -10,6 +10,7 @@ How judgements become comparable values:
   yes/no judgement), in both kinds of project.
 - spans: (start, end, label) triples.
 - segmentation: the annotator's word ends, or jieba's when they left it uncorrected.
+- relations: (subject span, type, object span), spans as (start, end, label).
 """
 
 from collections import defaultdict
@@ -21,6 +22,8 @@ from annotation.quality.metrics import (
     BoundaryAgreement,
     Nominal,
     Pair,
+    Relation,
+    RelationAgreement,
     Span,
     SpanAgreement,
     pooled,
@@ -33,6 +36,8 @@ class Judgement:
     classes: tuple[str, ...] = ()
     spans: frozenset[Span] = frozenset()
     words: tuple[int, ...] = ()  # word ends
+    relations: frozenset[Relation] = frozenset()  # annotation.core.links.relation_key
+    events: frozenset[tuple] = frozenset()  # annotation.core.links.event_key
 
 
 @dataclass
@@ -44,6 +49,7 @@ class Scope:
     class_labels: dict[str, Nominal] = field(default_factory=lambda: defaultdict(Nominal))
     spans: SpanAgreement = field(default_factory=SpanAgreement)
     words: BoundaryAgreement = field(default_factory=BoundaryAgreement)
+    relations: RelationAgreement = field(default_factory=RelationAgreement)
 
     def merge(self, other: "Scope") -> None:
         self.snippets += other.snippets
@@ -52,6 +58,7 @@ class Scope:
             self.class_labels[label].merge(nominal)
         self.spans.merge(other.spans)
         self.words.merge(other.words)
+        self.relations.merge(other.relations)
 
 
 def _rounded(value: float | None) -> float | None:
@@ -120,6 +127,8 @@ class Report:
             scope.spans.add({j.annotator: j.spans for j in judgements})
         if "segmentation" in self.kinds:
             scope.words.add({j.annotator: j.words for j in judgements})
+        if "relations" in self.kinds:
+            scope.relations.add({j.annotator: j.relations for j in judgements})
 
     def _scope(self, scope: Scope) -> dict:
         result: dict = {"snippets": scope.snippets}
@@ -165,6 +174,27 @@ class Report:
                 "pairs": _pair_rows(
                     sorted(words.items), words.items, {"boundary_f1": lambda p: words.pairs[p].f1()}
                 ),
+            }
+        if "relations" in self.kinds:
+            relations = scope.relations
+            result["relations"] = {
+                "f1_exact": _rounded(pooled(relations.exact.values()).f1()),
+                "f1_overlap": _rounded(pooled(relations.overlap.values()).f1()),
+                "pairs": _pair_rows(
+                    sorted(relations.items),
+                    relations.items,
+                    {
+                        "f1_exact": lambda pair: relations.exact[pair].f1(),
+                        "f1_overlap": lambda pair: relations.overlap[pair].f1(),
+                    },
+                ),
+                "types": {
+                    kind: {
+                        "f1_exact": _rounded(relations.type_exact[kind].f1()),
+                        "f1_overlap": _rounded(relations.type_overlap[kind].f1()),
+                    }
+                    for kind in sorted(relations.type_exact)
+                },
             }
         return result
 

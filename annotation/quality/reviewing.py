@@ -14,6 +14,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from annotation.core.links import draft_of
+from annotation.core.validation import PARTS
 from annotation.models import (
     Adjudication,
     Assignment,
@@ -97,11 +99,7 @@ def review_decide(*, review_id: int, reviewer: User, accept: bool, reason: str =
         revision = review.revision
         work_return(
             assignment_id=review.assignment_id,
-            draft={
-                "spans": revision.spans,
-                "classes": revision.classes,
-                "segmentation": revision.segmentation,
-            },
+            draft={part: getattr(revision, part) for part in PARTS},
             reason=reason,
         )
     if review.batch_id is not None:
@@ -117,7 +115,7 @@ def work_return(*, assignment_id: int, draft: dict, reason: str) -> None:
     if work is None or not returned.update(
         status=AssignmentStatus.RETURNED,
         return_reason=reason,
-        draft=draft,
+        draft=draft_of(draft),
         version=F("version") + 1,
     ):
         return

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from annotation.core.validation import PARTS
 from annotation.models import (
     Acceptance,
     AcceptanceItem,
@@ -49,7 +50,7 @@ class QualityRunSummarySerializer(QualityRunSerializer):
 class ReviewedRevisionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Revision
-        fields = ["id", "number", "spans", "classes", "segmentation", "time_spent_ms", "late"]
+        fields = ["id", "number", *PARTS, "time_spent_ms", "late"]
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -191,9 +192,7 @@ class GoldItemSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "snippet",
-            "spans",
-            "classes",
-            "segmentation",
+            *PARTS,
             "created_by",
             "created_at",
             "scored",

@@ -75,6 +75,8 @@ class AnnotationBodySerializer(serializers.Serializer):
     spans = serializers.JSONField(required=False, default=list)
     classes = serializers.JSONField(required=False, default=list)
     segmentation = serializers.JSONField(required=False, default=list)
+    relations = serializers.JSONField(required=False, default=list)
+    events = serializers.JSONField(required=False, default=list)
 
 
 class SubmitSerializer(AnnotationBodySerializer):

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from django.db import connection
 
+from annotation.core.validation import PARTS
 from annotation.models import AssignmentStatus, Snippet
 from annotation.work import tally
 from projects.models import TASK_ROLES
@@ -176,10 +177,10 @@ WHERE a.id = %(assignment)s AND a.annotator_id = %(user)s AND {_MEMBER_OR_SUPERU
 
 _INSERT_REVISION = """
 INSERT INTO annotation_revision
-    (assignment_id, number, annotator_id, spans, classes, segmentation, time_spent_ms, late,
-     idempotency_key, created_at)
+    (assignment_id, number, annotator_id, spans, classes, segmentation, relations, events,
+     time_spent_ms, late, idempotency_key, created_at)
 VALUES (%(assignment)s, %(number)s, %(user)s, %(spans)s, %(classes)s, %(segmentation)s,
-        %(time_ms)s, %(late)s, %(key)s, %(now)s)
+        %(relations)s, %(events)s, %(time_ms)s, %(late)s, %(key)s, %(now)s)
 ON CONFLICT (assignment_id, number) DO NOTHING
 RETURNING id
 """
@@ -424,9 +425,7 @@ def revision_insert(
         assignment=own.id,
         number=(own.last_number or 0) + 1,
         user=user_id,
-        spans=json.dumps(annotation["spans"], ensure_ascii=False),
-        classes=json.dumps(annotation["classes"], ensure_ascii=False),
-        segmentation=json.dumps(annotation["segmentation"], ensure_ascii=False),
+        **{part: json.dumps(annotation[part], ensure_ascii=False) for part in PARTS},
         time_ms=time_ms,
         late=late,
         key=key,

@@ -42,11 +42,7 @@ def test_the_stored_form_numbers_spans_in_order_and_names_them_so():
 
     stored = links_checked(body, spans, SCHEMA)
 
-    assert stored["spans"] == [
-        {"id": "T1", **ZHANG},
-        {"id": "T2", **PKU},
-        {"id": "T3", **LI},
-    ]
+    assert stored["spans"] == [ZHANG, PKU, LI]  # T1, T2, T3
     assert stored["relations"] == [{"id": "R1", "from": "T1", "to": "T2", "type": "任职于"}]
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from annotation.core.validation import PARTS
 from annotation.flow import submit
 from annotation.models import Assignment, Batch, Review
 from annotation.work.services import task_next
@@ -86,7 +87,7 @@ def test_the_sample_size_follows_the_batch_size(delivered, client_for):
     assert opened.json()["size"] == 20  # 91–150 snippets: code letter F, 20 items
     assert again.status_code == 200 and again.json()["id"] == opened.json()["id"]
     item = opened.json()["items"][0]
-    assert item["annotation"] == {"spans": [], "classes": [], "segmentation": []}
+    assert item["annotation"] == dict.fromkeys(PARTS, [])
     assert item["snippet"]["text"].startswith("第")
 
 

@@ -22,12 +22,16 @@ def test_merge_keeps_what_all_agree_on_and_lists_the_rest_with_who():
         "spans": [{"start": 0, "end": 2, "label": "人名"}],
         "classes": ["正面"],
         "segmentation": [2, 4, 6],
+        "relations": [],
+        "events": [],
     }
     assert merged["disputed"] == {
         "spans": [
             {"start": 4, "end": 6, "label": "地名", "by": ["a"]},
             {"start": 4, "end": 6, "label": "机构", "by": ["b"]},
         ],
+        "relations": [],
+        "events": [],
         "classes": [{"name": "负面", "by": ["b"]}],
         "segmentation": [],
     }
@@ -77,6 +81,8 @@ def test_disagreements_are_listed_shown_side_by_side_and_settled(
         "spans": [{"start": 4, "end": 6, "label": "地名"}],
         "classes": ["正面"],
         "segmentation": [],
+        "relations": [],
+        "events": [],
     }
     assert wrong.status_code == 400 and "0" in wrong.json()["spans"]
     assert Adjudication.objects.count() == 1

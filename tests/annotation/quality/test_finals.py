@@ -125,6 +125,8 @@ def test_a_read_gets_what_is_still_marked_computed_now(project, snippets, people
             "spans": [{"start": 0, "end": 3, "label": "人名"}],
             "classes": [],
             "segmentation": [],
+            "relations": [],
+            "events": [],
         }
     }
     assert FinalDirty.objects.filter(snippet=snippets[0]).exists()  # a read writes nothing
