@@ -1,0 +1,324 @@
+"""Relations and events through the work: submits, drafts, rework, adjudication, finals,
+gold items and renames (issue 31's annotation model), on either database."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from annotation.models import Assignment, FinalAnnotation, GoldItem, Revision, Snippet
+from annotation.quality.finals import finals_refresh
+from annotation.quality.gold import gold_compare
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+# 𠮷 and an emoji before the spans: offsets are code points.
+TEXT = "𠮷😀张三任职于北京大学，李四在上海。"
+LABELS = [
+    {"name": "人名", "kind": "spans", "hotkey": "p"},
+    {"name": "机构", "kind": "spans", "hotkey": "o"},
+    {"name": "地名", "kind": "spans", "hotkey": "l"},
+    {"name": "触发词", "kind": "spans", "hotkey": "t"},
+    {
+        "name": "任职于",
+        "kind": "relations",
+        "hotkey": "r",
+        "subject_labels": ["人名"],
+        "object_labels": ["机构"],
+    },
+    {"name": "相识", "kind": "relations", "hotkey": "x", "directed": False},
+    {
+        "name": "任职",
+        "kind": "events",
+        "trigger_label": "触发词",
+        "roles": [
+            {"name": "任职者", "labels": ["人名"], "min": 1, "max": 1},
+            {"name": "机构", "labels": ["机构"], "min": 0, "max": 1},
+        ],
+    },
+]
+
+
+def span(word, label, name):
+    start = TEXT.index(word)
+    return {"id": name, "start": start, "end": start + len(word), "label": label, "text": word}
+
+
+ZHANG = span("张三", "人名", "a")
+PKU = span("北京大学", "机构", "b")
+LI = span("李四", "人名", "c")
+WORKS = span("任职", "触发词", "d")
+WORKS_AT = {"from": "a", "to": "b", "type": "任职于"}
+KNOWS = {"from": "c", "to": "a", "type": "相识"}  # undirected: stored as 张三–李四
+APPOINTED = {
+    "trigger": "d",
+    "type": "任职",
+    "arguments": [{"role": "任职者", "span": "a"}, {"role": "机构", "span": "b"}],
+}
+
+
+@pytest.fixture
+def linked(project, members, client_for, upload):
+    MembershipFactory(project=project, role="annotator", user__username="a2")
+    answer = client_for("manager").patch(
+        f"/api/v1/projects/{project.id}/",
+        {"kinds": ["spans", "relations", "events"], "labels": LABELS, "overlap": 2},
+        format="json",
+    )
+    assert answer.status_code == 200, answer.json()
+    upload(project, "a.txt", TEXT.encode())
+    project.refresh_from_db()
+    return project
+
+
+def task(client, project):
+    answer = client.post(f"/api/v1/projects/{project.id}/tasks/next/")
+    assert answer.status_code == 200
+    return answer.json()
+
+
+def submit(client, work, **body):
+    return client.post(f"/api/v1/assignments/{work['id']}/submit/", body, format="json")
+
+
+def named(stored):
+    """A stored annotation's relations by what they link: ((text, label), type, (text,
+    label)), as a user reads them."""
+    spans = stored["spans"]
+
+    def end(name):
+        item = spans[int(name[1:]) - 1]
+        return TEXT[item["start"] : item["end"]], item["label"]
+
+    return sorted((end(r["from"]), r["type"], end(r["to"])) for r in stored["relations"])
+
+
+def test_a_submit_stores_relations_and_an_event_by_span_id(linked, client_for):
+    client = client_for("annotator")
+    work = task(client, linked)
+
+    answer = submit(
+        client,
+        work,
+        spans=[LI, WORKS, PKU, ZHANG],
+        relations=[WORKS_AT, KNOWS],
+        events=[APPOINTED],
+    )
+
+    assert answer.status_code == 201, answer.json()
+    revision = Revision.objects.get()
+    stored = {"spans": revision.spans, "relations": revision.relations}
+    # Spans in text order: 张三 T1, 任职 T2, 北京大学 T3, 李四 T4.
+    assert [TEXT[s["start"] : s["end"]] for s in revision.spans] == [
+        "张三",
+        "任职",
+        "北京大学",
+        "李四",
+    ]
+    assert revision.relations == [
+        {"id": "R1", "from": "T1", "to": "T3", "type": "任职于"},
+        {"id": "R2", "from": "T1", "to": "T4", "type": "相识"},
+    ]
+    assert named(stored) == [
+        (("张三", "人名"), "任职于", ("北京大学", "机构")),
+        (("张三", "人名"), "相识", ("李四", "人名")),
+    ]
+    assert revision.events == [
+        {
+            "id": "E1",
+            "trigger": "T2",
+            "type": "任职",
+            "arguments": [{"role": "任职者", "span": "T1"}, {"role": "机构", "span": "T3"}],
+        }
+    ]
+
+
+def test_the_same_submit_again_stores_nothing_more(linked, client_for):
+    client = client_for("annotator")
+    work = task(client, linked)
+    body = {"spans": [ZHANG, PKU], "relations": [WORKS_AT]}
+    headers = {"HTTP_IDEMPOTENCY_KEY": "k-1"}
+
+    first = client.post(f"/api/v1/assignments/{work['id']}/submit/", body, format="json", **headers)
+    again = client.post(f"/api/v1/assignments/{work['id']}/submit/", body, format="json", **headers)
+
+    assert first.status_code == 201 and again.status_code in (200, 201)
+    assert Revision.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "says"),
+    [
+        ({"relations": [{"from": "b", "to": "a", "type": "任职于"}]}, "relations", "机构"),
+        ({"relations": [{"from": "a", "to": "z", "type": "任职于"}]}, "relations", "'z'"),
+        ({"relations": [{"from": "a", "to": "b", "type": "位于"}]}, "relations", "位于"),
+        ({"events": [{"trigger": "d", "type": "任职", "arguments": []}]}, "events", "任职者"),
+        (
+            {"events": [{"trigger": "a", "type": "任职", "arguments": []}]},
+            "events",
+            "触发词",
+        ),
+    ],
+)
+def test_a_relation_the_schema_forbids_is_refused_naming_it(linked, client_for, body, field, says):
+    client = client_for("annotator")
+    work = task(client, linked)
+
+    answer = client.post(
+        f"/api/v1/assignments/{work['id']}/submit/",
+        {"spans": [ZHANG, PKU, WORKS], **body},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert answer.status_code == 400
+    reason = answer.json()[field]["0"][0]
+    assert says in reason
+    assert Revision.objects.count() == 0
+
+
+def test_a_project_without_relations_refuses_them(project, members, client_for, upload):
+    client_for("manager").patch(
+        f"/api/v1/projects/{project.id}/",
+        {"kinds": ["spans"], "labels": LABELS[:2]},
+        format="json",
+    )
+    upload(project, "a.txt", TEXT.encode())
+    client = client_for("annotator")
+    work = task(client, project)
+
+    answer = client.post(
+        f"/api/v1/assignments/{work['id']}/submit/",
+        {"spans": [ZHANG, PKU], "relations": [WORKS_AT]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["relations"] == ["this project does not annotate relations"]
+
+
+def both_annotate(project, client_for, mine, theirs):
+    second = APIClient()
+    second.force_authenticate(User.objects.get(username="a2"))
+    for client, body in ((client_for("annotator"), mine), (second, theirs)):
+        answer = submit(client, task(client, project), **body)
+        assert answer.status_code == 201, answer.json()
+
+
+def test_adjudication_keeps_agreed_relations_and_lists_disputed_ones(linked, client_for):
+    both_annotate(
+        linked,
+        client_for,
+        {"spans": [ZHANG, PKU, LI], "relations": [WORKS_AT, KNOWS]},
+        {"spans": [ZHANG, PKU, LI], "relations": [WORKS_AT]},
+    )
+    reviewer = client_for("reviewer")
+    snippet = Assignment.objects.first().snippet_id
+    url = f"/api/v1/projects/{linked.id}/adjudications/{snippet}/"
+
+    shown = reviewer.get(url).json()
+
+    zhang = {"start": 2, "end": 4, "label": "人名"}
+    assert shown["agreed"]["relations"] == [
+        {"from": zhang, "type": "任职于", "to": {"start": 7, "end": 11, "label": "机构"}}
+    ]
+    assert shown["disputed"]["relations"] == [
+        {
+            "from": zhang,
+            "type": "相识",
+            "to": {"start": 12, "end": 14, "label": "人名"},
+            "by": ["annotator"],
+        }
+    ]
+    # The disputed one is chosen explicitly: here, dropped.
+    settled = reviewer.put(url, {"spans": [ZHANG, PKU, LI], "relations": [WORKS_AT]}, format="json")
+    assert settled.status_code == 200, settled.json()
+    finals_refresh(project_id=linked.id)
+    final = FinalAnnotation.objects.get(snippet_id=snippet)
+    assert final.source == "adjudication"
+    assert named({"spans": final.spans, "relations": final.relations}) == [
+        (("张三", "人名"), "任职于", ("北京大学", "机构"))
+    ]
+    assert "\n任职于\n" in final.labels  # the data table's label filter finds the type
+
+
+def test_the_majority_final_carries_its_relations(linked, client_for):
+    body = {"spans": [ZHANG, PKU, WORKS], "relations": [WORKS_AT], "events": [APPOINTED]}
+    both_annotate(linked, client_for, body, body)
+
+    finals_refresh(project_id=linked.id)
+
+    final = FinalAnnotation.objects.get()
+    assert (final.source, final.votes) == ("majority", 2)
+    assert final.relations == [{"id": "R1", "from": "T1", "to": "T3", "type": "任职于"}]
+    assert final.events[0]["trigger"] == "T2"
+
+
+def test_work_returned_for_rework_gets_its_relations_back_as_the_draft(linked, client_for):
+    client = client_for("annotator")
+    work = task(client, linked)
+    submit(client, work, spans=[ZHANG, PKU], relations=[WORKS_AT])
+    manager = client_for("manager")
+    snippet = Assignment.objects.get().snippet_id
+
+    returned = manager.post(
+        f"/api/v1/projects/{linked.id}/snippets/actions/",
+        {"action": "return", "snippets": [snippet], "reason": "关系方向"},
+        format="json",
+    )
+
+    assert returned.status_code == 200, returned.json()
+    draft = Assignment.objects.get().draft
+    assert [item["id"] for item in draft["spans"]] == ["T1", "T2"]
+    assert draft["relations"] == [{"id": "R1", "from": "T1", "to": "T2", "type": "任职于"}]
+    # Submitted again as it came back, it stores the same.
+    again = client.post(
+        f"/api/v1/assignments/{work['id']}/submit/",
+        {
+            "spans": [
+                {**item, "text": TEXT[item["start"] : item["end"]]} for item in draft["spans"]
+            ],
+            "relations": draft["relations"],
+        },
+        format="json",
+    )
+    assert again.status_code == 201, again.json()
+    assert Revision.objects.order_by("-id").first().relations == draft["relations"]
+
+
+def test_a_gold_item_scores_the_relations_too(linked, client_for):
+    manager = client_for("manager")
+    snippet = Snippet.objects.get(project=linked)
+    made = manager.post(
+        f"/api/v1/projects/{linked.id}/gold/",
+        {"snippet": snippet.id, "spans": [ZHANG, PKU], "relations": [WORKS_AT]},
+        format="json",
+    )
+    assert made.status_code == 201, made.json()
+    assert made.json()["relations"] == [{"id": "R1", "from": "T1", "to": "T2", "type": "任职于"}]
+
+    gold = GoldItem.objects.get()
+    same = {"spans": gold.spans, "classes": [], "segmentation": [], "events": []}
+    assert gold_compare(gold, {**same, "relations": gold.relations})[0] is True
+    assert gold_compare(gold, {**same, "relations": []})[0] is False
+
+
+def test_a_renamed_type_is_renamed_in_the_stored_relations(linked, client_for):
+    client = client_for("annotator")
+    submit(client, task(client, linked), spans=[ZHANG, PKU], relations=[WORKS_AT])
+    labels = client_for("manager").get(f"/api/v1/projects/{linked.id}/").json()["labels"]
+    for label in labels:
+        if label["name"] == "任职于":
+            label["name"] = "就职于"
+        if label["name"] == "人名":
+            label["name"] = "人物"
+
+    answer = client_for("manager").patch(
+        f"/api/v1/projects/{linked.id}/", {"labels": labels}, format="json"
+    )
+
+    assert answer.status_code == 200, answer.json()
+    revision = Revision.objects.get()
+    assert revision.relations == [{"id": "R1", "from": "T1", "to": "T2", "type": "就职于"}]
+    assert revision.spans[0]["label"] == "人物"
