@@ -293,8 +293,9 @@ def _kappa(value: float | None) -> float | None:
 
 # What each export format is, for the downloads page.
 FORMAT_NAMES = {
-    "jsonl": _("JSONL, ours: spans, classes, segmentation, who and which revision"),
+    "jsonl": _("JSONL, ours: spans, classes, segmentation, relations, who and which revision"),
     "doccano": _("doccano JSONL"),
+    "doccano-relation": _("doccano relation JSONL (entities and relations, for UIE)"),
     "conll-bio": _("CoNLL, a character a line, BIO tags"),
     "conll-bioes": _("CoNLL, a character a line, BIOES tags"),
     "conll-bmes": _("CoNLL, a character a line, BMES tags"),

@@ -92,7 +92,8 @@ def _sha256(text: str) -> str:
 
 def work_submitted(snippet, annotator, *revisions: dict, status: str = "submitted"):
     """``annotator``'s work on ``snippet`` with one revision per dict (``spans`` as
-    ``(start, end, label)``, ``classes``, ``segmentation``), the latest last."""
+    ``(start, end, label)``, ``classes``, ``segmentation``, ``relations`` and ``events`` as
+    stored), the latest last."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -117,6 +118,8 @@ def work_submitted(snippet, annotator, *revisions: dict, status: str = "submitte
             spans=spans,
             classes=list(revision.get("classes", ())),
             segmentation=list(revision.get("segmentation", ())),
+            relations=list(revision.get("relations", ())),
+            events=list(revision.get("events", ())),
         )
     if not snippet.gold:  # as a submit does
         final_mark(snippet_id=snippet.id, project_id=snippet.project_id)

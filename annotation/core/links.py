@@ -14,7 +14,7 @@ relation. Across annotations, a relation or an event is compared by what it link
 (``relation_key``, ``event_key``), never by its ids.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -302,3 +302,29 @@ def draft_of(annotation: dict) -> dict:
         return annotation
     spans = [{"id": span_id(n), **span} for n, span in enumerate(annotation["spans"])]
     return {**annotation, "spans": spans}
+
+
+def shifted_links(relations: Sequence[dict], events: Sequence[dict], spans: int) -> dict:
+    """Relations and events of an annotation placed after ``spans`` spans of another (the
+    pieces of a record joined back into one): their span ids moved on by as many. Their own
+    ids stay: the joined annotation numbers them again."""
+
+    def span(name: str) -> str:
+        return span_id(_n(name) - 1 + spans)
+
+    return {
+        "relations": [{**r, "from": span(r["from"]), "to": span(r["to"])} for r in relations],
+        "events": [
+            {
+                **event,
+                "trigger": span(event["trigger"]),
+                "arguments": [{**a, "span": span(a["span"])} for a in event["arguments"]],
+            }
+            for event in events
+        ],
+    }
+
+
+def numbered(items: list[dict], prefix: str) -> list[dict]:
+    """Relations (``R``) or events (``E``), in order, numbered from 1 again."""
+    return [{**item, "id": f"{prefix}{n}"} for n, item in enumerate(items, start=1)]

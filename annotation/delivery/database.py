@@ -20,7 +20,8 @@ FETCH = 2000  # rows a round trip from the server-side cursor
 
 _FINALS = """
 SELECT s.id, s.text, s.tokens, s.tokenizer_version, b.name AS batch,
-       f.spans, f.classes, f.segmentation, f.source = 'adjudication' AS adjudicated, f.tie,
+       f.spans, f.classes, f.segmentation, f.relations, f.events,
+       f.source = 'adjudication' AS adjudicated, f.tie,
        a.title, coalesce(j.filename, '') AS filename, a.meta
 FROM annotation_snippet s
 JOIN annotation_batch b ON b.id = s.batch_id
@@ -54,7 +55,8 @@ SELECT concat(
     CASE WHEN f.adjudicated THEN 'true' ELSE 'false' END,
     ',"tie":', CASE WHEN f.tie THEN 'true' ELSE 'false' END,
     ',"batch":', to_json(f.batch), ',"title":', to_json(f.title),
-    ',"source":', to_json(f.filename), ',"meta":', f.meta::text, '}'
+    ',"source":', to_json(f.filename), ',"meta":', f.meta::text,
+    ',"relations":', f.relations::text, ',"events":', f.events::text, '}'
 ),
     jsonb_build_array(
         jsonb_path_query_array(f.spans, '$[*].label'), f.classes, f.tokenizer_version

@@ -14,6 +14,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from annotation.core import classes_csv
 from annotation.core.i18n import gettext_noop
@@ -24,7 +25,7 @@ Span = tuple[int, int, str]
 
 # The formats that hold records: a record cut into several snippets at import goes back
 # out whole (annotation.delivery.services).
-RECORD_FORMATS = ("jsonl", "doccano", "cluener", "csv")
+RECORD_FORMATS = ("jsonl", "doccano", "doccano-relation", "cluener", "csv")
 
 
 def joins_records(file_format: str, options: dict) -> bool:
@@ -40,6 +41,7 @@ def joins_records(file_format: str, options: dict) -> bool:
 EXPORT_FORMATS = (
     "jsonl",
     "doccano",
+    "doccano-relation",
     "conll-bio",
     "conll-bioes",
     "conll-bmes",
@@ -60,6 +62,8 @@ PARTLY = gettext_noop(
     "records delivered in part (longer than a snippet, some pieces not yet annotated)"
 )
 NO_META = gettext_noop("the records' own fields (meta: the client's ids and columns)")
+NO_RELATIONS = gettext_noop("relations (this format cannot hold them)")
+NO_EVENTS = gettext_noop("events (this format cannot hold them)")
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,9 @@ class Item:
     meta: dict = field(default_factory=dict)
     title: str = ""
     source: str = ""
+    # Stored form (annotation.core.links): spans named T1… by their place in ``spans``.
+    relations: Sequence[dict] = ()
+    events: Sequence[dict] = ()
 
 
 @dataclass
@@ -99,9 +106,17 @@ class Writer:
     dropped: Counter = field(default_factory=Counter)
     head: str = ""
     tail: str = ""
+    holds: ClassVar[frozenset[str]] = frozenset()  # of relations and events
 
     def write(self, item: Item) -> str:
         raise NotImplementedError
+
+    def links_left(self, item: Item) -> None:
+        """Count the relations and events of ``item`` this format cannot hold."""
+        for part, reason in (("relations", NO_RELATIONS), ("events", NO_EVENTS)):
+            given = len(getattr(item, part))
+            if given and part not in self.holds:
+                self.dropped[reason] += given
 
     def _spans_only(self, item: Item) -> None:
         if item.classes:
@@ -124,7 +139,8 @@ def _jsonb_text(value: object) -> str:
 
 
 class OwnJsonl(Writer):
-    """Ours: everything, spans with the text they cover.
+    """Ours: everything, spans with the text they cover, relations and events as stored
+    (annotation.core.links: ``T3`` is the line's third span).
 
     With offsets against the raw text (``item.raw``), every offset (spans, word ends) is
     a code point of the text file as uploaded (``"offsets": "file"``: BOM and CRLF line
@@ -132,6 +148,8 @@ class OwnJsonl(Writer):
     file (``"record"``); the line says where the snippet lies there (``article``,
     ``raw_start``, ``raw_end``). A span's ``text`` stays the snippet's, the raw range
     covering what cleaning removed inside it."""
+
+    holds = frozenset({"relations", "events"})
 
     def write(self, item: Item) -> str:
         text, raw = item.text, item.raw
@@ -159,7 +177,8 @@ class OwnJsonl(Writer):
             start, end = raw.raw_span(0, len(text))
             offsets = "file" if item.in_file else "record"
             record.update(offsets=offsets, article=item.article, raw_start=start, raw_end=end)
-        return f'{_json(record)[:-1]},"meta":{_jsonb_text(item.meta)}}}\n'
+        links = f'"relations":{_jsonb_text(item.relations)},"events":{_jsonb_text(item.events)}'
+        return f'{_json(record)[:-1]},"meta":{_jsonb_text(item.meta)},{links}}}\n'
 
 
 def _as_is(start: int, end: int) -> tuple[int, int]:
@@ -182,6 +201,38 @@ class Doccano(Writer):
             record["label"] = [[a, b, label] for a, b, label in item.spans]
             if item.classes:
                 record["cats"] = list(item.classes)
+        record["meta"] = item.meta
+        return _json(record) + "\n"
+
+
+class DoccanoRelation(Writer):
+    """doccano's relation JSONL, which PaddleNLP's ``doccano.py`` turns into UIE's
+    training data: ``entities[{id, start_offset, end_offset, label}]`` and
+    ``relations[{id, from_id, to_id, type}]``, ids numbers from 1 (an entity's is its place
+    among the spans). An event goes as relations from its trigger to each argument, named
+    by role, as PaddleNLP describes events; classes go under ``cats``."""
+
+    holds = frozenset({"relations", "events"})
+
+    def write(self, item: Item) -> str:
+        entities = [
+            {"id": n, "start_offset": a, "end_offset": b, "label": label}
+            for n, (a, b, label) in enumerate(item.spans, start=1)
+        ]
+        links = [(r["from"], r["to"], r["type"]) for r in item.relations]
+        links += [
+            (event["trigger"], argument["span"], argument["role"])
+            for event in item.events
+            for argument in event["arguments"]
+        ]
+        relations = [
+            {"id": n, "from_id": int(a[1:]), "to_id": int(b[1:]), "type": kind}
+            for n, (a, b, kind) in enumerate(links, start=1)
+        ]
+        record: dict = {"id": item.snippet, "text": item.text, "entities": entities}
+        record["relations"] = relations
+        if item.classes:
+            record["cats"] = list(item.classes)
         record["meta"] = item.meta
         return _json(record) + "\n"
 
@@ -303,6 +354,8 @@ def writer_for(
         return OwnJsonl()
     if name == "doccano":
         return Doccano(kinds)
+    if name == "doccano-relation":
+        return DoccanoRelation()
     if name.startswith("conll-"):
         return Conll(name.removeprefix("conll-"))
     if name == "cluener":

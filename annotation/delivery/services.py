@@ -15,8 +15,10 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from annotation.admission import heavy_job_admit
+from annotation.core.links import numbered, shifted_links
 from annotation.core.pieces import Piece
 from annotation.core.tokens import decode_ends
+from annotation.core.validation import PARTS
 from annotation.delivery.card import dataset_card
 from annotation.delivery.database import READ_TABLES, Summary, jsonl_copy, planned_whole
 from annotation.delivery.formats import PARTLY, Item, joins_records, writer_for
@@ -161,9 +163,7 @@ _FINAL_COLUMNS = (
     "snippet__tokens",
     "snippet__tokenizer_version",
     "snippet__batch__name",
-    "spans",
-    "classes",
-    "segmentation",
+    *PARTS,
     "source",
     "tie",
     *(f"snippet__{column}" for column in _RECORD_COLUMNS),
@@ -199,6 +199,8 @@ def _finals(job: ExportJob, batch_ids: list[int], versions: Counter, raw: bool) 
             spans,
             classes,
             words,
+            relations,
+            events,
             source,
             tie,
             *rest,
@@ -211,6 +213,8 @@ def _finals(job: ExportJob, batch_ids: list[int], versions: Counter, raw: bool) 
             _spans(spans),
             classes,
             words or decode_ends(tokens),
+            relations=relations,
+            events=events,
             adjudicated=source == FinalSource.ADJUDICATION,
             tie=tie,
             batch=batch,
@@ -229,7 +233,7 @@ def _finals(job: ExportJob, batch_ids: list[int], versions: Counter, raw: bool) 
 def _every_version(page: list[tuple]) -> Iterator[Item]:
     rows = latest_revisions(
         [row[0] for row in page],
-        *("id", "annotator__username", "number", "spans", "classes", "segmentation"),
+        *("id", "annotator__username", "number", *PARTS),
     )
     reviews = dict(
         Review.objects.filter(revision_id__in=[row[2] for row in rows])
@@ -240,13 +244,14 @@ def _every_version(page: list[tuple]) -> Iterator[Item]:
     for row in sorted(rows, key=lambda row: row[3]):  # annotators by name
         by_snippet[row[1]].append(row[2:])
     for snippet, text, tokens, _, batch, meta, title, filename, *_ in page:
-        for revision, annotator, number, spans, classes, segmentation in by_snippet[snippet]:
+        for work in by_snippet[snippet]:
+            revision, annotator, number, spans, classes, words, relations, events = work
             yield Item(
                 snippet,
                 text,
                 _spans(spans),
                 classes,
-                segmentation or decode_ends(tokens),
+                words or decode_ends(tokens),
                 annotator,
                 number,
                 reviews.get(revision),
@@ -254,6 +259,8 @@ def _every_version(page: list[tuple]) -> Iterator[Item]:
                 meta=meta,
                 title=title,
                 source=filename or "",
+                relations=relations,
+                events=events,
             )
 
 
@@ -318,8 +325,13 @@ def _joined(held: list[Item], pieces: dict[int, int], dropped: Counter) -> Itera
         yield from held
         return
     text, spans, classes, words = "", [], [], []
+    relations: list[dict] = []
+    events: list[dict] = []
     for item in held:
         offset = len(text)
+        shifted = shifted_links(item.relations, item.events, len(spans))
+        relations += shifted["relations"]
+        events += shifted["events"]
         spans += [(start + offset, end + offset, label) for start, end, label in item.spans]
         classes += [name for name in item.classes if name not in classes]
         words += [end + offset for end in item.segmentation]
@@ -330,6 +342,8 @@ def _joined(held: list[Item], pieces: dict[int, int], dropped: Counter) -> Itera
         spans=spans,
         classes=classes,
         segmentation=words,
+        relations=numbered(relations, "R"),
+        events=numbered(events, "E"),
         adjudicated=any(item.adjudicated for item in held),
         tie=any(item.tie for item in held),
     )
@@ -352,6 +366,7 @@ def _python_writes(
         summary.labels.update(f"span:{label}" for _, _, label in item.spans)
         summary.labels.update(f"class:{name}" for name in item.classes)
         out.write(writer.write(item).encode())
+        writer.links_left(item)
         if summary.count % PAGE == 0:
             progress_publish("export", job.id, 0.99 * summary.count / total)
     out.write(writer.tail.encode())

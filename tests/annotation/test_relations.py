@@ -1,11 +1,13 @@
 """Relations and events through the work: submits, drafts, rework, adjudication, finals,
 gold items and renames (issue 31's annotation model), on either database."""
 
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from annotation.models import Assignment, FinalAnnotation, GoldItem, Revision, Snippet
+from annotation.models import Assignment, Batch, FinalAnnotation, GoldItem, Revision, Snippet
 from annotation.quality.finals import finals_refresh
 from annotation.quality.gold import gold_compare
 from tests.factories import MembershipFactory
@@ -322,3 +324,51 @@ def test_a_renamed_type_is_renamed_in_the_stored_relations(linked, client_for):
     revision = Revision.objects.get()
     assert revision.relations == [{"id": "R1", "from": "T1", "to": "T2", "type": "就职于"}]
     assert revision.spans[0]["label"] == "人物"
+
+
+def exported(client, project, capture, name):
+    with capture(execute=True):
+        asked = client.post(
+            f"/api/v1/projects/{project.id}/exports/", {"format": name}, format="json"
+        )
+    job = client.get(f"/api/v1/exports/{asked.json()['id']}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert job["status"] == "succeeded", job
+    download = client.get(f"/api/v1/exports/{job['id']}/download/")
+    return job, b"".join(download.streaming_content).decode()
+
+
+def test_relation_exports_hold_them_and_others_count_what_they_leave(
+    linked, client_for, django_capture_on_commit_callbacks
+):
+    body = {"spans": [ZHANG, PKU, WORKS], "relations": [WORKS_AT], "events": [APPOINTED]}
+    both_annotate(linked, client_for, body, body)
+    Batch.objects.filter(project=linked).update(status="accepted")
+    manager = client_for("manager")
+    capture = django_capture_on_commit_callbacks
+
+    _, doccano = exported(manager, linked, capture, "doccano-relation")
+    _, ours = exported(manager, linked, capture, "jsonl")
+    conll, _ = exported(manager, linked, capture, "conll-bio")
+
+    record = json.loads(doccano)
+    assert record["entities"] == [
+        {"id": 1, "start_offset": 2, "end_offset": 4, "label": "人名"},
+        {"id": 2, "start_offset": 4, "end_offset": 6, "label": "触发词"},
+        {"id": 3, "start_offset": 7, "end_offset": 11, "label": "机构"},
+    ]
+    # The relation, then the event as its trigger's relations named by role.
+    assert record["relations"] == [
+        {"id": 1, "from_id": 1, "to_id": 3, "type": "任职于"},
+        {"id": 2, "from_id": 2, "to_id": 1, "type": "任职者"},
+        {"id": 3, "from_id": 2, "to_id": 3, "type": "机构"},
+    ]
+    line = json.loads(ours)
+    assert line["relations"] == [{"id": "R1", "from": "T1", "to": "T3", "type": "任职于"}]
+    assert line["events"][0]["arguments"] == [
+        {"role": "任职者", "span": "T1"},
+        {"role": "机构", "span": "T3"},
+    ]
+    assert conll["dropped"] == {
+        "relations (this format cannot hold them)": 1,
+        "events (this format cannot hold them)": 1,
+    }

@@ -10,6 +10,9 @@ from tests.factories import UserFactory, adjudicated, snippets_of, work_submitte
 # control characters and keys of different lengths (PostgreSQL orders jsonb keys by length).
 META = {"客户编号": "A-17", "id": 17, "nested": {"k": [1, "二", None]}, "q": 'x "y" \\ z\n\t'}
 
+# 张三 (T2) —到过→ 北京 (T1), in the stored form, a type a JSON writer must escape.
+VISITED = {"id": "R1", "from": "T2", "to": "T1", "type": '到 "过" \\'}
+
 # Texts a JSON writer can get wrong: characters beyond the BMP, quotes, backslashes,
 # control characters, full-width punctuation, a "\\n" spelt out.
 TEXTS = [
@@ -36,10 +39,11 @@ def voted(project):
     Snippet.objects.filter(id=snippets[5].id).update(gold=True)
     a, b, c = (UserFactory(username=name) for name in ("甲", "乙", "丙"))
     place, odd = (5, 7, "地名"), (0, 3, '机构 "A", \\B')
-    # 0: two against one; the late third work does not count.
-    work_submitted(snippets[0], a, {"spans": [place], "classes": ["正面"]})
+    # 0: two against one, with a relation; the late third work does not count.
+    linked = {"spans": [place, (12, 14, "人名")], "classes": ["正面"], "relations": [VISITED]}
+    work_submitted(snippets[0], a, linked)
     work_submitted(snippets[0], b, {"spans": [odd], "classes": ['中性", "其他']})
-    work_submitted(snippets[0], c, {"spans": [place], "classes": ["正面"]})
+    work_submitted(snippets[0], c, linked)
     work_submitted(snippets[0], UserFactory(), {"spans": [odd]}, status="expired")
     # 1: one each: the earliest work wins the tie.
     work_submitted(snippets[1], b, {"spans": [(3, 7, "人名")]})

@@ -10,19 +10,28 @@ import pytest
 from annotation.delivery.services import export_execute
 from annotation.delivery.storage import stored_chunks
 from annotation.models import ExportJob, Snippet
-from tests.annotation.delivery.conftest import META
+from tests.annotation.delivery.conftest import META, VISITED
 
 pytestmark = pytest.mark.django_db
 
 # What every line carries of its record: its article's title, file and meta.
-RECORD = {"title": '标题 "甲" \\', "source": '客户 "数据".jsonl', "meta": META}
+RECORD = {
+    "title": '标题 "甲" \\',
+    "source": '客户 "数据".jsonl',
+    "meta": META,
+    "relations": [],
+    "events": [],
+}
 
 # By snippet position (ids differ between databases); every line as exported.
 EXPECTED = [
     {
         "id": 0,
         "text": "𠮷野家😀在北京开了新店，张三说：“好！”",
-        "spans": [{"start": 5, "end": 7, "label": "地名", "text": "北京"}],
+        "spans": [
+            {"start": 5, "end": 7, "label": "地名", "text": "北京"},
+            {"start": 12, "end": 14, "label": "人名", "text": "张三"},
+        ],
         "classes": ["正面"],
         "segmentation": [],
         "annotator": None,
@@ -32,6 +41,7 @@ EXPECTED = [
         "tie": False,
         "batch": '包 "一" \\',
         **RECORD,
+        "relations": [VISITED],
     },
     {
         "id": 1,
