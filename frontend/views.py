@@ -262,6 +262,14 @@ def quality_dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
             unit="%",
             title=_("Span agreement per label (exact F1)"),
         )
+    relation_types = results.get("relations", {}).get("types", {})
+    if relation_types:
+        charts["relation_agreement"] = charts_svg.bars(
+            [(name, _percent(figures["f1_exact"])) for name, figures in relation_types.items()],
+            maximum=100,
+            unit="%",
+            title=_("Relation agreement per type (exact F1)"),
+        )
     class_labels = results.get("classes", {}).get("labels", {})
     if class_labels:
         charts["class_agreement"] = charts_svg.bars(

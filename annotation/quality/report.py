@@ -13,7 +13,7 @@ How judgements become comparable values:
 - relations: (subject span, type, object span), spans as (start, end, label).
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
@@ -61,6 +61,30 @@ class Scope:
         self.relations.merge(other.relations)
 
 
+RELATION_FINDINGS = 100  # entity pairs listed with more than one relation type
+
+
+@dataclass
+class RelationTypes:
+    """The relation types each pair of strings is linked by across the corpus, whoever
+    linked them: a pair linked by two types is a finding (任职于 here, 就读于 there)."""
+
+    types: dict[tuple[str, str], Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add(self, text: str, judgements: Sequence[Judgement]) -> None:
+        for judgement in judgements:
+            for (a, b, _), kind, (c, d, _) in judgement.relations:
+                self.types[text[a:b], text[c:d]][kind] += 1
+
+    def results(self) -> list[dict]:
+        mixed = [(pair, found) for pair, found in self.types.items() if len(found) > 1]
+        mixed.sort(key=lambda item: (-item[1].total(), item[0]))
+        return [
+            {"subject": subject, "object": obj, "types": dict(found.most_common())}
+            for (subject, obj), found in mixed[:RELATION_FINDINGS]
+        ]
+
+
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
@@ -96,6 +120,7 @@ class Report:
         self.judgements = 0
         self.annotators: set[str] = set()
         self.consistency = Consistency() if "spans" in self.kinds else None
+        self.relation_types = RelationTypes() if "relations" in self.kinds else None
 
     def _class_value(self, classes: tuple[str, ...]) -> Hashable:
         if self.multi_label:
@@ -115,6 +140,8 @@ class Report:
         if self.consistency is not None and snippet is not None:
             snippet_id, text, word_ends = snippet
             self.consistency.add(snippet_id, text, word_ends, [j.spans for j in judgements])
+        if self.relation_types is not None and snippet is not None:
+            self.relation_types.add(snippet[1], judgements)
         if len(judgements) < 2:
             return
         scope = self.batches[batch_id]
@@ -205,6 +232,8 @@ class Report:
             project.merge(scope)
         batches = sorted((key, scope) for key, scope in self.batches.items() if key is not None)
         found = {"consistency": self.consistency.results()} if self.consistency else {}
+        if self.relation_types is not None:
+            found["relation_types"] = self.relation_types.results()
         return {
             "judgements": self.judgements,
             "annotators": len(self.annotators),

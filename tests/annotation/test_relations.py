@@ -4,6 +4,7 @@ gold items and renames (issue 31's annotation model), on either database."""
 import json
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -372,3 +373,39 @@ def test_relation_exports_hold_them_and_others_count_what_they_leave(
         "relations (this format cannot hold them)": 1,
         "events (this format cannot hold them)": 1,
     }
+
+
+def test_the_quality_run_reports_relation_agreement_and_mixed_types(
+    linked, client_for, django_capture_on_commit_callbacks
+):
+    people = {"spans": [ZHANG, PKU, LI]}
+    both_annotate(
+        linked,
+        client_for,
+        {**people, "relations": [WORKS_AT, KNOWS]},
+        {**people, "relations": [WORKS_AT, {"from": "a", "to": "b", "type": "相识"}]},
+    )
+    reviewer = client_for("reviewer")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = reviewer.post(f"/api/v1/projects/{linked.id}/quality-runs/")
+    results = reviewer.get(f"/api/v1/quality-runs/{started.json()['id']}/").json()["results"]
+
+    # One of two relations in common each way: F1 0.5; 任职于 agreed, 相识 never.
+    relations = results["relations"]
+    assert relations["f1_exact"] == 0.5 and relations["f1_overlap"] == 0.5
+    assert relations["pairs"] == [
+        {"annotators": ["a2", "annotator"], "items": 1, "f1_exact": 0.5, "f1_overlap": 0.5}
+    ]
+    assert relations["types"]["任职于"]["f1_exact"] == 1.0
+    assert relations["types"]["相识"]["f1_exact"] == 0.0
+    assert results["relation_types"] == [
+        {"subject": "张三", "object": "北京大学", "types": {"任职于": 2, "相识": 1}}
+    ]
+    # The dashboard shows both: a chart per type and the pair in the fix-list.
+    page = Client()
+    page.force_login(User.objects.get(username="reviewer"))
+    html = page.get(f"/projects/{linked.id}/quality/").content.decode()
+    assert "关系一致性（按类型，精确 F1）" in html
+    row = html[html.index('id="relation-types"') :]
+    assert "张三" in row and "北京大学" in row and "任职于 ×2" in row and "相识 ×1" in row
