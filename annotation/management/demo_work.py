@@ -10,6 +10,7 @@ through the same services the pages call, by the demo's own accounts.
 
 from accounts.models import User
 from annotation import flow
+from annotation.core.validation import validate
 from annotation.delivery.services import export_create
 from annotation.models import (
     AcceptanceItem,
@@ -22,7 +23,7 @@ from annotation.models import (
 )
 from annotation.quality.acceptance import acceptance_mark, acceptance_start
 from annotation.quality.reviewing import adjudication_settle, review_decide
-from annotation.work.services import task_next
+from annotation.work.services import schema_of, task_next
 from projects.models import Project
 
 GAZETTEER = {
@@ -30,11 +31,13 @@ GAZETTEER = {
     "机构": ("市大数据局", "百度", "阿里", "腾讯", "人民政府", "管委会", "公司"),
 }
 TOPICS = ("产业", "政务", "社会")
+NEAR = 8  # characters at most between a place and the organisation it locates
 
 
 def _annotation(text: str, disagree: bool) -> dict:
     """What an annotator marks in ``text``: the gazetteer's first match of each entry, as
-    long as it overlaps none marked before; a topic by the text's words."""
+    long as it overlaps none marked before; each organisation 位于 the nearest place just
+    before it (聊城 … 市大数据局); a topic by the text's words."""
     spans: list[dict] = []
     for label, names in GAZETTEER.items():
         for name in names:
@@ -46,7 +49,20 @@ def _annotation(text: str, disagree: bool) -> dict:
     topic = "产业" if "产业" in text or "企业" in text else "政务" if "政府" in text else "社会"
     if disagree:
         topic = TOPICS[(TOPICS.index(topic) + 1) % len(TOPICS)]
-    return {"spans": sorted(spans, key=lambda s: (s["start"], s["end"])), "classes": [topic]}
+    spans.sort(key=lambda s: (s["start"], s["end"]))
+    for number, span in enumerate(spans):
+        span["id"] = f"s{number}"
+    relations = []
+    for organisation in (s for s in spans if s["label"] == "机构"):
+        places = [
+            s
+            for s in spans
+            if s["label"] == "地名" and 0 <= organisation["start"] - s["end"] <= NEAR
+        ]
+        if places:
+            place = max(places, key=lambda s: s["end"])
+            relations.append({"from": organisation["id"], "to": place["id"], "type": "位于"})
+    return {"spans": spans, "classes": [topic], "relations": relations}
 
 
 def _annotate(batch: Batch, annotators: list[User], disagreeing: set[int]) -> None:
@@ -88,7 +104,7 @@ def demo_work(*, project: Project, users: dict[str, User]) -> ExportJob | None:
         adjudication_settle(
             project_id=project.id,
             snippet_id=settled.id,
-            annotation=_settled(settled.text),
+            annotation=_settled(project, settled.text),
             user=reviewer,
         )
     acceptance, _created = acceptance_start(batch_id=first.id, user=client)
@@ -112,8 +128,8 @@ def demo_work(*, project: Project, users: dict[str, User]) -> ExportJob | None:
     return export
 
 
-def _settled(text: str) -> dict:
+def _settled(project: Project, text: str) -> dict:
     """The settlement of a disputed snippet, as stored: the first annotator's version."""
-    annotation = _annotation(text, disagree=False)
-    spans = [{key: span[key] for key in ("start", "end", "label")} for span in annotation["spans"]]
-    return {"spans": spans, "classes": annotation["classes"], "segmentation": []}
+    project.refresh_from_db(fields=["updated_at"])
+    schema = schema_of(project.id, project.updated_at)
+    return validate(text, schema, _annotation(text, disagree=False))

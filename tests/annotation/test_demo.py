@@ -167,6 +167,7 @@ def test_the_demo_shows_a_project_in_motion(monkeypatch):
         Assignment,
         Batch,
         ExportJob,
+        FinalAnnotation,
         Review,
     )
 
@@ -184,6 +185,16 @@ def test_the_demo_shows_a_project_in_motion(monkeypatch):
     assert "聊城" in returned.return_reason
     assert Review.objects.filter(status="rejected").count() == 1
     assert set(Adjudication.objects.values_list("adjudicator__username", flat=True)) == {"reviewer"}
+    # Relations among the seeded work: organisations 位于 the places before them.
+    located = [
+        (final.spans, relation)
+        for final in FinalAnnotation.objects.exclude(relations=[])
+        for relation in final.relations
+    ]
+    assert len(located) >= 5
+    assert {relation["type"] for _, relation in located} == {"位于"}
+    assert {spans[int(r["from"][1:]) - 1]["label"] for spans, r in located} == {"机构"}
+    assert {spans[int(r["to"][1:]) - 1]["label"] for spans, r in located} == {"地名"}
     staff = User.objects.get(username="staff")
     assert staff.is_staff and not staff.memberships.exists()
     assert "staff" in out.getvalue()

@@ -25,15 +25,32 @@ DEMO_PROJECT = "演示项目：数据标注产业新闻"
 DEMO_DESCRIPTION = "四篇报纸版面（PDF/OCR 文本），用于实体标注与分词校对的演示。"
 SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
 DEMO_SETTINGS = {
-    "kinds": ["spans", "classes", "segmentation"],
+    "kinds": ["spans", "classes", "segmentation", "relations"],
     "overlap": 2,
     "guidelines": "## 标注规范\n\n- **人名**：真实人物的姓名。\n- **地名**：行政区划与地点。\n"
-    "- **机构**：公司、政府部门、学校等。\n\n每个片段再选一个主题分类。",
+    "- **机构**：公司、政府部门、学校等。\n\n每个片段再选一个主题分类。\n\n"
+    "关系：**位于**（机构 → 地名），**任职于**（人名 → 机构）。",
 }
 DEMO_LABELS = [
     {"name": "人名", "kind": "spans", "color": "#e03131", "hotkey": "p"},
     {"name": "地名", "kind": "spans", "color": "#2f9e44", "hotkey": "l"},
     {"name": "机构", "kind": "spans", "color": "#1971c2", "hotkey": "o"},
+    {
+        "name": "位于",
+        "kind": "relations",
+        "color": "#495057",
+        "hotkey": "w",
+        "subject_labels": ["机构"],
+        "object_labels": ["地名"],
+    },
+    {
+        "name": "任职于",
+        "kind": "relations",
+        "color": "#862e9c",
+        "hotkey": "r",
+        "subject_labels": ["人名"],
+        "object_labels": ["机构"],
+    },
     {"name": "产业", "kind": "classes", "color": "#f08c00", "hotkey": "1"},
     {"name": "政务", "kind": "classes", "color": "#6741d9", "hotkey": "2"},
     {"name": "社会", "kind": "classes", "color": "#0c8599", "hotkey": "3"},
