@@ -324,7 +324,8 @@ def _joined(held: list[Item], pieces: dict[int, int], dropped: Counter) -> Itera
         dropped[PARTLY] += 1
         yield from held
         return
-    text, spans, classes, words = "", [], [], []
+    text, classes, words = "", [], []
+    spans: list[tuple[int, int, str]] = []
     relations: list[dict] = []
     events: list[dict] = []
     for item in held:

@@ -231,7 +231,7 @@ class Report:
         for scope in self.batches.values():
             project.merge(scope)
         batches = sorted((key, scope) for key, scope in self.batches.items() if key is not None)
-        found = {"consistency": self.consistency.results()} if self.consistency else {}
+        found: dict = {"consistency": self.consistency.results()} if self.consistency else {}
         if self.relation_types is not None:
             found["relation_types"] = self.relation_types.results()
         return {
