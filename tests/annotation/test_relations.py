@@ -8,7 +8,15 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from annotation.models import Assignment, Batch, FinalAnnotation, GoldItem, Revision, Snippet
+from annotation.models import (
+    Adjudication,
+    Assignment,
+    Batch,
+    FinalAnnotation,
+    GoldItem,
+    Revision,
+    Snippet,
+)
 from annotation.quality.finals import finals_refresh
 from annotation.quality.gold import gold_compare
 from tests.factories import MembershipFactory
@@ -409,3 +417,26 @@ def test_the_quality_run_reports_relation_agreement_and_mixed_types(
     assert "关系一致性（按类型，精确 F1）" in html
     row = html[html.index('id="relation-types"') :]
     assert "张三" in row and "北京大学" in row and "任职于 ×2" in row and "相识 ×1" in row
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_adjudication_page_keeps_the_agreed_relation(linked, client_for, page_for, live_server):
+    people = {"spans": [ZHANG, PKU, LI]}
+    both_annotate(
+        linked,
+        client_for,
+        {**people, "relations": [WORKS_AT, KNOWS]},
+        {**people, "relations": [WORKS_AT]},
+    )
+    snippet = Snippet.objects.get(project=linked)
+    page = page_for("reviewer")
+    page.goto(f"{live_server.url}/projects/{linked.id}/adjudicate/?snippet={snippet.id}")
+    page.locator("#adj-final", has_text="北京大学").wait_for()
+
+    page.keyboard.press("a")  # the suggestions: here, what both gave
+    page.keyboard.press("Enter")
+    page.locator("#adj-settled", has_text="reviewer").wait_for()
+
+    settled = Adjudication.objects.get()
+    assert settled.relations == [{"id": "R1", "from": "T1", "to": "T2", "type": "任职于"}]
+    assert page.errors == []

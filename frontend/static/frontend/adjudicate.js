@@ -259,6 +259,28 @@ function takeSuggestions() {
   drawFinal();
 }
 
+// The relations and events every annotator agreed on go with the settlement where all
+// their spans stay in it, named by the spans' ids.
+function linksKept(spans) {
+  const same = (a, b) => a.start === b.start && a.end === b.end && a.label === b.label;
+  const idOf = (span) => {
+    const index = spans.findIndex((kept) => same(kept, span));
+    return index < 0 ? null : `k${index}`;
+  };
+  const agreed = side.agreed ?? {};
+  const relations = (agreed.relations ?? [])
+    .map((relation) => ({ from: idOf(relation.from), to: idOf(relation.to), type: relation.type }))
+    .filter((relation) => relation.from && relation.to);
+  const events = (agreed.events ?? [])
+    .map((event) => ({
+      trigger: idOf(event.trigger),
+      type: event.type,
+      arguments: event.arguments.map((argument) => ({ role: argument.role, span: idOf(argument.span) })),
+    }))
+    .filter((event) => event.trigger && event.arguments.every((argument) => argument.span));
+  return { ids: spans.map((_, index) => `k${index}`), relations, events };
+}
+
 async function settle() {
   if (!side || busy) return;
   const undecided = parts.filter((part) => !part.decided).length;
@@ -272,7 +294,9 @@ async function settle() {
   }
   busy = true;
   const { spans, classes, segmentation } = chosen();
-  const body = { spans: withTexts(side.snippet.text, spans), classes, segmentation };
+  const { ids, relations, events } = linksKept(spans);
+  const withIds = withTexts(side.snippet.text, spans).map((span, index) => ({ ...span, id: ids[index] }));
+  const body = { spans: withIds, classes, segmentation, relations, events };
   try {
     const settled = await api.settle(setup.project, side.snippet.id, body);
     // The list read again: what other reviewers settled meanwhile shows as settled.
