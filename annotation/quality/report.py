@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from annotation.quality.consistency import Consistency
 from annotation.quality.metrics import (
     BoundaryAgreement,
+    Matches,
     Nominal,
     Pair,
     Relation,
@@ -109,6 +110,36 @@ def _pair_rows(pairs: Sequence[Pair], items: dict, figures: dict) -> list[dict]:
     ]
 
 
+def _f1_figures(
+    exact: dict[Pair, Matches],
+    overlap: dict[Pair, Matches],
+    items: dict,
+    name: str,
+    by_exact: dict[str, Matches],
+    by_overlap: dict[str, Matches],
+) -> dict:
+    """F1, exact and overlapping, over all, per pair and per label (or type) ``name``."""
+    return {
+        "f1_exact": _rounded(pooled(exact.values()).f1()),
+        "f1_overlap": _rounded(pooled(overlap.values()).f1()),
+        "pairs": _pair_rows(
+            sorted(items),
+            items,
+            {
+                "f1_exact": lambda pair: exact[pair].f1(),
+                "f1_overlap": lambda pair: overlap[pair].f1(),
+            },
+        ),
+        name: {
+            key: {
+                "f1_exact": _rounded(by_exact[key].f1()),
+                "f1_overlap": _rounded(by_overlap[key].f1()),
+            }
+            for key in sorted(by_exact)
+        },
+    }
+
+
 class Report:
     def __init__(self, *, kinds: Sequence[str], multi_label: bool, class_labels: Sequence[str]):
         self.kinds = set(kinds)
@@ -174,26 +205,14 @@ class Report:
             }
         if "spans" in self.kinds:
             spans = scope.spans
-            pairs = sorted(spans.items)
-            result["spans"] = {
-                "f1_exact": _rounded(pooled(spans.exact.values()).f1()),
-                "f1_overlap": _rounded(pooled(spans.overlap.values()).f1()),
-                "pairs": _pair_rows(
-                    pairs,
-                    spans.items,
-                    {
-                        "f1_exact": lambda pair: spans.exact[pair].f1(),
-                        "f1_overlap": lambda pair: spans.overlap[pair].f1(),
-                    },
-                ),
-                "labels": {
-                    label: {
-                        "f1_exact": _rounded(spans.label_exact[label].f1()),
-                        "f1_overlap": _rounded(spans.label_overlap[label].f1()),
-                    }
-                    for label in sorted(spans.label_exact)
-                },
-            }
+            result["spans"] = _f1_figures(
+                spans.exact,
+                spans.overlap,
+                spans.items,
+                "labels",
+                spans.label_exact,
+                spans.label_overlap,
+            )
         if "segmentation" in self.kinds:
             words = scope.words
             result["segmentation"] = {
@@ -204,25 +223,14 @@ class Report:
             }
         if "relations" in self.kinds:
             relations = scope.relations
-            result["relations"] = {
-                "f1_exact": _rounded(pooled(relations.exact.values()).f1()),
-                "f1_overlap": _rounded(pooled(relations.overlap.values()).f1()),
-                "pairs": _pair_rows(
-                    sorted(relations.items),
-                    relations.items,
-                    {
-                        "f1_exact": lambda pair: relations.exact[pair].f1(),
-                        "f1_overlap": lambda pair: relations.overlap[pair].f1(),
-                    },
-                ),
-                "types": {
-                    kind: {
-                        "f1_exact": _rounded(relations.type_exact[kind].f1()),
-                        "f1_overlap": _rounded(relations.type_overlap[kind].f1()),
-                    }
-                    for kind in sorted(relations.type_exact)
-                },
-            }
+            result["relations"] = _f1_figures(
+                relations.exact,
+                relations.overlap,
+                relations.items,
+                "types",
+                relations.type_exact,
+                relations.type_overlap,
+            )
         return result
 
     def results(self, batch_names: dict[int, str]) -> dict:
