@@ -1,19 +1,32 @@
 // The workspace's model: what the annotator has made of one snippet, and every edit of it
-// (selection, spans, classes, segmentation, undo). No DOM and no network: the view draws
-// it and the session saves it. Offsets are code points of the snippet text, end-exclusive.
-import { gettext } from "./dom.js";
+// (selection, spans, classes, segmentation, relations and events, undo). No DOM and no
+// network: the view draws it and the session saves it. Offsets are code points of the
+// snippet text, end-exclusive.
+import { gettext, interpolate } from "./dom.js";
 import { graphemeBoundaries, withTexts, widen } from "./offsets.js";
 import { fromTokens, mergeWithNext, split } from "./segmentation.js";
 import { nextBoundary, overlapsAny, previousBoundary, snapToTokens, tokenBoundaries } from "./spans.js";
 
 // A draft or revision as the API gave it, with every part present.
 export function normalise(draft) {
+  const list = (value) => (Array.isArray(value) ? value : []);
   return {
-    spans: Array.isArray(draft?.spans) ? draft.spans : [],
-    classes: Array.isArray(draft?.classes) ? draft.classes : [],
-    segmentation: Array.isArray(draft?.segmentation) ? draft.segmentation : [],
+    spans: list(draft?.spans),
+    classes: list(draft?.classes),
+    segmentation: list(draft?.segmentation),
+    relations: list(draft?.relations),
+    events: list(draft?.events),
   };
 }
+
+// Spans named, for relations and events to name them: one without an id gets ``Tn`` by
+// its place, as the server names stored spans (so a stored revision's relations find
+// their ends).
+export function withSpanIds(state) {
+  return { ...state, spans: state.spans.map((span, index) => (span.id ? span : { ...span, id: `T${index + 1}` })) };
+}
+
+const LINK_KINDS = new Set(["relations", "events"]);
 
 // An import's pre-annotations, as the start of a new task: spans carry offsets, classes
 // only a label, a segmentation its word ends. Labels the project does not have are left
@@ -44,14 +57,22 @@ export class Editor {
   // ``rules``: the project's labels, allow_overlap, multi_label and snap_to_tokens.
   constructor(rules) {
     this.rules = rules;
+    // Relation and event types by name; with any, spans carry ids.
+    this.types = new Map(rules.labels.filter((label) => LINK_KINDS.has(label.kind)).map((label) => [label.name, label]));
     this.load("", [], normalise(null));
+  }
+
+  get linked() {
+    return this.types.size > 0;
   }
 
   load(text, tokens, state) {
     this.text = text;
     this.tokens = tokens;
     this.graphemes = graphemeBoundaries(text);
-    this.state = state;
+    this.state = this.linked ? withSpanIds(state) : state;
+    this.linking = null; // a relation or an event being made: see startRelation
+    this.chosenLink = null; // {kind: "relations" | "events", index}, picked out
     this.history = [];
     this.future = [];
     this.selection = null; // [start, end), or null
@@ -63,9 +84,11 @@ export class Editor {
 
   // Another version of the annotation in place of this one (a draft saved elsewhere).
   replace(state) {
-    this.state = state;
+    this.state = this.linked ? withSpanIds(state) : state;
     this.selection = null;
     this.chosen = null;
+    this.linking = null;
+    this.chosenLink = null;
   }
 
   get length() {
@@ -85,11 +108,13 @@ export class Editor {
 
   // What a submit sends: spans with the text each covers, which the server checks.
   body() {
-    return {
+    const body = {
       spans: withTexts(this.text, this.state.spans),
       classes: this.state.classes,
       segmentation: this.state.segmentation,
     };
+    if (this.linked) Object.assign(body, { relations: this.state.relations, events: this.state.events });
+    return body;
   }
 
   edit(change) {
@@ -97,6 +122,8 @@ export class Editor {
     this.future = [];
     change(this.state);
     this.chosen = null;
+    this.chosenLink = null;
+    this.linking = null;
     return EDITED;
   }
 
@@ -113,6 +140,8 @@ export class Editor {
     to.push(JSON.stringify(this.state));
     this.state = JSON.parse(from.pop());
     this.chosen = null;
+    this.chosenLink = null;
+    this.linking = null;
     return EDITED;
   }
 
@@ -132,15 +161,43 @@ export class Editor {
     }
     this.selection = null;
     this.place = end; // the next word after the span is one arrow away
+    const span = this.linked ? { id: this.newId(), start, end, label: name } : { start, end, label: name };
     return this.edit((state) => {
-      state.spans.push({ start, end, label: name });
+      state.spans.push(span);
       state.spans.sort((a, b) => a.start - b.start || a.end - b.end);
     });
   }
 
+  // An id no span of the annotation has.
+  newId() {
+    const taken = new Set(this.state.spans.map((span) => span.id));
+    let number = this.state.spans.length + 1;
+    while (taken.has(`s${number}`)) number += 1;
+    return `s${number}`;
+  }
+
+  // A span goes with the relations and events that need it (an argument goes from its
+  // event); the result says how many went, for the annotator to see.
   removeSpan(index) {
     this.selection = null;
-    return this.edit((state) => state.spans.splice(index, 1));
+    const id = this.state.spans[index]?.id;
+    let gone = 0;
+    const result = this.edit((state) => {
+      state.spans.splice(index, 1);
+      if (!id) return;
+      const before = state.relations.length + state.events.length;
+      state.relations = state.relations.filter((relation) => relation.from !== id && relation.to !== id);
+      state.events = state.events
+        .filter((event) => event.trigger !== id)
+        .map((event) => {
+          const kept = event.arguments.filter((argument) => argument.span !== id);
+          gone += event.arguments.length - kept.length;
+          return { ...event, arguments: kept };
+        });
+      gone += before - state.relations.length - state.events.length;
+    });
+    if (!gone) return result;
+    return { ...result, notice: interpolate(gettext("Relations and event parts that needed the span went with it: %s."), [gone]) };
   }
 
   removeChosen() {
@@ -165,7 +222,157 @@ export class Editor {
     const label = this.rules.labels.find((item) => item.hotkey && item.hotkey.toLowerCase() === pressed);
     if (label?.kind === "spans") return this.applyLabel(label.name);
     if (label?.kind === "classes") return this.toggleClass(label.name);
+    if (label?.kind === "relations") return this.startRelation(label.name);
+    if (label?.kind === "events") return this.startEvent(label.name);
     return null;
+  }
+
+  // ---- relations and events: the chosen span, a type's key, then its other ends ----
+
+  spanById(id) {
+    return this.state.spans.find((span) => span.id === id) ?? null;
+  }
+
+  // The ids of the spans with one of ``labels`` (any, when none are listed), but ``except``.
+  candidates(labels, except) {
+    return this.state.spans
+      .filter((span) => !except.includes(span.id) && (!labels?.length || labels.includes(span.label)))
+      .map((span) => span.id);
+  }
+
+  // The span chosen (clicked, or selected exactly), to start a relation or an event from.
+  chosenSpan() {
+    return this.chosen === null ? null : (this.state.spans[this.chosen] ?? null);
+  }
+
+  // A relation of ``type`` from the chosen span: the spans it may link to are offered one
+  // by one (cycle, Tab), confirm links the one offered.
+  startRelation(type) {
+    const rule = this.types.get(type);
+    const subject = this.chosenSpan();
+    if (!subject) return refused(gettext("Pick the span the relation starts from first: click it, or select its text."));
+    if (rule.subject_labels?.length && !rule.subject_labels.includes(subject.label)) {
+      return refused(interpolate(gettext("%s does not start from a span labelled %s."), [type, subject.label]));
+    }
+    const candidates = this.candidates(rule.object_labels, [subject.id]);
+    if (!candidates.length) return refused(interpolate(gettext("No span here can be the other end of %s."), [type]));
+    this.linking = { kind: "relation", type, from: subject.id, candidates, at: 0 };
+    return MOVED;
+  }
+
+  // An event of ``type`` with the chosen span as its trigger: each role in turn offers the
+  // spans it may take (cycle); confirm takes the one offered, nextRole goes on.
+  startEvent(type) {
+    const rule = this.types.get(type);
+    const trigger = this.chosenSpan();
+    if (!trigger) return refused(gettext("Pick the trigger span first: click it, or select its text."));
+    if (trigger.label !== rule.trigger_label) {
+      return refused(interpolate(gettext("The trigger of %s is a span labelled %s."), [type, rule.trigger_label]));
+    }
+    this.linking = { kind: "event", type, trigger: trigger.id, role: -1, arguments: [], candidates: [], at: 0 };
+    return this.nextRole();
+  }
+
+  // The span offered now, or null.
+  offered() {
+    return this.linking?.candidates[this.linking.at] ?? null;
+  }
+
+  // The role being filled, or null.
+  role() {
+    if (this.linking?.kind !== "event") return null;
+    return this.types.get(this.linking.type).roles[this.linking.role] ?? null;
+  }
+
+  cycle(forward) {
+    const linking = this.linking;
+    if (!linking?.candidates.length) return MOVED;
+    const count = linking.candidates.length;
+    linking.at = (linking.at + (forward ? 1 : count - 1)) % count;
+    return MOVED;
+  }
+
+  // A click while linking: the span clicked, if it is offered, is taken.
+  pick(id) {
+    const at = this.linking?.candidates.indexOf(id) ?? -1;
+    if (at < 0) return MOVED;
+    this.linking.at = at;
+    return this.confirm();
+  }
+
+  cancelLink() {
+    this.linking = null;
+    return MOVED;
+  }
+
+  confirm() {
+    const linking = this.linking;
+    const offered = this.offered();
+    if (!linking || offered === null) return MOVED;
+    if (linking.kind === "event") {
+      linking.arguments.push({ role: this.role().name, span: offered });
+      const taken = linking.arguments.filter((argument) => argument.role === this.role().name).length;
+      if (taken >= (this.role().max ?? 1)) return this.nextRole();
+      return this.offerFor(linking.role) ?? this.nextRole();
+    }
+    let [from, to] = [linking.from, offered];
+    if (this.types.get(linking.type).directed === false) {
+      const place = (id) => this.state.spans.findIndex((span) => span.id === id);
+      if (place(to) < place(from)) [from, to] = [to, from]; // A–B and B–A are one relation
+    }
+    const same = (relation) => relation.from === from && relation.to === to && relation.type === linking.type;
+    if (this.state.relations.some(same)) {
+      this.linking = null;
+      return refused(gettext("That relation is there already."));
+    }
+    return this.edit((state) => state.relations.push({ from, to, type: linking.type }));
+  }
+
+  // Offers the spans role ``index`` of the event may take; false when there are none.
+  offerFor(index) {
+    const linking = this.linking;
+    const role = this.types.get(linking.type).roles[index];
+    const taken = linking.arguments.filter((argument) => argument.role === role.name).map((argument) => argument.span);
+    linking.role = index;
+    linking.candidates = this.candidates(role.labels, [linking.trigger, ...taken]);
+    linking.at = 0;
+    return linking.candidates.length ? MOVED : null;
+  }
+
+  // On to the event's next role that has spans to offer; past the last one, the event is
+  // made, if every role has the arguments it needs.
+  nextRole() {
+    const linking = this.linking;
+    if (linking?.kind !== "event") return MOVED;
+    const roles = this.types.get(linking.type).roles;
+    for (let index = linking.role + 1; index < roles.length; index += 1) {
+      const offered = this.offerFor(index);
+      if (offered) return offered;
+    }
+    for (const role of roles) {
+      const count = linking.arguments.filter((argument) => argument.role === role.name).length;
+      if (count < (role.min ?? 0)) {
+        this.linking = null;
+        return refused(interpolate(gettext("The role %s needs at least %s argument(s): the event was not made."), [role.name, role.min]));
+      }
+    }
+    const event = { trigger: linking.trigger, type: linking.type, arguments: linking.arguments };
+    return this.edit((state) => state.events.push(event));
+  }
+
+  chooseLink(kind, index) {
+    this.chosenLink = { kind, index };
+    this.chosen = null;
+    this.selection = null;
+    return MOVED;
+  }
+
+  removeLink(kind, index) {
+    return this.edit((state) => state[kind].splice(index, 1));
+  }
+
+  removeChosenLink() {
+    return this.chosenLink === null ? MOVED : this.removeLink(this.chosenLink.kind, this.chosenLink.index);
   }
 
   // ---- selection ----

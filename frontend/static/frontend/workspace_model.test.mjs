@@ -179,7 +179,13 @@ test("suggestions start a task with the project's labels only", () => {
   });
   const without = fromSuggestions([{ segmentation: [3, 16] }], { labels: LABELS, kinds: ["spans"] });
   assert.deepEqual(without.segmentation, []); // the project does not correct words
-  assert.deepEqual(normalise({ spans: "nonsense" }), { spans: [], classes: [], segmentation: [] });
+  assert.deepEqual(normalise({ spans: "nonsense" }), {
+    spans: [],
+    classes: [],
+    segmentation: [],
+    relations: [],
+    events: [],
+  });
 });
 
 test("after a label the arrows go on from the span, not from the start", () => {
