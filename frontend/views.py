@@ -161,7 +161,12 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
 def workspace(request: HttpRequest, project_id: int) -> HttpResponse:
     """The annotator's workspace: one snippet at a time, keyboard first."""
     project = access_project(request.user, project_id, min_role=Role.ANNOTATOR).project
-    labels = list(project.labels.values("name", "kind", "color", "hotkey", "description"))
+    labels = list(
+        project.labels.values(
+            *("name", "kind", "color", "hotkey", "description", "directed"),
+            *("subject_labels", "object_labels", "trigger_label", "roles"),
+        )
+    )
     setup = {
         "project": project.id,
         "kinds": project.kinds,

@@ -42,6 +42,24 @@ function segmentsOf(bounds) {
   return sorted.slice(0, -1).map((start, i) => [start, sorted[i + 1]]);
 }
 
+// The spans marked as part of the relation or event being made, or picked out.
+function linkMarks() {
+  const marks = new Map(); // span id → class
+  const linking = editor.linking;
+  if (linking) {
+    for (const id of linking.candidates) marks.set(id, "link-candidate");
+    marks.set(linking.kind === "event" ? linking.trigger : linking.from, "link-from");
+    const offered = editor.offered();
+    if (offered) marks.set(offered, "link-offered");
+  }
+  const picked = editor.chosenLink && editor.state[editor.chosenLink.kind][editor.chosenLink.index];
+  if (picked) {
+    const ends = picked.trigger ? [picked.trigger, ...picked.arguments.map((a) => a.span)] : [picked.from, picked.to];
+    for (const id of ends) marks.set(id, "link-end");
+  }
+  return marks;
+}
+
 function drawWords() {
   const ends = new Set(editor.wordEnds());
   const { graphemes, text } = editor;
@@ -63,6 +81,7 @@ function drawText() {
   $("snippet").classList.remove("segmenting");
   const { spans } = editor.state;
   const layout = lanes(spans);
+  const marks = linkMarks();
   const bounds = editor.bounds();
   const wordEnds = new Set(bounds);
   const pieces = segmentsOf(bounds).map(([start, end]) => {
@@ -75,6 +94,7 @@ function drawText() {
         const color = colorOf.get(`spans:${span.label}`) ?? "#888888";
         lines.push(`inset 0 -${3 + layout.lanes[index] * 4}px 0 ${color}`);
         if (index === editor.chosen) piece.classList.add("chosen");
+        if (marks.has(span.id)) piece.classList.add(marks.get(span.id));
       }
     });
     if (lines.length) {
@@ -136,11 +156,239 @@ function drawPalettes() {
   );
 }
 
+// ---- relations and events: arcs over the text, a list beside it ----
+
+const SVG = "http://www.w3.org/2000/svg";
+const LEVEL = 15; // pixels between two arcs stacked over one line
+const LABEL_HEIGHT = 14;
+
+function svgNode(tag, attributes, text = "") {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  if (text) node.textContent = text;
+  return node;
+}
+
+// A label's width in pixels at the arcs' 12px: a CJK character is square, others narrower.
+function labelWidth(text) {
+  return [...text].reduce((width, char) => width + (char.codePointAt(0) > 0x2e7f ? 12 : 7), 8);
+}
+
+// Each span's place on screen, relative to the text's box: the middle and top of its
+// part on the line where it starts.
+function spanPlaces() {
+  const origin = $("snippet").getBoundingClientRect();
+  const places = new Map();
+  const pieces = [...$("snippet").querySelectorAll(".seg")];
+  for (const span of editor.state.spans) {
+    let box = null;
+    for (const piece of pieces) {
+      if (Number(piece.dataset.start) < span.start || Number(piece.dataset.end) > span.end) continue;
+      const rect = piece.getClientRects()[0];
+      if (!rect) continue;
+      if (!box) box = { left: rect.left, right: rect.right, top: rect.top };
+      else if (Math.abs(rect.top - box.top) < 2) box.right = Math.max(box.right, rect.right);
+    }
+    if (box) {
+      places.set(span.id, { x: (box.left + box.right) / 2 - origin.left, top: box.top - origin.top });
+    }
+  }
+  return places;
+}
+
+// The arcs to draw: a relation from subject to object, an event from its trigger to each
+// argument, named by role.
+function arcsToDraw() {
+  const arcs = editor.state.relations.map((relation, index) => ({
+    from: relation.from,
+    to: relation.to,
+    label: relation.type,
+    directed: editor.types.get(relation.type)?.directed !== false,
+    link: { kind: "relations", index },
+  }));
+  editor.state.events.forEach((event, index) => {
+    for (const argument of event.arguments) {
+      arcs.push({
+        from: event.trigger,
+        to: argument.span,
+        label: `${event.type}·${argument.role}`,
+        directed: true,
+        event: true,
+        link: { kind: "events", index },
+      });
+    }
+  });
+  return arcs;
+}
+
+// Stacks each arc's stretches over their lines, the shortest lowest, so that no two
+// stretches (with their labels) at one height overlap.
+function stack(arcs, places, width) {
+  const taken = new Map(); // line top → [[left, right] per level]
+  const level = (top, left, right) => {
+    const levels = taken.get(top) ?? [];
+    taken.set(top, levels);
+    let at = levels.findIndex((spans) => spans.every(([a, b]) => right + 4 < a || b + 4 < left));
+    if (at < 0) at = levels.push([]) - 1;
+    levels[at].push([left, right]);
+    return at;
+  };
+  const laid = [];
+  for (const arc of arcs) {
+    const a = places.get(arc.from);
+    const b = places.get(arc.to);
+    if (!a || !b) continue;
+    const [first, second] = a.top < b.top - 2 || (Math.abs(a.top - b.top) <= 2 && a.x <= b.x) ? [a, b] : [b, a];
+    const labelled = labelWidth(arc.label);
+    if (Math.abs(first.top - second.top) <= 2) {
+      const middle = (first.x + second.x) / 2;
+      const left = Math.min(first.x, middle - labelled / 2);
+      const right = Math.max(second.x, middle + labelled / 2);
+      laid.push({ ...arc, a, b, same: true, width: right - left, left, right, middle });
+    } else {
+      const middle = (first.x + width) / 2;
+      laid.push({ ...arc, a, b, same: false, first, second, width: width - first.x, middle });
+    }
+  }
+  laid.sort((x, y) => x.width - y.width);
+  for (const arc of laid) {
+    const labelled = labelWidth(arc.label);
+    if (arc.same) arc.level = level(arc.a.top, arc.left, arc.right);
+    else {
+      arc.level = level(arc.first.top, Math.min(arc.first.x, arc.middle - labelled / 2), width);
+      arc.secondLevel = level(arc.second.top, 0, arc.second.x);
+    }
+  }
+  const most = Math.max(0, ...[...taken.values()].map((levels) => levels.length));
+  return { laid, most };
+}
+
+function drawArcs() {
+  const svg = $("arcs");
+  const text = $("snippet");
+  const arcs = editor.segmenting ? [] : arcsToDraw();
+  if (!arcs.length) {
+    text.style.lineHeight = "";
+    svg.replaceChildren();
+    return;
+  }
+  // Room over every line for the stacked arcs, then the places read again.
+  const width = text.clientWidth;
+  const { most } = stack(arcs, spanPlaces(), width);
+  const size = parseFloat(getComputedStyle(text).fontSize);
+  text.style.lineHeight = `${Math.max(2.6 * size, 1.5 * size + 2 * (most * LEVEL + LABEL_HEIGHT))}px`;
+  const { laid } = stack(arcs, spanPlaces(), width);
+  const arrow = svgNode("marker", { id: "arrow", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, orient: "auto" });
+  arrow.append(svgNode("path", { d: "M0,0 L8,4 L0,8 z" }));
+  const defs = svgNode("defs", {});
+  defs.append(arrow);
+  const nodes = [defs];
+  const picked = editor.chosenLink;
+  for (const arc of laid) {
+    const group = svgNode("g", { class: "arc" });
+    if (picked && picked.kind === arc.link.kind && picked.index === arc.link.index) group.classList.add("chosen");
+    const height = (top, level) => top - 6 - level * LEVEL - LABEL_HEIGHT / 2;
+    const marker = arc.directed ? { "marker-end": "url(#arrow)" } : {};
+    const kind = arc.event ? { class: "event" } : {};
+    let labelY;
+    if (arc.same) {
+      const y = height(arc.a.top, arc.level);
+      group.append(svgNode("path", { d: `M${arc.a.x},${arc.a.top} V${y} H${arc.b.x} V${arc.b.top}`, ...marker, ...kind }));
+      labelY = y;
+    } else {
+      const y1 = height(arc.first.top, arc.level);
+      const y2 = height(arc.second.top, arc.secondLevel);
+      const toFirst = arc.first === arc.b; // the object on the earlier line
+      const one = `M${width},${y1} H${arc.first.x} V${arc.first.top}`;
+      const two = `M0,${y2} H${arc.second.x} V${arc.second.top}`;
+      group.append(svgNode("path", { d: one, ...(toFirst ? marker : {}), ...kind }));
+      group.append(svgNode("path", { d: two, ...(toFirst ? {} : marker), ...kind }));
+      labelY = y1;
+    }
+    const labelled = labelWidth(arc.label);
+    const labelX = Math.max(labelled / 2, Math.min(width - labelled / 2, arc.middle));
+    group.append(
+      svgNode("rect", { x: labelX - labelled / 2, y: labelY - LABEL_HEIGHT / 2, width: labelled, height: LABEL_HEIGHT, rx: 3 }),
+      svgNode("text", { x: labelX, y: labelY + 4, "text-anchor": "middle", class: "arc-label" }, arc.label),
+    );
+    nodes.push(group);
+  }
+  svg.replaceChildren(...nodes);
+}
+
+function spanText(id) {
+  const span = editor.spanById(id);
+  return span ? slice(editor.text, span.start, span.end) : "?";
+}
+
+function drawLinks() {
+  const linked = editor.linked;
+  $("link-labels").hidden = !linked;
+  $("relation-list").hidden = !linked;
+  if (!linked) return;
+  const types = setup.labels.filter((label) => label.kind === "relations" || label.kind === "events");
+  $("link-labels").replaceChildren(
+    ...types.map((label) => {
+      const node = el(
+        "button",
+        { type: "button", class: "label", "data-label": label.name },
+        el("span", { class: "swatch", style: `background:${label.color}` }),
+        label.name,
+        label.hotkey ? el("kbd", {}, label.hotkey.toUpperCase()) : "",
+      );
+      node.addEventListener("click", () => act(label.kind === "relations" ? editor.startRelation(label.name) : editor.startEvent(label.name)));
+      return node;
+    }),
+  );
+  const item = (kind, index, words) => {
+    const remove = el("button", { type: "button", title: gettext("Remove"), class: "link" }, "✕");
+    remove.addEventListener("click", () => act(editor.removeLink(kind, index)));
+    const picked = editor.chosenLink?.kind === kind && editor.chosenLink.index === index;
+    const chip = el("li", { class: picked ? "chip chosen" : "chip", lang: "zh-Hans" }, words, remove);
+    chip.addEventListener("click", (event) => {
+      if (event.target !== remove) act(editor.chooseLink(kind, index));
+    });
+    return chip;
+  };
+  $("relation-list").replaceChildren(
+    ...editor.state.relations.map((relation, index) => {
+      const arrow = editor.types.get(relation.type)?.directed === false ? `—${relation.type}—` : `—${relation.type}→`;
+      return item("relations", index, `${spanText(relation.from)} ${arrow} ${spanText(relation.to)}`);
+    }),
+    ...editor.state.events.map((event, index) => {
+      const roles = event.arguments.map((argument) => `${argument.role}: ${spanText(argument.span)}`).join(" · ");
+      return item("events", index, `${event.type}〔${spanText(event.trigger)}〕 ${roles}`);
+    }),
+  );
+}
+
+// What the keys do while a relation or an event is being made.
+function drawPrompt() {
+  const linking = editor.linking;
+  $("link-prompt").hidden = !linking;
+  if (!linking) return;
+  const offered = editor.offered();
+  const where = offered ? spanText(offered) : "–";
+  const count = `${linking.at + 1}/${linking.candidates.length}`;
+  $("link-prompt").textContent =
+    linking.kind === "event"
+      ? interpolate(gettext("%s, role %s: %s (%s). Tab: another span, Enter: take it, Space: next role, Esc: cancel."), [
+          linking.type,
+          editor.role()?.name ?? "",
+          where,
+          count,
+        ])
+      : interpolate(gettext("%s → %s (%s). Tab: another span, Enter: link it, Esc: cancel."), [linking.type, where, count]);
+}
+
 function draw() {
   $("segment-toggle").classList.toggle("active", editor.segmenting);
   drawText();
   drawSpanList();
   drawPalettes();
+  drawLinks();
+  drawPrompt();
+  drawArcs();
 }
 
 // Every action of the model ends here: a refusal is shown, an edit is saved, and the
@@ -148,6 +396,7 @@ function draw() {
 function act(result) {
   if (!result) return;
   if (result.error) showError(result.error);
+  else if (result.notice) showError(result.notice);
   else if (result.edited) showError("");
   if (result.edited) session.edited(editor.state);
   draw();
@@ -173,7 +422,16 @@ function onMouseUp(event) {
   chosenSelection.removeAllRanges();
   if (start !== end) return act(editor.select(Math.min(start, end), Math.max(start, end), event.altKey));
   const piece = event.target.closest?.(".seg.in-span");
-  if (piece) act(editor.chooseAt(Number(piece.dataset.start)));
+  if (!piece) return;
+  const point = Number(piece.dataset.start);
+  if (editor.linking) {
+    // A click while linking takes the span clicked, if it is one offered.
+    const offered = editor.state.spans.find(
+      (span) => span.start <= point && point < span.end && editor.linking.candidates.includes(span.id),
+    );
+    if (offered) return act(editor.pick(offered.id));
+  }
+  act(editor.chooseAt(point));
 }
 
 function onKey(event) {
@@ -193,6 +451,26 @@ function onKey(event) {
     return act(editor.extend(key === "ArrowRight", true)); // by a jieba word
   }
   if (event.ctrlKey || event.metaKey || event.altKey) return;
+  if (editor.linking) {
+    // Making a relation or an event: Tab offers another span, Enter takes it.
+    if (key === "Tab") {
+      handled();
+      return act(editor.cycle(!event.shiftKey));
+    }
+    if (key === "Enter") {
+      handled();
+      return act(editor.confirm());
+    }
+    if (key === "Escape") return act(editor.cancelLink());
+    if (key === " " && editor.linking.kind === "event") {
+      handled();
+      return act(editor.nextRole());
+    }
+  }
+  if ((key === "Delete" || key === "Backspace") && editor.chosenLink) {
+    handled();
+    return act(editor.removeChosenLink());
+  }
   if (key === "Enter") {
     handled();
     return submit();
@@ -370,6 +648,7 @@ async function start() {
   $("keys-toggle").addEventListener("click", showKeys);
   $("keys-close").addEventListener("click", () => $("keys").close());
   $("snippet").addEventListener("mouseup", onMouseUp);
+  window.addEventListener("resize", () => drawArcs());
   document.addEventListener("keydown", onKey);
   $("submit").addEventListener("click", submit);
   $("segment-toggle").hidden = !setup.kinds.includes("segmentation");

@@ -384,11 +384,16 @@ export class Editor {
         ? widen(start, end, this.graphemes)
         : snapToTokens(start, end, this.bounds());
     this.selection = snapped[0] === snapped[1] ? null : snapped;
+    this.chooseSelected();
+    return MOVED;
+  }
+
+  // The span the selection covers exactly, if any, is the one picked out.
+  chooseSelected() {
     const index = this.state.spans.findIndex(
       (span) => this.selection && span.start === this.selection[0] && span.end === this.selection[1],
     );
     this.chosen = index === -1 ? null : index;
-    return MOVED;
   }
 
   choose(index) {
@@ -431,7 +436,7 @@ export class Editor {
     const bounds = byWord ? this.bounds() : this.graphemes;
     const moved = Math.min(forward ? nextBoundary(end, bounds) : previousBoundary(end, bounds), this.length);
     if (moved > start) this.selection = [start, moved];
-    this.chosen = null;
+    this.chooseSelected();
     return MOVED;
   }
 
