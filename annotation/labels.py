@@ -148,20 +148,41 @@ def labels_rename(*, project: Project, renamed: list[tuple[str, str, str]]) -> i
 
 
 def _suggested(rename: _Renaming, suggestions: Any) -> Any:
-    """Imported suggestions: spans ``{start, end, label}`` and classes ``{label}``."""
+    """Imported suggestions: spans ``{start, end, label}``, classes ``{label}``, relations
+    and events (annotation.ingest.preparing.suggestions), a segmentation."""
     if not isinstance(suggestions, list):
         return suggestions
-    return [
-        {
-            **item,
-            "label": (rename.spans if "start" in item else rename.classes).get(
-                item.get("label"), item.get("label")
-            ),
-        }
-        if isinstance(item, dict)
-        else item
-        for item in suggestions
-    ]
+
+    def span(given: Any) -> Any:
+        if not isinstance(given, list) or len(given) != 3:
+            return given
+        return [*given[:2], rename.spans.get(given[2], given[2])]
+
+    def renamed(item: dict) -> dict:
+        if "relation" in item:
+            kind = item["relation"]
+            return {
+                **item,
+                "relation": rename.types.get(kind, kind),
+                "from": span(item.get("from")),
+                "to": span(item.get("to")),
+            }
+        if "event" in item:
+            arguments = item.get("arguments")
+            return {
+                **item,
+                "event": rename.types.get(item["event"], item["event"]),
+                "trigger": span(item.get("trigger")),
+                "arguments": [{**a, "span": span(a.get("span"))} for a in arguments]
+                if isinstance(arguments, list) and all(isinstance(a, dict) for a in arguments)
+                else arguments,
+            }
+        if "label" not in item:
+            return item
+        names = rename.spans if "start" in item else rename.classes
+        return {**item, "label": names.get(item["label"], item["label"])}
+
+    return [renamed(item) if isinstance(item, dict) else item for item in suggestions]
 
 
 def on_labels_renamed(sender: type, *, project: Project, renamed: list, **kwargs: Any) -> None:

@@ -328,3 +328,24 @@ def shifted_links(relations: Sequence[dict], events: Sequence[dict], spans: int)
 def numbered(items: list[dict], prefix: str) -> list[dict]:
     """Relations (``R``) or events (``E``), in order, numbered from 1 again."""
     return [{**item, "id": f"{prefix}{n}"} for n, item in enumerate(items, start=1)]
+
+
+def suggested_links(spans: list[dict], suggestions: list[dict]) -> dict:
+    """The relations and events among an import's suggestions for a snippet (items
+    ``{"relation", "from", "to"}`` and ``{"event", "trigger", "arguments"}``, spans as
+    ``[start, end, label]``) in stored form over ``spans`` (stored already)."""
+    relations = [
+        (tuple(item["from"]), item["relation"], tuple(item["to"]))
+        for item in suggestions
+        if "relation" in item
+    ]
+    events = [
+        (
+            tuple(item["trigger"]),
+            item["event"],
+            tuple(sorted((a["role"], tuple(a["span"])) for a in item["arguments"])),
+        )
+        for item in suggestions
+        if "event" in item
+    ]
+    return relinked(spans, relations, events)

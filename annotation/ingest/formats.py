@@ -21,6 +21,7 @@ from annotation.core.i18n import gettext_noop
 # Other tools' formats (annotation.ingest.peers), named as the exports name them.
 PEER_FORMATS = (
     "doccano",
+    "doccano-relation",
     "label-studio",
     "conll-bio",
     "conll-bioes",
@@ -73,6 +74,10 @@ class Record:
     classes: list[str] = field(default_factory=list)
     # A word segmentation: the words' ends, rising, the last at the text's length.
     segmentation: list[int] = field(default_factory=list)
+    # Relations (from, to, type) and events (trigger, type, ((role, span), ...)) between
+    # the spans, each span named by its place in ``spans``.
+    relations: list[tuple[int, int, str]] = field(default_factory=list)
+    events: list[tuple[int, str, tuple[tuple[str, int], ...]]] = field(default_factory=list)
     # Where the text lies in the file as uploaded, for a text file (else None): the code
     # point it starts at (1 after a BOM), and the places in ``text`` of the line ends that
     # were CRLF in the file (each "\n" there stands for two code points).
@@ -237,7 +242,9 @@ def _lines(stream: io.TextIOWrapper) -> Iterator[tuple[int, str]]:
 
 
 # The fields of our JSONL that are read; the others are the record's own (``record_meta``).
-_OUR_FIELDS = frozenset({"text", "title", "meta", "spans", "classes", "segmentation"})
+_OUR_FIELDS = frozenset(
+    {"text", "title", "meta", "spans", "classes", "segmentation", "relations", "events"}
+)
 
 
 def record_meta(value: dict, read: frozenset[str], line: int) -> dict[str, Any]:
@@ -274,6 +281,12 @@ def _record(value: Any, line: int) -> Record:
     ):
         raise ImportFileError(gettext_noop('"classes" must be a list of class names'), line)
     ends = segmentation_of(value.get("segmentation", []), len(text), line)
+    given = value.get("spans") or []
+    names = {
+        (item.get("id") if isinstance(item, dict) and item.get("id") else f"T{n}"): n - 1
+        for n, item in enumerate(given, start=1)
+    }
+    relations, events = links_of(value, names, line)
     if "\r\n" in text:
         # Line breaks inside JSON strings are normalised like those of a text file; each
         # dropped "\r" moves the offsets after it one place to the left.
@@ -293,7 +306,73 @@ def _record(value: Any, line: int) -> Record:
         spans=spans,
         classes=[name.strip() for name in classes],
         segmentation=ends,
+        relations=relations,
+        events=events,
     )
+
+
+def links_of(
+    value: dict, names: dict[Any, int], line: int, ends: tuple[str, str] = ("from", "to")
+) -> tuple[list, list]:
+    """A record's relations (``[{from, to, type}]``, or with other names for the ends) and
+    events (``[{trigger, type, arguments: [{role, span}]}]``), spans named as ``names``
+    says (a name → the span's place)."""
+
+    no_span = {
+        "relation": gettext_noop("relation %(number)s names no span of the record: %(name)r"),
+        "event": gettext_noop("event %(number)s names no span of the record: %(name)r"),
+    }
+    no_type = {
+        "relation": gettext_noop("relation %(number)s needs a type"),
+        "event": gettext_noop("event %(number)s needs a type"),
+    }
+
+    def span(kind: str, number: int, name: Any) -> int:
+        if isinstance(name, list | dict) or name not in names:
+            raise ImportFileError(no_span[kind], line, number=number, name=name)
+        return names[name]
+
+    def typed(kind: str, number: int, item: Any) -> str:
+        name = item.get("type") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            raise ImportFileError(no_type[kind], line, number=number)
+        return name.strip()
+
+    relations = []
+    for number, item in enumerate(listed(value, "relations", line), start=1):
+        kind = typed("relation", number, item)
+        relations.append(
+            (
+                span("relation", number, item.get(ends[0])),
+                span("relation", number, item.get(ends[1])),
+                kind,
+            )
+        )
+    events = []
+    for number, item in enumerate(listed(value, "events", line), start=1):
+        kind = typed("event", number, item)
+        arguments = item.get("arguments", [])
+        if not isinstance(arguments, list) or not all(
+            isinstance(a, dict) and isinstance(a.get("role"), str) for a in arguments
+        ):
+            raise ImportFileError(
+                gettext_noop("event %(number)s: arguments must be a list of {role, span}"),
+                line,
+                number=number,
+            )
+        taken = tuple((a["role"], span("event", number, a.get("span"))) for a in arguments)
+        events.append((span("event", number, item.get("trigger")), kind, taken))
+    return relations, events
+
+
+def listed(value: dict, key: str, line: int) -> list:
+    """The record's ``key``, a list (absent or null: empty)."""
+    found = value.get(key)
+    if found is None:
+        return []
+    if not isinstance(found, list):
+        raise ImportFileError(gettext_noop('"%(key)s" must be a list'), line, key=key)
+    return found
 
 
 def segmentation_of(value: Any, length: int, line: int) -> list[int]:

@@ -19,6 +19,8 @@ from annotation.ingest.formats import (
     Record,
     check_text,
     json_lines,
+    links_of,
+    listed,
     read_json,
     record_meta,
 )
@@ -68,29 +70,24 @@ def _stated(text: str, span: tuple[int, int, str], stated: Any, line: int) -> No
         )
 
 
-def _listed(record: dict, key: str, line: int) -> list:
-    """The record's ``key``, a list (absent or null: empty)."""
-    value = record.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ImportFileError(gettext_noop('"%(key)s" must be a list'), line, key=key)
-    return value
-
-
 def _doccano(stream: io.TextIOWrapper) -> Iterator[Record]:
-    """``{"text", "label": [[start, end, label]] | [name, ...], "entities", "cats"}``."""
+    """``{"text", "label": [[start, end, label]] | [name, ...], "entities", "cats"}``, and
+    doccano's relation JSONL: ``entities[{id, start_offset, end_offset, label}]`` with
+    ``relations[{id, from_id, to_id, type}]`` naming the entities by id."""
     for line, value in json_lines(stream):
         if not isinstance(value, dict):
             raise ImportFileError(gettext_noop("a record must be a JSON object"), line)
         text = _text(value.get("text"), line)
         spans, classes = [], []
-        for item in [*_listed(value, "label", line), *_listed(value, "entities", line)]:
+        ids: dict = {}
+        for item in [*listed(value, "label", line), *listed(value, "entities", line)]:
             if isinstance(item, str):
                 classes.append(item)
             elif isinstance(item, list) and len(item) == 3:
                 spans.append(_span(text, item[0], item[1], item[2], line))
-            elif isinstance(item, dict):  # {"start_offset", "end_offset", "label"}
+            elif isinstance(item, dict):  # {"id", "start_offset", "end_offset", "label"}
+                if item.get("id") is not None:
+                    ids[item["id"]] = len(spans)
                 spans.append(
                     _span(
                         text,
@@ -104,15 +101,20 @@ def _doccano(stream: io.TextIOWrapper) -> Iterator[Record]:
                 raise ImportFileError(
                     gettext_noop("a label must be [start, end, label] or a class name"), line
                 )
-        for name in _listed(value, "cats", line):
+        for name in listed(value, "cats", line):
             if not isinstance(name, str):
                 raise ImportFileError(gettext_noop('"cats" must hold class names'), line)
             classes.append(name)
+        relations, _ = links_of(
+            {"relations": value.get("relations")}, ids, line, ("from_id", "to_id")
+        )
         meta = record_meta(value, _DOCCANO_FIELDS, line)
-        yield Record(text=text, line=line, spans=spans, classes=classes, meta=meta)
+        yield Record(
+            text=text, line=line, spans=spans, classes=classes, meta=meta, relations=relations
+        )
 
 
-_DOCCANO_FIELDS = frozenset({"text", "label", "entities", "cats", "meta"})
+_DOCCANO_FIELDS = frozenset({"text", "label", "entities", "relations", "cats", "meta"})
 
 
 def _utf16_to_code_points(text: str, units: int) -> int | None:
@@ -312,7 +314,7 @@ def read_peer_records(stream: io.TextIOWrapper, file_format: str) -> Iterator[Re
     assert file_format in PEER_FORMATS
     if file_format in ("segmented", "word-pos"):
         return _segmented(stream, tagged=file_format == "word-pos")
-    if file_format == "doccano":
+    if file_format in ("doccano", "doccano-relation"):
         return _doccano(stream)
     if file_format == "label-studio":
         return _label_studio(stream)

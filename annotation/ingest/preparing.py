@@ -66,13 +66,18 @@ def json_ints(numbers: list[int]) -> str:
 
 def suggestions(record: formats.Record, snippets: list[cleaning.Piece]) -> list[list[dict]]:
     """The record's pre-annotated spans, moved into the coordinates of their snippets, and
-    its classes (``{"label"}`` without offsets) on each of its snippets."""
+    its classes (``{"label"}`` without offsets) on each of its snippets; its relations
+    (``{"relation": type, "from": [start, end, label], "to": […]}``) and events
+    (``{"event": type, "trigger": […], "arguments": [{"role", "span": […]}]}``) in the
+    snippet of their spans."""
     placed: list[list[dict]] = [[] for _ in snippets]
+    where: list[tuple[int, list]] = []  # each span's snippet, and the span there
     for number, (start, end, label) in enumerate(record.spans, start=1):
         for index, piece in enumerate(snippets):
             first, last = piece.clean_index(start), piece.clean_index(end - 1)
             if first is not None and last is not None:
                 placed[index].append({"start": first, "end": last + 1, "label": label})
+                where.append((index, [first, last + 1, label]))
                 break
         else:
             raise formats.ImportFileError(
@@ -85,12 +90,45 @@ def suggestions(record: formats.Record, snippets: list[cleaning.Piece]) -> list[
                 start=start,
                 end=end,
             )
+    _links_placed(record, where, placed)
     for suggested in placed:
         suggested += [{"label": name} for name in dict.fromkeys(record.classes)]
     if record.segmentation:
         for suggested, ends in zip(placed, _words_of(record.segmentation, snippets), strict=True):
             suggested.append({"segmentation": ends})
     return placed
+
+
+def _links_placed(record: formats.Record, where: list[tuple[int, list]], placed: list) -> None:
+    """The record's relations and events, each in the snippet all its spans went to."""
+
+    apart = {
+        "relation": formats.gettext_noop(
+            "relation %(number)s links spans that lie in different snippets after cleaning"
+        ),
+        "event": formats.gettext_noop(
+            "event %(number)s links spans that lie in different snippets after cleaning"
+        ),
+    }
+
+    def together(kind: str, number: int, spans: list[int]) -> int:
+        found = {where[span][0] for span in spans}
+        if len(found) > 1:
+            raise formats.ImportFileError(apart[kind], record.line, number=number)
+        return found.pop()
+
+    for number, (subject, obj, kind) in enumerate(record.relations, start=1):
+        index = together("relation", number, [subject, obj])
+        placed[index].append({"relation": kind, "from": where[subject][1], "to": where[obj][1]})
+    for number, (trigger, kind, arguments) in enumerate(record.events, start=1):
+        index = together("event", number, [trigger, *(span for _, span in arguments)])
+        placed[index].append(
+            {
+                "event": kind,
+                "trigger": where[trigger][1],
+                "arguments": [{"role": role, "span": where[span][1]} for role, span in arguments],
+            }
+        )
 
 
 def _words_of(ends: list[int], snippets: list[cleaning.Piece]) -> list[list[int]]:

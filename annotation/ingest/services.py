@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from annotation.admission import heavy_job_admit
+from annotation.core.links import suggested_links
 from annotation.core.search import search_key
 from annotation.ingest import cleaning, formats
 from annotation.ingest.preparing import (
@@ -455,6 +456,24 @@ def _search_insert(project_id: int, article_ids: list[int]) -> None:
                 copy.write_row((id_, project_id, search_key(text)))
 
 
+def _final_of(suggested: list[dict]) -> dict:
+    """An import's annotation of a snippet (as its suggestions are written) as stored."""
+    spans = sorted(
+        (item for item in suggested if "start" in item),
+        key=lambda item: (item["start"], item["end"], item["label"]),
+    )
+    classes = [item["label"] for item in suggested if "label" in item and "start" not in item]
+    words: list[int] = next(
+        (item["segmentation"] for item in suggested if "segmentation" in item), []
+    )
+    return {
+        "spans": spans,
+        "classes": classes,
+        "segmentation": words,
+        **suggested_links(spans, suggested),
+    }
+
+
 def _finals_insert(project: Project, finals: dict[str, list[dict]]) -> None:
     """Imported annotations kept as final: an adjudication of nobody for each snippet,
     its final annotation marked to be stored (annotation.quality.finals)."""
@@ -464,20 +483,7 @@ def _finals_insert(project: Project, finals: dict[str, list[dict]]) -> None:
     FinalDirty.objects.mark(project_id=project.id, snippet_ids=[id_ for _, id_ in ids])
     Adjudication.objects.bulk_create(
         [
-            Adjudication(
-                project=project,
-                snippet_id=snippet_id,
-                spans=[item for item in finals[text_hash] if "start" in item],
-                classes=[
-                    item["label"]
-                    for item in finals[text_hash]
-                    if "label" in item and "start" not in item
-                ],
-                segmentation=next(
-                    (item["segmentation"] for item in finals[text_hash] if "segmentation" in item),
-                    [],
-                ),
-            )
+            Adjudication(project=project, snippet_id=snippet_id, **_final_of(finals[text_hash]))
             for text_hash, snippet_id in ids
         ],
         batch_size=1000,

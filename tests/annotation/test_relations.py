@@ -69,7 +69,8 @@ APPOINTED = {
 
 
 @pytest.fixture
-def linked(project, members, client_for, upload):
+def typed(project, members, client_for):
+    """The project with the relation and event types, two annotators a snippet, no text."""
     MembershipFactory(project=project, role="annotator", user__username="a2")
     answer = client_for("manager").patch(
         f"/api/v1/projects/{project.id}/",
@@ -77,9 +78,14 @@ def linked(project, members, client_for, upload):
         format="json",
     )
     assert answer.status_code == 200, answer.json()
-    upload(project, "a.txt", TEXT.encode())
-    project.refresh_from_db()
     return project
+
+
+@pytest.fixture
+def linked(typed, upload):
+    upload(typed, "a.txt", TEXT.encode())
+    typed.refresh_from_db()
+    return typed
 
 
 def task(client, project):
@@ -440,3 +446,159 @@ def test_the_adjudication_page_keeps_the_agreed_relation(linked, client_for, pag
     settled = Adjudication.objects.get()
     assert settled.relations == [{"id": "R1", "from": "T1", "to": "T2", "type": "任职于"}]
     assert page.errors == []
+
+
+# A record of our JSONL as a client might write it: spans named by their place (T1…) or
+# by an id of their own, 𠮷 and an emoji before them.
+OURS = {
+    "text": TEXT,
+    "spans": [
+        {"start": 2, "end": 4, "label": "人名"},
+        {"id": "job", "start": 4, "end": 6, "label": "触发词"},
+        {"start": 7, "end": 11, "label": "机构"},
+        {"start": 12, "end": 14, "label": "人名"},
+    ],
+    "relations": [
+        {"from": "T1", "to": "T3", "type": "任职于"},
+        {"from": "T4", "to": "T1", "type": "相识"},
+    ],
+    "events": [{"trigger": "job", "type": "任职", "arguments": [{"role": "任职者", "span": "T1"}]}],
+}
+
+
+def linked_of(record):
+    """A record's relations and events by what they link, as a user reads them."""
+    spans = record.get("spans") or record.get("entities")
+    if "entities" in record:  # doccano's, ids from 1
+        text = {e["id"]: TEXT[e["start_offset"] : e["end_offset"]] for e in spans}
+        return sorted(
+            (text[r["from_id"]], r["type"], text[r["to_id"]]) for r in record["relations"]
+        )
+    names = {s.get("id") or f"T{n}": TEXT[s["start"] : s["end"]] for n, s in enumerate(spans, 1)}
+    names.update({f"T{n}": TEXT[s["start"] : s["end"]] for n, s in enumerate(spans, 1)})
+    relations = sorted((names[r["from"]], r["type"], names[r["to"]]) for r in record["relations"])
+    events = sorted(
+        (
+            names[e["trigger"]],
+            e["type"],
+            tuple((a["role"], names[a["span"]]) for a in e["arguments"]),
+        )
+        for e in record["events"]
+    )
+    return relations, events
+
+
+def imported_then_exported(linked, upload, client_for, capture, name, content, format_out):
+    _, job = upload(linked, f"a.{name}", content, format=name, annotations="final")
+    assert job["status"] == "succeeded", job["errors"]
+    Batch.objects.filter(project=linked).update(status="accepted")
+    return exported(client_for("manager"), linked, capture, format_out)
+
+
+def test_our_jsonl_with_relations_comes_back_out_the_same(
+    project, members, client_for, upload, django_capture_on_commit_callbacks
+):
+    content = json.dumps(OURS, ensure_ascii=False).encode()
+
+    _, out = imported_then_exported(
+        project, upload, client_for, django_capture_on_commit_callbacks, "jsonl", content, "jsonl"
+    )
+
+    line = json.loads(out)
+    assert linked_of(line) == linked_of(OURS)
+    # Undirected or not, an import keeps the direction it was given: 李四 → 张三.
+    assert ("李四", "相识", "张三") in linked_of(line)[0]
+
+
+def test_doccano_relation_files_come_back_out_the_same(
+    project, members, client_for, upload, django_capture_on_commit_callbacks
+):
+    record = {
+        "id": 7,
+        "text": TEXT,
+        "entities": [
+            {"id": 11, "start_offset": 7, "end_offset": 11, "label": "机构"},
+            {"id": 12, "start_offset": 2, "end_offset": 4, "label": "人名"},
+            {"id": 13, "start_offset": 15, "end_offset": 17, "label": "地名"},
+        ],
+        "relations": [
+            {"id": 1, "from_id": 12, "to_id": 11, "type": "任职于"},
+            {"id": 2, "from_id": 11, "to_id": 13, "type": "位于"},
+        ],
+    }
+    content = json.dumps(record, ensure_ascii=False).encode()
+
+    _, out = imported_then_exported(
+        project,
+        upload,
+        client_for,
+        django_capture_on_commit_callbacks,
+        "doccano-relation",
+        content,
+        "doccano-relation",
+    )
+
+    line = json.loads(out)
+    assert (
+        linked_of(line)
+        == linked_of(record)
+        == [
+            ("北京大学", "位于", "上海"),
+            ("张三", "任职于", "北京大学"),
+        ]
+    )
+    spans = sorted((e["start_offset"], e["end_offset"], e["label"]) for e in line["entities"])
+    assert spans == [(2, 4, "人名"), (7, 11, "机构"), (15, 17, "地名")]
+
+
+def test_relations_imported_as_suggestions_start_the_task(typed, client_for, upload):
+    content = json.dumps(OURS, ensure_ascii=False).encode()
+    _, job = upload(typed, "b.jsonl", content, format="jsonl")
+    assert job["status"] == "succeeded", job["errors"]
+
+    given = task(client_for("annotator"), typed)
+
+    suggested = [item for item in given["snippet"]["suggestions"] if "relation" in item]
+    assert {"relation": "任职于", "from": [2, 4, "人名"], "to": [7, 11, "机构"]} in suggested
+
+
+@pytest.mark.parametrize(
+    ("record", "says"),
+    [
+        ({**OURS, "relations": [{"from": "T1", "to": "T9", "type": "任职于"}]}, "'T9'"),
+        ({**OURS, "relations": [{"from": "T1", "to": "T3"}]}, "needs a type"),
+        ({**OURS, "events": [{"trigger": "job", "type": "任职", "arguments": "T1"}]}, "arguments"),
+    ],
+)
+def test_a_relation_that_names_no_span_refuses_the_file_naming_the_line(
+    project, members, upload, record, says
+):
+    lines = [json.dumps({"text": "第一行没有关系。"}, ensure_ascii=False), json.dumps(record)]
+
+    _, job = upload(project, "bad.jsonl", "\n".join(lines).encode(), format="jsonl")
+
+    assert job["status"] == "failed"
+    [error] = job["errors"]
+    assert error["line"] == 2 and says in error["reason"]
+    assert not Snippet.objects.filter(project=project).exists()  # nothing half-imported
+
+
+def test_a_relation_across_snippets_refuses_the_file(project, members, client_for, upload):
+    client_for("manager").patch(
+        f"/api/v1/projects/{project.id}/", {"max_snippet_chars": 16}, format="json"
+    )
+    text = "张三任职于北京大学。" * 4  # 40 characters: cut into snippets of at most 16
+    record = {
+        "text": text,
+        "spans": [
+            {"start": 0, "end": 2, "label": "人名"},
+            {"start": 35, "end": 39, "label": "机构"},
+        ],
+        "relations": [{"from": "T1", "to": "T2", "type": "任职于"}],
+    }
+
+    _, job = upload(project, "long.jsonl", json.dumps(record).encode(), format="jsonl")
+
+    assert job["status"] == "failed"
+    assert "different snippets" in job["errors"][0]["reason"]
+    assert not Snippet.objects.filter(project=project).exists()

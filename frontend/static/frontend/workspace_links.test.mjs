@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Editor, normalise } from "./workspace_model.js";
+import { Editor, fromSuggestions, normalise } from "./workspace_model.js";
 
 // 𠮷 and an emoji first: offsets are code points. "𠮷😀张三任职于北京大学，李四在上海。"
 const TEXT = "𠮷😀张三任职于北京大学，李四在上海。";
@@ -149,4 +149,29 @@ test("a relation picked out is removed on its own", () => {
   model.removeChosenLink();
   assert.deepEqual(model.state.relations, []);
   assert.equal(model.state.spans.length, 5);
+});
+
+test("an import's relations and events start the task, named by the spans kept", () => {
+  const zhang = [2, 4, "人名"];
+  const pku = [7, 11, "机构"];
+  const state = fromSuggestions(
+    [
+      { start: 7, end: 11, label: "机构" },
+      { start: 2, end: 4, label: "人名" },
+      { start: 4, end: 6, label: "触发词" },
+      { start: 15, end: 17, label: "国家" }, // not a label of this project
+      { relation: "任职于", from: zhang, to: pku },
+      { relation: "位于", from: pku, to: zhang }, // not a type of this project
+      { relation: "相识", from: zhang, to: [15, 17, "国家"] }, // an end left out
+      { event: "任职", trigger: [4, 6, "触发词"], arguments: [{ role: "任职者", span: zhang }] },
+    ],
+    { labels: LABELS, kinds: ["spans", "relations", "events"] },
+  );
+  assert.deepEqual(state.spans.map((span) => span.start), [2, 4, 7]); // T1 T2 T3
+  assert.deepEqual(state.relations, [{ from: "T1", to: "T3", type: "任职于" }]);
+  assert.deepEqual(state.events, [{ trigger: "T2", type: "任职", arguments: [{ role: "任职者", span: "T1" }] }]);
+  const model = editor();
+  model.load(TEXT, TOKENS, state);
+  assert.deepEqual(model.body().relations, [{ from: "T1", to: "T3", type: "任职于" }]);
+  assert.equal(model.body().spans[0].id, "T1");
 });

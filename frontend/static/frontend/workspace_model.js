@@ -29,21 +29,44 @@ export function withSpanIds(state) {
 const LINK_KINDS = new Set(["relations", "events"]);
 
 // An import's pre-annotations, as the start of a new task: spans carry offsets, classes
-// only a label, a segmentation its word ends. Labels the project does not have are left
-// out, and a segmentation where the project does not correct one.
+// only a label, a segmentation its word ends, relations and events their spans as
+// [start, end, label]. Labels and types the project does not have are left out (and what
+// links a span left out), and a segmentation where the project does not correct one.
 export function fromSuggestions(suggestions, { labels, kinds }) {
   const names = (kind) => new Set(labels.filter((label) => label.kind === kind).map((label) => label.name));
   const spanNames = names("spans");
   const classNames = names("classes");
   const given = Array.isArray(suggestions) ? suggestions : [];
+  const spans = given
+    .filter((item) => Number.isInteger(item.start) && spanNames.has(item.label))
+    .map(({ start, end, label }) => ({ start, end, label }))
+    .sort((a, b) => a.start - b.start || a.end - b.end || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+  const idOf = (key) => {
+    const index = Array.isArray(key) ? spans.findIndex((s) => s.start === key[0] && s.end === key[1] && s.label === key[2]) : -1;
+    return index < 0 ? null : `T${index + 1}`;
+  };
+  const relationNames = names("relations");
+  const eventNames = names("events");
+  const relations = given
+    .filter((item) => relationNames.has(item.relation))
+    .map((item) => ({ from: idOf(item.from), to: idOf(item.to), type: item.relation }))
+    .filter((relation) => relation.from && relation.to);
+  const events = given
+    .filter((item) => eventNames.has(item.event) && Array.isArray(item.arguments))
+    .map((item) => ({
+      trigger: idOf(item.trigger),
+      type: item.event,
+      arguments: item.arguments.map((argument) => ({ role: argument.role, span: idOf(argument.span) })),
+    }))
+    .filter((event) => event.trigger && event.arguments.every((argument) => argument.span));
   return {
-    spans: given
-      .filter((item) => Number.isInteger(item.start) && spanNames.has(item.label))
-      .map(({ start, end, label }) => ({ start, end, label })),
+    spans,
     classes: given.filter((item) => item.start === undefined && classNames.has(item.label)).map((item) => item.label),
     segmentation: kinds.includes("segmentation")
       ? (given.find((item) => Array.isArray(item.segmentation))?.segmentation ?? [])
       : [],
+    relations,
+    events,
   };
 }
 

@@ -176,6 +176,8 @@ test("suggestions start a task with the project's labels only", () => {
     spans: [{ start: 4, end: 6, label: "地名" }],
     classes: ["体育"],
     segmentation: [3, 4, 6, 16],
+    relations: [],
+    events: [],
   });
   const without = fromSuggestions([{ segmentation: [3, 16] }], { labels: LABELS, kinds: ["spans"] });
   assert.deepEqual(without.segmentation, []); // the project does not correct words
