@@ -181,7 +181,8 @@ def workspace(request: HttpRequest, project_id: int) -> HttpResponse:
 
 def _marking_setup(project: Project) -> dict:
     """What the pages showing finished work (marked_text.js) need: labels and colours."""
-    return {"project": project.id, "labels": list(project.labels.values("name", "color", "kind"))}
+    labels = project.labels.values("name", "color", "kind", "directed")
+    return {"project": project.id, "labels": list(labels)}
 
 
 @login_required

@@ -6,6 +6,7 @@ import pytest
 
 from annotation.models import Assignment, Revision
 from tests.annotation.test_relations import LABELS
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,9 +20,10 @@ LINK_LABELS = [
 
 @pytest.fixture
 def linked(project, members, client_for, upload):
+    MembershipFactory(project=project, role="annotator", user__username="a2")
     answer = client_for("manager").patch(
         f"/api/v1/projects/{project.id}/",
-        {"kinds": ["spans", "relations", "events"], "labels": LINK_LABELS},
+        {"kinds": ["spans", "relations", "events"], "labels": LINK_LABELS, "overlap": 2},
         format="json",
     )
     assert answer.status_code == 200, answer.json()
@@ -172,4 +174,32 @@ def test_a_dense_snippet_draws_every_arc_label_readable(
         assert not any(overlap(a, b) for b in labels_[i + 1 :]), f"label {i} overlaps another"
         assert not any(overlap(a, glyph) for glyph in boxes["glyphs"]), f"label {i} hides text"
     assert Assignment.objects.get().draft["relations"][0]["type"] == "相识"
+    assert page.errors == []
+
+
+def test_a_reviewer_rejects_one_relation_with_a_reason(page_for, live_server, linked, client_for):
+    from annotation.models import Review
+    from tests.annotation.test_relations import KNOWS, LI, PKU, WORKS_AT, ZHANG, both_annotate
+
+    body = {"spans": [ZHANG, PKU, LI], "relations": [WORKS_AT, KNOWS]}
+    both_annotate(linked, client_for, body, body)
+    first = Review.objects.order_by("id").first()
+    page = page_for("reviewer")
+    page.goto(f"{live_server.url}/projects/{linked.id}/review/")
+    page.locator("#review-links li").nth(1).wait_for()
+    assert (
+        page.locator("#review-links li").all_inner_texts()[0].startswith("张三 —任职于→ 北京大学")
+    )
+
+    page.locator("#review-links li").first.get_by_role("button").click()
+    page.keyboard.type("应为就职，请改类型")
+    page.keyboard.press("Enter")
+    page.locator("#review-who").filter(has_not_text=first.assignment.annotator.username).wait_for()
+
+    first.refresh_from_db()
+    assert first.status == "rejected"
+    assert first.reason == "「张三 —任职于→ 北京大学」：应为就职，请改类型"
+    returned = Assignment.objects.get(id=first.assignment_id)
+    assert returned.status == "returned" and returned.return_reason == first.reason
+    assert len(returned.draft["relations"]) == 2  # the work comes back whole, to correct
     assert page.errors == []

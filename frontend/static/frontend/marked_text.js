@@ -50,3 +50,24 @@ export function spanChip(text, span, colorOf, ...extra) {
     ...extra,
   );
 }
+
+// A relation in words, "张三 —任职于→ 北京大学" ("—相识—" when undirected); ``textOf`` gives
+// the words of a span by its id.
+export function relationWords(relation, textOf, directed = true) {
+  const arrow = directed ? `—${relation.type}→` : `—${relation.type}—`;
+  return `${textOf(relation.from)} ${arrow} ${textOf(relation.to)}`;
+}
+
+// An event in words: its type, its trigger, each role's argument.
+export function eventWords(event, textOf) {
+  const roles = event.arguments.map((argument) => `${argument.role}: ${textOf(argument.span)}`).join(" · ");
+  return `${event.type}〔${textOf(event.trigger)}〕 ${roles}`;
+}
+
+// The words of a stored annotation's span by its id: Tn is its n-th span.
+export function storedSpanText(text, spans) {
+  return (id) => {
+    const span = spans[Number(String(id).slice(1)) - 1];
+    return span ? slice(text, span.start, span.end) : "?";
+  };
+}

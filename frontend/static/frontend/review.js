@@ -2,7 +2,7 @@
 // reason; keyboard first (A accepts, R rejects, Enter confirms the reason).
 import { api } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
-import { colorsOf, markedPieces, spanChip } from "./marked_text.js";
+import { colorsOf, eventWords, markedPieces, relationWords, spanChip, storedSpanText } from "./marked_text.js";
 import { showError } from "./pages.js";
 
 const setup = JSON.parse(document.getElementById("review-setup").textContent);
@@ -36,6 +36,25 @@ function show(review) {
   $("review-classes").textContent = revision.classes.length
     ? interpolate(gettext("Classes: %s"), [revision.classes.join("、")])
     : "";
+  drawLinks(snippet.text, revision);
+}
+
+// The relations and events, each with a button that rejects the work naming it.
+function drawLinks(text, revision) {
+  const textOf = storedSpanText(text, revision.spans);
+  const directed = (type) => setup.labels.find((label) => label.name === type)?.directed !== false;
+  const words = [
+    ...(revision.relations ?? []).map((relation) => relationWords(relation, textOf, directed(relation.type))),
+    ...(revision.events ?? []).map((event) => eventWords(event, textOf)),
+  ];
+  $("review-links").hidden = !words.length;
+  $("review-links").replaceChildren(
+    ...words.map((said) => {
+      const reject = el("button", { type: "button", class: "link" }, gettext("Reject this"));
+      reject.addEventListener("click", () => askReason(interpolate(gettext("「%s」: "), [said])));
+      return el("li", { class: "chip", lang: "zh-Hans" }, said, reject);
+    }),
+  );
 }
 
 async function load() {
@@ -59,11 +78,13 @@ async function decide(decision, reason = "") {
   }
 }
 
-function askReason() {
+// The reason starts from ``given`` (the relation or event rejected), the caret after it.
+function askReason(given = "") {
   if (!current) return;
   $("reject-form").hidden = false;
-  $("reject-reason").value = "";
+  $("reject-reason").value = given;
   $("reject-reason").focus();
+  $("reject-reason").setSelectionRange(given.length, given.length);
 }
 
 function onKey(event) {
@@ -76,7 +97,7 @@ function onKey(event) {
 }
 
 $("accept").addEventListener("click", () => decide("accept"));
-$("reject").addEventListener("click", askReason);
+$("reject").addEventListener("click", () => askReason());
 $("reject-form").addEventListener("submit", (event) => {
   event.preventDefault();
   decide("reject", $("reject-reason").value.trim());

@@ -7,6 +7,7 @@ import { el, gettext, interpolate } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 import { slice, toCodePoint } from "./offsets.js";
 import { showError as showIn } from "./pages.js";
+import { eventWords, relationWords } from "./marked_text.js";
 import { lanes } from "./spans.js";
 import { Editor, fromSuggestions, normalise } from "./workspace_model.js";
 import { Session } from "./workspace_session.js";
@@ -352,13 +353,10 @@ function drawLinks() {
   };
   $("relation-list").replaceChildren(
     ...editor.state.relations.map((relation, index) => {
-      const arrow = editor.types.get(relation.type)?.directed === false ? `—${relation.type}—` : `—${relation.type}→`;
-      return item("relations", index, `${spanText(relation.from)} ${arrow} ${spanText(relation.to)}`);
+      const directed = editor.types.get(relation.type)?.directed !== false;
+      return item("relations", index, relationWords(relation, spanText, directed));
     }),
-    ...editor.state.events.map((event, index) => {
-      const roles = event.arguments.map((argument) => `${argument.role}: ${spanText(argument.span)}`).join(" · ");
-      return item("events", index, `${event.type}〔${spanText(event.trigger)}〕 ${roles}`);
-    }),
+    ...editor.state.events.map((event, index) => item("events", index, eventWords(event, spanText))),
   );
 }
 
@@ -582,7 +580,9 @@ function show(assignment, stopped = null) {
   showError("");
   const restored = assignment.version && !past ? gettext("Draft restored") : "";
   setSaveState(null, suggested ? gettext("Pre-annotated: check and correct") : restored);
+  const drawing = performance.now();
   draw();
+  performance.measure("workspace-drawn", { start: drawing }); // bench/workspace_frame.py
   $("snippet").focus();
   showProgress(assignment.snippet.batch);
 }
