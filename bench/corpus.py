@@ -12,6 +12,7 @@ from common import seed_snippets
 
 CLASSES = ["正面", "负面", "中性", "无关"]
 ENTITIES = ["人名", "地名", "机构", "时间", "数量"]
+RELATIONS = ["位于", "任职于", "相关"]
 BATCH = 10_000  # snippets a batch
 
 
@@ -28,6 +29,29 @@ def truth_of(rng: random.Random, length: int) -> tuple[str, list[tuple[int, int,
     return rng.choice(CLASSES), spans
 
 
+def related(rng: random.Random, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A snippet's hidden relations: each span to the next, two times in three."""
+    return [(n, n + 1, rng.choice(RELATIONS)) for n in range(len(spans) - 1) if rng.random() < 0.67]
+
+
+def linked(rng: random.Random, truth, relations, found: list[dict]) -> list[dict]:
+    """One annotator's relations (stored form) over their ``found`` spans, sorted: mostly
+    the truth's, sometimes one missed or of another type."""
+    _, spans = truth
+    place = {(s["start"], s["label"]): n for n, s in enumerate(found, start=1)}
+    made = set()
+    for a, b, kind in relations:
+        ends = place.get(spans[a][::2]), place.get(spans[b][::2])
+        roll = rng.random()
+        if None in ends or roll < 0.08:
+            continue
+        made.add((ends[0], ends[1], rng.choice(RELATIONS) if roll < 0.12 else kind))
+    return [
+        {"id": f"R{n}", "from": f"T{a}", "to": f"T{b}", "type": kind}
+        for n, (a, b, kind) in enumerate(sorted(made), start=1)
+    ]
+
+
 def judged(rng: random.Random, truth, length: int) -> tuple[list[str], list[dict]]:
     """One annotator's take: mostly the truth, sometimes a slip."""
     label, spans = truth
@@ -42,15 +66,22 @@ def judged(rng: random.Random, truth, length: int) -> tuple[list[str], list[dict
         elif roll < 0.15:
             end = min(length, end + 1)
         found.append({"start": start, "end": end, "label": entity})
+    found.sort(key=lambda span: (span["start"], span["end"], span["label"]))
     return [chosen], found
 
 
 def build(
-    project_id: int, article_id: int, user_ids: list[int], count: int, annotated: float = 1.0
+    project_id: int,
+    article_id: int,
+    user_ids: list[int],
+    count: int,
+    annotated: float = 1.0,
+    relations: bool = False,
 ) -> None:
     """Snippets, batches, submitted assignments and revisions, written with COPY; the
     ``annotated`` share of the snippets (spread over the project) has work on it, each
-    such snippet marked for its final annotation to be stored (annotation.quality.finals)."""
+    such snippet marked for its final annotation to be stored (annotation.quality.finals).
+    With ``relations``, the revisions link their spans too."""
     from django.db import connection
 
     rng = random.Random(7)
@@ -105,15 +136,20 @@ def build(
         assignments = raw.fetchall()
         lengths = dict(snippets)
         columns = (
-            "assignment_id, number, annotator_id, spans, classes, segmentation, "
-            "time_spent_ms, late, idempotency_key, created_at"
+            "assignment_id, number, annotator_id, spans, classes, segmentation, relations, "
+            "events, time_spent_ms, late, idempotency_key, created_at"
         )
         truths: dict[int, tuple] = {}
+        links: dict[int, list] = {}
         with raw.copy(f"COPY annotation_revision ({columns}) FROM STDIN") as copy:
             for assignment_id, snippet_id, user_id in assignments:
                 length = lengths[snippet_id]
                 truth = truths.setdefault(snippet_id, truth_of(rng, length))
                 classes, spans = judged(rng, truth, length)
+                made: list[dict] = []
+                if relations:
+                    hidden = links.setdefault(snippet_id, related(rng, truth[1]))
+                    made = linked(rng, truth, hidden, spans)
                 copy.write_row(
                     (
                         assignment_id,
@@ -121,6 +157,8 @@ def build(
                         user_id,
                         json.dumps(spans),
                         json.dumps(classes, ensure_ascii=False),
+                        "[]",
+                        json.dumps(made, ensure_ascii=False),
                         "[]",
                         rng.randint(3000, 20000),
                         False,
@@ -148,9 +186,11 @@ def searched(raw, project_id: int) -> None:
             copy.write_row((snippet_id, project_id, search_key(text)))
 
 
-def annotated_project(*, name: str, snippets: int, annotators: int, annotated: float = 1.0):
+def annotated_project(
+    *, name: str, snippets: int, annotators: int, annotated: float = 1.0, relations: bool = False
+):
     """A manager (``bench``) and a project of ``snippets``, the ``annotated`` share of them
-    annotated by ``annotators`` people, with classes and spans."""
+    annotated by ``annotators`` people, with classes and spans (and ``relations``)."""
     from accounts.services import user_ensure
     from annotation.models import Article
     from projects.models import Label, Membership, Role
@@ -158,7 +198,7 @@ def annotated_project(*, name: str, snippets: int, annotators: int, annotated: f
 
     manager, _ = user_ensure(username="bench", password="bench-password", is_staff=True)
     project = project_create(creator=manager, name=name)
-    project.kinds = ["spans", "classes"]
+    project.kinds = ["spans", "classes", *(["relations"] if relations else [])]
     project.overlap = annotators
     project.save(update_fields=["kinds", "overlap"])
     Label.objects.bulk_create(
@@ -170,6 +210,10 @@ def annotated_project(*, name: str, snippets: int, annotators: int, annotated: f
             Label(project=project, kind="spans", name=name, position=n)
             for n, name in enumerate(ENTITIES)
         ]
+        + [
+            Label(project=project, kind="relations", name=name, position=n)
+            for n, name in enumerate(RELATIONS if relations else [])
+        ]
     )
     user_ids = []
     for n in range(annotators):
@@ -177,5 +221,5 @@ def annotated_project(*, name: str, snippets: int, annotators: int, annotated: f
         Membership.objects.create(project=project, user=user, role=Role.ANNOTATOR)
         user_ids.append(user.id)
     article = Article.objects.create(project=project, raw_text="bench", raw_hash="bench")
-    build(project.id, article.id, user_ids, snippets, annotated)
+    build(project.id, article.id, user_ids, snippets, annotated, relations)
     return manager, project

@@ -1,6 +1,6 @@
 """A quality run over a large project, on a real worker: time and memory.
 
-    python bench/quality.py [--snippets 100000] [--annotators 3] [--keep]
+    python bench/quality.py [--snippets 100000] [--annotators 3] [--relations] [--keep]
 
 Creates a scratch PostgreSQL database with a project of N snippets (classes and spans),
 each annotated by every annotator (one submitted revision each, written with COPY: the
@@ -10,7 +10,8 @@ asks for a quality run through the API and waits for its results. Prints the run
 the worker's peak memory, and for scale the time of the run's database pass alone (the
 same rows read in this process without computing anything), with the ratio.
 
-Targets (issue 6): 100,000 snippets × 3 annotators in ≤ 30 s, worker memory ≤ 1 GB.
+Targets (issue 6): 100,000 snippets × 3 annotators in ≤ 30 s, worker memory ≤ 1 GB; with
+``--relations`` (each annotator linking their spans, issue 31) the same 30 s.
 """
 
 import argparse
@@ -36,6 +37,7 @@ def main() -> None:
     parser.add_argument("--snippets", type=int, default=100_000)
     parser.add_argument("--annotators", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--relations", action="store_true", help="spans linked by relations")
     args = parser.parse_args()
 
     env = django_on_scratch(DB_NAME, REDIS_URL)
@@ -46,7 +48,10 @@ def main() -> None:
 
     started = time.perf_counter()
     manager, project = annotated_project(
-        name="bench quality", snippets=args.snippets, annotators=args.annotators
+        name="bench quality",
+        snippets=args.snippets,
+        annotators=args.annotators,
+        relations=args.relations,
     )
     print(f"{'data written (COPY)':<44} {time.perf_counter() - started:.1f} s")
 
@@ -94,6 +99,15 @@ def main() -> None:
         ),
         ("batches in the results", f"{len(results['batches'])}"),
     ]
+    if args.relations:
+        relations = results["relations"]
+        rows.append(
+            (
+                "relations: F1 exact / overlap",
+                f"{relations['f1_exact']:.4f} / {relations['f1_overlap']:.4f}",
+            )
+        )
+        rows.append(("pairs linked by several types", f"{len(results['relation_types'])}"))
     print_figures(rows)
     if not args.keep:
         drop_database(DB_NAME)

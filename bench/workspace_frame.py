@@ -1,0 +1,159 @@
+"""The workspace with relations, in Chromium: how long a key press takes to answer.
+
+    python bench/workspace_frame.py [--presses 200]
+
+Creates a scratch PostgreSQL database with a project whose one snippet of 256 characters
+holds 30 spans and 20 relations in the annotator's draft (the dense case of issue 31),
+serves it with gunicorn on loopback, and opens the workspace in Debian's Chromium at
+1366×768. It draws the snippet, picks a span out and starts a relation, then presses Tab
+``--presses`` times (each offers the next span: the text, the lists and every arc are drawn
+again). For each it measures, with the Performance API inside the page, the handler (the
+model's change and the drawing, layout read included) and the time until the next
+animation frame; and the first drawing of the snippet with its arcs.
+
+Target (issue 31): the dense snippet drawn and a key press answered within one frame,
+≤ 16 ms.
+"""
+
+import argparse
+import json
+import os
+import random
+import time
+
+from common import django_on_scratch, drop_database, print_figures
+from serving import HOST, percentile, start_server
+
+DB_NAME = "biaozhu_bench_workspace"
+PORT = 8793
+PASSWORD = "bench-password"
+COMMON = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会"
+
+# Each press dispatched to the text as a real key would be, timed in the page.
+PRESSES = """async (count) => {
+  const target = document.getElementById("snippet");
+  const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  const handled = [], framed = [];
+  for (let n = 0; n < count; n += 1) {
+    await frame();
+    const start = performance.now();
+    target.dispatchEvent(new KeyboardEvent("keydown", { key: "Tab", bubbles: true }));
+    handled.push(performance.now() - start);
+    await frame();
+    framed.push(performance.now() - start);
+  }
+  return { handled, framed };
+}"""
+
+# The first drawing: the task's snippet, its spans and arcs, from the draft as loaded.
+FIRST_DRAW = """() => {
+  const marks = performance.getEntriesByName("workspace-drawn");
+  return marks.length ? marks[marks.length - 1].duration : null;
+}"""
+
+
+def dense(text: str) -> dict:
+    spans = [
+        {"id": f"d{n}", "start": 8 * n, "end": 8 * n + 2, "label": ("人名", "机构")[n % 2]}
+        for n in range(30)
+    ]
+    pairs = [(n, n + 1) for n in range(0, 28, 2)] + [(n, n + 9) for n in range(0, 18, 3)]
+    relations = [{"from": f"d{a}", "to": f"d{b}", "type": "相识"} for a, b in pairs[:20]]
+    return {"spans": spans, "classes": [], "segmentation": [], "relations": relations}
+
+
+def project_made() -> int:
+    """The project, its annotator and the draft; the project's id."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from accounts.services import user_ensure
+    from projects.models import Membership, Role
+    from projects.services import project_create
+
+    manager, _ = user_ensure(username="bench", password=PASSWORD, is_staff=True)
+    annotator, _ = user_ensure(username="bench-annotator", password=PASSWORD)
+    project = project_create(creator=manager, name="bench workspace")
+    Membership.objects.create(project=project, user=annotator, role=Role.ANNOTATOR)
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(manager)
+    labels = [
+        {"name": "人名", "kind": "spans", "hotkey": "p", "color": "#e03131"},
+        {"name": "机构", "kind": "spans", "hotkey": "o", "color": "#1971c2"},
+        {"name": "相识", "kind": "relations", "hotkey": "x", "directed": False},
+    ]
+    body = {"kinds": ["spans", "relations"], "labels": labels, "max_snippet_chars": 300}
+    answer = client.patch(f"/api/v1/projects/{project.id}/", body, "application/json")
+    assert answer.status_code == 200, answer.content
+    rng = random.Random(7)
+    text = "".join(rng.choice(COMMON) for _ in range(256))
+    upload = SimpleUploadedFile("dense.txt", text.encode())
+    answer = client.post(f"/api/v1/projects/{project.id}/imports/", {"file": upload})
+    assert answer.status_code == 202, answer.content
+    client.force_login(annotator)
+    task = client.post(f"/api/v1/projects/{project.id}/tasks/next/").json()
+    saved = client.put(
+        f"/api/v1/assignments/{task['id']}/draft/",
+        json.dumps({"version": 0, "draft": dense(text)}),
+        "application/json",
+    )
+    assert saved.status_code == 200, saved.content
+    return project.id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--presses", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = parser.parse_args()
+
+    env = django_on_scratch(DB_NAME, None)
+    project_id = project_made()
+    server = start_server(env, workers=1, worker_class="sync", threads=1, keep_alive=2, port=PORT)
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--headless", "--no-sandbox", "--disable-gpu"],
+            )
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            base = f"http://{HOST}:{PORT}"
+            page.goto(f"{base}/login/")
+            page.fill("input[name=username]", "bench-annotator")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(lambda url: "/login/" not in url)
+            started = time.perf_counter()
+            page.goto(f"{base}/projects/{project_id}/annotate/")
+            page.locator("#arcs .arc").nth(19).wait_for()
+            shown = time.perf_counter() - started
+            first = page.evaluate(FIRST_DRAW)
+            page.locator("#snippet .seg.in-span").first.click()
+            page.keyboard.press("x")
+            page.locator("#link-prompt").wait_for()
+            timed = page.evaluate(PRESSES, args.presses)
+            browser.close()
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(30)
+    handled, framed = timed["handled"], timed["framed"]
+
+    def spread(values: list[float], *shares: float) -> str:
+        return " / ".join(f"{percentile(values, share):.2f}" for share in shares) + " ms"
+
+    rows = [
+        ("snippet: characters / spans / relations", "256 / 30 / 20"),
+        ("page opened → every arc drawn", f"{shown * 1000:.0f} ms"),
+        ("the snippet drawn with its arcs", "–" if first is None else f"{first:.1f} ms"),
+        (f"Tab, {len(handled)} presses: handler p50 / p95 / max", spread(handled, 0.5, 0.95, 1)),
+        ("Tab → next animation frame p50 / p95", spread(framed, 0.5, 0.95)),
+    ]
+    print_figures(rows)
+    if not args.keep:
+        drop_database(DB_NAME)
+
+
+if __name__ == "__main__":
+    main()
