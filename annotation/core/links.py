@@ -288,6 +288,8 @@ def link_keys(
 ) -> tuple[frozenset, frozenset]:
     """A stored annotation's relations and events by what they link (``relation_key``,
     ``event_key``)."""
+    if not relations and not events:
+        return frozenset(), frozenset()
     keys = span_keys(spans)
     return (
         frozenset(relation_key(relation, keys) for relation in relations),

@@ -264,6 +264,8 @@ class RelationAgreement:
         found = {who: set(given) for who, given in relations.items()}
         for pair, first, second in _pairs(found):
             self.items[pair] += 1
+            if not first and not second:
+                continue  # nothing to match: no count moves
             for exact, by_pair, by_type in (
                 (True, self.exact, self.type_exact),
                 (False, self.overlap, self.type_overlap),
