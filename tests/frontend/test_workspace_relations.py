@@ -122,20 +122,25 @@ MEASURED = """() => {
 }"""
 
 
-def dense_draft(text: str) -> dict:
-    """30 spans of two characters, four characters apart, and 20 relations among them,
-    some to neighbours and some far along the text."""
+def dense_draft(text: str, gap: int) -> dict:
+    """30 spans of two characters and 20 relations among them, some to neighbours and some
+    far along the text. With a ``gap``, the spans leave that many characters in the middle
+    of the text without any (lines that hold no span between lines that do)."""
+    starts = [8 * n for n in range(30)]
+    if gap:
+        starts = [4 * n for n in range(15)] + [256 - 4 * n - 2 for n in range(15)][::-1]
     spans = [
-        {"id": f"d{n}", "start": 8 * n, "end": 8 * n + 2, "label": ("人名", "机构")[n % 2]}
-        for n in range(30)
+        {"id": f"d{n}", "start": start, "end": start + 2, "label": ("人名", "机构")[n % 2]}
+        for n, start in enumerate(starts)
     ]
     pairs = [(n, n + 1) for n in range(0, 28, 2)] + [(n, n + 9) for n in range(0, 18, 3)]
     relations = [{"from": f"d{a}", "to": f"d{b}", "type": "相识"} for a, b in pairs[:20]]
     return {"spans": spans, "relations": relations, "events": []}
 
 
+@pytest.mark.parametrize("gap", [0, 136])
 def test_a_dense_snippet_draws_every_arc_label_readable(
-    page_for, live_server, project, members, client_for, upload
+    page_for, live_server, project, members, client_for, upload, gap
 ):
     rng = random.Random(7)
     text = "".join(
@@ -153,7 +158,7 @@ def test_a_dense_snippet_draws_every_arc_label_readable(
     assert len(task["snippet"]["text"]) == 256
     saved = annotator.put(
         f"/api/v1/assignments/{task['id']}/draft/",
-        {"version": 0, "draft": dense_draft(text)},
+        {"version": 0, "draft": dense_draft(text, gap)},
         format="json",
     )
     assert saved.status_code == 200
@@ -161,7 +166,7 @@ def test_a_dense_snippet_draws_every_arc_label_readable(
     page = page_for("annotator", width=1366, height=768)
     page.goto(f"{live_server.url}/projects/{project.id}/annotate/")
     page.locator("#arcs .arc").nth(19).wait_for()
-    page.screenshot(path="var/e2e/workspace-relations.png", full_page=True)
+    page.screenshot(path=f"var/e2e/workspace-relations-{gap}.png", full_page=True)
 
     boxes = page.evaluate(MEASURED)
 

@@ -179,14 +179,21 @@ function labelWidth(text) {
 // part on the line where it starts.
 function spanPlaces() {
   const origin = $("snippet").getBoundingClientRect();
+  // Each piece read once, in text order; a span's pieces are those within its range.
+  const pieces = [...$("snippet").querySelectorAll(".seg")].map((piece) => ({
+    start: Number(piece.dataset.start),
+    end: Number(piece.dataset.end),
+    rect: piece.getClientRects()[0],
+  }));
   const places = new Map();
-  const pieces = [...$("snippet").querySelectorAll(".seg")];
-  for (const span of editor.state.spans) {
+  let first = 0;
+  const spans = [...editor.state.spans].sort((a, b) => a.start - b.start);
+  for (const span of spans) {
+    while (first < pieces.length && pieces[first].end <= span.start) first += 1;
     let box = null;
-    for (const piece of pieces) {
-      if (Number(piece.dataset.start) < span.start || Number(piece.dataset.end) > span.end) continue;
-      const rect = piece.getClientRects()[0];
-      if (!rect) continue;
+    for (let at = first; at < pieces.length && pieces[at].start < span.end; at += 1) {
+      const { rect } = pieces[at];
+      if (!rect || pieces[at].end > span.end) continue;
       if (!box) box = { left: rect.left, right: rect.right, top: rect.top };
       else if (Math.abs(rect.top - box.top) < 2) box.right = Math.max(box.right, rect.right);
     }
@@ -264,21 +271,34 @@ function stack(arcs, places, width) {
   return { laid, most };
 }
 
+// What the arcs were last drawn from: the text's pieces are drawn again on every key, but
+// the arcs (and the line height they need) only when what they show has changed.
+let arcsDrawnFrom = "";
+
 function drawArcs() {
   const svg = $("arcs");
   const text = $("snippet");
+  const { spans, relations, events } = editor.state;
+  const shown = [editor.text, spans, relations, events, editor.chosenLink, editor.segmenting];
+  const from = JSON.stringify([...shown, window.innerWidth]);
+  if (from === arcsDrawnFrom) return;
+  arcsDrawnFrom = from;
   const arcs = editor.segmenting ? [] : arcsToDraw();
   if (!arcs.length) {
     text.style.lineHeight = "";
     svg.replaceChildren();
     return;
   }
-  // Room over every line for the stacked arcs, then the places read again.
+  // Room over every line for the stacked arcs; where the lines grow, the places are read
+  // again (the arcs' stacking depends on their places along the lines only).
   const width = text.clientWidth;
-  const { most } = stack(arcs, spanPlaces(), width);
+  let { laid, most } = stack(arcs, spanPlaces(), width);
   const size = parseFloat(getComputedStyle(text).fontSize);
-  text.style.lineHeight = `${Math.max(2.6 * size, 1.5 * size + 2 * (most * LEVEL + LABEL_HEIGHT))}px`;
-  const { laid } = stack(arcs, spanPlaces(), width);
+  const height = `${Math.max(2.6 * size, 1.5 * size + 2 * (most * LEVEL + LABEL_HEIGHT))}px`;
+  if (text.style.lineHeight !== height) {
+    text.style.lineHeight = height;
+    ({ laid, most } = stack(arcs, spanPlaces(), width));
+  }
   const arrow = svgNode("marker", { id: "arrow", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, orient: "auto" });
   arrow.append(svgNode("path", { d: "M0,0 L8,4 L0,8 z" }));
   const defs = svgNode("defs", {});
@@ -648,7 +668,7 @@ async function start() {
   $("keys-toggle").addEventListener("click", showKeys);
   $("keys-close").addEventListener("click", () => $("keys").close());
   $("snippet").addEventListener("mouseup", onMouseUp);
-  window.addEventListener("resize", () => drawArcs());
+  window.addEventListener("resize", () => drawArcs()); // the width is part of what they show
   document.addEventListener("keydown", onKey);
   $("submit").addEventListener("click", submit);
   $("segment-toggle").hidden = !setup.kinds.includes("segmentation");
