@@ -310,6 +310,8 @@ FORMAT_NAMES = {
     "jsonl": _("JSONL, ours: spans, classes, segmentation, relations, who and which revision"),
     "doccano": _("doccano JSONL"),
     "doccano-relation": _("doccano relation JSONL (entities and relations, for UIE)"),
+    "duie": _("DuIE 2.0 JSONL (relation triples, no offsets)"),
+    "duee": _("DuEE 1.0 JSONL (events)"),
     "conll-bio": _("CoNLL, a character a line, BIO tags"),
     "conll-bioes": _("CoNLL, a character a line, BIOES tags"),
     "conll-bmes": _("CoNLL, a character a line, BMES tags"),

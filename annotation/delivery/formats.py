@@ -25,7 +25,7 @@ Span = tuple[int, int, str]
 
 # The formats that hold records: a record cut into several snippets at import goes back
 # out whole (annotation.delivery.services).
-RECORD_FORMATS = ("jsonl", "doccano", "doccano-relation", "cluener", "csv")
+RECORD_FORMATS = ("jsonl", "doccano", "doccano-relation", "duie", "duee", "cluener", "csv")
 
 
 def joins_records(file_format: str, options: dict) -> bool:
@@ -42,6 +42,8 @@ EXPORT_FORMATS = (
     "jsonl",
     "doccano",
     "doccano-relation",
+    "duie",
+    "duee",
     "conll-bio",
     "conll-bioes",
     "conll-bmes",
@@ -64,6 +66,8 @@ PARTLY = gettext_noop(
 NO_META = gettext_noop("the records' own fields (meta: the client's ids and columns)")
 NO_RELATIONS = gettext_noop("relations (this format cannot hold them)")
 NO_EVENTS = gettext_noop("events (this format cannot hold them)")
+NO_LONE_SPANS = gettext_noop("spans in no relation (DuIE holds triples only)")
+NO_EVENT_SPANS = gettext_noop("spans in no event (DuEE holds events only)")
 
 
 @dataclass(frozen=True)
@@ -237,6 +241,80 @@ class DoccanoRelation(Writer):
         return _json(record) + "\n"
 
 
+def _span_words(item: Item, name: str) -> tuple[int, str, str]:
+    """A stored span of ``item`` by its id: where it starts, its words, its label."""
+    start, end, label = item.spans[int(name[1:]) - 1]
+    return start, item.text[start:end], label
+
+
+class Duie(Writer):
+    """DuIE 2.0: ``{"text", "spo_list": [{predicate, subject, subject_type, object:
+    {"@value"}, object_type: {"@value"}}]}``, a triple a relation. It holds no offsets, no
+    classes and no span outside a triple: those are counted as left out."""
+
+    holds = frozenset({"relations"})
+
+    def write(self, item: Item) -> str:
+        triples: list[dict] = []
+        linked: set[str] = set()
+        for relation in item.relations:
+            _, subject, subject_type = _span_words(item, relation["from"])
+            _, obj, object_type = _span_words(item, relation["to"])
+            linked.update((relation["from"], relation["to"]))
+            triples.append(
+                {
+                    "predicate": relation["type"],
+                    "subject": subject,
+                    "subject_type": subject_type,
+                    "object": {"@value": obj},
+                    "object_type": {"@value": object_type},
+                }
+            )
+        if len(item.spans) > len(linked):
+            self.dropped[NO_LONE_SPANS] += len(item.spans) - len(linked)
+        self._spans_only(item)
+        self._no_records(item)
+        return _json({"text": item.text, "spo_list": triples}) + "\n"
+
+
+class Duee(Writer):
+    """DuEE 1.0: ``{"text", "id", "event_list": [{event_type, trigger,
+    trigger_start_index, arguments: [{role, argument, argument_start_index}]}]}``, start
+    indices in code points. The record's own ``id`` goes back out (else the snippet's);
+    classes, relations and spans in no event are counted as left out."""
+
+    holds = frozenset({"events"})
+
+    def write(self, item: Item) -> str:
+        events: list[dict] = []
+        used: set[str] = set()
+        for event in item.events:
+            start, trigger, _ = _span_words(item, event["trigger"])
+            used.add(event["trigger"])
+            arguments = []
+            for argument in event["arguments"]:
+                place, words, _ = _span_words(item, argument["span"])
+                used.add(argument["span"])
+                arguments.append(
+                    {"role": argument["role"], "argument": words, "argument_start_index": place}
+                )
+            events.append(
+                {
+                    "event_type": event["type"],
+                    "trigger": trigger,
+                    "trigger_start_index": start,
+                    "arguments": arguments,
+                }
+            )
+        if len(item.spans) > len(used):
+            self.dropped[NO_EVENT_SPANS] += len(item.spans) - len(used)
+        self._spans_only(item)
+        if set(item.meta) - {"id"}:
+            self.dropped[NO_META] += 1
+        record = {"text": item.text, "id": str(item.meta.get("id", item.snippet))}
+        return _json({**record, "event_list": events}) + "\n"
+
+
 class Conll(Writer):
     """A character and its tag a line, a blank line between snippets."""
 
@@ -356,6 +434,10 @@ def writer_for(
         return Doccano(kinds)
     if name == "doccano-relation":
         return DoccanoRelation()
+    if name == "duie":
+        return Duie()
+    if name == "duee":
+        return Duee()
     if name.startswith("conll-"):
         return Conll(name.removeprefix("conll-"))
     if name == "cluener":

@@ -22,6 +22,8 @@ from annotation.core.i18n import gettext_noop
 PEER_FORMATS = (
     "doccano",
     "doccano-relation",
+    "duie",
+    "duee",
     "label-studio",
     "conll-bio",
     "conll-bioes",

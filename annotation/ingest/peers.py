@@ -7,6 +7,7 @@ whose stated text differs from the text there, refuses the file naming the recor
 """
 
 import io
+import re
 from collections.abc import Iterator
 from itertools import accumulate
 from typing import Any
@@ -115,6 +116,121 @@ def _doccano(stream: io.TextIOWrapper) -> Iterator[Record]:
 
 
 _DOCCANO_FIELDS = frozenset({"text", "label", "entities", "relations", "cats", "meta"})
+
+
+class _Spans:
+    """A record's spans as its triples or events name them, each made once."""
+
+    def __init__(self, text: str, line: int) -> None:
+        self.text, self.line = text, line
+        self.spans: list[tuple[int, int, str]] = []
+        self.places: dict[tuple[int, int, str], int] = {}
+
+    def place(self, span: tuple[int, int, str]) -> int:
+        if span not in self.places:
+            self.places[span] = len(self.spans)
+            self.spans.append(span)
+        return self.places[span]
+
+    def at(self, start: Any, words: Any, label: Any, number: int) -> int:
+        """The span of ``words`` said to start at ``start`` (DuEE's places), checked."""
+        if not (isinstance(start, int) and isinstance(words, str) and words):
+            raise ImportFileError(
+                gettext_noop("event %(number)s: a trigger or argument without its place"),
+                self.line,
+                number=number,
+            )
+        span = _span(self.text, start, start + len(words), label, self.line)
+        _stated(self.text, span, words, self.line)
+        return self.place(span)
+
+
+def _words(value: Any) -> Any:
+    """DuIE's object and object type: ``{"@value": …}``, or the bare string."""
+    return value.get("@value") if isinstance(value, dict) else value
+
+
+def _duie(stream: io.TextIOWrapper) -> Iterator[Record]:
+    """DuIE 2.0: ``{"text", "spo_list": [{predicate, subject, subject_type, object,
+    object_type}]}``. Triples hold no offsets: each subject and object is found in the
+    text, and one found more than once (or nowhere) refuses the file naming the record."""
+    for line, value in json_lines(stream):
+        if not isinstance(value, dict):
+            raise ImportFileError(gettext_noop("a record must be a JSON object"), line)
+        text = _text(value.get("text"), line)
+        made, relations = _Spans(text, line), []
+        for number, triple in enumerate(listed(value, "spo_list", line), start=1):
+            if not isinstance(triple, dict) or not isinstance(triple.get("predicate"), str):
+                raise ImportFileError(
+                    gettext_noop("triple %(number)s needs a predicate"), line, number=number
+                )
+            ends = []
+            for words, label in (
+                (triple.get("subject"), triple.get("subject_type")),
+                (_words(triple.get("object")), _words(triple.get("object_type"))),
+            ):
+                if not isinstance(words, str) or not words or not isinstance(label, str):
+                    raise ImportFileError(
+                        gettext_noop("triple %(number)s needs a subject and an object, typed"),
+                        line,
+                        number=number,
+                    )
+                found = [match.start() for match in re.finditer(re.escape(words), text)]
+                if len(found) != 1:
+                    raise ImportFileError(
+                        gettext_noop(
+                            "triple %(number)s: %(words)r is found %(count)s times in the text, "
+                            "and DuIE gives no offsets to tell where"
+                        ),
+                        line,
+                        number=number,
+                        words=words,
+                        count=len(found),
+                    )
+                span = _span(text, found[0], found[0] + len(words), label, line)
+                ends.append(made.place(span))
+            relations.append((ends[0], ends[1], triple["predicate"].strip()))
+        meta = record_meta(value, frozenset({"text", "spo_list"}), line)
+        yield Record(text=text, line=line, spans=made.spans, relations=relations, meta=meta)
+
+
+# The label a DuEE trigger's span is given (an argument's span is labelled by its role).
+DUEE_TRIGGER = "触发词"
+
+
+def _duee(stream: io.TextIOWrapper) -> Iterator[Record]:
+    """DuEE 1.0: ``{"text", "id", "event_list": [{event_type, trigger,
+    trigger_start_index, arguments: [{role, argument, argument_start_index}]}]}``, start
+    indices in code points. A trigger's span is labelled 触发词, an argument's by its role;
+    the record's ``id`` is kept with its own fields."""
+    for line, value in json_lines(stream):
+        if not isinstance(value, dict):
+            raise ImportFileError(gettext_noop("a record must be a JSON object"), line)
+        text = _text(value.get("text"), line)
+        made, events = _Spans(text, line), []
+        for number, event in enumerate(listed(value, "event_list", line), start=1):
+            if not isinstance(event, dict) or not isinstance(event.get("event_type"), str):
+                raise ImportFileError(
+                    gettext_noop("event %(number)s needs a type"), line, number=number
+                )
+            trigger = made.at(
+                event.get("trigger_start_index"), event.get("trigger"), DUEE_TRIGGER, number
+            )
+            arguments = []
+            for argument in listed(event, "arguments", line):
+                role = argument.get("role") if isinstance(argument, dict) else None
+                if not isinstance(role, str) or not role.strip():
+                    raise ImportFileError(
+                        gettext_noop("event %(number)s: an argument without its role"),
+                        line,
+                        number=number,
+                    )
+                words = argument.get("argument")
+                at = made.at(argument.get("argument_start_index"), words, role, number)
+                arguments.append((role.strip(), at))
+            events.append((trigger, event["event_type"].strip(), tuple(arguments)))
+        meta = record_meta(value, frozenset({"text", "event_list"}), line)
+        yield Record(text=text, line=line, spans=made.spans, events=events, meta=meta)
 
 
 def _utf16_to_code_points(text: str, units: int) -> int | None:
@@ -316,6 +432,10 @@ def read_peer_records(stream: io.TextIOWrapper, file_format: str) -> Iterator[Re
         return _segmented(stream, tagged=file_format == "word-pos")
     if file_format in ("doccano", "doccano-relation"):
         return _doccano(stream)
+    if file_format == "duie":
+        return _duie(stream)
+    if file_format == "duee":
+        return _duee(stream)
     if file_format == "label-studio":
         return _label_studio(stream)
     if file_format == "cluener":

@@ -602,3 +602,88 @@ def test_a_relation_across_snippets_refuses_the_file(project, members, client_fo
     assert job["status"] == "failed"
     assert "different snippets" in job["errors"][0]["reason"]
     assert not Snippet.objects.filter(project=project).exists()
+
+
+DUIE = {
+    "text": TEXT,
+    "spo_list": [
+        {
+            "predicate": "任职于",
+            "subject": "张三",
+            "subject_type": "人名",
+            "object": {"@value": "北京大学"},
+            "object_type": {"@value": "机构"},
+        },
+        {
+            "predicate": "相识",
+            "subject": "李四",
+            "subject_type": "人名",
+            "object": {"@value": "张三"},
+            "object_type": {"@value": "人名"},
+        },
+    ],
+}
+DUEE = {
+    "text": TEXT,
+    "id": "dev-17",
+    "event_list": [
+        {
+            "event_type": "任职",
+            "trigger": "任职",
+            "trigger_start_index": 4,
+            "arguments": [
+                {"role": "任职者", "argument": "张三", "argument_start_index": 2},
+                {"role": "机构", "argument": "北京大学", "argument_start_index": 7},
+            ],
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize(("name", "record"), [("duie", DUIE), ("duee", DUEE)])
+def test_duie_and_duee_files_come_back_out_the_same(
+    project, members, client_for, upload, django_capture_on_commit_callbacks, name, record
+):
+    content = json.dumps(record, ensure_ascii=False).encode()
+
+    _, out = imported_then_exported(
+        project, upload, client_for, django_capture_on_commit_callbacks, name, content, name
+    )
+
+    line = json.loads(out)
+    if name == "duie":
+        line["spo_list"].sort(key=json.dumps)
+        record = {**record, "spo_list": sorted(record["spo_list"], key=json.dumps)}
+    assert line == record
+
+
+def test_a_duie_string_found_twice_refuses_the_file_naming_the_record(project, members, upload):
+    record = {**DUIE, "text": "张三和张三都任职于北京大学。"}
+    lines = [json.dumps({"text": "第一行。", "spo_list": []}), json.dumps(record)]
+
+    _, job = upload(project, "a.json", "\n".join(lines).encode(), format="duie")
+
+    assert job["status"] == "failed"
+    [error] = job["errors"]
+    assert error["line"] == 2 and "'张三' is found 2 times" in error["reason"]
+
+
+def test_duie_and_duee_count_what_they_cannot_hold(
+    linked, client_for, django_capture_on_commit_callbacks
+):
+    body = {"spans": [ZHANG, PKU, WORKS, LI], "relations": [WORKS_AT], "events": [APPOINTED]}
+    both_annotate(linked, client_for, body, body)
+    Batch.objects.filter(project=linked).update(status="accepted")
+    manager = client_for("manager")
+
+    duie, _ = exported(manager, linked, django_capture_on_commit_callbacks, "duie")
+    duee, _ = exported(manager, linked, django_capture_on_commit_callbacks, "duee")
+
+    assert duie["dropped"] == {
+        "events (this format cannot hold them)": 1,
+        "spans in no relation (DuIE holds triples only)": 2,  # 任职, 李四
+    }
+    assert duee["dropped"] == {
+        "relations (this format cannot hold them)": 1,
+        "spans in no event (DuEE holds events only)": 1,  # 李四
+    }
