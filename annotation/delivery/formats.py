@@ -25,7 +25,9 @@ Span = tuple[int, int, str]
 
 # The formats that hold records: a record cut into several snippets at import goes back
 # out whole (annotation.delivery.services).
-RECORD_FORMATS = ("jsonl", "doccano", "doccano-relation", "duie", "duee", "cluener", "csv")
+RECORD_FORMATS = (
+    *("jsonl", "doccano", "doccano-relation", "duie", "duee", "label-studio", "cluener", "csv"),
+)
 
 
 def joins_records(file_format: str, options: dict) -> bool:
@@ -44,6 +46,7 @@ EXPORT_FORMATS = (
     "doccano-relation",
     "duie",
     "duee",
+    "label-studio",
     "conll-bio",
     "conll-bioes",
     "conll-bmes",
@@ -315,6 +318,59 @@ class Duee(Writer):
         return _json({**record, "event_list": events}) + "\n"
 
 
+class LabelStudio(Writer):
+    """Label Studio's JSON: an array of tasks ``{id, data: {text, …}, annotations:
+    [{result}]}``, a ``labels`` region a span (offsets in code points, its text stated), a
+    ``relation`` result a relation, the classes as ``choices``. The record's own id and
+    fields go back where Label Studio keeps them; events have no place and are counted."""
+
+    holds = frozenset({"relations"})
+
+    def __init__(self) -> None:
+        super().__init__(
+            extension="json",
+            content_type="application/json; charset=utf-8",
+            head="[\n",
+            tail="\n]\n",
+        )
+        self.first = True
+
+    def write(self, item: Item) -> str:
+        result: list[dict] = [
+            {
+                "id": f"T{n}",
+                "from_name": "label",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": a, "end": b, "text": item.text[a:b], "labels": [label]},
+            }
+            for n, (a, b, label) in enumerate(item.spans, start=1)
+        ]
+        result += [
+            {
+                "from_id": relation["from"],
+                "to_id": relation["to"],
+                "type": "relation",
+                "direction": "right",
+                "labels": [relation["type"]],
+            }
+            for relation in item.relations
+        ]
+        if item.classes:
+            choices = {"choices": list(item.classes)}
+            result.append(
+                {"from_name": "class", "to_name": "text", "type": "choices", "value": choices}
+            )
+        fields = {key: value for key, value in item.meta.items() if key not in ("id", "text")}
+        task = {
+            "id": item.meta.get("id", item.snippet),
+            "data": {"text": item.text, **fields},
+            "annotations": [{"result": result}],
+        }
+        before, self.first = ("" if self.first else ",\n"), False
+        return before + _json(task)
+
+
 class Conll(Writer):
     """A character and its tag a line, a blank line between snippets."""
 
@@ -438,6 +494,8 @@ def writer_for(
         return Duie()
     if name == "duee":
         return Duee()
+    if name == "label-studio":
+        return LabelStudio()
     if name.startswith("conll-"):
         return Conll(name.removeprefix("conll-"))
     if name == "cluener":

@@ -263,17 +263,51 @@ def _label_studio(stream: io.TextIOWrapper) -> Iterator[Record]:
         results = done[-1].get("result", []) if done else []
         if not all(isinstance(r, dict) and isinstance(r.get("value", {}), dict) for r in results):
             raise ImportFileError(gettext_noop("a result must be an object with a value"), number)
-        regions = [r.get("value", {}) for r in results if r.get("type") in _REGIONS]
-        units = _units(text, regions)
+        regions = [r for r in results if r.get("type") in _REGIONS]
+        units = _units(text, [r.get("value", {}) for r in regions])
         utf16 = utf16 if units is None else units == "utf16"
-        spans, classes = [], []
+        spans: list[tuple[int, int, str]] = []
+        classes: list[str] = []
         for result in results:
             value = result.get("value", {})
             if result.get("type") == "choices":
                 classes += [name for name in value.get("choices", []) if isinstance(name, str)]
-        for value in regions:
-            spans += _region(text, value, number, utf16)
-        yield Record(text=text, line=number, spans=spans, classes=classes, meta=_task_meta(task))
+        first: dict[Any, int] = {}  # a region's id → its first span
+        for region in regions:
+            made = _region(text, region.get("value", {}), number, utf16)
+            if made and region.get("id") is not None:
+                first.setdefault(region["id"], len(spans))
+            spans += made
+        relations = _ls_relations(results, first, number)
+        meta = _task_meta(task)
+        yield Record(
+            text=text, line=number, spans=spans, classes=classes, relations=relations, meta=meta
+        )
+
+
+# The type of a Label Studio relation given without a label.
+LS_RELATION = "关系"
+
+
+def _ls_relations(results: list[dict], first: dict, line: int) -> list[tuple[int, int, str]]:
+    """Label Studio's ``relation`` results between regions, by their ids: ``direction``
+    "left" runs from ``to_id`` to ``from_id``; one without labels is of type 关系."""
+    relations = []
+    for result in results:
+        if result.get("type") != "relation":
+            continue
+        subject, obj = first.get(result.get("from_id")), first.get(result.get("to_id"))
+        if subject is None or obj is None:
+            raise ImportFileError(
+                gettext_noop("a relation names no labelled region of the task: %(ids)s"),
+                line,
+                ids=f"{result.get('from_id')!r} → {result.get('to_id')!r}",
+            )
+        if result.get("direction") == "left":
+            subject, obj = obj, subject
+        labels = [name for name in result.get("labels") or [] if isinstance(name, str)]
+        relations += [(subject, obj, name) for name in labels or [LS_RELATION]]
+    return relations
 
 
 def _task_meta(task: dict) -> dict[str, Any]:

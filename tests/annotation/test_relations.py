@@ -687,3 +687,77 @@ def test_duie_and_duee_count_what_they_cannot_hold(
         "relations (this format cannot hold them)": 1,
         "spans in no event (DuEE holds events only)": 1,  # 李四
     }
+
+
+LABEL_STUDIO = [
+    {
+        "id": 41,
+        "data": {"text": TEXT, "来源": "新闻"},
+        "annotations": [
+            {
+                "result": [
+                    {
+                        "id": "a",
+                        "from_name": "label",
+                        "to_name": "text",
+                        "type": "labels",
+                        "value": {"start": 2, "end": 4, "text": "张三", "labels": ["人名"]},
+                    },
+                    {
+                        "id": "b",
+                        "from_name": "label",
+                        "to_name": "text",
+                        "type": "labels",
+                        "value": {"start": 7, "end": 11, "text": "北京大学", "labels": ["机构"]},
+                    },
+                    {
+                        "from_id": "b",
+                        "to_id": "a",
+                        "type": "relation",
+                        "direction": "left",
+                        "labels": ["任职于"],
+                    },
+                ]
+            }
+        ],
+    }
+]
+
+
+def test_label_studio_relations_come_back_out_the_same(
+    project, members, client_for, upload, django_capture_on_commit_callbacks
+):
+    content = json.dumps(LABEL_STUDIO, ensure_ascii=False).encode()
+
+    _, out = imported_then_exported(
+        project,
+        upload,
+        client_for,
+        django_capture_on_commit_callbacks,
+        "label-studio",
+        content,
+        "label-studio",
+    )
+
+    [task] = json.loads(out)
+    assert task["id"] == 41 and task["data"] == {"text": TEXT, "来源": "新闻"}
+    result = task["annotations"][0]["result"]
+    regions = {r["id"]: r["value"]["text"] for r in result if r["type"] == "labels"}
+    assert [r["value"]["start"] for r in result if r["type"] == "labels"] == [2, 7]
+    # "left": from 北京大学's region to 张三's, read as 张三 —任职于→ 北京大学.
+    links = [
+        (regions[r["from_id"]], r["labels"], regions[r["to_id"]])
+        for r in result
+        if r["type"] == "relation"
+    ]
+    assert links == [("张三", ["任职于"], "北京大学")]
+
+
+def test_a_label_studio_relation_to_no_region_refuses_the_file(project, members, upload):
+    task = json.loads(json.dumps(LABEL_STUDIO[0]))
+    task["annotations"][0]["result"][2]["to_id"] = "zzz"
+
+    _, job = upload(project, "ls.json", json.dumps([task]).encode(), format="label-studio")
+
+    assert job["status"] == "failed"
+    assert "'b' → 'zzz'" in job["errors"][0]["reason"]
