@@ -351,3 +351,15 @@ def suggested_links(spans: list[dict], suggestions: list[dict]) -> dict:
         if "event" in item
     ]
     return relinked(spans, relations, events)
+
+
+def stored_refusal(annotation: dict, schema: LinkSchema) -> AnnotationError | None:
+    """Why a stored annotation's relations and events do not fit ``schema`` (the first
+    thing that does not), or None: the checks of a submit, run on what was stored (an
+    import's, or one made before the schema changed)."""
+    spans = [{**span, "id": span_id(n)} for n, span in enumerate(annotation["spans"])]
+    try:
+        links_checked(annotation, spans, schema)
+    except AnnotationError as refusal:
+        return refusal
+    return None

@@ -3,16 +3,21 @@
 import re
 from collections import defaultdict
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from annotation.admission import heavy_job_admit
+from annotation.core.links import stored_refusal
+from annotation.core.validation import PARTS
 from annotation.jobs import QUALITY_RUN, dispatch_on_commit, job_start
-from annotation.models import Batch, JobStatus, QualityRun, Snippet
+from annotation.models import Batch, FinalAnnotation, JobStatus, QualityRun, Snippet
 from annotation.quality.consistency import SAMPLE
+from annotation.quality.finals import finals_refresh
 from annotation.quality.judgements import judgements_by_snippet, judgements_spans
 from annotation.quality.report import Report
+from annotation.work.services import link_schema
 from projects.models import Kind, Project
 
 PROGRESS_EVERY = 10_000  # snippets between two progress writes
@@ -69,6 +74,8 @@ def quality_run_execute(*, run_id: int) -> None:
             QualityRun.objects.filter(id=run_id).update(progress=min(0.99, count / total))
     names = dict(project.batches.values_list("id", "name"))
     results = report.results(names)
+    if {Kind.RELATIONS, Kind.EVENTS} & set(kinds):
+        results["links_forbidden"] = links_forbidden(project=project)
     if spans:
         unlabelled_locate(project=project, findings=results["consistency"]["unlabelled"])
     with transaction.atomic():
@@ -80,6 +87,36 @@ def quality_run_execute(*, run_id: int) -> None:
         run.progress = 1.0
         run.finished_at = timezone.now()
         run.save(update_fields=["results", "status", "progress", "finished_at"])
+
+
+FORBIDDEN_SHOWN = 100  # final annotations listed whose relations the schema forbids
+
+
+def links_forbidden(*, project: Project) -> dict:
+    """The final annotations whose relations or events the project's types forbid (an
+    import's, or made before the types changed): how many, and the first FORBIDDEN_SHOWN
+    with why, in the site's language."""
+    finals_refresh(project_id=project.id)  # what changed since the last refresh
+    schema = link_schema(list(project.labels.all()))
+    finals = (
+        FinalAnnotation.objects.filter(project=project)
+        .exclude(relations=[], events=[])
+        .order_by("snippet_id")
+        .values_list("snippet_id", *PARTS)
+    )
+    count = 0
+    shown: list[dict] = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for snippet_id, *parts in finals.iterator(chunk_size=2000):
+            refusal = stored_refusal(dict(zip(PARTS, parts, strict=True)), schema)
+            if refusal is None:
+                continue
+            count += 1
+            if len(shown) < FORBIDDEN_SHOWN:
+                [(field, said)] = refusal.as_dict(translation.gettext).items()
+                reason = said[0] if isinstance(said, list) else next(iter(said.values()))[0]
+                shown.append({"snippet": snippet_id, "part": field, "reason": reason})
+    return {"count": count, "findings": shown}
 
 
 def unlabelled_locate(*, project: Project, findings: list[dict]) -> None:

@@ -426,7 +426,9 @@ def test_the_quality_run_reports_relation_agreement_and_mixed_types(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_adjudication_page_keeps_the_agreed_relation(linked, client_for, page_for, live_server):
+def test_the_adjudication_page_keeps_agreed_relations_and_asks_for_disputed_ones(
+    linked, client_for, page_for, live_server
+):
     people = {"spans": [ZHANG, PKU, LI]}
     both_annotate(
         linked,
@@ -439,7 +441,12 @@ def test_the_adjudication_page_keeps_the_agreed_relation(linked, client_for, pag
     page.goto(f"{live_server.url}/projects/{linked.id}/adjudicate/?snippet={snippet.id}")
     page.locator("#adj-final", has_text="北京大学").wait_for()
 
-    page.keyboard.press("a")  # the suggestions: here, what both gave
+    # Three agreed spans (1–3), the agreed relation (4), the disputed one (5), which the
+    # tie's earliest version holds: suggested, but waiting for an explicit choice.
+    choices = page.locator("#adj-choices li").all_inner_texts()
+    assert "张三 —任职于→ 北京大学" in choices[3] and "张三 —相识— 李四" in choices[4]
+    assert "undecided" in page.locator("#adj-choices li").nth(4).get_attribute("class")
+    page.keyboard.press("5")  # dropped
     page.keyboard.press("Enter")
     page.locator("#adj-settled", has_text="reviewer").wait_for()
 
@@ -761,3 +768,33 @@ def test_a_label_studio_relation_to_no_region_refuses_the_file(project, members,
 
     assert job["status"] == "failed"
     assert "'b' → 'zzz'" in job["errors"][0]["reason"]
+
+
+def test_the_quality_run_lists_final_relations_the_schema_forbids(
+    typed, client_for, upload, django_capture_on_commit_callbacks
+):
+    forbidden = {
+        **OURS,
+        "relations": [
+            {"from": "T1", "to": "T3", "type": "位于"},  # no such type in the project
+            {"from": "T3", "to": "T1", "type": "任职于"},  # a 机构 cannot be its subject
+        ],
+        "events": [],
+    }
+    lines = [json.dumps(OURS, ensure_ascii=False), json.dumps(forbidden, ensure_ascii=False)]
+    lines[1] = lines[1].replace(TEXT, TEXT + "又")  # another snippet
+    _, job = upload(
+        typed, "f.jsonl", "\n".join(lines).encode(), format="jsonl", annotations="final"
+    )
+    assert job["status"] == "succeeded", job["errors"]
+    reviewer = client_for("reviewer")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = reviewer.post(f"/api/v1/projects/{typed.id}/quality-runs/")
+    results = reviewer.get(f"/api/v1/quality-runs/{started.json()['id']}/").json()["results"]
+
+    found = results["links_forbidden"]
+    assert found["count"] == 1
+    [finding] = found["findings"]
+    assert finding["snippet"] == Snippet.objects.get(text=TEXT + "又").id
+    assert finding["part"] == "relations" and "位于" in finding["reason"]

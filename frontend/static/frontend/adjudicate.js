@@ -8,7 +8,7 @@
 // ?snippet=id opens that snippet (the dashboard's fix-list links so), listed or not.
 import { api } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
-import { colorsOf, markedPieces, pointIn, spanChip } from "./marked_text.js";
+import { colorsOf, eventWords, markedPieces, pointIn, relationWords, spanChip } from "./marked_text.js";
 import { slice, withTexts } from "./offsets.js";
 import { showError as showIn } from "./pages.js";
 
@@ -27,6 +27,26 @@ let busy = false;
 let walking = true; // walking the list (settling moves on), not one snippet asked for
 
 const spanKey = (span) => `${span.start}:${span.end}:${span.label}`;
+// A relation or an event by what it links (its ends as spans), as the page compares them.
+const relationKey = (relation) => `${spanKey(relation.from)}|${relation.type}|${spanKey(relation.to)}`;
+const eventKey = (event) =>
+  `${spanKey(event.trigger)}|${event.type}|${event.arguments.map((a) => `${a.role}=${spanKey(a.span)}`).join(",")}`;
+const PART_ORDER = ["span", "class", "relation", "event"];
+const directed = (type) => setup.labels.find((label) => label.name === type)?.directed !== false;
+
+// A stored annotation's relations and events with their ends written out as spans (Tn is
+// its n-th span), as the adjudication view gives the annotators'.
+function linksShown(stored) {
+  const spanOf = (id) => stored.spans[Number(String(id).slice(1)) - 1];
+  return {
+    relations: (stored.relations ?? []).map((r) => ({ from: spanOf(r.from), type: r.type, to: spanOf(r.to) })),
+    events: (stored.events ?? []).map((e) => ({
+      trigger: spanOf(e.trigger),
+      type: e.type,
+      arguments: e.arguments.map((a) => ({ role: a.role, span: spanOf(a.span) })),
+    })),
+  };
+}
 
 const showError = (failure) => showIn($("adj-error"), failure);
 
@@ -64,6 +84,9 @@ function partsOf(current) {
   const delivered = current.delivered ?? { spans: [], classes: [] };
   const keptSpan = (span) => delivered.spans.some((kept) => spanKey(kept) === spanKey(span));
   const keptClass = (name) => delivered.classes.includes(name);
+  const shown = linksShown(delivered);
+  const keptRelation = (relation) => shown.relations.some((kept) => relationKey(kept) === relationKey(relation));
+  const keptEvent = (event) => shown.events.some((kept) => eventKey(kept) === eventKey(event));
   const all = current.versions.map((version) => version.annotator);
   const settledBefore = Boolean(current.final);
   const agreed = (kind, value, keep) => ({ kind, value, by: all, keep, agreed: true, decided: true });
@@ -73,7 +96,13 @@ function partsOf(current) {
     ...current.disputed.spans.map(({ by, ...span }) => disputed("span", span, by, keptSpan(span))),
     ...current.agreed.classes.map((name) => agreed("class", name, keptClass(name))),
     ...current.disputed.classes.map(({ name, by }) => disputed("class", name, by, keptClass(name))),
-  ].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "span" ? -1 : 1));
+    ...(current.agreed.relations ?? []).map((relation) => agreed("relation", relation, keptRelation(relation))),
+    ...(current.disputed.relations ?? []).map(({ by, ...relation }) =>
+      disputed("relation", relation, by, keptRelation(relation)),
+    ),
+    ...(current.agreed.events ?? []).map((event) => agreed("event", event, keptEvent(event))),
+    ...(current.disputed.events ?? []).map(({ by, ...event }) => disputed("event", event, by, keptEvent(event))),
+  ].sort((a, b) => PART_ORDER.indexOf(a.kind) - PART_ORDER.indexOf(b.kind));
 }
 
 function chosen() {
@@ -150,10 +179,15 @@ function drawFinal() {
       const box = el("input", { type: "checkbox" });
       box.checked = part.keep;
       box.addEventListener("change", () => toggle(i));
+      const textOf = (span) => slice(side.snippet.text, span.start, span.end);
       const what =
         part.kind === "span"
           ? el("span", {}, spanChip(side.snippet.text, part.value, colorOf), spanEditors(i, part))
-          : el("span", { class: "chip" }, interpolate(gettext("Class %s"), [part.value]));
+          : part.kind === "relation"
+            ? el("span", { class: "chip", lang: "zh-Hans" }, relationWords(part.value, textOf, directed(part.value.type)))
+            : part.kind === "event"
+              ? el("span", { class: "chip", lang: "zh-Hans" }, eventWords(part.value, textOf))
+              : el("span", { class: "chip" }, interpolate(gettext("Class %s"), [part.value]));
       const who =
         part.by.length === side.versions.length ? gettext("everyone") : part.by.join("、");
       const state = part.decided ? "" : interpolate(gettext("undecided: suggested %s"), [
@@ -259,19 +293,18 @@ function takeSuggestions() {
   drawFinal();
 }
 
-// The relations and events every annotator agreed on go with the settlement where all
-// their spans stay in it, named by the spans' ids.
+// The relations and events kept go with the settlement where all their spans stay in it,
+// named by the spans' ids.
 function linksKept(spans) {
-  const same = (a, b) => a.start === b.start && a.end === b.end && a.label === b.label;
   const idOf = (span) => {
-    const index = spans.findIndex((kept) => same(kept, span));
+    const index = spans.findIndex((kept) => spanKey(kept) === spanKey(span));
     return index < 0 ? null : `k${index}`;
   };
-  const agreed = side.agreed ?? {};
-  const relations = (agreed.relations ?? [])
+  const kept = (kind) => parts.filter((part) => part.kind === kind && part.keep).map((part) => part.value);
+  const relations = kept("relation")
     .map((relation) => ({ from: idOf(relation.from), to: idOf(relation.to), type: relation.type }))
     .filter((relation) => relation.from && relation.to);
-  const events = (agreed.events ?? [])
+  const events = kept("event")
     .map((event) => ({
       trigger: idOf(event.trigger),
       type: event.type,
