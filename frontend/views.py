@@ -313,6 +313,7 @@ FORMAT_NAMES = {
     "duie": _("DuIE 2.0 JSONL (relation triples, no offsets)"),
     "duee": _("DuEE 1.0 JSONL (events)"),
     "label-studio": _("Label Studio JSON (regions, relations and choices)"),
+    "brat": _("brat standoff: a zip of .txt and .ann files (spans, relations, events)"),
     "conll-bio": _("CoNLL, a character a line, BIO tags"),
     "conll-bioes": _("CoNLL, a character a line, BIOES tags"),
     "conll-bmes": _("CoNLL, a character a line, BMES tags"),

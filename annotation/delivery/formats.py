@@ -10,6 +10,7 @@ it and the dataset card lists it, so nothing is dropped silently.
 import csv
 import io
 import json
+import zipfile
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -26,7 +27,8 @@ Span = tuple[int, int, str]
 # The formats that hold records: a record cut into several snippets at import goes back
 # out whole (annotation.delivery.services).
 RECORD_FORMATS = (
-    *("jsonl", "doccano", "doccano-relation", "duie", "duee", "label-studio", "cluener", "csv"),
+    *("jsonl", "doccano", "doccano-relation", "duie", "duee", "label-studio", "brat"),
+    *("cluener", "csv"),
 )
 
 
@@ -47,6 +49,7 @@ EXPORT_FORMATS = (
     "duie",
     "duee",
     "label-studio",
+    "brat",
     "conll-bio",
     "conll-bioes",
     "conll-bmes",
@@ -115,8 +118,12 @@ class Writer:
     tail: str = ""
     holds: ClassVar[frozenset[str]] = frozenset()  # of relations and events
 
-    def write(self, item: Item) -> str:
+    def write(self, item: Item) -> str | bytes:
         raise NotImplementedError
+
+    def end(self) -> bytes:
+        """What closes the file, after the last item."""
+        return self.tail.encode()
 
     def links_left(self, item: Item) -> None:
         """Count the relations and events of ``item`` this format cannot hold."""
@@ -371,6 +378,90 @@ class LabelStudio(Writer):
         return before + _json(task)
 
 
+class _Sink(io.RawIOBase):
+    """Where a zip is written as it grows, handed on a piece at a time (``take``)."""
+
+    def __init__(self) -> None:
+        self.held, self.size = bytearray(), 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[override]
+        self.held += data
+        self.size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def take(self) -> bytes:
+        data, self.held = bytes(self.held), bytearray()
+        return data
+
+
+def standoff(item: Item) -> str:
+    """brat's ``.ann`` of an item: ``T`` lines (a span over line breaks in fragments, as
+    brat wants them), ``R`` lines (``Arg1``, ``Arg2``) and ``E`` lines (a role taken again
+    numbered, as brat numbers it: 角色, 角色2), ids as stored, offsets in code points."""
+    lines = []
+    for n, (start, end, label) in enumerate(item.spans, start=1):
+        fragments, at = [], start
+        for piece in item.text[start:end].split("\n"):
+            if piece:
+                fragments.append((at, at + len(piece)))
+            at += len(piece) + 1
+        places = ";".join(f"{a} {b}" for a, b in fragments)
+        words = " ".join(item.text[a:b] for a, b in fragments)
+        lines.append(f"T{n}\t{label} {places}\t{words}")
+    for relation in item.relations:
+        kind, subject, obj = relation["type"], relation["from"], relation["to"]
+        lines.append(f"{relation['id']}\t{kind} Arg1:{subject} Arg2:{obj}")
+    for event in item.events:
+        taken: Counter = Counter()
+        arguments = []
+        for argument in event["arguments"]:
+            taken[argument["role"]] += 1
+            again = taken[argument["role"]]
+            arguments.append(f" {argument['role']}{again if again > 1 else ''}:{argument['span']}")
+        lines.append(f"{event['id']}\t{event['type']}:{event['trigger']}{''.join(arguments)}")
+    return "".join(f"{line}\n" for line in lines)
+
+
+class Brat(Writer):
+    """brat standoff: a zip holding, for each item, ``<name>.txt`` (its text) and
+    ``<name>.ann`` (``standoff``), named as the document it was imported from, else by the
+    snippet; one annotator's version is ``<name>-<annotator>``. Classes and the record's
+    other fields have no place there: counted."""
+
+    holds = frozenset({"relations", "events"})
+
+    def __init__(self) -> None:
+        super().__init__(extension="zip", content_type="application/zip")
+        self.sink = _Sink()
+        self.archive = zipfile.ZipFile(self.sink, "w", zipfile.ZIP_DEFLATED)
+        self.names: set[str] = set()
+
+    def write(self, item: Item) -> bytes:
+        name = str(item.meta.get("document") or item.snippet)  # an imported one's own
+        if item.annotator:
+            name += "-" + item.annotator
+        if name in self.names:
+            name += f"-{item.snippet}"
+        self.names.add(name)
+        name = name.replace("/", "_")
+        self.archive.writestr(f"{name}.txt", item.text)
+        self.archive.writestr(f"{name}.ann", standoff(item))
+        self._spans_only(item)
+        if set(item.meta) - {"document"}:
+            self.dropped[NO_META] += 1
+        return self.sink.take()
+
+    def end(self) -> bytes:
+        self.archive.close()
+        return self.sink.take()
+
+
 class Conll(Writer):
     """A character and its tag a line, a blank line between snippets."""
 
@@ -496,6 +587,8 @@ def writer_for(
         return Duee()
     if name == "label-studio":
         return LabelStudio()
+    if name == "brat":
+        return Brat()
     if name.startswith("conll-"):
         return Conll(name.removeprefix("conll-"))
     if name == "cluener":

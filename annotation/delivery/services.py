@@ -366,11 +366,12 @@ def _python_writes(
         summary.count += 1
         summary.labels.update(f"span:{label}" for _, _, label in item.spans)
         summary.labels.update(f"class:{name}" for name in item.classes)
-        out.write(writer.write(item).encode())
+        written = writer.write(item)
+        out.write(written if isinstance(written, bytes) else written.encode())
         writer.links_left(item)
         if summary.count % PAGE == 0:
             progress_publish("export", job.id, 0.99 * summary.count / total)
-    out.write(writer.tail.encode())
+    out.write(writer.end())
     out.close()
     return summary, out.size, dict(writer.dropped)
 

@@ -32,7 +32,7 @@ PEER_FORMATS = (
     "segmented",
     "word-pos",
 )
-FORMATS = ("text", "jsonl", "json", "csv", *PEER_FORMATS)
+FORMATS = ("text", "jsonl", "json", "csv", "brat", *PEER_FORMATS)
 # One line (or one record of a JSON array) may not exceed this many characters.
 MAX_LINE_CHARS = 2_000_000
 _SNIFF_BYTES = 64 * 1024
@@ -643,6 +643,8 @@ def guess_format(filename: str) -> str:
             return name_format
     if name.endswith((".csv", ".tsv")):
         return "csv"
+    if name.endswith(".zip"):
+        return "brat"
     return "text"
 
 
@@ -654,6 +656,10 @@ def read_records(
     text_column: str = "text",
     title_column: str = "",
 ) -> Iterator[Record]:
+    if file_format == "brat":
+        from annotation.ingest.peers import read_brat  # it builds on this module
+
+        return read_brat(b"".join(chunks()))
     if file_format == "text":
         bom = 1 if encoding == "utf-8-sig" else 0
         return _text_records(open_text(chunks, encoding, translate=False), bom)

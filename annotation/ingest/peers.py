@@ -8,6 +8,7 @@ whose stated text differs from the text there, refuses the file naming the recor
 
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from itertools import accumulate
 from typing import Any
@@ -475,3 +476,95 @@ def read_peer_records(stream: io.TextIOWrapper, file_format: str) -> Iterator[Re
     if file_format == "cluener":
         return _cluener(stream)
     return _conll(stream, file_format.removeprefix("conll-"))
+
+
+def _decoded(data: bytes) -> str:
+    """A brat file's text: UTF-8 (as brat writes it), else GB18030."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def read_brat(data: bytes) -> Iterator[Record]:
+    """brat standoff: a zip of ``<name>.txt`` files, each with its ``<name>.ann`` (none: no
+    annotations). ``T`` lines are spans (one in fragments, over line breaks, covers them
+    all), ``R`` lines relations (``Arg1`` to ``Arg2``), ``E`` lines events (a role brat
+    numbered when taken again, 角色2, is 角色); other lines (attributes, notes) are not
+    read. Offsets in code points. A record a document, in name order; an error names the
+    document, the line of its ``.ann`` and why."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise ImportFileError(gettext_noop("a brat file is a zip of .txt and .ann files")) from None
+    names = set(archive.namelist())
+    texts = sorted(
+        name for name in names if name.endswith(".txt") and not name.startswith("__MACOSX/")
+    )
+    for number, name in enumerate(texts, start=1):
+        document = name.removesuffix(".txt")
+        text = _decoded(archive.read(name))
+        check_text(text, number)
+        ann = f"{document}.ann"
+        standoff = _decoded(archive.read(ann)) if ann in names else ""
+        spans, relations, events = _standoff(text, standoff, document)
+        yield Record(
+            text=text,
+            line=number,
+            spans=spans,
+            relations=relations,
+            events=events,
+            meta={"document": document},
+        )
+
+
+def _standoff(text: str, standoff: str, document: str) -> tuple[list, list, list]:
+    spans: list[tuple[int, int, str]] = []
+    ids: dict[str, int] = {}
+    links: list[tuple[int, str, list[str]]] = []
+
+    for line, raw in enumerate(standoff.splitlines(), start=1):
+        name, _, rest = raw.partition("\t")
+        if name.startswith("T"):
+            head, _, _ = rest.partition("\t")
+            label, _, places = head.partition(" ")
+            try:
+                bounds = [int(n) for piece in places.split(";") for n in piece.split()]
+            except ValueError:
+                bounds = []
+            if not label or len(bounds) < 2 or not 0 <= min(bounds) < max(bounds) <= len(text):
+                raise ImportFileError(
+                    gettext_noop(
+                        "%(document)s.ann: a T line is id, tab, label start end, tab, text"
+                    ),
+                    line,
+                    document=document,
+                )
+            ids[name] = len(spans)
+            spans.append((min(bounds), max(bounds), label))
+        elif name.startswith(("R", "E")):
+            links.append((line, name, rest.split()))
+    relations, events = [], []
+    for line, name, words in links:
+        try:
+            if name.startswith("R"):
+                args = dict(word.split(":", 1) for word in words[1:])
+                relations.append((ids[args["Arg1"]], ids[args["Arg2"]], words[0]))
+                continue
+            kind, trigger = words[0].split(":", 1)
+            arguments, seen = [], set()
+            for word in words[1:]:
+                role, target = word.split(":", 1)
+                base = role.rstrip("0123456789")
+                role = base if base in seen else role
+                seen.add(role)
+                arguments.append((role, ids[target]))
+            events.append((ids[trigger], kind, tuple(arguments)))
+        except (KeyError, ValueError, IndexError):
+            raise ImportFileError(
+                gettext_noop("%(document)s.ann: %(id)s names no T line of the document"),
+                line,
+                document=document,
+                id=name,
+            ) from None
+    return spans, relations, events

@@ -567,7 +567,8 @@ def import_run(*, job_id: int) -> None:
     job_start(job)
     source = _upload_chunks(job)
     try:
-        encoding = formats.detect_encoding(source)
+        # A brat zip is bytes; its texts are read as brat writes them (peers.read_brat).
+        encoding = "utf-8" if job.format == "brat" else formats.detect_encoding(source)
         with transaction.atomic():
             # A second delivery of the same job waits here, then finds it finished.
             job = ImportJob.objects.select_for_update().get(id=job_id)

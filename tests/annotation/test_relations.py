@@ -1,7 +1,9 @@
 """Relations and events through the work: submits, drafts, rework, adjudication, finals,
 gold items and renames (issue 31's annotation model), on either database."""
 
+import io
 import json
+import zipfile
 
 import pytest
 from django.test import Client
@@ -349,7 +351,8 @@ def exported(client, project, capture, name):
     job = client.get(f"/api/v1/exports/{asked.json()['id']}/", HTTP_ACCEPT_LANGUAGE="en").json()
     assert job["status"] == "succeeded", job
     download = client.get(f"/api/v1/exports/{job['id']}/download/")
-    return job, b"".join(download.streaming_content).decode()
+    content = b"".join(download.streaming_content)
+    return job, content if name == "brat" else content.decode()  # brat's is a zip
 
 
 def test_relation_exports_hold_them_and_others_count_what_they_leave(
@@ -798,3 +801,55 @@ def test_the_quality_run_lists_final_relations_the_schema_forbids(
     [finding] = found["findings"]
     assert finding["snippet"] == Snippet.objects.get(text=TEXT + "又").id
     assert finding["part"] == "relations" and "位于" in finding["reason"]
+
+
+def zipped(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+# 张三 T1, 任职 T2, 北京大学 T3, 李四 T4; an event whose role 任职者 is taken twice.
+BRAT_ANN = (
+    "T1\t人名 2 4\t张三\n"
+    "T2\t触发词 4 6\t任职\n"
+    "T3\t机构 7 11\t北京大学\n"
+    "T4\t人名 12 14\t李四\n"
+    "R1\t任职于 Arg1:T1 Arg2:T3\n"
+    "E1\t任职:T2 任职者:T1 任职者2:T4 机构:T3\n"
+)
+
+
+def test_brat_standoff_comes_back_out_the_same(
+    project, members, client_for, upload, django_capture_on_commit_callbacks
+):
+    content = zipped({"doc-a.txt": TEXT, "doc-a.ann": BRAT_ANN, "doc-b.txt": "没有标注。"})
+
+    job, out = imported_then_exported(
+        project, upload, client_for, django_capture_on_commit_callbacks, "brat", content, "brat"
+    )
+
+    archive = zipfile.ZipFile(io.BytesIO(out))
+    files = {name: archive.read(name).decode() for name in archive.namelist()}
+    assert files == {
+        "doc-a.txt": TEXT,
+        "doc-a.ann": BRAT_ANN,
+        "doc-b.txt": "没有标注。",
+        "doc-b.ann": "",
+    }
+    assert job["dropped"] == {}
+
+
+def test_a_brat_relation_to_no_span_refuses_the_file_naming_document_and_line(
+    project, members, upload
+):
+    ann = BRAT_ANN.replace("Arg2:T3", "Arg2:T9")
+
+    _, job = upload(project, "b.zip", zipped({"doc-a.txt": TEXT, "doc-a.ann": ann}))
+
+    assert job["status"] == "failed"
+    [error] = job["errors"]
+    assert error["line"] == 5 and error["reason"].startswith("doc-a.ann: R1 names no T line")
+    assert not Snippet.objects.filter(project=project).exists()
