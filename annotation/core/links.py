@@ -51,6 +51,65 @@ class LinkSchema:
     events: dict[str, EventType] = field(default_factory=dict)
 
 
+def link_schema(labels: Iterable[Any]) -> LinkSchema:
+    """The relation and event types among a project's labels (projects.models.Label)."""
+    labels = list(labels)
+    return LinkSchema(
+        relations={
+            label.name: RelationType(
+                directed=label.directed,
+                subjects=frozenset(label.subject_labels),
+                objects=frozenset(label.object_labels),
+            )
+            for label in labels
+            if label.kind == "relations"
+        },
+        events={
+            label.name: EventType(
+                trigger=label.trigger_label,
+                roles={
+                    role["name"]: Role(
+                        labels=frozenset(role.get("labels", [])),
+                        least=role.get("min", 0),
+                        most=role.get("max", 1),
+                    )
+                    for role in label.roles
+                },
+            )
+            for label in labels
+            if label.kind == "events"
+        },
+    )
+
+
+def events_by_role(
+    labels: list[str], relations: list[tuple[int, int, str]], schema: LinkSchema
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, str, tuple[tuple[str, int], ...]]]]:
+    """Events written as relations from their trigger named by role (PaddleNLP's way in
+    doccano's relation JSONL) made events again: a relation whose type is no relation type
+    but a role of an event type triggered by a span with its subject's label becomes that
+    event's argument, one event a trigger and type. ``labels``: each span's label;
+    relations and events name spans by their place (as ingest.formats.Record does)."""
+    kept: list[tuple[int, int, str]] = []
+    found: dict[tuple[int, str], list[tuple[str, int]]] = {}
+    for subject, obj, kind in relations:
+        event = next(
+            (
+                name
+                for name, rule in schema.events.items()
+                if kind not in schema.relations
+                and rule.trigger == labels[subject]
+                and kind in rule.roles
+            ),
+            None,
+        )
+        if event is None:
+            kept.append((subject, obj, kind))
+        else:
+            found.setdefault((subject, event), []).append((kind, obj))
+    return kept, [(trigger, kind, tuple(args)) for (trigger, kind), args in found.items()]
+
+
 def _key(span: dict) -> tuple[int, int, str]:
     return span["start"], span["end"], span["label"]
 

@@ -5,7 +5,7 @@ import logging
 import os
 import time
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from annotation.admission import heavy_job_admit
-from annotation.core.links import suggested_links
+from annotation.core.links import events_by_role, link_schema, suggested_links
 from annotation.core.search import search_key
 from annotation.ingest import cleaning, formats
 from annotation.ingest.preparing import (
@@ -456,6 +456,20 @@ def _search_insert(project_id: int, article_ids: list[int]) -> None:
                 copy.write_row((id_, project_id, search_key(text)))
 
 
+def _events_by_role(
+    records: Iterable[formats.Record], project: Project
+) -> Iterator[formats.Record]:
+    """doccano's relation JSONL holds an event as relations from its trigger named by role
+    (as PaddleNLP writes them): with the project's event types, they are events again."""
+    schema = link_schema(project.labels.all())
+    for record in records:
+        if schema.events and record.relations:
+            labels = [label for _, _, label in record.spans]
+            record.relations, events = events_by_role(labels, record.relations, schema)
+            record.events = record.events + events
+        yield record
+
+
 def _final_of(suggested: list[dict]) -> dict:
     """An import's annotation of a snippet (as its suggestions are written) as stored."""
     spans = sorted(
@@ -583,6 +597,8 @@ def import_run(*, job_id: int) -> None:
                 text_column=job.options.get("text_column") or "text",
                 title_column=job.options.get("title_column") or "",
             )
+            if job.format == "doccano-relation":
+                records = _events_by_role(records, project)
             writer = _import_records(job, project, records)
             job.encoding = encoding
             job.status = JobStatus.SUCCEEDED

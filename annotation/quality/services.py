@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from annotation.admission import heavy_job_admit
-from annotation.core.links import stored_refusal
+from annotation.core.links import link_schema, stored_refusal
 from annotation.core.validation import PARTS
 from annotation.jobs import QUALITY_RUN, dispatch_on_commit, job_start
 from annotation.models import Batch, FinalAnnotation, JobStatus, QualityRun, Snippet
@@ -17,7 +17,6 @@ from annotation.quality.consistency import SAMPLE
 from annotation.quality.finals import finals_refresh
 from annotation.quality.judgements import judgements_by_snippet, judgements_spans
 from annotation.quality.report import Report
-from annotation.work.services import link_schema
 from projects.models import Kind, Project
 
 PROGRESS_EVERY = 10_000  # snippets between two progress writes

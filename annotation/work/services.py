@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from annotation.core.i18n import gettext_noop
-from annotation.core.links import EventType, LinkSchema, RelationType, Role
+from annotation.core.links import link_schema
 from annotation.core.validation import AnnotationError, Schema, validate
 from annotation.jobs import BATCH_CHECK, dispatch_on_commit
 from annotation.models import (
@@ -23,7 +23,7 @@ from annotation.models import (
 )
 from annotation.work import statements
 from annotation.work.turns import gold_turn
-from projects.models import TASK_ROLES, Kind, Label, Membership, Project
+from projects.models import TASK_ROLES, Kind, Membership, Project
 
 M = TypeVar("M", bound=Model)
 
@@ -67,36 +67,6 @@ def schema_of(project_id: int, version: Any) -> Schema:
             _schemas.clear()
         _schemas[key] = schema
     return schema
-
-
-def link_schema(labels: list[Label]) -> LinkSchema:
-    """The relation and event types among a project's labels."""
-    return LinkSchema(
-        relations={
-            label.name: RelationType(
-                directed=label.directed,
-                subjects=frozenset(label.subject_labels),
-                objects=frozenset(label.object_labels),
-            )
-            for label in labels
-            if label.kind == Kind.RELATIONS
-        },
-        events={
-            label.name: EventType(
-                trigger=label.trigger_label,
-                roles={
-                    role["name"]: Role(
-                        labels=frozenset(role.get("labels", [])),
-                        least=role.get("min", 0),
-                        most=role.get("max", 1),
-                    )
-                    for role in label.roles
-                },
-            )
-            for label in labels
-            if label.kind == Kind.EVENTS
-        },
-    )
 
 
 def _held(assignment_id: int) -> Assignment:

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from annotation.models import (
     Adjudication,
+    Article,
     Assignment,
     Batch,
     FinalAnnotation,
@@ -853,3 +854,35 @@ def test_a_brat_relation_to_no_span_refuses_the_file_naming_document_and_line(
     [error] = job["errors"]
     assert error["line"] == 5 and error["reason"].startswith("doc-a.ann: R1 names no T line")
     assert not Snippet.objects.filter(project=project).exists()
+
+
+def test_an_event_through_doccano_relation_comes_back_an_event(
+    linked, typed, client_for, upload, django_capture_on_commit_callbacks
+):
+    """doccano's relation JSONL holds an event as its trigger's relations named by role;
+    a project with that event type reads them back as the event."""
+    body = {"spans": [ZHANG, PKU, WORKS], "relations": [WORKS_AT], "events": [APPOINTED]}
+    both_annotate(linked, client_for, body, body)
+    Batch.objects.filter(project=linked).update(status="accepted")
+    manager = client_for("manager")
+    _, doccano = exported(manager, linked, django_capture_on_commit_callbacks, "doccano-relation")
+    # Into the same types, anew: the same text again, the first import's removed.
+    Article.objects.filter(project=linked).delete()
+
+    _, job = upload(
+        linked, "r.jsonl", doccano.encode(), format="doccano-relation", annotations="final"
+    )
+    assert job["status"] == "succeeded", job["errors"]
+    Batch.objects.filter(project=linked).update(status="accepted")
+    _, ours = exported(manager, linked, django_capture_on_commit_callbacks, "jsonl")
+
+    line = json.loads(ours)
+    assert line["relations"] == [{"id": "R1", "from": "T1", "to": "T3", "type": "任职于"}]
+    assert line["events"] == [
+        {
+            "id": "E1",
+            "trigger": "T2",
+            "type": "任职",
+            "arguments": [{"role": "任职者", "span": "T1"}, {"role": "机构", "span": "T3"}],
+        }
+    ]
