@@ -32,7 +32,8 @@ WHERE s.project_id = %(project)s AND NOT s.gold AND NOT s.excluded AND s.batch_i
 """
 
 # One line of our JSONL, the same bytes as annotation.delivery.formats.OwnJsonl writes, and
-# beside it (after a tab) ``[[span labels], [classes], tokenizer version]`` for the card.
+# beside it (after a tab) ``[[span labels], [classes], tokenizer version, [relation types],
+# [event types]]`` for the card.
 # A class list is jsonb's text with its ", " separators closed up: inside a string a quote
 # is escaped, so ``", "`` only ever stands between two elements.
 _JSONL_LINE = """
@@ -59,7 +60,9 @@ SELECT concat(
     ',"relations":', f.relations::text, ',"events":', f.events::text, '}'
 ),
     jsonb_build_array(
-        jsonb_path_query_array(f.spans, '$[*].label'), f.classes, f.tokenizer_version
+        jsonb_path_query_array(f.spans, '$[*].label'), f.classes, f.tokenizer_version,
+        jsonb_path_query_array(f.relations, '$[*].type'),
+        jsonb_path_query_array(f.events, '$[*].type')
     )::text
 FROM (FINALS ORDER BY s.id) f
 ORDER BY f.id
@@ -129,12 +132,16 @@ def jsonl_copy(
     _lines_write(out, lines)
     summary = Summary(count=written + len(lines))
     for key, count in keys.items():
-        spans, classes, version = json.loads(key.replace(b"\\\\", b"\\"))
+        spans, classes, version, relations, events = json.loads(key.replace(b"\\\\", b"\\"))
         summary.versions[version] += count
-        for name in spans:
-            summary.labels[f"span:{name}"] += count
-        for name in classes:
-            summary.labels[f"class:{name}"] += count
+        for kind, names in (
+            ("span", spans),
+            ("class", classes),
+            ("relation", relations),
+            ("event", events),
+        ):
+            for name in names:
+                summary.labels[f"{kind}:{name}"] += count
     return summary
 
 

@@ -366,6 +366,8 @@ def _python_writes(
         summary.count += 1
         summary.labels.update(f"span:{label}" for _, _, label in item.spans)
         summary.labels.update(f"class:{name}" for name in item.classes)
+        summary.labels.update(f"relation:{relation['type']}" for relation in item.relations)
+        summary.labels.update(f"event:{event['type']}" for event in item.events)
         written = writer.write(item)
         out.write(written if isinstance(written, bytes) else written.encode())
         writer.links_left(item)

@@ -366,8 +366,10 @@ def test_relation_exports_hold_them_and_others_count_what_they_leave(
     capture = django_capture_on_commit_callbacks
 
     _, doccano = exported(manager, linked, capture, "doccano-relation")
-    _, ours = exported(manager, linked, capture, "jsonl")
+    job, ours = exported(manager, linked, capture, "jsonl")
     conll, _ = exported(manager, linked, capture, "conll-bio")
+    card = manager.get(f"/api/v1/exports/{job['id']}/card/").content.decode()
+    assert "| relation | 任职于 | 1 |" in card and "| event | 任职 | 1 |" in card
 
     record = json.loads(doccano)
     assert record["entities"] == [

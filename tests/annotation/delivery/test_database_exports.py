@@ -44,6 +44,7 @@ def test_the_database_writes_the_python_paths_jsonl_byte_for_byte(voted):
             "span:地名": 1,
             "class:正面": 1,
             "span:人名": 2,
+            'relation:到 "过" \\': 1,
             "class:新": 1,
             "class:负面": 1,
             "span:数": 1,
