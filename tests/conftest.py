@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from projects.models import Role
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.relations import linked, typed  # noqa: F401 (fixtures: relation projects)
 
 # Everyone a permission matrix walks through: anonymous, a stranger, and each role.
 ACTORS = ["anonymous", "outsider", "client", "annotator", "reviewer", "manager"]

@@ -72,14 +72,19 @@ def _stated(text: str, span: tuple[int, int, str], stated: Any, line: int) -> No
         )
 
 
+def _objects(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict, str]]:
+    """Each line of a JSONL file, an object with a text: its line, the object, the text."""
+    for line, value in json_lines(stream):
+        if not isinstance(value, dict):
+            raise ImportFileError(gettext_noop("a record must be a JSON object"), line)
+        yield line, value, _text(value.get("text"), line)
+
+
 def _doccano(stream: io.TextIOWrapper) -> Iterator[Record]:
     """``{"text", "label": [[start, end, label]] | [name, ...], "entities", "cats"}``, and
     doccano's relation JSONL: ``entities[{id, start_offset, end_offset, label}]`` with
     ``relations[{id, from_id, to_id, type}]`` naming the entities by id."""
-    for line, value in json_lines(stream):
-        if not isinstance(value, dict):
-            raise ImportFileError(gettext_noop("a record must be a JSON object"), line)
-        text = _text(value.get("text"), line)
+    for line, value, text in _objects(stream):
         spans, classes = [], []
         ids: dict = {}
         for item in [*listed(value, "label", line), *listed(value, "entities", line)]:
@@ -155,10 +160,7 @@ def _duie(stream: io.TextIOWrapper) -> Iterator[Record]:
     """DuIE 2.0: ``{"text", "spo_list": [{predicate, subject, subject_type, object,
     object_type}]}``. Triples hold no offsets: each subject and object is found in the
     text, and one found more than once (or nowhere) refuses the file naming the record."""
-    for line, value in json_lines(stream):
-        if not isinstance(value, dict):
-            raise ImportFileError(gettext_noop("a record must be a JSON object"), line)
-        text = _text(value.get("text"), line)
+    for line, value, text in _objects(stream):
         made, relations = _Spans(text, line), []
         for number, triple in enumerate(listed(value, "spo_list", line), start=1):
             if not isinstance(triple, dict) or not isinstance(triple.get("predicate"), str):
@@ -204,10 +206,7 @@ def _duee(stream: io.TextIOWrapper) -> Iterator[Record]:
     trigger_start_index, arguments: [{role, argument, argument_start_index}]}]}``, start
     indices in code points. A trigger's span is labelled 触发词, an argument's by its role;
     the record's ``id`` is kept with its own fields."""
-    for line, value in json_lines(stream):
-        if not isinstance(value, dict):
-            raise ImportFileError(gettext_noop("a record must be a JSON object"), line)
-        text = _text(value.get("text"), line)
+    for line, value, text in _objects(stream):
         made, events = _Spans(text, line), []
         for number, event in enumerate(listed(value, "event_list", line), start=1):
             if not isinstance(event, dict) or not isinstance(event.get("event_type"), str):
@@ -418,10 +417,7 @@ def _latin(char: str) -> bool:
 
 def _cluener(stream: io.TextIOWrapper) -> Iterator[Record]:
     """``{"text", "label": {label: {string: [[start, end]]}}}``, ends inclusive."""
-    for line, value in json_lines(stream):
-        if not isinstance(value, dict):
-            raise ImportFileError(gettext_noop("a record must be a JSON object"), line)
-        text = _text(value.get("text"), line)
+    for line, value, text in _objects(stream):
         labels = value.get("label") or {}
         if not isinstance(labels, dict):
             raise ImportFileError(gettext_noop('"label" must be an object'), line)

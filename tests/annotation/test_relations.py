@@ -7,7 +7,6 @@ import zipfile
 
 import pytest
 from django.test import Client
-from rest_framework.test import APIClient
 
 from accounts.models import User
 from annotation.models import (
@@ -22,83 +21,22 @@ from annotation.models import (
 )
 from annotation.quality.finals import finals_refresh
 from annotation.quality.gold import gold_compare
-from tests.factories import MembershipFactory
+from tests.relations import (
+    APPOINTED,
+    KNOWS,
+    LABELS,
+    LI,
+    PKU,
+    TEXT,
+    WORKS,
+    WORKS_AT,
+    ZHANG,
+    both_annotate,
+    submit,
+    task,
+)
 
 pytestmark = pytest.mark.django_db
-
-# 𠮷 and an emoji before the spans: offsets are code points.
-TEXT = "𠮷😀张三任职于北京大学，李四在上海。"
-LABELS = [
-    {"name": "人名", "kind": "spans", "hotkey": "p"},
-    {"name": "机构", "kind": "spans", "hotkey": "o"},
-    {"name": "地名", "kind": "spans", "hotkey": "l"},
-    {"name": "触发词", "kind": "spans", "hotkey": "t"},
-    {
-        "name": "任职于",
-        "kind": "relations",
-        "hotkey": "r",
-        "subject_labels": ["人名"],
-        "object_labels": ["机构"],
-    },
-    {"name": "相识", "kind": "relations", "hotkey": "x", "directed": False},
-    {
-        "name": "任职",
-        "kind": "events",
-        "trigger_label": "触发词",
-        "roles": [
-            {"name": "任职者", "labels": ["人名"], "min": 1, "max": 1},
-            {"name": "机构", "labels": ["机构"], "min": 0, "max": 1},
-        ],
-    },
-]
-
-
-def span(word, label, name):
-    start = TEXT.index(word)
-    return {"id": name, "start": start, "end": start + len(word), "label": label, "text": word}
-
-
-ZHANG = span("张三", "人名", "a")
-PKU = span("北京大学", "机构", "b")
-LI = span("李四", "人名", "c")
-WORKS = span("任职", "触发词", "d")
-WORKS_AT = {"from": "a", "to": "b", "type": "任职于"}
-KNOWS = {"from": "c", "to": "a", "type": "相识"}  # undirected: stored as 张三–李四
-APPOINTED = {
-    "trigger": "d",
-    "type": "任职",
-    "arguments": [{"role": "任职者", "span": "a"}, {"role": "机构", "span": "b"}],
-}
-
-
-@pytest.fixture
-def typed(project, members, client_for):
-    """The project with the relation and event types, two annotators a snippet, no text."""
-    MembershipFactory(project=project, role="annotator", user__username="a2")
-    answer = client_for("manager").patch(
-        f"/api/v1/projects/{project.id}/",
-        {"kinds": ["spans", "relations", "events"], "labels": LABELS, "overlap": 2},
-        format="json",
-    )
-    assert answer.status_code == 200, answer.json()
-    return project
-
-
-@pytest.fixture
-def linked(typed, upload):
-    upload(typed, "a.txt", TEXT.encode())
-    typed.refresh_from_db()
-    return typed
-
-
-def task(client, project):
-    answer = client.post(f"/api/v1/projects/{project.id}/tasks/next/")
-    assert answer.status_code == 200
-    return answer.json()
-
-
-def submit(client, work, **body):
-    return client.post(f"/api/v1/assignments/{work['id']}/submit/", body, format="json")
 
 
 def named(stored):
@@ -216,14 +154,6 @@ def test_a_project_without_relations_refuses_them(project, members, client_for, 
 
     assert answer.status_code == 400
     assert answer.json()["relations"] == ["this project does not annotate relations"]
-
-
-def both_annotate(project, client_for, mine, theirs):
-    second = APIClient()
-    second.force_authenticate(User.objects.get(username="a2"))
-    for client, body in ((client_for("annotator"), mine), (second, theirs)):
-        answer = submit(client, task(client, project), **body)
-        assert answer.status_code == 201, answer.json()
 
 
 def test_adjudication_keeps_agreed_relations_and_lists_disputed_ones(linked, client_for):

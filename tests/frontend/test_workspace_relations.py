@@ -5,30 +5,9 @@ import random
 import pytest
 
 from annotation.models import Assignment, Revision
-from tests.annotation.test_relations import LABELS
-from tests.factories import MembershipFactory
+from tests.relations import KNOWS, LABELS, LI, PKU, TEXT, WORKS_AT, ZHANG, both_annotate
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-TEXT = "𠮷😀张三任职于北京大学，李四在上海。"
-COLOURS = ["#e03131", "#1971c2", "#2f9e44", "#f08c00", "#495057", "#862e9c", "#0c8599"]
-# The project's labels, each with a colour, the event type with a key too.
-LINK_LABELS = [
-    {"hotkey": "e", **label, "color": colour} for label, colour in zip(LABELS, COLOURS, strict=True)
-]
-
-
-@pytest.fixture
-def linked(project, members, client_for, upload):
-    MembershipFactory(project=project, role="annotator", user__username="a2")
-    answer = client_for("manager").patch(
-        f"/api/v1/projects/{project.id}/",
-        {"kinds": ["spans", "relations", "events"], "labels": LINK_LABELS, "overlap": 2},
-        format="json",
-    )
-    assert answer.status_code == 200, answer.json()
-    upload(project, "a.txt", TEXT.encode())
-    return project
 
 
 def selected(page) -> str:
@@ -149,7 +128,7 @@ def test_a_dense_snippet_draws_every_arc_label_readable(
     )
     client_for("manager").patch(
         f"/api/v1/projects/{project.id}/",
-        {"kinds": ["spans", "relations"], "labels": LINK_LABELS[:6], "max_snippet_chars": 300},
+        {"kinds": ["spans", "relations"], "labels": LABELS[:6], "max_snippet_chars": 300},
         format="json",
     )
     upload(project, "dense.txt", text.encode())
@@ -184,7 +163,6 @@ def test_a_dense_snippet_draws_every_arc_label_readable(
 
 def test_a_reviewer_rejects_one_relation_with_a_reason(page_for, live_server, linked, client_for):
     from annotation.models import Review
-    from tests.annotation.test_relations import KNOWS, LI, PKU, WORKS_AT, ZHANG, both_annotate
 
     body = {"spans": [ZHANG, PKU, LI], "relations": [WORKS_AT, KNOWS]}
     both_annotate(linked, client_for, body, body)
