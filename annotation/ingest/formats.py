@@ -643,8 +643,6 @@ def guess_format(filename: str) -> str:
             return name_format
     if name.endswith((".csv", ".tsv")):
         return "csv"
-    if name.endswith(".zip"):
-        return "brat"
     return "text"
 
 

@@ -780,7 +780,7 @@ def test_a_brat_relation_to_no_span_refuses_the_file_naming_document_and_line(
 ):
     ann = BRAT_ANN.replace("Arg2:T3", "Arg2:T9")
 
-    _, job = upload(project, "b.zip", zipped({"doc-a.txt": TEXT, "doc-a.ann": ann}))
+    _, job = upload(project, "b.zip", zipped({"doc-a.txt": TEXT, "doc-a.ann": ann}), format="brat")
 
     assert job["status"] == "failed"
     [error] = job["errors"]
