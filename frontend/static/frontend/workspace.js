@@ -289,25 +289,15 @@ function drawArcs() {
     svg.replaceChildren();
     return;
   }
-  // Room over every line for the stacked arcs. The stacking depends on the places along
-  // the lines only; when the lines grow, each line moves down by its share of the growth
-  // (half of it for the first, whose text sits in the middle of its line), so the places
-  // are moved rather than read again from a second layout.
+  // Room over every line for the stacked arcs; where the lines grow, the places are read
+  // again (the arcs' stacking depends on their places along the lines only).
   const width = text.clientWidth;
-  const places = spanPlaces();
-  let { laid, most } = stack(arcs, places, width);
-  const style = getComputedStyle(text);
-  const size = parseFloat(style.fontSize);
-  const before = parseFloat(style.lineHeight); // read now: the declaration is live
-  const height = Math.max(2.6 * size, 1.5 * size + 2 * (most * LEVEL + LABEL_HEIGHT));
-  if (Math.abs(height - before) > 0.5) {
-    text.style.lineHeight = `${height}px`;
-    const padding = parseFloat(style.paddingTop);
-    for (const place of places.values()) {
-      const line = Math.floor((place.top - padding) / before);
-      place.top += (height - before) * (line + 0.5);
-    }
-    ({ laid, most } = stack(arcs, places, width));
+  let { laid, most } = stack(arcs, spanPlaces(), width);
+  const size = parseFloat(getComputedStyle(text).fontSize);
+  const height = `${Math.max(2.6 * size, 1.5 * size + 2 * (most * LEVEL + LABEL_HEIGHT))}px`;
+  if (text.style.lineHeight !== height) {
+    text.style.lineHeight = height;
+    ({ laid, most } = stack(arcs, spanPlaces(), width));
   }
   const arrow = svgNode("marker", { id: "arrow", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, orient: "auto" });
   arrow.append(svgNode("path", { d: "M0,0 L8,4 L0,8 z" }));
