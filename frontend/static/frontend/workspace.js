@@ -399,12 +399,25 @@ function drawPrompt() {
       : interpolate(gettext("%s → %s (%s). Tab: another span, Enter: link it, Esc: cancel."), [linking.type, where, count]);
 }
 
+// What each list was last drawn from: a list is drawn again only when that has changed
+// (a key that only moves the selection leaves the lists, and the page's layout of them,
+// alone).
+const listsDrawnFrom = new Map();
+
+function drawIfChanged(draw, ...from) {
+  const key = JSON.stringify(from);
+  if (listsDrawnFrom.get(draw) === key) return;
+  listsDrawnFrom.set(draw, key);
+  draw();
+}
+
 function draw() {
   $("segment-toggle").classList.toggle("active", editor.segmenting);
   drawText();
-  drawSpanList();
-  drawPalettes();
-  drawLinks();
+  const { spans, classes, relations, events } = editor.state;
+  drawIfChanged(drawSpanList, editor.text, spans, editor.chosen);
+  drawIfChanged(drawPalettes, classes);
+  drawIfChanged(drawLinks, editor.text, spans, relations, events, editor.chosenLink);
   drawPrompt();
   drawArcs();
 }
