@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from annotation.core.search import search_key
+from annotation.core.validation import PARTS
 from annotation.models import (
     Adjudication,
     Assignment,
@@ -348,7 +349,7 @@ def snippet_history(*, snippet: Snippet) -> dict:
 
 
 def _annotation(row) -> dict:
-    return {"spans": row.spans, "classes": row.classes, "segmentation": row.segmentation}
+    return {part: getattr(row, part) for part in PARTS}
 
 
 def _work(work: Assignment) -> dict:

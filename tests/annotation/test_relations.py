@@ -818,3 +818,16 @@ def test_an_event_through_doccano_relation_comes_back_an_event(
             "arguments": [{"role": "任职者", "span": "T1"}, {"role": "机构", "span": "T3"}],
         }
     ]
+
+
+def test_the_item_view_shows_each_version_s_relations_and_the_final_one(linked, client_for):
+    body = {"spans": [ZHANG, PKU], "relations": [WORKS_AT]}
+    both_annotate(linked, client_for, body, body)
+    finals_refresh(project_id=linked.id)
+    snippet = Snippet.objects.get(project=linked)
+
+    shown = client_for("manager").get(f"/api/v1/snippets/{snippet.id}/history/").json()
+
+    stored = [{"id": "R1", "from": "T1", "to": "T2", "type": "任职于"}]
+    assert [work["revisions"][0]["relations"] for work in shown["work"]] == [stored, stored]
+    assert shown["final"]["relations"] == stored
