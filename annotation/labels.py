@@ -26,6 +26,17 @@ from projects.models import Kind, Project
 CHUNK = 2000
 
 
+def _keyed(items: Any, key: str, names: dict[str, str]) -> Any:
+    """A list of objects with each one's ``key`` renamed by ``names``; anything else as it
+    was (a draft is whatever the browser saved)."""
+    if not names or not isinstance(items, list):
+        return items
+    return [
+        {**item, key: names.get(item.get(key), item.get(key))} if isinstance(item, dict) else item
+        for item in items
+    ]
+
+
 class _Renaming:
     def __init__(self, renamed: list[tuple[str, str, str]]) -> None:
         self.spans = {old: new for kind, old, new in renamed if kind == Kind.SPANS}
@@ -35,14 +46,7 @@ class _Renaming:
         }
 
     def spans_of(self, spans: Any) -> Any:
-        if not self.spans or not isinstance(spans, list):
-            return spans
-        return [
-            {**span, "label": self.spans.get(span.get("label"), span.get("label"))}
-            if isinstance(span, dict)
-            else span
-            for span in spans
-        ]
+        return _keyed(spans, "label", self.spans)
 
     def classes_of(self, classes: Any) -> Any:
         if not self.classes or not isinstance(classes, list):
@@ -51,14 +55,7 @@ class _Renaming:
 
     def typed(self, links: Any) -> Any:
         """Relations or events of a draft, their types renamed."""
-        if not self.types or not isinstance(links, list):
-            return links
-        return [
-            {**item, "type": self.types.get(item.get("type"), item.get("type"))}
-            if isinstance(item, dict)
-            else item
-            for item in links
-        ]
+        return _keyed(links, "type", self.types)
 
     def annotation(self, spans: list, classes: list, relations: list, events: list) -> list:
         """A stored annotation renamed; relations and events named anew by span id, since
