@@ -260,22 +260,18 @@ def quality_dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
         if people
         else "",
     }
-    span_labels = results.get("spans", {}).get("labels", {})
-    if span_labels:
-        charts["span_agreement"] = charts_svg.bars(
-            [(name, _percent(figures["f1_exact"])) for name, figures in span_labels.items()],
-            maximum=100,
-            unit="%",
-            title=_("Span agreement per label (exact F1)"),
-        )
-    relation_types = results.get("relations", {}).get("types", {})
-    if relation_types:
-        charts["relation_agreement"] = charts_svg.bars(
-            [(name, _percent(figures["f1_exact"])) for name, figures in relation_types.items()],
-            maximum=100,
-            unit="%",
-            title=_("Relation agreement per type (exact F1)"),
-        )
+    for chart, part, by, title in (
+        ("span_agreement", "spans", "labels", _("Span agreement per label (exact F1)")),
+        ("relation_agreement", "relations", "types", _("Relation agreement per type (exact F1)")),
+    ):
+        figures = results.get(part, {}).get(by, {})
+        if figures:
+            charts[chart] = charts_svg.bars(
+                [(name, _percent(each["f1_exact"])) for name, each in figures.items()],
+                maximum=100,
+                unit="%",
+                title=title,
+            )
     class_labels = results.get("classes", {}).get("labels", {})
     if class_labels:
         charts["class_agreement"] = charts_svg.bars(
