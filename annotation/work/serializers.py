@@ -23,6 +23,8 @@ class RevisionSerializer(serializers.Serializer):
     spans = serializers.JSONField(read_only=True)
     classes = serializers.JSONField(read_only=True)
     segmentation = serializers.JSONField(read_only=True)
+    relations = serializers.JSONField(read_only=True)
+    events = serializers.JSONField(read_only=True)
     time_spent_ms = serializers.IntegerField(read_only=True)
     late = serializers.BooleanField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)

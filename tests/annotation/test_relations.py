@@ -100,7 +100,13 @@ def test_the_same_submit_again_stores_nothing_more(linked, client_for):
     first = client.post(f"/api/v1/assignments/{work['id']}/submit/", body, format="json", **headers)
     again = client.post(f"/api/v1/assignments/{work['id']}/submit/", body, format="json", **headers)
 
-    assert first.status_code == 201 and again.status_code in (200, 201)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert (
+        again.json()["relations"]
+        == first.json()["relations"]
+        == [{"id": "R1", "from": "T1", "to": "T2", "type": "任职于"}]
+    )
     assert Revision.objects.count() == 1
 
 
@@ -831,3 +837,19 @@ def test_the_item_view_shows_each_version_s_relations_and_the_final_one(linked, 
     stored = [{"id": "R1", "from": "T1", "to": "T2", "type": "任职于"}]
     assert [work["revisions"][0]["relations"] for work in shown["work"]] == [stored, stored]
     assert shown["final"]["relations"] == stored
+
+
+def test_work_done_before_comes_back_with_its_relations(typed, client_for, upload):
+    """Page Up in the workspace: the work submitted before, to correct, whole; a correction
+    sent without its relations would drop them."""
+    upload(typed, "two.txt", f"{TEXT}\n\n第二段没有关系。".encode())
+    client = client_for("annotator")
+    first = task(client, typed)
+    assert first["snippet"]["text"] == TEXT
+    submit(client, first, spans=[ZHANG, PKU], relations=[WORKS_AT])
+    current = task(client, typed)
+
+    back = client.get(f"/api/v1/assignments/{current['id']}/previous/").json()
+
+    assert back["id"] == first["id"]
+    assert back["latest"]["relations"] == [{"id": "R1", "from": "T1", "to": "T2", "type": "任职于"}]
