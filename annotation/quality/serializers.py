@@ -124,7 +124,7 @@ class QualificationSerializer(serializers.Serializer):
 class AcceptanceItemSerializer(serializers.ModelSerializer):
     snippet = serializers.SerializerMethodField()
     annotation = serializers.SerializerMethodField(
-        help_text="What the snippet delivers: {spans, classes, segmentation}."
+        help_text="What the snippet delivers: {spans, classes, segmentation, relations, events}."
     )
     judged_by = serializers.CharField(source="judged_by.username", default=None)
 
@@ -234,15 +234,18 @@ class DisagreementPageSerializer(serializers.Serializer):
 class AdjudicationSerializer(serializers.Serializer):
     snippet = serializers.DictField(help_text="{id, text}")
     versions = serializers.ListField(
-        child=serializers.DictField(), help_text="[{annotator, spans, classes, segmentation}]"
+        child=serializers.DictField(),
+        help_text="[{annotator, spans, classes, segmentation, relations, events}]",
     )
     agreed = serializers.DictField(
-        allow_null=True, help_text="{spans, classes, segmentation} every annotator gave."
+        allow_null=True,
+        help_text="{spans, classes, segmentation, relations, events} every annotator gave.",
     )
     disputed = serializers.DictField(
         allow_null=True,
         help_text="{spans: [{start, end, label, by}], classes: [{name, by}], "
-        "segmentation: [{ends, by}]}",
+        "segmentation: [{ends, by}], relations: [{from, type, to, by}], "
+        "events: [{trigger, type, arguments, by}]}, ends written out as spans",
     )
     final = serializers.DictField(allow_null=True, help_text="The latest settlement.")
     delivered = serializers.DictField(
