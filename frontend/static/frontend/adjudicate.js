@@ -8,7 +8,15 @@
 // ?snippet=id opens that snippet (the dashboard's fix-list links so), listed or not.
 import { api } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
-import { colorsOf, eventWords, markedPieces, pointIn, relationWords, spanChip } from "./marked_text.js";
+import {
+  colorsOf,
+  eventWords,
+  markedPieces,
+  pointIn,
+  relationWords,
+  spanChip,
+  storedSpan,
+} from "./marked_text.js";
 import { slice, withTexts } from "./offsets.js";
 import { showError as showIn } from "./pages.js";
 
@@ -37,7 +45,7 @@ const directed = (type) => setup.labels.find((label) => label.name === type)?.di
 // A stored annotation's relations and events with their ends written out as spans (Tn is
 // its n-th span), as the adjudication view gives the annotators'.
 function linksShown(stored) {
-  const spanOf = (id) => stored.spans[Number(String(id).slice(1)) - 1];
+  const spanOf = (id) => storedSpan(stored.spans, id);
   return {
     relations: (stored.relations ?? []).map((r) => ({ from: spanOf(r.from), type: r.type, to: spanOf(r.to) })),
     events: (stored.events ?? []).map((e) => ({

@@ -64,10 +64,15 @@ export function eventWords(event, textOf) {
   return `${event.type}〔${textOf(event.trigger)}〕 ${roles}`;
 }
 
-// The words of a stored annotation's span by its id: Tn is its n-th span.
+// A stored annotation's span by its id: Tn is its n-th span (annotation/core/links.py).
+export function storedSpan(spans, id) {
+  return spans[Number(String(id).slice(1)) - 1];
+}
+
+// The words of a stored annotation's span by its id.
 export function storedSpanText(text, spans) {
   return (id) => {
-    const span = spans[Number(String(id).slice(1)) - 1];
+    const span = storedSpan(spans, id);
     return span ? slice(text, span.start, span.end) : "?";
   };
 }
