@@ -1,18 +1,24 @@
-"""The workspace with relations, in Chromium: how long a key press takes to answer.
+"""The workspace with relations, in Chromium: how long drawing and a key press take.
 
-    python bench/workspace_frame.py [--presses 200] [--relations 20]
+    python bench/workspace_frame.py [--presses 200] [--snippets 30] [--relations 20]
 
-Creates a scratch PostgreSQL database with a project whose one snippet of 256 characters
-holds 30 spans and 20 relations in the annotator's draft (the dense case of issue 31),
-serves it with gunicorn on loopback, and opens the workspace in Debian's Chromium at
-1366×768. It draws the snippet, picks a span out and starts a relation, then presses Tab
-``--presses`` times (each offers the next span: the text, the lists and every arc are drawn
-again). For each it measures, with the Performance API inside the page, the handler (the
-model's change and the drawing, layout read included) and the time until the next
-animation frame, beside the time from one frame to the next with no key pressed (headless
-Chromium's own pace); the first drawing of the snippet with its arcs, when the page opens;
-and the whole snippet drawn again, arcs and all, a relation of the list picked out each
-time. ``--relations 0``: the same spans without relations, to tell what the arcs cost.
+Creates a scratch PostgreSQL database with a project of ``--snippets`` snippets of 256
+characters, each imported with 30 spans and 20 relations (the dense case of issue 31),
+which start each task as suggestions. It serves them with gunicorn on loopback and opens
+the workspace in Debian's Chromium at 1366×768. Timed with the Performance API inside the
+page:
+
+- the first drawing of a snippet with its arcs, when the page opens (the browser has run
+  none of the page's code yet);
+- the whole snippet drawn again, arcs and all, a relation of the list picked out each time;
+- ``--presses`` Tab presses while a relation is made (each offers the next span: the text,
+  the lists and every arc are drawn again): the handler (the model's change and the
+  drawing, layout read included) and the time until the next animation frame, beside the
+  time from one frame to the next with no key pressed (headless Chromium's own pace);
+- each following snippet drawn after an Enter submits the one before, as an annotator
+  goes through a batch: a new text, its spans and arcs drawn from nothing.
+
+``--relations 0``: the same spans without relations, to tell what the arcs cost.
 
 Target (issue 31): the dense snippet drawn and a key press answered within one frame,
 ≤ 16 ms.
@@ -67,6 +73,24 @@ REDRAWS = """async (count) => {
   return drawn;
 }"""
 
+# Each following snippet: Enter submits the one on screen, and the next is drawn when the
+# submit's answer brings it.
+NEXT_SNIPPETS = """async (count) => {
+  const drawn = () => performance.getEntriesByName("workspace-drawn");
+  const times = [];
+  for (let n = 0; n < count; n += 1) {
+    const before = drawn().length;
+    const target = document.getElementById("snippet");
+    target.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    for (let wait = 0; wait < 500 && drawn().length === before; wait += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    if (drawn().length === before) break;
+    times.push(drawn()[before].duration);
+  }
+  return times;
+}"""
+
 # The first drawing: the task's snippet, its spans and arcs, from the draft as loaded.
 FIRST_DRAW = """() => {
   const marks = performance.getEntriesByName("workspace-drawn");
@@ -75,17 +99,17 @@ FIRST_DRAW = """() => {
 
 
 def dense(text: str, links: int) -> dict:
+    """A record of our JSONL: the text with 30 spans and ``links`` relations between them."""
     spans = [
-        {"id": f"d{n}", "start": 8 * n, "end": 8 * n + 2, "label": ("人名", "机构")[n % 2]}
-        for n in range(30)
+        {"start": 8 * n, "end": 8 * n + 2, "label": ("人名", "机构")[n % 2]} for n in range(30)
     ]
     pairs = [(n, n + 1) for n in range(0, 28, 2)] + [(n, n + 9) for n in range(0, 18, 3)]
-    relations = [{"from": f"d{a}", "to": f"d{b}", "type": "相识"} for a, b in pairs[:links]]
-    return {"spans": spans, "classes": [], "segmentation": [], "relations": relations}
+    relations = [{"from": f"T{a + 1}", "to": f"T{b + 1}", "type": "相识"} for a, b in pairs[:links]]
+    return {"text": text, "spans": spans, "relations": relations}
 
 
-def project_made(links: int) -> int:
-    """The project, its annotator and the draft; the project's id."""
+def project_made(snippets: int, links: int) -> int:
+    """The project with its snippets and its annotator; the project's id."""
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
 
@@ -109,9 +133,12 @@ def project_made(links: int) -> int:
     answer = client.patch(f"/api/v1/projects/{project.id}/", body, "application/json")
     assert answer.status_code == 200, answer.content
     rng = random.Random(7)
-    text = "".join(rng.choice(COMMON) for _ in range(256))
-    upload = SimpleUploadedFile("dense.txt", text.encode())
-    answer = client.post(f"/api/v1/projects/{project.id}/imports/", {"file": upload})
+    texts = ["".join(rng.choice(COMMON) for _ in range(256)) for _ in range(snippets)]
+    lines = [json.dumps(dense(text, links), ensure_ascii=False) for text in texts]
+    upload = SimpleUploadedFile("dense.jsonl", "\n".join(lines).encode())
+    answer = client.post(
+        f"/api/v1/projects/{project.id}/imports/", {"file": upload, "format": "jsonl"}
+    )
     assert answer.status_code == 202, answer.content
     job = ImportJob.objects.get(id=answer.json()["id"])
     for _ in range(600):  # the import runs beside this process
@@ -120,20 +147,13 @@ def project_made(links: int) -> int:
             break
         time.sleep(0.1)
     assert job.status == "succeeded", job.error
-    client.force_login(annotator)
-    task = client.post(f"/api/v1/projects/{project.id}/tasks/next/").json()
-    saved = client.put(
-        f"/api/v1/assignments/{task['id']}/draft/",
-        json.dumps({"version": 0, "draft": dense(text, links)}),
-        "application/json",
-    )
-    assert saved.status_code == 200, saved.content
     return project.id
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--presses", type=int, default=200)
+    parser.add_argument("--snippets", type=int, default=30)
     parser.add_argument(
         "--relations", type=int, default=20, help="0: the same spans without relations"
     )
@@ -141,7 +161,7 @@ def main() -> None:
     args = parser.parse_args()
 
     env = django_on_scratch(DB_NAME, None)
-    project_id = project_made(args.relations)
+    project_id = project_made(args.snippets, args.relations)
     server = start_server(env, workers=1, worker_class="sync", threads=1, keep_alive=2, port=PORT)
     from playwright.sync_api import sync_playwright
 
@@ -171,6 +191,8 @@ def main() -> None:
             page.keyboard.press("x")
             page.locator("#link-prompt").wait_for()
             timed = page.evaluate(PRESSES, args.presses)
+            page.keyboard.press("Escape")
+            following = page.evaluate(NEXT_SNIPPETS, args.snippets - 1)
             browser.close()
     finally:
         os.killpg(server.pid, 15)
@@ -194,6 +216,10 @@ def main() -> None:
         (f"Tab, {len(handled)} presses: handler p50 / p95 / max", spread(handled, 0.5, 0.95, 1)),
         ("Tab → next animation frame p50 / p95", spread(framed, 0.5, 0.95)),
         ("no key: one frame to the next p50 / p95", spread(timed["idle"], 0.5, 0.95)),
+        (
+            f"each next snippet drawn, {len(following)}: p50 / p95 / max",
+            spread(following, 0.5, 0.95, 1) if following else "–",
+        ),
     ]
     print_figures(rows)
     if not args.keep:
