@@ -17,6 +17,7 @@ from annotation.delivery import services as delivery
 from annotation.ingest import services, tokenizing
 from annotation.quality import finals
 from annotation.quality import services as quality
+from annotation.suggesting import services as suggesting
 
 TRANSIENT = (OperationalError, InterfaceError)
 UNREACHABLE = gettext_noop("the database could not be reached")
@@ -63,12 +64,23 @@ def pretokenize_chunk_task(self, chunk_id: int) -> None:
 @shared_task(name=jobs.BATCH_CHECK, bind=True, **RETRY)
 def batch_check_task(self, batch_id: int) -> None:
     batch = flow.batch_check(batch_id=batch_id)
-    finals.finals_refresh(project_id=batch.project_id)
+    _finals_refreshed(batch.project_id)
 
 
 @shared_task(name=jobs.FINALS_REFRESH, bind=True, **RETRY)
 def finals_refresh_task(self, project_id: int) -> None:
-    finals.finals_refresh(project_id=project_id)
+    _finals_refreshed(project_id)
+
+
+def _finals_refreshed(project_id: int) -> None:
+    """Refresh the project's finals; when any changed, the suggestions learn from them."""
+    if finals.finals_refresh(project_id=project_id):
+        jobs.dispatch_on_commit(jobs.SUGGEST_REFRESH, project_id, coalesce=f"suggest:{project_id}")
+
+
+@shared_task(name=jobs.SUGGEST_REFRESH, bind=True, **RETRY)
+def suggest_refresh_task(self, project_id: int) -> None:
+    suggesting.suggestions_refresh(project_id=project_id)
 
 
 @shared_task(name=jobs.QUALITY_RUN, bind=True, **RETRY)

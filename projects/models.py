@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +68,18 @@ class Project(models.Model):
     )
     gold_pause = models.BooleanField(
         default=False, help_text="Pause a flagged annotator until a manager lets them go on."
+    )
+    # Suggestions (annotation.suggesting): the project models train again after this many
+    # new final annotations, and are shown while their F1 beats the baseline's by the margin.
+    suggest_every = models.PositiveIntegerField(
+        default=100,
+        validators=[MinValueValidator(1)],
+        help_text="New final annotations after which the project models retrain.",
+    )
+    suggest_margin = models.FloatField(
+        default=0.02,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="F1 by which a model must beat its baseline to be shown.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -154,6 +154,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "gold_min_accuracy",
             "gold_pause",
             "settle_disagreements",
+            "suggest_every",
+            "suggest_margin",
             "max_snippet_chars",
             "clean_reflow",
             "clean_cjk_spaces",

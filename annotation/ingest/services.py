@@ -30,7 +30,9 @@ from annotation.ingest.preparing import (
 from annotation.ingest.tokenizer import TokenizerConfig, snippet_tokens
 from annotation.ingest.tokenizing import tokenize_run_create, tokenizer_config
 from annotation.jobs import (
+    FINALS_REFRESH,
     IMPORT_FILE,
+    SUGGEST_REFRESH,
     dispatch_on_commit,
     in_worker,
     job_start,
@@ -623,6 +625,12 @@ def import_run(*, job_id: int) -> None:
                     "tokenize_run",
                 ]
             )
+            # The new snippets get the engines' suggestions; finals kept from the file are
+            # stored first, and the suggestions learn from them (annotation.suggesting).
+            if writer.final:
+                dispatch_on_commit(FINALS_REFRESH, project.id, coalesce=f"finals:{project.id}")
+            else:
+                dispatch_on_commit(SUGGEST_REFRESH, project.id, coalesce=f"suggest:{project.id}")
             UploadChunk.objects.filter(job=job).delete()
     except formats.ImportFileError as error:
         _job_fail(job, [error.as_dict()])

@@ -30,6 +30,7 @@ from annotation.models.quality import (
     ReviewStatus,
     Verdict,
 )
+from annotation.models.suggesting import Engine, MachineSuggestion, ProjectModel
 from annotation.models.work import (
     Assignment,
     AssignmentStatus,
@@ -71,4 +72,7 @@ __all__ = [
     "GoldItem",
     "GoldResult",
     "Adjudication",
+    "Engine",
+    "MachineSuggestion",
+    "ProjectModel",
 ]

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from annotation.models import Assignment, AssignmentStatus, Batch
+from annotation.models import Assignment, AssignmentStatus, Batch, MachineSuggestion
 from annotation.serializers import TokenSpansField
 from annotation.work.services import NoNext
 
@@ -14,7 +14,17 @@ class TaskSnippetSerializer(serializers.Serializer):
     text = serializers.CharField(read_only=True)
     tokens = TokenSpansField()
     suggestions = serializers.JSONField(read_only=True)
+    machine_suggestions = serializers.SerializerMethodField()
     batch = serializers.IntegerField(source="batch_id", read_only=True, allow_null=True)
+
+    def get_machine_suggestions(self, snippet) -> list[dict]:
+        """What each engine suggests (annotation.suggesting), with where it comes from:
+        never part of the annotation until the annotator takes it."""
+        rows = MachineSuggestion.objects.filter(snippet_id=snippet.id).order_by("engine")
+        return [
+            {"engine": engine, "model_version": version, "items": items}
+            for engine, version, items in rows.values_list("engine", "model_version", "items")
+        ]
 
 
 class RevisionSerializer(serializers.Serializer):

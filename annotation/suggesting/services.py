@@ -1,0 +1,253 @@
+"""Training the project models and writing what each engine suggests for the open snippets.
+
+The refresh job (``suggestions_refresh``) follows every refresh of the final annotations.
+It trains a project model again once ``Project.suggest_every`` new finals have come since
+the last one, then writes, for every open snippet (pooled, with no final annotation yet),
+one ``MachineSuggestion`` row per engine that has something to say:
+
+- the dictionary: every string the finals label, matched leftmost-longest
+  (annotation.suggesting.lexicon), scored by the share of its uses its label has;
+- the project models (annotation.suggesting.crf), only while the latest one ``shown``:
+  on the finals it held out (every tenth by snippet id) its F1 beat its baseline's by the
+  project's margin. The baseline is jieba's words for segmentation and the dictionary for
+  spans, scored on the same held-out finals.
+
+Gold items get no suggestions: they measure the annotators. A refresh run twice writes the
+same rows.
+"""
+
+import time
+from collections.abc import Iterable, Iterator
+
+from django.db import transaction
+from django.db.models import Max
+
+from annotation.core.tokens import decode_ends
+from annotation.ingest.tokenizer import token_ends
+from annotation.ingest.tokenizing import tokenizer_config
+from annotation.models import Engine, FinalAnnotation, MachineSuggestion, ProjectModel, Snippet
+from annotation.quality.metrics import Matches, set_matches
+from annotation.suggesting import crf
+from annotation.suggesting.lexicon import Lexicon, counted
+from projects.models import Kind, Project
+
+HOLD_OUT = 10  # every tenth final (by snippet id) scores a model and its baseline
+MIN_FINALS = 20  # fewer finals than this train no model
+CHUNK = 1000  # open snippets suggested for a transaction
+
+_KIND = {Engine.WORDS: crf.WORDS, Engine.SPANS: crf.SPANS}
+_PART = {Engine.WORDS: "segmentation", Engine.SPANS: "spans"}
+
+
+def _engines(project: Project) -> list[Engine]:
+    """The project models this project's kinds ask for."""
+    wanted = []
+    if Kind.SPANS in project.kinds:
+        wanted.append(Engine.SPANS)
+    if Kind.SEGMENTATION in project.kinds:
+        wanted.append(Engine.WORDS)
+    return wanted
+
+
+def _tokens(project: Project, text: str, stored: str) -> list[int]:
+    """jieba's token ends as the snippet stores them, or as the project's tokenizer gives
+    them while the snippet waits for its tokens."""
+    return decode_ends(stored) or token_ends(text, tokenizer_config(project))
+
+
+def _examples(project: Project, engine: Engine) -> list[tuple[int, crf.Example]]:
+    """The finals a model of ``engine`` learns from, by snippet id: for words those with a
+    segmentation; for spans all (a final with no span teaches that too)."""
+    part = _PART[engine]
+    rows = (
+        FinalAnnotation.objects.filter(project=project)
+        .order_by("snippet_id")
+        .values_list("snippet_id", "snippet__text", "snippet__tokens", part)
+    )
+    examples = []
+    for snippet_id, text, tokens, target in rows.iterator(chunk_size=2000):
+        if engine == Engine.WORDS and not target:
+            continue
+        if engine == Engine.SPANS:
+            target = [(span["start"], span["end"], span["label"]) for span in target]
+        examples.append((snippet_id, crf.Example(text, _tokens(project, text, tokens), target)))
+    return examples
+
+
+def _f1(found: Iterable[set], gold: Iterable[set]) -> float:
+    total = Matches()
+    for mine, theirs in zip(found, gold, strict=True):
+        total.add(set_matches(theirs, mine))
+    return total.f1() or 0.0
+
+
+def _words(ends: Iterable[int]) -> set[tuple[int, int]]:
+    ends = list(ends)
+    return set(zip([0, *ends[:-1]], ends, strict=True))
+
+
+def _dictionary(examples: Iterable[crf.Example]) -> Lexicon:
+    return Lexicon(
+        counted(
+            (example.text[start:end], label)
+            for example in examples
+            for start, end, label in example.target
+        )
+    )
+
+
+def _scores(
+    engine: Engine, model: crf.Model, train: list[crf.Example], held: list[crf.Example]
+) -> tuple[float, float]:
+    """The model's F1 on the held-out finals, and its baseline's."""
+    if engine == Engine.WORDS:
+        gold = [_words(example.target) for example in held]
+        found = [_words(model.words(example.text, example.tokens)) for example in held]
+        baseline = [_words(example.tokens) for example in held]
+        return _f1(found, gold), _f1(baseline, gold)
+    spans_gold = [set(example.target) for example in held]
+    dictionary = _dictionary(train)
+    spans_found = [_spans(model.spans(example.text, example.tokens)) for example in held]
+    spans_baseline = [_spans(dictionary.matches(example.text)) for example in held]
+    return _f1(spans_found, spans_gold), _f1(spans_baseline, spans_gold)
+
+
+def _spans(matches: Iterable) -> set[tuple[int, int, str]]:
+    return {(match.start, match.end, match.label) for match in matches}
+
+
+def model_train(*, project: Project, engine: Engine) -> ProjectModel | None:
+    """Train a model of ``engine`` on the project's finals and store it with its scores;
+    None when there are fewer than MIN_FINALS to learn from."""
+    examples = _examples(project, engine)
+    if len(examples) < MIN_FINALS:
+        return None
+    held = [example for snippet_id, example in examples if snippet_id % HOLD_OUT == 0]
+    train = [example for snippet_id, example in examples if snippet_id % HOLD_OUT != 0]
+    if not held:  # ids that all miss the tenth: hold the last one out
+        held = [train.pop()]
+    started = time.perf_counter()
+    data = crf.train(train, _KIND[engine])
+    seconds = time.perf_counter() - started
+    f1, baseline = _scores(engine, crf.Model(data), train, held)
+    last = ProjectModel.objects.filter(project=project, engine=engine).aggregate(Max("version"))
+    return ProjectModel.objects.create(
+        project=project,
+        engine=engine,
+        version=(last["version__max"] or 0) + 1,
+        trained_on=len(train),
+        held_out=len(held),
+        finals=FinalAnnotation.objects.filter(project=project).count(),
+        f1=f1,
+        baseline_f1=baseline,
+        shown=f1 >= baseline + project.suggest_margin,
+        seconds=seconds,
+        data=data,
+    )
+
+
+def _latest(project: Project, engine: Engine) -> ProjectModel | None:
+    return ProjectModel.objects.filter(project=project, engine=engine).order_by("-version").first()
+
+
+def models_retrain(*, project: Project) -> list[ProjectModel]:
+    """Train each of the project's models again once ``suggest_every`` new finals have
+    come since it last trained (or it never did); the models trained."""
+    finals = FinalAnnotation.objects.filter(project=project).count()
+    trained = []
+    for engine in _engines(project):
+        latest = _latest(project, engine)
+        if latest is not None and finals - latest.finals < project.suggest_every:
+            continue
+        model = model_train(project=project, engine=engine)
+        if model is not None:
+            trained.append(model)
+    return trained
+
+
+def _open_snippets(project: Project) -> Iterator[list[tuple[int, str, str]]]:
+    """The open snippets, a chunk of (id, text, tokens) at a time: pooled, and with no
+    final annotation yet. A snippet some annotator has done keeps the suggestions it had
+    before: under overlap, suggestions learned from its first annotator's work would
+    hand that work to the next, and the agreement between them would mean nothing."""
+    after = 0
+    while True:
+        chunk = list(
+            Snippet.objects.pooled()
+            .filter(project=project, id__gt=after, final__isnull=True)
+            .order_by("id")
+            .values_list("id", "text", "tokens")[:CHUNK]
+        )
+        if not chunk:
+            return
+        after = chunk[-1][0]
+        yield chunk
+
+
+def _span_items(matches: Iterable) -> list[dict]:
+    return [
+        {"start": m.start, "end": m.end, "label": m.label, "score": round(m.score, 3)}
+        for m in matches
+    ]
+
+
+def suggestions_refresh(*, project_id: int) -> int:
+    """Retrain the project's models when due and write every engine's suggestions for
+    the open snippets; return how many rows were written. Idempotent."""
+    project = Project.objects.get(id=project_id)
+    models_retrain(project=project)
+    engines: dict[Engine, tuple[str, object]] = {}
+    if Kind.SPANS in project.kinds:
+        finals = FinalAnnotation.objects.filter(project=project).values_list(
+            "spans", "snippet__text"
+        )
+        labelled = counted(
+            (text[span["start"] : span["end"]], span["label"])
+            for spans, text in finals.iterator(chunk_size=2000)
+            for span in spans
+        )
+        dictionary = Lexicon(labelled)
+        if dictionary.size:
+            engines[Engine.DICTIONARY] = (f"{dictionary.size}", dictionary)
+    for engine in _engines(project):
+        latest = _latest(project, engine)
+        if latest is not None and latest.shown:
+            engines[engine] = (f"v{latest.version}", crf.Model(bytes(latest.data)))
+    written = 0
+    if not engines:  # nothing to suggest; rows of an engine that stopped showing go
+        MachineSuggestion.objects.filter(project=project).delete()
+        return 0
+    for chunk in _open_snippets(project):
+        rows = []
+        for snippet_id, text, stored in chunk:
+            tokens = _tokens(project, text, stored)
+            for engine, (version, suggester) in engines.items():
+                items = _suggested(engine, suggester, text, tokens)
+                if items:
+                    rows.append(
+                        MachineSuggestion(
+                            snippet_id=snippet_id,
+                            project=project,
+                            engine=engine,
+                            model_version=version,
+                            items=items,
+                        )
+                    )
+        with transaction.atomic():
+            MachineSuggestion.objects.filter(snippet_id__in=[row[0] for row in chunk]).delete()
+            MachineSuggestion.objects.bulk_create(rows)
+        written += len(rows)
+    return written
+
+
+def _suggested(engine: Engine, suggester: object, text: str, tokens: list[int]) -> list[dict]:
+    if engine == Engine.DICTIONARY:
+        assert isinstance(suggester, Lexicon)
+        return _span_items(suggester.matches(text))
+    assert isinstance(suggester, crf.Model)
+    if engine == Engine.SPANS:
+        return _span_items(suggester.spans(text, tokens))
+    ends = suggester.words(text, tokens)
+    if ends == tokens:  # the model agrees with jieba's hints: nothing to add
+        return []
+    return [{"segmentation": ends, "score": round(1 - suggester.uncertainty(text, tokens), 3)}]
