@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from projects.models import Role
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from tests.relations import linked, typed  # noqa: F401 (fixtures: relation projects)
+from tests.suggestions import learning  # noqa: F401 (fixture: a project with suggestions)
 
 # Everyone a permission matrix walks through: anonymous, a stranger, and each role.
 ACTORS = ["anonymous", "outsider", "client", "annotator", "reviewer", "manager"]

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from annotation.models import Assignment, AssignmentStatus, Batch, MachineSuggestion
+from annotation.models import Assignment, AssignmentStatus, Batch, Engine, MachineSuggestion
 from annotation.serializers import TokenSpansField
 from annotation.work.services import NoNext
 
@@ -22,7 +22,12 @@ class TaskSnippetSerializer(serializers.Serializer):
         never part of the annotation until the annotator takes it."""
         rows = MachineSuggestion.objects.filter(snippet_id=snippet.id).order_by("engine")
         return [
-            {"engine": engine, "model_version": version, "items": items}
+            {
+                "engine": engine,
+                "engine_name": str(Engine(engine).label),
+                "model_version": version,
+                "items": items,
+            }
             for engine, version, items in rows.values_list("engine", "model_version", "items")
         ]
 

@@ -39,6 +39,10 @@ function segmentsOf(bounds) {
     cuts.add(editor.selection[0]);
     cuts.add(editor.selection[1]);
   }
+  for (const item of editor.suggestions()) {
+    cuts.add(item.start);
+    cuts.add(item.end);
+  }
   const sorted = [...cuts].sort((a, b) => a - b);
   return sorted.slice(0, -1).map((start, i) => [start, sorted[i + 1]]);
 }
@@ -85,6 +89,7 @@ function drawText() {
   const marks = linkMarks();
   const bounds = editor.bounds();
   const wordEnds = new Set(bounds);
+  const suggestions = editor.suggestions();
   const pieces = segmentsOf(bounds).map(([start, end]) => {
     const piece = el("span", { class: "seg", "data-start": String(start), "data-end": String(end) });
     piece.textContent = slice(editor.text, start, end);
@@ -105,6 +110,12 @@ function drawText() {
     }
     const selection = editor.selection;
     if (selection && selection[0] <= start && end <= selection[1]) piece.classList.add("selected");
+    const suggested = suggestions.find((item) => item.start <= start && end <= item.end);
+    if (suggested) {
+      piece.classList.add("suggested");
+      if (suggested.key === editor.picked) piece.classList.add("picked");
+      piece.title = suggestionWords(suggested);
+    }
     return piece;
   });
   $("snippet").replaceChildren(...pieces);
@@ -380,10 +391,55 @@ function drawLinks() {
   );
 }
 
+// ---- machine suggestions: listed beside the text, marked in it, never the annotator's
+// work until taken ----
+
+// "北京 · 地名 · dictionary, crf-spans · 0.90"
+function suggestionWords(item) {
+  return [slice(editor.text, item.start, item.end), item.label, item.engines.join(", "), item.score.toFixed(2)].join(" · ");
+}
+
+function drawSuggestions() {
+  const open = editor.suggestions();
+  const words = editor.suggestedWords();
+  $("suggestions").hidden = !open.length && !words;
+  $("suggestion-list").replaceChildren(
+    ...open.map((item) => {
+      const take = el("button", { type: "button", title: gettext("Take it"), class: "link" }, "✓");
+      take.addEventListener("click", () => act(editor.acceptSuggestion(item.key)));
+      const drop = el("button", { type: "button", title: gettext("Drop it"), class: "link" }, "✕");
+      drop.addEventListener("click", () => act(editor.dismissSuggestion(item.key)));
+      const chip = el("li", { class: item.key === editor.picked ? "chip suggestion picked" : "chip suggestion", lang: "zh-Hans" });
+      chip.append(
+        el("span", { class: "swatch", style: `background:${colorOf.get(`spans:${item.label}`) ?? "#888888"}` }),
+        suggestionWords(item),
+        take,
+        drop,
+      );
+      return chip;
+    }),
+  );
+  $("suggested-words").hidden = !words;
+  if (words) {
+    $("suggested-words").textContent = interpolate(gettext("%s suggests other word boundaries (%s)."), [
+      words.engine,
+      words.score.toFixed(2),
+    ]);
+  }
+}
+
 // What the keys do while a relation or an event is being made.
 function drawPrompt() {
   const linking = editor.linking;
-  $("link-prompt").hidden = !linking;
+  const picked = linking ? null : editor.pickedSuggestion();
+  $("link-prompt").hidden = !linking && !picked;
+  if (picked) {
+    $("link-prompt").textContent = interpolate(
+      gettext("Suggested: %s. Enter: take it, a label's key: take it with that label, Delete: drop it, Tab: the next one, Esc: leave it."),
+      [suggestionWords(picked)],
+    );
+    return;
+  }
   if (!linking) return;
   const offered = editor.offered();
   const where = offered ? spanText(offered) : "–";
@@ -418,6 +474,7 @@ function draw() {
   drawIfChanged(drawSpanList, editor.text, spans, editor.chosen);
   drawIfChanged(drawPalettes, classes);
   drawIfChanged(drawLinks, editor.text, spans, relations, events, editor.chosenLink);
+  drawIfChanged(drawSuggestions, editor.state.spans, editor.state.segmentation, editor.machine, [...editor.dismissed], editor.picked);
   drawPrompt();
   drawArcs();
 }
@@ -497,6 +554,31 @@ function onKey(event) {
       handled();
       return act(editor.nextRole());
     }
+  }
+  if (!editor.segmenting) {
+    // Machine suggestions: Tab picks one out, Enter takes it, Delete drops it; Shift+Enter
+    // takes them all.
+    if (key === "Tab" && editor.suggestions().length) {
+      handled();
+      return act(editor.nextSuggestion(!event.shiftKey));
+    }
+    if (key === "Enter" && event.shiftKey) {
+      handled();
+      return act(editor.acceptAllSuggestions());
+    }
+    if (editor.pickedSuggestion()) {
+      if (key === "Enter") {
+        handled();
+        return act(editor.acceptSuggestion());
+      }
+      if (key === "Delete" || key === "Backspace") {
+        handled();
+        return act(editor.dismissSuggestion());
+      }
+    }
+  } else if (key === "Enter" && event.shiftKey) {
+    handled();
+    return act(editor.acceptAllSuggestions()); // a suggested segmentation
   }
   if ((key === "Delete" || key === "Backspace") && editor.chosenLink) {
     handled();
@@ -602,6 +684,7 @@ function show(assignment, stopped = null) {
     ? fromSuggestions(assignment.snippet.suggestions, setup)
     : normalise(past ? assignment.latest : assignment.draft);
   editor.load(assignment.snippet.text, assignment.snippet.tokens ?? [], state);
+  if (!past) editor.suggest(assignment.snippet.machine_suggestions);
   emptyAsked = false;
   $("past-note").hidden = !past;
   $("returned-note").hidden = assignment.status !== "returned";
@@ -684,6 +767,7 @@ async function start() {
   window.addEventListener("resize", () => drawArcs()); // the width is part of what they show
   document.addEventListener("keydown", onKey);
   $("submit").addEventListener("click", submit);
+  $("accept-all").addEventListener("click", () => act(editor.acceptAllSuggestions()));
   $("segment-toggle").hidden = !setup.kinds.includes("segmentation");
   $("segment-toggle").addEventListener("click", () => act(editor.toggleSegmenting()));
   $("skip").addEventListener("click", openSkip);

@@ -28,6 +28,9 @@ export function withSpanIds(state) {
 
 const LINK_KINDS = new Set(["relations", "events"]);
 
+// A suggested span's key: its place and label.
+const suggestionKey = (span) => `${span.start}:${span.end}:${span.label}`;
+
 // An import's pre-annotations, as the start of a new task: spans carry offsets, classes
 // only a label, a segmentation its word ends, relations and events their spans as
 // [start, end, label]. Labels and types the project does not have are left out (and what
@@ -103,6 +106,9 @@ export class Editor {
     this.segmenting = false;
     this.caret = 0;
     this.place = 0; // where the arrows go on from when nothing is selected
+    this.machine = { spans: [], segmentation: null }; // see suggest
+    this.dismissed = new Set(); // suggestions the annotator dropped, by key
+    this.picked = null; // the key of the suggestion picked out
   }
 
   // Another version of the annotation in place of this one (a draft saved elsewhere).
@@ -184,11 +190,14 @@ export class Editor {
     }
     this.selection = null;
     this.place = end; // the next word after the span is one arrow away
-    const span = this.linked ? { id: this.newId(), start, end, label: name } : { start, end, label: name };
-    return this.edit((state) => {
-      state.spans.push(span);
-      state.spans.sort((a, b) => a.start - b.start || a.end - b.end);
-    });
+    return this.edit((state) => this.addSpan(state, start, end, name));
+  }
+
+  // Inside an edit: the span added to ``state``, in the stored order, with an id where
+  // spans carry them.
+  addSpan(state, start, end, label) {
+    state.spans.push(this.linked ? { id: this.newId(), start, end, label } : { start, end, label });
+    state.spans.sort((a, b) => a.start - b.start || a.end - b.end);
   }
 
   // An id no span of the annotation has.
@@ -437,6 +446,7 @@ export class Editor {
     if (this.selection) this.place = this.selection[1];
     this.selection = null;
     this.chosen = null;
+    this.picked = null;
     return MOVED;
   }
 
@@ -490,5 +500,105 @@ export class Editor {
     return this.edit((state) => {
       state.segmentation = mergeWithNext(this.wordEnds(), this.caret);
     });
+  }
+
+  // ---- machine suggestions: shown apart, the annotator's own only once taken ----
+
+  // The engines' suggestions for this snippet (the task's machine_suggestions): spans of
+  // the project's labels (one span two engines suggest is listed once, with both and the
+  // higher score), and a segmentation where the project corrects one.
+  suggest(machine) {
+    const labels = new Set(this.rules.labels.filter((label) => label.kind === "spans").map((label) => label.name));
+    const spans = new Map();
+    let segmentation = null;
+    for (const { engine_name: name, engine, items } of Array.isArray(machine) ? machine : []) {
+      for (const item of Array.isArray(items) ? items : []) {
+        if (Array.isArray(item.segmentation) && (this.rules.kinds ?? []).includes("segmentation")) {
+          segmentation = { ends: item.segmentation, engine: name ?? engine, score: item.score };
+        } else if (Number.isInteger(item.start) && labels.has(item.label) && item.start < item.end && item.end <= this.length) {
+          const key = suggestionKey(item);
+          const known = spans.get(key);
+          if (known) {
+            known.engines.push(name ?? engine);
+            known.score = Math.max(known.score, item.score);
+          } else {
+            spans.set(key, { key, start: item.start, end: item.end, label: item.label, score: item.score, engines: [name ?? engine] });
+          }
+        }
+      }
+    }
+    this.machine = { spans: [...spans.values()].sort((a, b) => a.start - b.start || a.end - b.end), segmentation };
+  }
+
+  // The suggested spans still open: neither taken (a span of the same place and label)
+  // nor dropped.
+  suggestions() {
+    const taken = new Set(this.state.spans.map(suggestionKey));
+    return this.machine.spans.filter((item) => !taken.has(item.key) && !this.dismissed.has(item.key));
+  }
+
+  // The suggested segmentation, while it differs from the annotator's words.
+  suggestedWords() {
+    const given = this.machine.segmentation;
+    if (!given || given.ends.join() === this.wordEnds().join()) return null;
+    return given;
+  }
+
+  pickedSuggestion() {
+    return this.suggestions().find((item) => item.key === this.picked) ?? null;
+  }
+
+  // Tab: the next suggestion (Shift+Tab the one before) is picked out and its text selected,
+  // so that a label's key gives it another label.
+  nextSuggestion(forward) {
+    const open = this.suggestions();
+    if (!open.length) return refused(gettext("No suggestions left."));
+    const at = open.findIndex((item) => item.key === this.picked);
+    const next = at === -1 ? (forward ? 0 : open.length - 1) : (at + (forward ? 1 : open.length - 1)) % open.length;
+    this.picked = open[next].key;
+    this.selection = [open[next].start, open[next].end];
+    this.chooseSelected();
+    return MOVED;
+  }
+
+  // The picked suggestion (or the one of ``key``) becomes a span of the annotation.
+  acceptSuggestion(key = this.picked) {
+    const item = this.suggestions().find((open) => open.key === key);
+    if (!item) return MOVED;
+    if (!this.rules.allow_overlap && overlapsAny(item.start, item.end, this.state.spans)) {
+      return refused(gettext("This project does not allow overlapping spans."));
+    }
+    this.picked = null;
+    this.selection = null;
+    this.place = item.end;
+    return this.edit((state) => this.addSpan(state, item.start, item.end, item.label));
+  }
+
+  dismissSuggestion(key = this.picked) {
+    if (key === null) return MOVED;
+    this.dismissed.add(key);
+    this.picked = null;
+    this.selection = null;
+    return MOVED;
+  }
+
+  // Shift+Enter: every open suggestion taken in one edit (one undo takes them back), the
+  // surer first; one that would overlap a span where the project allows none is left.
+  acceptAllSuggestions() {
+    const open = [...this.suggestions()].sort((a, b) => b.score - a.score);
+    const words = this.suggestedWords();
+    if (!open.length && !words) return refused(gettext("No suggestions left."));
+    let left = 0;
+    this.picked = null;
+    this.selection = null;
+    const result = this.edit((state) => {
+      for (const item of open) {
+        if (!this.rules.allow_overlap && overlapsAny(item.start, item.end, state.spans)) left += 1;
+        else this.addSpan(state, item.start, item.end, item.label);
+      }
+      if (words) state.segmentation = [...words.ends];
+    });
+    if (!left) return result;
+    return { ...result, notice: interpolate(gettext("%s suggestions overlapped spans and were left."), [left]) };
   }
 }

@@ -1,0 +1,49 @@
+"""Machine suggestions in the workspace, in a real browser (Debian's Chromium): shown apart,
+taken or dropped by key, and only what was taken is the annotator's work."""
+
+import pytest
+
+from annotation.models import ProjectModel, Revision
+from annotation.suggesting import services
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_an_annotator_takes_and_drops_suggestions_by_keyboard(page_for, live_server, learning):
+    # Only the dictionary speaks: what it suggests is known from the finals.
+    ProjectModel.objects.filter(project=learning).update(shown=False)
+    services.suggestions_refresh(project_id=learning.id)
+    page = page_for("annotator")
+    page.goto(f"{live_server.url}/projects/{learning.id}/annotate/")
+    page.locator("#suggestion-list li").nth(1).wait_for()
+
+    assert page.locator("#span-list li").count() == 0  # suggestions are not the work
+    marked = page.locator("#snippet .seg.suggested").all_inner_texts()
+    assert "".join(marked) == "王建国北京大学"
+    page.keyboard.press("Tab")
+    assert "王建国 · 人名 · 词典" in page.locator("#link-prompt").inner_text()
+    page.keyboard.press("Delete")  # dropped
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # taken
+    assert page.locator("#span-list li").all_inner_texts()[0].startswith("北京大学")
+    assert page.locator("#suggestions").is_hidden()
+    page.keyboard.press("Enter")  # nothing picked out: the submit
+
+    page.locator("#snippet", has_text="周玉兰").wait_for()
+    page.locator("#suggestion-list li").first.wait_for()
+    offered = page.locator("#suggestion-list li").count()
+    page.keyboard.press("Shift+Enter")
+    assert page.locator("#span-list li").count() == offered
+    page.keyboard.press("Control+z")  # one undo takes them all back
+    assert page.locator("#span-list li").count() == 0
+    page.keyboard.press("Control+Shift+z")
+    page.keyboard.press("Enter")
+    page.locator("#snippet", has_text="没有名字").wait_for()
+
+    first, second = Revision.objects.order_by("id")
+    assert [(s["start"], s["end"], s["label"]) for s in first.spans] == [(7, 11, "机构")]
+    assert ("新华社", "机构") in [
+        ("周玉兰在新华社开会。"[s["start"] : s["end"]], s["label"]) for s in second.spans
+    ]
+    assert len(second.spans) == offered
+    assert page.errors == []
