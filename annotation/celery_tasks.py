@@ -79,8 +79,8 @@ def _finals_refreshed(project_id: int) -> None:
 
 
 @shared_task(name=jobs.SUGGEST_REFRESH, bind=True, **RETRY)
-def suggest_refresh_task(self, project_id: int) -> None:
-    suggesting.suggestions_refresh(project_id=project_id)
+def suggest_refresh_task(self, project_id: int, force: bool = False) -> None:
+    suggesting.suggestions_refresh(project_id=project_id, force=force)
 
 
 @shared_task(name=jobs.QUALITY_RUN, bind=True, **RETRY)

@@ -4,6 +4,7 @@ from annotation import views
 from annotation.curating import views as curating
 from annotation.delivery import views as delivery
 from annotation.quality import views as quality
+from annotation.suggesting import views as suggesting
 from annotation.work import views as work
 
 urlpatterns = [
@@ -74,6 +75,16 @@ urlpatterns = [
         name="project-deletion",
     ),
     path("projects/<id:project_id>/tokenizer/", views.TokenizerView.as_view(), name="tokenizer"),
+    path(
+        "projects/<id:project_id>/suggestions/",
+        suggesting.SuggestionsView.as_view(),
+        name="suggestions",
+    ),
+    path(
+        "projects/<id:project_id>/gazetteer/",
+        suggesting.GazetteerView.as_view(),
+        name="gazetteer",
+    ),
     path("snippets/<id:snippet_id>/", views.SnippetDetailView.as_view(), name="snippet-detail"),
     path(
         "projects/<id:project_id>/quality-runs/",

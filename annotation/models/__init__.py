@@ -30,7 +30,7 @@ from annotation.models.quality import (
     ReviewStatus,
     Verdict,
 )
-from annotation.models.suggesting import Engine, MachineSuggestion, ProjectModel
+from annotation.models.suggesting import Engine, GazetteerEntry, MachineSuggestion, ProjectModel
 from annotation.models.work import (
     Assignment,
     AssignmentStatus,
@@ -73,6 +73,7 @@ __all__ = [
     "GoldResult",
     "Adjudication",
     "Engine",
+    "GazetteerEntry",
     "MachineSuggestion",
     "ProjectModel",
 ]

@@ -60,3 +60,19 @@ class MachineSuggestion(models.Model):
             models.UniqueConstraint(fields=["snippet", "engine"], name="suggestion_per_engine"),
         ]
         indexes = [models.Index(fields=["project", "engine"], name="suggestion_project")]
+
+
+class GazetteerEntry(models.Model):
+    """A string a manager's gazetteer labels: the dictionary engine suggests it wherever it
+    occurs, and the span model has it in its lexicon, beside the strings the finals label."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    string = models.CharField(max_length=100)
+    label = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "string", "label"], name="gazetteer_entry_unique"
+            ),
+        ]

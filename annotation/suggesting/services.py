@@ -5,8 +5,9 @@ It trains a project model again once ``Project.suggest_every`` new finals have c
 the last one, then writes, for every open snippet (pooled, with no final annotation yet),
 one ``MachineSuggestion`` row per engine that has something to say:
 
-- the dictionary: every string the finals label, matched leftmost-longest
-  (annotation.suggesting.lexicon), scored by the share of its uses its label has;
+- the dictionary: every string the finals label and every entry of the manager's
+  gazetteer, matched leftmost-longest (annotation.suggesting.lexicon), scored by the share
+  of its uses its label has;
 - the project models (annotation.suggesting.crf), only while the latest one ``shown``:
   on the finals it held out (every tenth by snippet id) its F1 beat its baseline's by the
   project's margin. The baseline is jieba's words for segmentation and the dictionary for
@@ -25,7 +26,15 @@ from django.db.models import Max
 from annotation.core.tokens import decode_ends
 from annotation.ingest.tokenizer import token_ends
 from annotation.ingest.tokenizing import tokenizer_config
-from annotation.models import Engine, FinalAnnotation, MachineSuggestion, ProjectModel, Snippet
+from annotation.jobs import SUGGEST_REFRESH, dispatch_on_commit
+from annotation.models import (
+    Engine,
+    FinalAnnotation,
+    GazetteerEntry,
+    MachineSuggestion,
+    ProjectModel,
+    Snippet,
+)
 from annotation.quality.metrics import Matches, set_matches
 from annotation.suggesting import crf
 from annotation.suggesting.lexicon import Lexicon, counted
@@ -86,27 +95,36 @@ def _words(ends: Iterable[int]) -> set[tuple[int, int]]:
     return set(zip([0, *ends[:-1]], ends, strict=True))
 
 
-def _dictionary(examples: Iterable[crf.Example]) -> Lexicon:
-    return Lexicon(
-        counted(
-            (example.text[start:end], label)
-            for example in examples
-            for start, end, label in example.target
-        )
+def _gazetteer(project: Project) -> list[tuple[str, str]]:
+    return list(
+        GazetteerEntry.objects.filter(project=project).order_by("id").values_list("string", "label")
     )
 
 
+def _dictionary(project: Project, labelled: Iterable[tuple[str, str]]) -> Lexicon:
+    """The dictionary engine: the strings finals label (``labelled``: string, label) and
+    the gazetteer's entries."""
+    return Lexicon(counted([*labelled, *_gazetteer(project)]))
+
+
 def _scores(
-    engine: Engine, model: crf.Model, train: list[crf.Example], held: list[crf.Example]
+    engine: Engine,
+    model: crf.Model,
+    train: list[crf.Example],
+    held: list[crf.Example],
+    project: Project,
 ) -> tuple[float, float]:
-    """The model's F1 on the held-out finals, and its baseline's."""
+    """The model's F1 on the held-out finals, and its baseline's (for spans, the dictionary
+    of the training finals)."""
     if engine == Engine.WORDS:
         gold = [_words(example.target) for example in held]
         found = [_words(model.words(example.text, example.tokens)) for example in held]
         baseline = [_words(example.tokens) for example in held]
         return _f1(found, gold), _f1(baseline, gold)
     spans_gold = [set(example.target) for example in held]
-    dictionary = _dictionary(train)
+    dictionary = _dictionary(
+        project, ((e.text[start:end], label) for e in train for start, end, label in e.target)
+    )
     spans_found = [_spans(model.spans(example.text, example.tokens)) for example in held]
     spans_baseline = [_spans(dictionary.matches(example.text)) for example in held]
     return _f1(spans_found, spans_gold), _f1(spans_baseline, spans_gold)
@@ -127,9 +145,10 @@ def model_train(*, project: Project, engine: Engine) -> ProjectModel | None:
     if not held:  # ids that all miss the tenth: hold the last one out
         held = [train.pop()]
     started = time.perf_counter()
-    data = crf.train(train, _KIND[engine])
+    extra = _gazetteer(project) if engine == Engine.SPANS else []
+    data = crf.train(train, _KIND[engine], extra=extra)
     seconds = time.perf_counter() - started
-    f1, baseline = _scores(engine, crf.Model(data), train, held)
+    f1, baseline = _scores(engine, crf.Model(data), train, held, project)
     last = ProjectModel.objects.filter(project=project, engine=engine).aggregate(Max("version"))
     return ProjectModel.objects.create(
         project=project,
@@ -150,14 +169,15 @@ def _latest(project: Project, engine: Engine) -> ProjectModel | None:
     return ProjectModel.objects.filter(project=project, engine=engine).order_by("-version").first()
 
 
-def models_retrain(*, project: Project) -> list[ProjectModel]:
+def models_retrain(*, project: Project, force: bool = False) -> list[ProjectModel]:
     """Train each of the project's models again once ``suggest_every`` new finals have
-    come since it last trained (or it never did); the models trained."""
+    come since it last trained (or it never did, or ``force``); the models trained."""
     finals = FinalAnnotation.objects.filter(project=project).count()
     trained = []
     for engine in _engines(project):
         latest = _latest(project, engine)
-        if latest is not None and finals - latest.finals < project.suggest_every:
+        due = latest is None or finals - latest.finals >= project.suggest_every
+        if not (due or force):
             continue
         model = model_train(project=project, engine=engine)
         if model is not None:
@@ -191,22 +211,22 @@ def _span_items(matches: Iterable) -> list[dict]:
     ]
 
 
-def suggestions_refresh(*, project_id: int) -> int:
-    """Retrain the project's models when due and write every engine's suggestions for
-    the open snippets; return how many rows were written. Idempotent."""
+def suggestions_refresh(*, project_id: int, force: bool = False) -> int:
+    """Retrain the project's models when due (or ``force``) and write every engine's
+    suggestions for the open snippets; return how many rows were written. Idempotent."""
     project = Project.objects.get(id=project_id)
-    models_retrain(project=project)
+    models_retrain(project=project, force=force)
     engines: dict[Engine, tuple[str, object]] = {}
     if Kind.SPANS in project.kinds:
         finals = FinalAnnotation.objects.filter(project=project).values_list(
             "spans", "snippet__text"
         )
-        labelled = counted(
+        labelled = [
             (text[span["start"] : span["end"]], span["label"])
             for spans, text in finals.iterator(chunk_size=2000)
             for span in spans
-        )
-        dictionary = Lexicon(labelled)
+        ]
+        dictionary = _dictionary(project, labelled)
         if dictionary.size:
             engines[Engine.DICTIONARY] = (f"{dictionary.size}", dictionary)
     for engine in _engines(project):
@@ -251,3 +271,22 @@ def _suggested(engine: Engine, suggester: object, text: str, tokens: list[int]) 
     if ends == tokens:  # the model agrees with jieba's hints: nothing to add
         return []
     return [{"segmentation": ends, "score": round(1 - suggester.uncertainty(text, tokens), 3)}]
+
+
+def suggestions_ask(*, project: Project, force: bool = False) -> None:
+    """The suggestions refreshed in a job after the caller's transaction (one waits per
+    project); with ``force`` the models train again whatever is due."""
+    dispatch_on_commit(SUGGEST_REFRESH, project.id, force, coalesce=f"suggest:{project.id}:{force}")
+
+
+@transaction.atomic
+def gazetteer_replace(*, project: Project, entries: list[tuple[str, str]]) -> int:
+    """The project's gazetteer becomes ``entries`` (string, label), and the suggestions
+    are refreshed with it; return how many entries it holds."""
+    GazetteerEntry.objects.filter(project=project).delete()
+    GazetteerEntry.objects.bulk_create(
+        [GazetteerEntry(project=project, string=string, label=label) for string, label in entries],
+        batch_size=2000,
+    )
+    suggestions_ask(project=project)
+    return len(entries)

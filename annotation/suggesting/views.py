@@ -1,0 +1,66 @@
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation.ingest.formats import ImportFileError
+from annotation.suggesting.gazetteer import read_gazetteer
+from annotation.suggesting.selectors import suggestions_overview
+from annotation.suggesting.serializers import GazetteerUploadSerializer, SuggestionsSerializer
+from annotation.suggesting.services import gazetteer_replace, suggestions_ask
+from projects.access import access_project
+from projects.models import Kind, Role
+
+GAZETTEER_MAX_BYTES = 20 * 1024 * 1024
+
+
+class SuggestionsView(APIView):
+    """The project's suggestion engines (reviewers and managers): each project model's
+    trainings, newest first, with its F1 on the finals it held out beside its baseline's
+    and whether it is shown. POST (managers) trains the models again now."""
+
+    @extend_schema(responses=SuggestionsSerializer)
+    def get(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
+        return Response(SuggestionsSerializer(suggestions_overview(project=project)).data)
+
+    @extend_schema(request=None, responses={202: None})
+    def post(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.MANAGER).project
+        suggestions_ask(project=project, force=True)
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class GazetteerView(APIView):
+    """The project's gazetteer (managers): strings the dictionary engine suggests with
+    their labels. POST a file to replace it whole; DELETE empties it."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=GazetteerUploadSerializer, responses={200: None})
+    def post(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.MANAGER).project
+        given = GazetteerUploadSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        upload = given.validated_data["file"]
+        if upload.size > GAZETTEER_MAX_BYTES:
+            reason = _("The file is larger than %(size)s MB.")
+            raise ValidationError({"file": [reason % {"size": GAZETTEER_MAX_BYTES // 2**20}]})
+        labels = {label.name for label in project.labels.all() if label.kind == Kind.SPANS}
+        try:
+            entries = read_gazetteer(upload.read(), labels, given.validated_data["label"])
+        except ImportFileError as refused:
+            reason = _(refused.message) % refused.params if refused.params else _(refused.message)
+            body = {"file": upload.name, "line": refused.line, "reason": reason}
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"entries": gazetteer_replace(project=project, entries=entries)})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.MANAGER).project
+        gazetteer_replace(project=project, entries=[])
+        return Response(status=status.HTTP_204_NO_CONTENT)
