@@ -47,3 +47,35 @@ def test_an_annotator_takes_and_drops_suggestions_by_keyboard(page_for, live_ser
     ]
     assert len(second.spans) == offered
     assert page.errors == []
+
+
+def test_a_manager_sees_how_the_models_did_and_uploads_a_gazetteer(
+    page_for, live_server, learning, tmp_path
+):
+    page = page_for("manager")
+    page.goto(f"{live_server.url}/projects/{learning.id}/#settings")
+    row = page.locator("#project-models tbody tr").first
+    row.wait_for()
+    trained, held = row.locator("td").nth(2).inner_text().split("/")
+    assert int(trained) + int(held) == 40 and int(held) >= 1
+    form = page.locator("#settings-form")
+    form.locator("#settings-fields:not([disabled])").wait_for()
+    assert form.locator("input[name=suggest_every]").input_value() == "100"
+
+    bad = tmp_path / "places.tsv"
+    bad.write_text("北京\t机构\n上海\t城市\n", encoding="utf-8")
+    gazetteer = page.locator("#gazetteer-form")
+    gazetteer.locator("input[name=file]").set_input_files(str(bad))
+    gazetteer.locator("button[type=submit]").click()
+    refusal = gazetteer.locator(".error")
+    refusal.wait_for()
+    said = refusal.inner_text()
+    assert said.startswith("places.tsv") and "2" in said and "城市" in said
+
+    good = tmp_path / "orgs.txt"
+    good.write_text("新华社\n人民日报\n", encoding="utf-8")
+    gazetteer.locator("input[name=file]").set_input_files(str(good))
+    gazetteer.locator("select[name=label]").select_option("机构")
+    gazetteer.locator("button[type=submit]").click()
+    page.locator("#gazetteer-count", has_text="2").wait_for()
+    assert page.errors == []

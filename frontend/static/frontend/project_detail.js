@@ -7,6 +7,7 @@ import { setUpMembers } from "./members.js";
 import { setUpTabs } from "./tabs.js";
 import { poll, showError, unfinished } from "./pages.js";
 import { setUpSettings, showGuidelines } from "./project_settings.js";
+import { setUpSuggestions } from "./suggestions.js";
 
 const root = document.getElementById("project");
 const projectId = root.dataset.projectId;
@@ -263,6 +264,7 @@ function setUpEnding() {
 
 showGuidelines(JSON.parse(document.getElementById("guidelines-source").textContent));
 setUpSettings(projectId);
+if (root.dataset.role === "manager") setUpSuggestions(projectId);
 setUpImportForm();
 setUpTabs(document.getElementById("tabs"));
 setUpMembers(projectId);

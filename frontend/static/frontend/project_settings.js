@@ -49,8 +49,16 @@ const FLAGS = [
   "clean_cjk_spaces",
   "clean_punctuation",
 ];
-const NUMBERS = ["overlap", "lease_minutes", "batch_size", "review_percent", "gold_percent", "max_snippet_chars"];
-const DECIMALS = ["acceptance_threshold", "gold_min_accuracy"];
+const NUMBERS = [
+  "overlap",
+  "lease_minutes",
+  "batch_size",
+  "review_percent",
+  "gold_percent",
+  "max_snippet_chars",
+  "suggest_every",
+];
+const DECIMALS = ["acceptance_threshold", "gold_min_accuracy", "suggest_margin"];
 const TEXTS = ["name", "description", "guidelines"];
 
 export function showGuidelines(source) {

@@ -9,7 +9,10 @@ LABELS = {"地名", "机构"}
 
 
 def test_lines_give_strings_and_labels_each_once_in_order():
-    data = codecs.BOM_UTF8 + "# 一行注释\n北京\t地名\n\n  新华社 \t 机构 \n北京\t地名\r\n𠮷野家\n".encode()
+    data = (
+        codecs.BOM_UTF8
+        + "# 一行注释\n北京\t地名\n\n  新华社 \t 机构 \n北京\t地名\r\n𠮷野家\n".encode()
+    )
 
     assert read_gazetteer(data, LABELS, label="机构") == [
         ("北京", "地名"),
