@@ -30,7 +30,13 @@ from annotation.models.quality import (
     ReviewStatus,
     Verdict,
 )
-from annotation.models.suggesting import Engine, GazetteerEntry, MachineSuggestion, ProjectModel
+from annotation.models.suggesting import (
+    Engine,
+    GazetteerEntry,
+    MachineSuggestion,
+    ProjectModel,
+    SuggestionState,
+)
 from annotation.models.work import (
     Assignment,
     AssignmentStatus,
@@ -76,4 +82,5 @@ __all__ = [
     "GazetteerEntry",
     "MachineSuggestion",
     "ProjectModel",
+    "SuggestionState",
 ]

@@ -76,3 +76,16 @@ class GazetteerEntry(models.Model):
                 fields=["project", "string", "label"], name="gazetteer_entry_unique"
             ),
         ]
+
+
+class SuggestionState(models.Model):
+    """What the project's open snippets were last suggested with: each engine's version
+    (a model's, or the dictionary's fingerprint) and the last snippet then. A refresh
+    runs an engine again over every open snippet only when its version changed, and
+    otherwise over the snippets that came after."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    versions = models.JSONField(default=dict)
+    last_snippet = models.BigIntegerField(default=0)

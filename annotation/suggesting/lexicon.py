@@ -8,6 +8,7 @@ has (its score): a string labelled 人名 three times and 机构 once is suggest
 with 0.75. Offsets are code points, end-exclusive.
 """
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -40,7 +41,8 @@ class Lexicon:
     def __init__(self, counts: Mapping[str, Mapping[str, int]], *, min_length: int = 2):
         self._automaton = ahocorasick.Automaton()
         self.size = 0
-        for string, labels in counts.items():
+        digest = hashlib.sha1(usedforsecurity=False)
+        for string, labels in sorted(counts.items()):
             total = sum(labels.values())
             if len(string) < min_length or not total:
                 continue
@@ -48,9 +50,12 @@ class Lexicon:
             # always give the same label.
             label, count = min(labels.items(), key=lambda item: (-item[1], item[0]))
             self._automaton.add_word(string, (len(string), label, count / total))
+            digest.update(f"{string}\t{label}\t{count}\t{total}\n".encode())
             self.size += 1
         if self.size:
             self._automaton.make_automaton()
+        # Changes whenever a match could: the strings, their labels and their scores.
+        self.version = digest.hexdigest()[:12]
 
     def __contains__(self, string: str) -> bool:
         return self.size > 0 and string in self._automaton

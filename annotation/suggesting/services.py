@@ -34,6 +34,7 @@ from annotation.models import (
     MachineSuggestion,
     ProjectModel,
     Snippet,
+    SuggestionState,
 )
 from annotation.quality.metrics import Matches, set_matches
 from annotation.suggesting import crf
@@ -211,11 +212,9 @@ def _span_items(matches: Iterable) -> list[dict]:
     ]
 
 
-def suggestions_refresh(*, project_id: int, force: bool = False) -> int:
-    """Retrain the project's models when due (or ``force``) and write every engine's
-    suggestions for the open snippets; return how many rows were written. Idempotent."""
-    project = Project.objects.get(id=project_id)
-    models_retrain(project=project, force=force)
+def _engines_now(project: Project) -> dict[Engine, tuple[str, object]]:
+    """Each engine with something to say, by its version: the dictionary of the finals and
+    the gazetteer, and each project model whose latest training is shown."""
     engines: dict[Engine, tuple[str, object]] = {}
     if Kind.SPANS in project.kinds:
         finals = FinalAnnotation.objects.filter(project=project).values_list(
@@ -228,23 +227,65 @@ def suggestions_refresh(*, project_id: int, force: bool = False) -> int:
         ]
         dictionary = _dictionary(project, labelled)
         if dictionary.size:
-            engines[Engine.DICTIONARY] = (f"{dictionary.size}", dictionary)
+            engines[Engine.DICTIONARY] = (dictionary.version, dictionary)
     for engine in _engines(project):
         latest = _latest(project, engine)
         if latest is not None and latest.shown:
             engines[engine] = (f"v{latest.version}", crf.Model(bytes(latest.data)))
+    return engines
+
+
+def suggestions_refresh(*, project_id: int, force: bool = False) -> int:
+    """Retrain the project's models when due (or ``force``) and write every engine's
+    suggestions for the open snippets; return how many rows were written or changed.
+
+    An engine runs over every open snippet only when its version changed since the last
+    refresh (SuggestionState), else over the snippets that came since; a row is written
+    only where its items changed. A refresh run twice writes nothing the second time.
+    """
+    project = Project.objects.get(id=project_id)
+    models_retrain(project=project, force=force)
+    engines = _engines_now(project)
+    state, _ = SuggestionState.objects.get_or_create(project=project)
+    versions = {engine: version for engine, (version, _) in engines.items()}
+    changed = {
+        engine for engine, version in versions.items() if state.versions.get(engine) != version
+    }
+    stopped = set(state.versions) - set(versions)
+    last = state.last_snippet
     written = 0
-    if not engines:  # nothing to suggest; rows of an engine that stopped showing go
-        MachineSuggestion.objects.filter(project=project).delete()
-        return 0
+    with transaction.atomic():
+        MachineSuggestion.objects.filter(project=project, engine__in=stopped).delete()
     for chunk in _open_snippets(project):
-        rows = []
-        for snippet_id, text, stored in chunk:
-            tokens = _tokens(project, text, stored)
-            for engine, (version, suggester) in engines.items():
-                items = _suggested(engine, suggester, text, tokens)
+        written += _refresh_chunk(project, engines, chunk, changed, last)
+        state.last_snippet = max(state.last_snippet, chunk[-1][0])
+    state.versions = versions
+    state.save(update_fields=["versions", "last_snippet"])
+    return written
+
+
+def _refresh_chunk(
+    project: Project,
+    engines: dict[Engine, tuple[str, object]],
+    chunk: list[tuple[int, str, str]],
+    changed: set[Engine],
+    last: int,
+) -> int:
+    existing = {
+        (row.snippet_id, row.engine): row
+        for row in MachineSuggestion.objects.filter(snippet_id__in=[row[0] for row in chunk])
+    }
+    made, changed_rows, gone = [], [], []
+    for snippet_id, text, stored in chunk:
+        due = [engine for engine in engines if engine in changed or snippet_id > last]
+        tokens = _tokens(project, text, stored) if due else []
+        for engine in due:
+            version, suggester = engines[engine]
+            items = _suggested(engine, suggester, text, tokens)
+            row = existing.get((snippet_id, engine))
+            if row is None:
                 if items:
-                    rows.append(
+                    made.append(
                         MachineSuggestion(
                             snippet_id=snippet_id,
                             project=project,
@@ -253,11 +294,16 @@ def suggestions_refresh(*, project_id: int, force: bool = False) -> int:
                             items=items,
                         )
                     )
-        with transaction.atomic():
-            MachineSuggestion.objects.filter(snippet_id__in=[row[0] for row in chunk]).delete()
-            MachineSuggestion.objects.bulk_create(rows)
-        written += len(rows)
-    return written
+            elif not items:
+                gone.append(row.id)
+            elif row.items != items or row.model_version != version:
+                row.items, row.model_version = items, version
+                changed_rows.append(row)
+    with transaction.atomic():
+        MachineSuggestion.objects.filter(id__in=gone).delete()
+        MachineSuggestion.objects.bulk_create(made)
+        MachineSuggestion.objects.bulk_update(changed_rows, ["items", "model_version"])
+    return len(made) + len(changed_rows)
 
 
 def _suggested(engine: Engine, suggester: object, text: str, tokens: list[int]) -> list[dict]:

@@ -72,7 +72,7 @@ def test_a_refresh_run_twice_writes_the_same_rows(learning):
         )
     )
 
-    services.suggestions_refresh(project_id=learning.id)
+    assert services.suggestions_refresh(project_id=learning.id) == 0  # nothing changed
 
     after = sorted(
         MachineSuggestion.objects.filter(project=learning).values_list(
@@ -82,3 +82,16 @@ def test_a_refresh_run_twice_writes_the_same_rows(learning):
     assert after == before and before
     finals = Snippet.objects.filter(project=learning, final__isnull=False).values("id")
     assert not MachineSuggestion.objects.filter(snippet_id__in=finals).exists()
+
+
+def test_new_snippets_get_suggestions_without_the_old_ones_computed_again(learning, upload):
+    before = dict(MachineSuggestion.objects.filter(project=learning).values_list("id", "items"))
+
+    _, job = upload(learning, "more.txt", "王建国又来到新华社。\n".encode())
+
+    assert job["status"] == "succeeded"
+    snippet = Snippet.objects.get(project=learning, text="王建国又来到新华社。")
+    [row] = MachineSuggestion.objects.filter(snippet=snippet, engine="dictionary")
+    assert {"start": 6, "end": 9, "label": "机构", "score": 1.0} in row.items
+    unchanged = MachineSuggestion.objects.filter(id__in=before)
+    assert dict(unchanged.values_list("id", "items")) == before
