@@ -5,19 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotation', '0025_gazetteer'),
-        ('projects', '0012_suggestion_settings'),
+        ("annotation", "0025_gazetteer"),
+        ("projects", "0012_suggestion_settings"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SuggestionState',
+            name="SuggestionState",
             fields=[
-                ('project', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='projects.project')),
-                ('versions', models.JSONField(default=dict)),
-                ('last_snippet', models.BigIntegerField(default=0)),
+                (
+                    "project",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="projects.project",
+                    ),
+                ),
+                ("versions", models.JSONField(default=dict)),
+                ("last_snippet", models.BigIntegerField(default=0)),
             ],
         ),
     ]

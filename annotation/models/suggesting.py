@@ -14,6 +14,7 @@ class Engine(models.TextChoices):
     DICTIONARY = "dictionary", _("Dictionary")
     WORDS = "crf-words", _("Project model: words")
     SPANS = "crf-spans", _("Project model: spans")
+    CLASSES = "linear-classes", _("Project model: classes")
 
 
 class ProjectModel(models.Model):

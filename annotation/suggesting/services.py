@@ -8,16 +8,18 @@ one ``MachineSuggestion`` row per engine that has something to say:
 - the dictionary: every string the finals label and every entry of the manager's
   gazetteer, matched leftmost-longest (annotation.suggesting.lexicon), scored by the share
   of its uses its label has;
-- the project models (annotation.suggesting.crf), only while the latest one ``shown``:
+- the project models (annotation.suggesting.crf for words and spans,
+  annotation.suggesting.classes for classes), only while the latest one ``shown``:
   on the finals it held out (every tenth by snippet id) its F1 beat its baseline's by the
-  project's margin. The baseline is jieba's words for segmentation and the dictionary for
-  spans, scored on the same held-out finals.
+  project's margin. The baseline is jieba's words for segmentation, the dictionary for
+  spans and the commonest classes for classes, scored on the same held-out finals.
 
 Gold items get no suggestions: they measure the annotators. A refresh run twice writes the
 same rows.
 """
 
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from django.db import transaction
@@ -37,7 +39,7 @@ from annotation.models import (
     SuggestionState,
 )
 from annotation.quality.metrics import Matches, set_matches
-from annotation.suggesting import crf
+from annotation.suggesting import classes, crf
 from annotation.suggesting.lexicon import Lexicon, counted
 from projects.models import Kind, Project
 
@@ -46,7 +48,7 @@ MIN_FINALS = 20  # fewer finals than this train no model
 CHUNK = 1000  # open snippets suggested for a transaction
 
 _KIND = {Engine.WORDS: crf.WORDS, Engine.SPANS: crf.SPANS}
-_PART = {Engine.WORDS: "segmentation", Engine.SPANS: "spans"}
+_PART = {Engine.WORDS: "segmentation", Engine.SPANS: "spans", Engine.CLASSES: "classes"}
 
 
 def _engines(project: Project) -> list[Engine]:
@@ -56,6 +58,8 @@ def _engines(project: Project) -> list[Engine]:
         wanted.append(Engine.SPANS)
     if Kind.SEGMENTATION in project.kinds:
         wanted.append(Engine.WORDS)
+    if Kind.CLASSES in project.kinds:
+        wanted.append(Engine.CLASSES)
     return wanted
 
 
@@ -67,7 +71,7 @@ def _tokens(project: Project, text: str, stored: str) -> list[int]:
 
 def _examples(project: Project, engine: Engine) -> list[tuple[int, crf.Example]]:
     """The finals a model of ``engine`` learns from, by snippet id: for words those with a
-    segmentation; for spans all (a final with no span teaches that too)."""
+    segmentation; for spans and classes all (a final with none teaches that too)."""
     part = _PART[engine]
     rows = (
         FinalAnnotation.objects.filter(project=project)
@@ -80,6 +84,9 @@ def _examples(project: Project, engine: Engine) -> list[tuple[int, crf.Example]]
             continue
         if engine == Engine.SPANS:
             target = [(span["start"], span["end"], span["label"]) for span in target]
+        if engine == Engine.CLASSES:  # the classes need no tokens
+            examples.append((snippet_id, crf.Example(text, [], target)))
+            continue
         examples.append((snippet_id, crf.Example(text, _tokens(project, text, tokens), target)))
     return examples
 
@@ -110,13 +117,21 @@ def _dictionary(project: Project, labelled: Iterable[tuple[str, str]]) -> Lexico
 
 def _scores(
     engine: Engine,
-    model: crf.Model,
+    model: object,
     train: list[crf.Example],
     held: list[crf.Example],
     project: Project,
 ) -> tuple[float, float]:
-    """The model's F1 on the held-out finals, and its baseline's (for spans, the dictionary
-    of the training finals)."""
+    """The model's F1 on the held-out finals, and its baseline's: jieba's words for words,
+    the dictionary of the training finals for spans, and for classes the classes given
+    most often in training, given to every snippet."""
+    if isinstance(model, classes.Model):
+        class_gold = [{(i, label) for label in e.target} for i, e in enumerate(held)]
+        class_found = [{(i, s.label) for s in model.classes(e.text)} for i, e in enumerate(held)]
+        common = Counter(tuple(sorted(e.target)) for e in train).most_common(1)[0][0]
+        class_baseline = [{(i, label) for label in common} for i in range(len(held))]
+        return _f1(class_found, class_gold), _f1(class_baseline, class_gold)
+    assert isinstance(model, crf.Model)
     if engine == Engine.WORDS:
         gold = [_words(example.target) for example in held]
         found = [_words(model.words(example.text, example.tokens)) for example in held]
@@ -129,6 +144,19 @@ def _scores(
     spans_found = [_spans(model.spans(example.text, example.tokens)) for example in held]
     spans_baseline = [_spans(dictionary.matches(example.text)) for example in held]
     return _f1(spans_found, spans_gold), _f1(spans_baseline, spans_gold)
+
+
+def _trained(engine: Engine, project: Project, train: list[crf.Example]) -> bytes:
+    if engine == Engine.CLASSES:
+        texts = [example.text for example in train]
+        given = [list(example.target) for example in train]
+        return classes.train(texts, given, multi_label=project.multi_label)
+    extra = _gazetteer(project) if engine == Engine.SPANS else []
+    return crf.train(train, _KIND[engine], extra=extra)
+
+
+def _loaded(engine: Engine, data: bytes) -> object:
+    return classes.Model(data) if engine == Engine.CLASSES else crf.Model(data)
 
 
 def _spans(matches: Iterable) -> set[tuple[int, int, str]]:
@@ -146,10 +174,9 @@ def model_train(*, project: Project, engine: Engine) -> ProjectModel | None:
     if not held:  # ids that all miss the tenth: hold the last one out
         held = [train.pop()]
     started = time.perf_counter()
-    extra = _gazetteer(project) if engine == Engine.SPANS else []
-    data = crf.train(train, _KIND[engine], extra=extra)
+    data = _trained(engine, project, train)
     seconds = time.perf_counter() - started
-    f1, baseline = _scores(engine, crf.Model(data), train, held, project)
+    f1, baseline = _scores(engine, _loaded(engine, data), train, held, project)
     last = ProjectModel.objects.filter(project=project, engine=engine).aggregate(Max("version"))
     return ProjectModel.objects.create(
         project=project,
@@ -231,7 +258,7 @@ def _engines_now(project: Project) -> dict[Engine, tuple[str, object]]:
     for engine in _engines(project):
         latest = _latest(project, engine)
         if latest is not None and latest.shown:
-            engines[engine] = (f"v{latest.version}", crf.Model(bytes(latest.data)))
+            engines[engine] = (f"v{latest.version}", _loaded(engine, bytes(latest.data)))
     return engines
 
 
@@ -310,6 +337,9 @@ def _suggested(engine: Engine, suggester: object, text: str, tokens: list[int]) 
     if engine == Engine.DICTIONARY:
         assert isinstance(suggester, Lexicon)
         return _span_items(suggester.matches(text))
+    if engine == Engine.CLASSES:
+        assert isinstance(suggester, classes.Model)
+        return [{"label": s.label, "score": round(s.score, 3)} for s in suggester.classes(text)]
     assert isinstance(suggester, crf.Model)
     if engine == Engine.SPANS:
         return _span_items(suggester.spans(text, tokens))

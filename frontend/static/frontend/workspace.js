@@ -402,22 +402,11 @@ function suggestionWords(item) {
 function drawSuggestions() {
   const open = editor.suggestions();
   const words = editor.suggestedWords();
-  $("suggestions").hidden = !open.length && !words;
+  const suggestedClasses = editor.suggestedClasses();
+  $("suggestions").hidden = !open.length && !words && !suggestedClasses.length;
   $("suggestion-list").replaceChildren(
-    ...open.map((item) => {
-      const take = el("button", { type: "button", title: gettext("Take it"), class: "link" }, "✓");
-      take.addEventListener("click", () => act(editor.acceptSuggestion(item.key)));
-      const drop = el("button", { type: "button", title: gettext("Drop it"), class: "link" }, "✕");
-      drop.addEventListener("click", () => act(editor.dismissSuggestion(item.key)));
-      const chip = el("li", { class: item.key === editor.picked ? "chip suggestion picked" : "chip suggestion", lang: "zh-Hans" });
-      chip.append(
-        el("span", { class: "swatch", style: `background:${colorOf.get(`spans:${item.label}`) ?? "#888888"}` }),
-        suggestionWords(item),
-        take,
-        drop,
-      );
-      return chip;
-    }),
+    ...suggestedClasses.map((item) => suggestionChip(item, colorOf.get(`classes:${item.label}`), [item.label, item.engines.join(", "), item.score.toFixed(2)].join(" · "))),
+    ...open.map((item) => suggestionChip(item, colorOf.get(`spans:${item.label}`), suggestionWords(item))),
   );
   $("suggested-words").hidden = !words;
   if (words) {
@@ -426,6 +415,17 @@ function drawSuggestions() {
       words.score.toFixed(2),
     ]);
   }
+}
+
+// A suggestion in the list, with its buttons to take it and to drop it.
+function suggestionChip(item, color, words) {
+  const take = el("button", { type: "button", title: gettext("Take it"), class: "link" }, "✓");
+  take.addEventListener("click", () => act(editor.acceptSuggestion(item.key)));
+  const drop = el("button", { type: "button", title: gettext("Drop it"), class: "link" }, "✕");
+  drop.addEventListener("click", () => act(editor.dismissSuggestion(item.key)));
+  const chip = el("li", { class: item.key === editor.picked ? "chip suggestion picked" : "chip suggestion", lang: "zh-Hans" });
+  chip.append(el("span", { class: "swatch", style: `background:${color ?? "#888888"}` }), words, take, drop);
+  return chip;
 }
 
 // What the keys do while a relation or an event is being made.
@@ -470,11 +470,11 @@ function drawIfChanged(draw, ...from) {
 function draw() {
   $("segment-toggle").classList.toggle("active", editor.segmenting);
   drawText();
-  const { spans, classes, relations, events } = editor.state;
+  const { spans, classes, segmentation, relations, events } = editor.state;
   drawIfChanged(drawSpanList, editor.text, spans, editor.chosen);
   drawIfChanged(drawPalettes, classes);
   drawIfChanged(drawLinks, editor.text, spans, relations, events, editor.chosenLink);
-  drawIfChanged(drawSuggestions, editor.state.spans, editor.state.segmentation, editor.machine, [...editor.dismissed], editor.picked);
+  drawIfChanged(drawSuggestions, spans, classes, segmentation, editor.machine, [...editor.dismissed], editor.picked);
   drawPrompt();
   drawArcs();
 }

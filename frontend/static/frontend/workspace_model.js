@@ -106,7 +106,7 @@ export class Editor {
     this.segmenting = false;
     this.caret = 0;
     this.place = 0; // where the arrows go on from when nothing is selected
-    this.machine = { spans: [], segmentation: null }; // see suggest
+    this.machine = { spans: [], classes: [], segmentation: null }; // see suggest
     this.dismissed = new Set(); // suggestions the annotator dropped, by key
     this.picked = null; // the key of the suggestion picked out
   }
@@ -509,11 +509,17 @@ export class Editor {
   // higher score), and a segmentation where the project corrects one.
   suggest(machine) {
     const labels = new Set(this.rules.labels.filter((label) => label.kind === "spans").map((label) => label.name));
+    const classNames = new Set(this.rules.labels.filter((label) => label.kind === "classes").map((label) => label.name));
     const spans = new Map();
+    const classes = new Map();
     let segmentation = null;
     for (const { engine_name: name, engine, items } of Array.isArray(machine) ? machine : []) {
       for (const item of Array.isArray(items) ? items : []) {
-        if (Array.isArray(item.segmentation) && (this.rules.kinds ?? []).includes("segmentation")) {
+        if (item.start === undefined && classNames.has(item.label)) {
+          const known = classes.get(item.label);
+          if (known) known.score = Math.max(known.score, item.score);
+          else classes.set(item.label, { key: `class:${item.label}`, label: item.label, score: item.score, engines: [name ?? engine] });
+        } else if (Array.isArray(item.segmentation) && (this.rules.kinds ?? []).includes("segmentation")) {
           segmentation = { ends: item.segmentation, engine: name ?? engine, score: item.score };
         } else if (Number.isInteger(item.start) && labels.has(item.label) && item.start < item.end && item.end <= this.length) {
           const key = suggestionKey(item);
@@ -527,7 +533,24 @@ export class Editor {
         }
       }
     }
-    this.machine = { spans: [...spans.values()].sort((a, b) => a.start - b.start || a.end - b.end), segmentation };
+    this.machine = {
+      spans: [...spans.values()].sort((a, b) => a.start - b.start || a.end - b.end),
+      classes: [...classes.values()].sort((a, b) => b.score - a.score),
+      segmentation,
+    };
+  }
+
+  // The suggested classes the annotation lacks and the annotator did not drop, surest first.
+  suggestedClasses() {
+    return (this.machine.classes ?? []).filter(
+      (item) => !this.state.classes.includes(item.label) && !this.dismissed.has(item.key),
+    );
+  }
+
+  // Inside an edit: ``label`` among the classes (in place of the one there is, where a
+  // snippet has one).
+  addClass(state, label) {
+    state.classes = this.rules.multi_label ? [...state.classes, label] : [label];
   }
 
   // The suggested spans still open: neither taken (a span of the same place and label)
@@ -563,6 +586,8 @@ export class Editor {
 
   // The picked suggestion (or the one of ``key``) becomes a span of the annotation.
   acceptSuggestion(key = this.picked) {
+    const suggestedClass = this.suggestedClasses().find((open) => open.key === key);
+    if (suggestedClass) return this.edit((state) => this.addClass(state, suggestedClass.label));
     const item = this.suggestions().find((open) => open.key === key);
     if (!item) return MOVED;
     if (!this.rules.allow_overlap && overlapsAny(item.start, item.end, this.state.spans)) {
@@ -587,7 +612,10 @@ export class Editor {
   acceptAllSuggestions() {
     const open = [...this.suggestions()].sort((a, b) => b.score - a.score);
     const words = this.suggestedWords();
-    if (!open.length && !words) return refused(gettext("No suggestions left."));
+    const suggestedClasses = this.suggestedClasses();
+    // With one class a snippet, the surest is taken, and only where there is none yet.
+    const taken = this.rules.multi_label ? suggestedClasses : this.state.classes.length ? [] : suggestedClasses.slice(0, 1);
+    if (!open.length && !words && !taken.length) return refused(gettext("No suggestions left."));
     let left = 0;
     this.picked = null;
     this.selection = null;
@@ -597,6 +625,7 @@ export class Editor {
         else this.addSpan(state, item.start, item.end, item.label);
       }
       if (words) state.segmentation = [...words.ends];
+      for (const item of taken) this.addClass(state, item.label);
     });
     if (!left) return result;
     return { ...result, notice: interpolate(gettext("%s suggestions overlapped spans and were left."), [left]) };

@@ -120,3 +120,28 @@ test("suggestions past the text or of a project without segmentation are left ou
   assert.deepEqual(model.suggestions(), []);
   assert.equal(model.suggestedWords(), null);
 });
+
+test("suggested classes are taken one by one, or the surest with the rest", () => {
+  const rules = { labels: [...LABELS, { kind: "classes", name: "体育" }, { kind: "classes", name: "经济" }] };
+  const machine = [
+    { engine: "linear-classes", engine_name: "项目模型：类别", items: [{ label: "经济", score: 0.7 }, { label: "体育", score: 0.2 }] },
+  ];
+  const single = editor(rules);
+  single.suggest(machine);
+  assert.deepEqual(single.suggestedClasses().map((item) => [item.label, item.engines[0]]), [
+    ["经济", "项目模型：类别"],
+    ["体育", "项目模型：类别"],
+  ]);
+  single.acceptAllSuggestions();
+  assert.deepEqual(single.state.classes, ["经济"]); // one class a snippet: the surest
+  single.acceptSuggestion("class:体育");
+  assert.deepEqual(single.state.classes, ["体育"]);
+
+  const multi = editor({ ...rules, multi_label: true });
+  multi.suggest(machine);
+  multi.acceptAllSuggestions();
+  assert.deepEqual(multi.state.classes, ["经济", "体育"]);
+  multi.undo();
+  multi.dismissSuggestion("class:经济");
+  assert.deepEqual(multi.suggestedClasses().map((item) => item.label), ["体育"]);
+});

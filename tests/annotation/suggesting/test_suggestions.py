@@ -1,5 +1,7 @@
 """The engines' suggestions reach the annotator's task, apart from their own work."""
 
+import json
+
 import pytest
 
 from annotation.models import Engine, MachineSuggestion, ProjectModel, Snippet
@@ -95,3 +97,35 @@ def test_new_snippets_get_suggestions_without_the_old_ones_computed_again(learni
     assert {"start": 6, "end": 9, "label": "机构", "score": 1.0} in row.items
     unchanged = MachineSuggestion.objects.filter(id__in=before)
     assert dict(unchanged.values_list("id", "items")) == before
+
+
+def test_the_class_model_learns_the_classes_of_the_finals(project, members, client_for, upload):
+    client_for("manager").patch(
+        f"/api/v1/projects/{project.id}/",
+        {
+            "kinds": ["classes"],
+            "labels": [{"name": "体育", "kind": "classes"}, {"name": "经济", "kind": "classes"}],
+        },
+        format="json",
+    )
+    _, job = upload(project, "open.txt", "球队在联赛中进球夺冠。\n".encode())
+    assert job["status"] == "succeeded"
+    words = {"体育": "球队比赛进球冠军联赛教练", "经济": "市场价格增长投资企业银行"}
+    lines = [
+        json.dumps(
+            {"text": f"{n}：{words[label][n % 6 :]}{words[label][: n % 6]}", "classes": [label]},
+            ensure_ascii=False,
+        )
+        for n in range(30)
+        for label in words
+    ]
+    _, job = upload(
+        project, "f.jsonl", "\n".join(lines).encode(), format="jsonl", annotations="final"
+    )
+    assert job["status"] == "succeeded", job["errors"]
+
+    [model] = ProjectModel.objects.filter(project=project, engine=Engine.CLASSES)
+    assert model.f1 == 1.0 and model.baseline_f1 < 0.7 and model.shown
+    task = client_for("annotator").post(f"/api/v1/projects/{project.id}/tasks/next/").json()
+    [given] = task["snippet"]["machine_suggestions"]
+    assert given["engine"] == "linear-classes" and given["items"][0]["label"] == "体育"
