@@ -4,20 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotation', '0026_suggestion_state'),
+        ("annotation", "0026_suggestion_state"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='machinesuggestion',
-            name='engine',
-            field=models.CharField(choices=[('dictionary', 'Dictionary'), ('crf-words', 'Project model: words'), ('crf-spans', 'Project model: spans'), ('linear-classes', 'Project model: classes')], max_length=16),
+            model_name="machinesuggestion",
+            name="engine",
+            field=models.CharField(
+                choices=[
+                    ("dictionary", "Dictionary"),
+                    ("crf-words", "Project model: words"),
+                    ("crf-spans", "Project model: spans"),
+                    ("linear-classes", "Project model: classes"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='projectmodel',
-            name='engine',
-            field=models.CharField(choices=[('dictionary', 'Dictionary'), ('crf-words', 'Project model: words'), ('crf-spans', 'Project model: spans'), ('linear-classes', 'Project model: classes')], max_length=16),
+            model_name="projectmodel",
+            name="engine",
+            field=models.CharField(
+                choices=[
+                    ("dictionary", "Dictionary"),
+                    ("crf-words", "Project model: words"),
+                    ("crf-spans", "Project model: spans"),
+                    ("linear-classes", "Project model: classes"),
+                ],
+                max_length=16,
+            ),
         ),
     ]
