@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from annotation.models import ExportJob, ImportJob, JobStatus, QualityRun
+from annotation.models import EndpointRun, ExportJob, ImportJob, JobStatus, QualityRun
 from projects.models import Project
 
-HEAVY_JOBS = (ImportJob, ExportJob, QualityRun)
+HEAVY_JOBS = (ImportJob, ExportJob, QualityRun, EndpointRun)
 _UNFINISHED = (JobStatus.PENDING, JobStatus.RUNNING)
 
 

@@ -17,6 +17,7 @@ from annotation.delivery import services as delivery
 from annotation.ingest import services, tokenizing
 from annotation.quality import finals
 from annotation.quality import services as quality
+from annotation.suggesting import external
 from annotation.suggesting import services as suggesting
 
 TRANSIENT = (OperationalError, InterfaceError)
@@ -81,6 +82,14 @@ def _finals_refreshed(project_id: int) -> None:
 @shared_task(name=jobs.SUGGEST_REFRESH, bind=True, **RETRY)
 def suggest_refresh_task(self, project_id: int, force: bool = False) -> None:
     suggesting.suggestions_refresh(project_id=project_id, force=force)
+
+
+@shared_task(name=jobs.ENDPOINT_RUN, bind=True, **RETRY)
+def endpoint_run_task(self, run_id: int) -> None:
+    with failure_recorded(
+        self, lambda reason: external.endpoint_run_fail(run_id=run_id, reason=reason)
+    ):
+        external.endpoint_run_execute(run_id=run_id)
 
 
 @shared_task(name=jobs.QUALITY_RUN, bind=True, **RETRY)

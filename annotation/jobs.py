@@ -49,6 +49,7 @@ FINALS_REFRESH = "annotation.finals_refresh"
 QUALITY_RUN = "annotation.quality_run"
 EXPORT = "annotation.export"
 SUGGEST_REFRESH = "annotation.suggest_refresh"
+ENDPOINT_RUN = "annotation.endpoint_run"
 
 
 def dispatch_on_commit(task: str, *args: Any, coalesce: str = "") -> None:
@@ -76,7 +77,7 @@ def dispatch_on_commit(task: str, *args: Any, coalesce: str = "") -> None:
 
 # The jobs that take long: without a broker they run beside the request that asked for
 # them (settings.BIAOZHU_JOBS_IN_BACKGROUND), which answers at once, as with a worker.
-HEAVY = frozenset({IMPORT_FILE, EXPORT, QUALITY_RUN, SUGGEST_REFRESH})
+HEAVY = frozenset({IMPORT_FILE, EXPORT, QUALITY_RUN, SUGGEST_REFRESH, ENDPOINT_RUN})
 
 
 def _run_eagerly(task: str, args: tuple) -> None:

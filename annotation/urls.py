@@ -81,6 +81,11 @@ urlpatterns = [
         name="suggestions",
     ),
     path(
+        "projects/<id:project_id>/suggestions/endpoint-runs/",
+        suggesting.EndpointRunListView.as_view(),
+        name="endpoint-run-list",
+    ),
+    path(
         "projects/<id:project_id>/gazetteer/",
         suggesting.GazetteerView.as_view(),
         name="gazetteer",

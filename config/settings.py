@@ -6,6 +6,7 @@ eagerly in the web process, a local-memory cache and a secret key generated on f
 Every variable is described in docs/settings.md.
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -200,8 +201,18 @@ BIAOZHU_IMPORT_PROCESSES = int(os.environ.get("BIAOZHU_IMPORT_PROCESSES", 0))
 CELERY_TASK_QUEUES = (Queue("celery"), Queue("heavy"))
 CELERY_TASK_ROUTES = {
     name: {"queue": "heavy"}
-    for name in ("annotation.import_file", "annotation.export", "annotation.quality_run")
+    for name in (
+        "annotation.import_file",
+        "annotation.export",
+        "annotation.quality_run",
+        "annotation.suggest_refresh",
+        "annotation.endpoint_run",
+    )
 }
+# External suggestion endpoints, set by site staff only (annotation/suggesting/endpoints.py;
+# docs/settings.md): a JSON list of {"name", "protocol": "openai" | "label-studio", "url",
+# "model", "api_key_env", "calls_per_minute", "calls_per_day", "batch", "examples"}.
+BIAOZHU_SUGGEST_ENDPOINTS = json.loads(os.environ.get("BIAOZHU_SUGGEST_ENDPOINTS", "[]"))
 BIAOZHU_JOBS_PER_USER = int(os.environ.get("BIAOZHU_JOBS_PER_USER", 3))
 BIAOZHU_JOBS_PER_PROJECT = int(os.environ.get("BIAOZHU_JOBS_PER_PROJECT", 10))
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("BIAOZHU_TASK_SOFT_TIME_LIMIT", 30 * 60))

@@ -344,6 +344,15 @@ def _units(text: str, regions: list[dict]) -> str | None:
     return None
 
 
+def label_studio_regions(text: str, results: list, line: int = 0) -> list[tuple[int, int, str]]:
+    """The spans of Label Studio ``labels`` results on ``text``, in code points, whichever
+    units the task's regions count in (a Label Studio ML backend's predictions too)."""
+    regions = [r for r in results if isinstance(r, dict) and r.get("type") in _REGIONS]
+    values: list[dict] = [r["value"] if isinstance(r.get("value"), dict) else {} for r in regions]
+    utf16 = _units(text, values) == "utf16"
+    return [span for value in values for span in _region(text, value, line, utf16)]
+
+
 def _region(text: str, value: dict, line: int, utf16: bool) -> list[tuple[int, int, str]]:
     """A labelled region's spans, one a label; offsets in code points, or in UTF-16 units
     (old Label Studio) where the file counts in those."""

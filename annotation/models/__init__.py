@@ -31,6 +31,8 @@ from annotation.models.quality import (
     Verdict,
 )
 from annotation.models.suggesting import (
+    EndpointCall,
+    EndpointRun,
     Engine,
     GazetteerEntry,
     MachineSuggestion,
@@ -78,6 +80,8 @@ __all__ = [
     "GoldItem",
     "GoldResult",
     "Adjudication",
+    "EndpointCall",
+    "EndpointRun",
     "Engine",
     "GazetteerEntry",
     "MachineSuggestion",

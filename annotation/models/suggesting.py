@@ -1,10 +1,11 @@
 """Suggestions made by machines: the project models trained on the final annotations, and
 what each engine suggests for each open snippet (annotation.suggesting)."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from annotation.models.ingest import Snippet
+from annotation.models.ingest import Job, Snippet
 from projects.models import Project
 
 
@@ -15,6 +16,8 @@ class Engine(models.TextChoices):
     WORDS = "crf-words", _("Project model: words")
     SPANS = "crf-spans", _("Project model: spans")
     CLASSES = "linear-classes", _("Project model: classes")
+    LLM = "llm", _("Language model")
+    ML_BACKEND = "ml-backend", _("ML backend")
 
 
 class ProjectModel(models.Model):
@@ -90,3 +93,40 @@ class SuggestionState(models.Model):
     )
     versions = models.JSONField(default=dict)
     last_snippet = models.BigIntegerField(default=0)
+
+
+class EndpointRun(Job):
+    """One pass of an external endpoint (annotation.suggesting.endpoints) over the open
+    snippets of a project, asked for by a manager: what it called, what came from the
+    cache, what it suggested and what it had to drop, and why it stopped if it failed."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    endpoint = models.CharField(max_length=100)
+    snippets = models.PositiveIntegerField(default=0, help_text="Snippets given suggestions.")
+    calls = models.PositiveIntegerField(default=0)
+    cached = models.PositiveIntegerField(default=0, help_text="Answers found in the cache.")
+    tokens = models.PositiveIntegerField(default=0)
+    dropped = models.PositiveIntegerField(default=0, help_text="Mentions the text lacks.")
+    failures = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+
+
+class EndpointCall(models.Model):
+    """An endpoint's answer to one request, found again by the request's hash: the same
+    prompt is never paid for twice. The rows of the last day count against the
+    endpoint's daily calls."""
+
+    endpoint = models.CharField(max_length=100)
+    prompt_hash = models.CharField(max_length=64)
+    answer = models.JSONField()
+    tokens = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "prompt_hash"], name="endpoint_call_once"),
+        ]
+        indexes = [models.Index(fields=["endpoint", "created_at"], name="endpoint_call_day")]

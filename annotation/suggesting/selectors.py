@@ -1,14 +1,16 @@
 from django.db.models import Count
 
-from annotation.models import GazetteerEntry, MachineSuggestion, ProjectModel
+from annotation.models import EndpointRun, GazetteerEntry, MachineSuggestion, ProjectModel
 from projects.models import Project
 
 RECENT_MODELS = 20
+RECENT_RUNS = 10
 
 
-def suggestions_overview(*, project: Project) -> dict:
+def suggestions_overview(*, project: Project, endpoints: list[dict]) -> dict:
     """The project's suggestion settings, its recent models (newest first, without their
-    bytes), its gazetteer's size and how many snippets each engine suggests for."""
+    bytes), its gazetteer's size, how many snippets each engine suggests for, the
+    external ``endpoints`` configured and the project's recent runs of them."""
     models = (
         ProjectModel.objects.filter(project=project)
         .defer("data")
@@ -26,4 +28,6 @@ def suggestions_overview(*, project: Project) -> dict:
         "models": list(models),
         "gazetteer": GazetteerEntry.objects.filter(project=project).count(),
         "suggested": {row["engine"]: row["snippets"] for row in suggested},
+        "endpoints": endpoints,
+        "runs": list(EndpointRun.objects.filter(project=project).order_by("-id")[:RECENT_RUNS]),
     }

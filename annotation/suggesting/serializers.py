@@ -18,6 +18,32 @@ class ProjectModelSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
 
 
+class EndpointSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True)
+    protocol = serializers.CharField(read_only=True)
+    model = serializers.CharField(read_only=True)
+
+
+class EndpointRunSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    endpoint = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    progress = serializers.FloatField(read_only=True)
+    snippets = serializers.IntegerField(read_only=True)
+    calls = serializers.IntegerField(read_only=True)
+    cached = serializers.IntegerField(read_only=True)
+    tokens = serializers.IntegerField(read_only=True)
+    dropped = serializers.IntegerField(read_only=True)
+    failures = serializers.IntegerField(read_only=True)
+    error = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class EndpointRunStartSerializer(serializers.Serializer):
+    endpoint = serializers.CharField(help_text="The name of an endpoint site staff configured.")
+
+
 class SuggestionsSerializer(serializers.Serializer):
     """What the project's suggestion engines learned and say."""
 
@@ -28,6 +54,8 @@ class SuggestionsSerializer(serializers.Serializer):
     suggested = serializers.DictField(
         child=serializers.IntegerField(), read_only=True, help_text="Snippets, by engine."
     )
+    endpoints = EndpointSerializer(many=True, read_only=True)
+    runs = EndpointRunSerializer(many=True, read_only=True, help_text="Newest first.")
 
 
 class GazetteerUploadSerializer(serializers.Serializer):

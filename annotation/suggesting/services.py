@@ -213,7 +213,7 @@ def models_retrain(*, project: Project, force: bool = False) -> list[ProjectMode
     return trained
 
 
-def _open_snippets(project: Project) -> Iterator[list[tuple[int, str, str]]]:
+def open_snippets(project: Project) -> Iterator[list[tuple[int, str, str]]]:
     """The open snippets, a chunk of (id, text, tokens) at a time: pooled, and with no
     final annotation yet. A snippet some annotator has done keeps the suggestions it had
     before: under overlap, suggestions learned from its first annotator's work would
@@ -283,7 +283,7 @@ def suggestions_refresh(*, project_id: int, force: bool = False) -> int:
     written = 0
     with transaction.atomic():
         MachineSuggestion.objects.filter(project=project, engine__in=stopped).delete()
-    for chunk in _open_snippets(project):
+    for chunk in open_snippets(project):
         written += _refresh_chunk(project, engines, chunk, changed, last)
         state.last_snippet = max(state.last_snippet, chunk[-1][0])
     state.versions = versions

@@ -1,16 +1,23 @@
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotation.admission import TooManyJobs
 from annotation.ingest.formats import ImportFileError
+from annotation.suggesting.external import UnknownEndpoint, configured, endpoint_run_start
 from annotation.suggesting.gazetteer import read_gazetteer
 from annotation.suggesting.selectors import suggestions_overview
-from annotation.suggesting.serializers import GazetteerUploadSerializer, SuggestionsSerializer
+from annotation.suggesting.serializers import (
+    EndpointRunSerializer,
+    EndpointRunStartSerializer,
+    GazetteerUploadSerializer,
+    SuggestionsSerializer,
+)
 from annotation.suggesting.services import gazetteer_replace, suggestions_ask
 from projects.access import access_project
 from projects.models import Kind, Role
@@ -26,7 +33,12 @@ class SuggestionsView(APIView):
     @extend_schema(responses=SuggestionsSerializer)
     def get(self, request: Request, project_id: int) -> Response:
         project = access_project(request.user, project_id, min_role=Role.REVIEWER).project
-        return Response(SuggestionsSerializer(suggestions_overview(project=project)).data)
+        endpoints = [
+            {"name": e.name, "protocol": e.protocol, "model": e.model}
+            for e in configured().values()
+        ]
+        overview = suggestions_overview(project=project, endpoints=endpoints)
+        return Response(SuggestionsSerializer(overview).data)
 
     @extend_schema(request=None, responses={202: None})
     def post(self, request: Request, project_id: int) -> Response:
@@ -64,3 +76,24 @@ class GazetteerView(APIView):
         project = access_project(request.user, project_id, min_role=Role.MANAGER).project
         gazetteer_replace(project=project, entries=[])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EndpointRunListView(APIView):
+    """POST (managers): run an external endpoint, by the name site staff gave it, over the
+    project's open snippets."""
+
+    @extend_schema(request=EndpointRunStartSerializer, responses={202: EndpointRunSerializer})
+    def post(self, request: Request, project_id: int) -> Response:
+        project = access_project(request.user, project_id, min_role=Role.MANAGER).project
+        given = EndpointRunStartSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        name = given.validated_data["endpoint"]
+        try:
+            run = endpoint_run_start(project=project, user=request.user, endpoint=name)
+        except UnknownEndpoint:
+            reason = _("No endpoint is configured under the name %(name)s.")
+            raise ValidationError({"endpoint": [reason % {"name": name}]}) from None
+        except TooManyJobs as refused:
+            raise Throttled(detail=refused.reason) from None
+        run.refresh_from_db()
+        return Response(EndpointRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)

@@ -177,6 +177,8 @@ export const api = {
   labelUsage: (projectId) => request("GET", `projects/${projectId}/labels/usage/`),
   suggestions: (projectId) => request("GET", `projects/${projectId}/suggestions/`),
   retrain: (projectId) => request("POST", `projects/${projectId}/suggestions/`),
+  runEndpoint: (projectId, endpoint) =>
+    request("POST", `projects/${projectId}/suggestions/endpoint-runs/`, { endpoint }),
   uploadGazetteer: (projectId, formData) => request("POST", `projects/${projectId}/gazetteer/`, formData),
   emptyGazetteer: (projectId) => request("DELETE", `projects/${projectId}/gazetteer/`),
   setMember: (projectId, fields) => request("POST", `projects/${projectId}/members/`, fields),

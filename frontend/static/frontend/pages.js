@@ -1,8 +1,19 @@
 // What every page shares: following a background job (an import, an export, a quality
 // run) until it ends, and showing what failed.
 import { failureText } from "./api.js";
+import { gettext } from "./dom.js";
 
 const POLL_MS = 1000;
+
+const STATUS_LABELS = {
+  pending: gettext("Waiting"),
+  running: gettext("Running"),
+  succeeded: gettext("Done"),
+  failed: gettext("Failed"),
+};
+
+// A job's status in words.
+export const jobStatus = (status) => STATUS_LABELS[status] ?? status;
 
 // Still to run or running: worth asking about again.
 export const unfinished = (job) => job.status === "pending" || job.status === "running";

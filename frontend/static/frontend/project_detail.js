@@ -5,19 +5,12 @@ import { onSubmit } from "./forms.js";
 import { returnedNote } from "./labels.js";
 import { setUpMembers } from "./members.js";
 import { setUpTabs } from "./tabs.js";
-import { poll, showError, unfinished } from "./pages.js";
+import { jobStatus, poll, showError, unfinished } from "./pages.js";
 import { setUpSettings, showGuidelines } from "./project_settings.js";
 import { setUpSuggestions } from "./suggestions.js";
 
 const root = document.getElementById("project");
 const projectId = root.dataset.projectId;
-
-const STATUS_LABELS = {
-  pending: gettext("Waiting"),
-  running: gettext("Running"),
-  succeeded: gettext("Done"),
-  failed: gettext("Failed"),
-};
 
 function progressBar(value) {
   const bar = el("progress", { max: "1" });
@@ -42,7 +35,7 @@ function errorList(errors) {
 }
 
 function importRow(job) {
-  const status = el("td", {}, el("span", { class: `status ${job.status}` }, STATUS_LABELS[job.status]));
+  const status = el("td", {}, el("span", { class: `status ${job.status}` }, jobStatus(job.status)));
   const row = el(
     "tr",
     { "data-job": String(job.id) },

@@ -3,7 +3,7 @@
 import { api, ApiError } from "./api.js";
 import { el, gettext, interpolate } from "./dom.js";
 import { onSubmit } from "./forms.js";
-import { showError } from "./pages.js";
+import { jobStatus, poll, showError, unfinished } from "./pages.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,6 +29,24 @@ async function load(projectId) {
     ? interpolate(gettext("Open snippets with suggestions, by engine: %s"), [counts.join(", ")])
     : gettext("No open snippet has suggestions.");
   $("gazetteer-count").textContent = interpolate(gettext("%s entries"), [overview.gazetteer]);
+  $("endpoints").hidden = !overview.endpoints.length;
+  const names = overview.endpoints.map((endpoint) => el("option", { value: endpoint.name }, endpoint.model ? `${endpoint.name} (${endpoint.model})` : endpoint.name));
+  if ($("endpoint-name").options.length !== names.length) $("endpoint-name").replaceChildren(...names);
+  $("endpoint-runs").querySelector("tbody").replaceChildren(
+    ...overview.runs.map((run) =>
+      el(
+        "tr",
+        {},
+        el("td", {}, run.endpoint),
+        el("td", {}, el("span", { class: `status ${run.status}` }, jobStatus(run.status))),
+        el("td", {}, String(run.snippets)),
+        el("td", {}, `${run.calls} / ${run.cached}`),
+        el("td", {}, String(run.dropped)),
+        el("td", {}, run.error),
+      ),
+    ),
+  );
+  return overview;
 }
 
 export async function setUpSuggestions(projectId) {
@@ -62,6 +80,18 @@ export async function setUpSuggestions(projectId) {
       $("retrain-state").textContent = gettext("Training: the table shows it when it is done.");
     } finally {
       $("retrain").disabled = false;
+    }
+  });
+  $("endpoint-run").addEventListener("click", async () => {
+    $("endpoint-run").disabled = true;
+    showError($("endpoint-error"), null);
+    try {
+      await api.runEndpoint(projectId, $("endpoint-name").value);
+      await poll(() => load(projectId), { done: (overview) => !overview.runs.some(unfinished) });
+    } catch (failure) {
+      showError($("endpoint-error"), failure);
+    } finally {
+      $("endpoint-run").disabled = false;
     }
   });
   await load(projectId);

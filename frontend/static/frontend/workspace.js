@@ -396,7 +396,12 @@ function drawLinks() {
 
 // "北京 · 地名 · dictionary, crf-spans · 0.90"
 function suggestionWords(item) {
-  return [slice(editor.text, item.start, item.end), item.label, item.engines.join(", "), item.score.toFixed(2)].join(" · ");
+  return [slice(editor.text, item.start, item.end), item.label, item.engines.join(", "), scoreText(item.score)].join(" · ");
+}
+
+// A score as shown: two decimals, or a dash where the engine gives none.
+function scoreText(score) {
+  return score === null ? "–" : score.toFixed(2);
 }
 
 function drawSuggestions() {
@@ -405,14 +410,14 @@ function drawSuggestions() {
   const suggestedClasses = editor.suggestedClasses();
   $("suggestions").hidden = !open.length && !words && !suggestedClasses.length;
   $("suggestion-list").replaceChildren(
-    ...suggestedClasses.map((item) => suggestionChip(item, colorOf.get(`classes:${item.label}`), [item.label, item.engines.join(", "), item.score.toFixed(2)].join(" · "))),
+    ...suggestedClasses.map((item) => suggestionChip(item, colorOf.get(`classes:${item.label}`), [item.label, item.engines.join(", "), scoreText(item.score)].join(" · "))),
     ...open.map((item) => suggestionChip(item, colorOf.get(`spans:${item.label}`), suggestionWords(item))),
   );
   $("suggested-words").hidden = !words;
   if (words) {
     $("suggested-words").textContent = interpolate(gettext("%s suggests other word boundaries (%s)."), [
       words.engine,
-      words.score.toFixed(2),
+      scoreText(words.score),
     ]);
   }
 }

@@ -31,6 +31,10 @@ const LINK_KINDS = new Set(["relations", "events"]);
 // A suggested span's key: its place and label.
 const suggestionKey = (span) => `${span.start}:${span.end}:${span.label}`;
 
+// A suggestion's score, or null where its engine gives none (a language model).
+const scoreOf = (item) => (typeof item.score === "number" ? item.score : null);
+const higher = (a, b) => (typeof b === "number" && (a === null || b > a) ? b : a);
+
 // An import's pre-annotations, as the start of a new task: spans carry offsets, classes
 // only a label, a segmentation its word ends, relations and events their spans as
 // [start, end, label]. Labels and types the project does not have are left out (and what
@@ -517,25 +521,25 @@ export class Editor {
       for (const item of Array.isArray(items) ? items : []) {
         if (item.start === undefined && classNames.has(item.label)) {
           const known = classes.get(item.label);
-          if (known) known.score = Math.max(known.score, item.score);
-          else classes.set(item.label, { key: `class:${item.label}`, label: item.label, score: item.score, engines: [name ?? engine] });
+          if (known) known.score = higher(known.score, item.score);
+          else classes.set(item.label, { key: `class:${item.label}`, label: item.label, score: scoreOf(item), engines: [name ?? engine] });
         } else if (Array.isArray(item.segmentation) && (this.rules.kinds ?? []).includes("segmentation")) {
-          segmentation = { ends: item.segmentation, engine: name ?? engine, score: item.score };
+          segmentation = { ends: item.segmentation, engine: name ?? engine, score: scoreOf(item) };
         } else if (Number.isInteger(item.start) && labels.has(item.label) && item.start < item.end && item.end <= this.length) {
           const key = suggestionKey(item);
           const known = spans.get(key);
           if (known) {
             known.engines.push(name ?? engine);
-            known.score = Math.max(known.score, item.score);
+            known.score = higher(known.score, item.score);
           } else {
-            spans.set(key, { key, start: item.start, end: item.end, label: item.label, score: item.score, engines: [name ?? engine] });
+            spans.set(key, { key, start: item.start, end: item.end, label: item.label, score: scoreOf(item), engines: [name ?? engine] });
           }
         }
       }
     }
     this.machine = {
       spans: [...spans.values()].sort((a, b) => a.start - b.start || a.end - b.end),
-      classes: [...classes.values()].sort((a, b) => b.score - a.score),
+      classes: [...classes.values()].sort((a, b) => (b.score ?? 0) - (a.score ?? 0)),
       segmentation,
     };
   }
@@ -610,7 +614,7 @@ export class Editor {
   // Shift+Enter: every open suggestion taken in one edit (one undo takes them back), the
   // surer first; one that would overlap a span where the project allows none is left.
   acceptAllSuggestions() {
-    const open = [...this.suggestions()].sort((a, b) => b.score - a.score);
+    const open = [...this.suggestions()].sort((a, b) => (b.score ?? 0) - (a.score ?? 0));
     const words = this.suggestedWords();
     const suggestedClasses = this.suggestedClasses();
     // With one class a snippet, the surest is taken, and only where there is none yet.

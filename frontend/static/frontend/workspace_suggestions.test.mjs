@@ -145,3 +145,16 @@ test("suggested classes are taken one by one, or the surest with the rest", () =
   multi.dismissSuggestion("class:经济");
   assert.deepEqual(multi.suggestedClasses().map((item) => item.label), ["体育"]);
 });
+
+test("a language model's suggestions have no score, and come after scored ones", () => {
+  const model = editor();
+  model.suggest([
+    { engine: "llm", engine_name: "大模型", items: [{ start: 4, end: 6, label: "地名", score: null }, { start: 0, end: 3, label: "机构", score: null }] },
+    { engine: "dictionary", items: [{ start: 4, end: 6, label: "地名", score: 0.5 }] },
+  ]);
+  const [first, second] = model.suggestions();
+  assert.deepEqual([first.score, first.engines], [null, ["大模型"]]);
+  assert.deepEqual([second.score, second.engines], [0.5, ["大模型", "dictionary"]]);
+  model.acceptAllSuggestions();
+  assert.equal(model.state.spans.length, 2);
+});
