@@ -81,6 +81,16 @@ class Project(models.Model):
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="F1 by which a model must beat its baseline to be shown.",
     )
+    # Active learning: open snippets handed out most uncertain first (by the project model),
+    # a random share of them kept in among the rest.
+    active_learning = models.BooleanField(
+        default=False, help_text="Hand out the snippets the project model is least sure of first."
+    )
+    active_random_percent = models.PositiveSmallIntegerField(
+        default=20,
+        validators=[MaxValueValidator(100)],
+        help_text="Percent of the snippets handed out in random order all the same.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -156,6 +156,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "settle_disagreements",
             "suggest_every",
             "suggest_margin",
+            "active_learning",
+            "active_random_percent",
             "max_snippet_chars",
             "clean_reflow",
             "clean_cjk_spaces",

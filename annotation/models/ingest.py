@@ -191,6 +191,11 @@ class Snippet(models.Model):
     # Left out by a manager (annotation.curating): handed to nobody, in no batch check,
     # review sample, acceptance sample or export. The work done on it is kept.
     excluded = models.BooleanField(default=False)
+    # Its place in the claim order among snippets as far along, the highest first
+    # (annotation.work.statements): 0, but where active learning ranked the open snippets
+    # (annotation.suggesting.ranking).
+    # A default in the database too, so that the imports' COPY need not name it.
+    claim_rank = models.PositiveIntegerField(default=0, db_default=0)
 
     objects = SnippetQuerySet.as_manager()
 
@@ -204,7 +209,9 @@ class Snippet(models.Model):
         indexes = [
             models.Index(fields=["project", "id"], name="snippet_project_id"),
             # The claim order: snippets closest to done first (annotation.work.claims).
-            models.Index(fields=["project", "-slots_taken", "id"], name="snippet_claim_order"),
+            models.Index(
+                fields=["project", "-slots_taken", "-claim_rank", "id"], name="snippet_claim_order"
+            ),
             # The few snippets the data table's gold and excluded filters find.
             models.Index(fields=["project", "id"], condition=Q(gold=True), name="snippet_gold"),
             models.Index(

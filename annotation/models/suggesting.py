@@ -93,6 +93,8 @@ class SuggestionState(models.Model):
     )
     versions = models.JSONField(default=dict)
     last_snippet = models.BigIntegerField(default=0)
+    # What the open snippets' claim_rank was last computed from ("" when not ranked).
+    ranking = models.CharField(max_length=100, blank=True, default="")
 
 
 class EndpointRun(Job):

@@ -39,7 +39,7 @@ from annotation.models import (
     SuggestionState,
 )
 from annotation.quality.metrics import Matches, set_matches
-from annotation.suggesting import classes, crf
+from annotation.suggesting import classes, crf, ranking
 from annotation.suggesting.lexicon import Lexicon, counted
 from projects.models import Kind, Project
 
@@ -287,8 +287,61 @@ def suggestions_refresh(*, project_id: int, force: bool = False) -> int:
         written += _refresh_chunk(project, engines, chunk, changed, last)
         state.last_snippet = max(state.last_snippet, chunk[-1][0])
     state.versions = versions
-    state.save(update_fields=["versions", "last_snippet"])
+    _rank(project, state)
+    state.save(update_fields=["versions", "last_snippet", "ranking"])
     return written
+
+
+# The model whose uncertainty orders the work, the first a project has of these.
+_RANKERS = (Engine.SPANS, Engine.WORDS, Engine.CLASSES)
+
+
+def _uncertainty(model: object, text: str, tokens: list[int]) -> float:
+    if isinstance(model, classes.Model):
+        return 1.0 - model.margin(text)
+    assert isinstance(model, crf.Model)
+    return model.uncertainty(text, tokens)
+
+
+def _rank(project: Project, state: SuggestionState) -> None:
+    """Active learning: the open snippets' claim_rank from the project model's uncertainty
+    (annotation.suggesting.ranking), computed again when the model or the random share
+    changed, or snippets came that have none; every rank back to 0 when it is off. Gold
+    items are never ranked (they are served apart); review and acceptance samples are
+    drawn from done work, which the order does not touch."""
+    latest = None
+    if project.active_learning:
+        for engine in _RANKERS:
+            if engine in _engines(project):
+                latest = _latest(project, engine)
+                if latest is not None:
+                    break
+    if latest is None:
+        if state.ranking:
+            Snippet.objects.filter(project=project, claim_rank__gt=0).update(claim_rank=0)
+            state.ranking = ""
+        return
+    key = f"{latest.engine}:v{latest.version}:{project.active_random_percent}"
+    unranked = Snippet.objects.pooled().filter(project=project, final__isnull=True, claim_rank=0)
+    if state.ranking == key and not unranked.exists():
+        return
+    model = _loaded(Engine(latest.engine), bytes(latest.data))
+    scored = [
+        (_uncertainty(model, text, _tokens(project, text, stored)), snippet_id)
+        for chunk in open_snippets(project)
+        for snippet_id, text, stored in chunk
+    ]
+    by_uncertainty = [snippet_id for _, snippet_id in sorted(scored, key=lambda x: (-x[0], x[1]))]
+    order = ranking.interleaved(by_uncertainty, project.active_random_percent / 100, seed=key)
+    # The first in the order gets the highest rank: a claim takes the highest first.
+    ranked = [
+        Snippet(id=snippet_id, claim_rank=len(order) - place)
+        for place, snippet_id in enumerate(order)
+    ]
+    for at in range(0, len(ranked), CHUNK):
+        with transaction.atomic():
+            Snippet.objects.bulk_update(ranked[at : at + CHUNK], ["claim_rank"])
+    state.ranking = key
 
 
 def _refresh_chunk(

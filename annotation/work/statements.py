@@ -87,10 +87,14 @@ LIMIT 1 {{lock}}
 
 _EXPIRE = "UPDATE annotation_assignment SET status = %(expired)s WHERE id = %(assignment)s"
 
-# Snippets closest to done come first (most slots taken, then oldest): with overlap k > 1
-# a snippet gets its k annotations before fresh ones are opened. The index
-# snippet_claim_order (project, -slots_taken, id) serves this order, so a claim reads a
-# few index entries however much of the project is done.
+# Snippets closest to done come first (most slots taken, then the highest claim_rank, then
+# oldest): with overlap k > 1 a snippet gets its k annotations before fresh ones are
+# opened. claim_rank is 0 but where active learning ranked the open snippets (the project
+# model's most uncertain highest, a random share among them: annotation.suggesting.
+# ranking), so the claim itself calls no model, and a snippet that came since waits behind
+# the ranked ones. The index snippet_claim_order (project, -slots_taken, -claim_rank, id)
+# serves this order, so a claim reads a few index entries however much of the project is
+# done.
 # A snippet with room that the annotator never had.
 _OPEN = f"""
     s.project_id = %(project)s AND s.slots_taken < %(overlap)s AND {Snippet.POOLED_SQL}
@@ -108,7 +112,7 @@ _FREE = f"""
 UPDATE annotation_snippet SET slots_taken = slots_taken + 1
 WHERE id = (
     SELECT s.id FROM annotation_snippet s WHERE {_OPEN}
-    ORDER BY s.slots_taken DESC, s.id
+    ORDER BY s.slots_taken DESC, s.claim_rank DESC, s.id
     LIMIT 1 {{lock}}
 )
 RETURNING {_SLOT_COLUMNS}

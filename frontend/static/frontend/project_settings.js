@@ -48,6 +48,7 @@ const FLAGS = [
   "clean_reflow",
   "clean_cjk_spaces",
   "clean_punctuation",
+  "active_learning",
 ];
 const NUMBERS = [
   "overlap",
@@ -57,6 +58,7 @@ const NUMBERS = [
   "gold_percent",
   "max_snippet_chars",
   "suggest_every",
+  "active_random_percent",
 ];
 const DECIMALS = ["acceptance_threshold", "gold_min_accuracy", "suggest_margin"];
 const TEXTS = ["name", "description", "guidelines"];
