@@ -20,16 +20,13 @@ def interleaved(by_uncertainty: Sequence[int], share: float, seed: str) -> list[
     chosen = set(drawn)
     rest = iter([item for item in by_uncertainty if item not in chosen])
     draws = iter(drawn)
-    order = []
+    order: list[int] = []
     for place in range(len(by_uncertainty)):
         # Random at the places where the running count of random picks steps up; either
         # kind, once spent, gives way to the other.
         first, second = (
             (draws, rest) if int((place + 1) * share) > int(place * share) else (rest, draws)
         )
-        item = next(first, _SPENT)
-        order.append(next(second) if item is _SPENT else item)
+        item = next(first, None)
+        order.append(next(second) if item is None else item)
     return order
-
-
-_SPENT = object()
