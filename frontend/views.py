@@ -32,6 +32,7 @@ from annotation.quality.selectors import (
     quality_run_list,
     submissions_per_day,
 )
+from annotation.suggesting.selectors import models_latest
 from frontend import charts as charts_svg
 from projects.access import access_project
 from projects.models import Project, Role
@@ -288,6 +289,8 @@ def quality_dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
         "run": run,
         "results": results,
         "consistency": results.get("consistency", {}),
+        "suggestion_use": results.get("suggestions", {}),
+        "models": models_latest(project=project),
         "setup": {"project": project.id, "running": waiting.id if waiting else None},
     }
     return render(request, "frontend/quality.html", context)

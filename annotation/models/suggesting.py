@@ -36,6 +36,9 @@ class ProjectModel(models.Model):
     baseline_f1 = models.FloatField()
     shown = models.BooleanField()
     seconds = models.FloatField(help_text="Training time.")
+    # Each annotator's F1 with the model on a sample of the work they did, and those far
+    # from it (annotation.quality.suggestion_use.ModelAgreement).
+    annotators = models.JSONField(default=dict, blank=True)
     data = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -12,11 +12,23 @@ from annotation.admission import heavy_job_admit
 from annotation.core.links import link_schema, stored_refusal
 from annotation.core.validation import PARTS
 from annotation.jobs import QUALITY_RUN, dispatch_on_commit, job_start
-from annotation.models import Batch, FinalAnnotation, JobStatus, QualityRun, Snippet
+from annotation.models import (
+    Batch,
+    FinalAnnotation,
+    JobStatus,
+    MachineSuggestion,
+    QualityRun,
+    Snippet,
+)
 from annotation.quality.consistency import SAMPLE
 from annotation.quality.finals import finals_refresh
-from annotation.quality.judgements import judgements_by_snippet, judgements_spans
+from annotation.quality.judgements import (
+    judgements_by_snippet,
+    judgements_spans,
+    latest_revisions,
+)
 from annotation.quality.report import Report
+from annotation.quality.suggestion_use import SuggestionUse
 from projects.models import Kind, Project
 
 PROGRESS_EVERY = 10_000  # snippets between two progress writes
@@ -77,6 +89,7 @@ def quality_run_execute(*, run_id: int) -> None:
         results["links_forbidden"] = links_forbidden(project=project)
     if spans:
         unlabelled_locate(project=project, findings=results["consistency"]["unlabelled"])
+    results["suggestions"] = suggestion_use(project=project)
     with transaction.atomic():
         run = QualityRun.objects.select_for_update().get(id=run_id)
         if run.finished:
@@ -86,6 +99,44 @@ def quality_run_execute(*, run_id: int) -> None:
         run.progress = 1.0
         run.finished_at = timezone.now()
         run.save(update_fields=["results", "status", "progress", "finished_at"])
+
+
+def suggestion_use(*, project: Project) -> dict:
+    """How the annotators used each engine's suggestions (annotation.quality.
+    suggestion_use): the snippets with suggestions, 2,000 at a time, beside their
+    annotators' latest submitted work."""
+    use = SuggestionUse()
+    rows = (
+        MachineSuggestion.objects.filter(project=project)
+        .order_by("snippet_id", "engine")
+        .values_list("snippet_id", "engine", "items")
+    )
+    chunk: list[tuple[int, str, list]] = []
+    for row in rows.iterator(chunk_size=2000):
+        chunk.append(row)
+        if len(chunk) >= 2000:
+            _use_chunk(use, chunk)
+            chunk = []
+    _use_chunk(use, chunk)
+    return use.results()
+
+
+def _use_chunk(use: SuggestionUse, chunk: list[tuple[int, str, list]]) -> None:
+    work: dict[int, dict[str, tuple[set, set]]] = defaultdict(dict)
+    fields = ("assignment__annotator__username", "spans", "classes")
+    for _, snippet_id, annotator, spans, classes in latest_revisions(
+        sorted({row[0] for row in chunk}), *fields
+    ):
+        work[snippet_id][annotator] = (
+            {(span["start"], span["end"], span["label"]) for span in spans},
+            set(classes),
+        )
+    for snippet_id, engine, items in chunk:
+        if snippet_id not in work:
+            continue
+        spans = [(i["start"], i["end"], i["label"]) for i in items if "start" in i]
+        classes = [i["label"] for i in items if "start" not in i and "label" in i]
+        use.add(engine, spans, classes, work[snippet_id])
 
 
 FORBIDDEN_SHOWN = 100  # final annotations listed whose relations the schema forbids

@@ -30,6 +30,7 @@ from annotation.ingest.tokenizer import token_ends
 from annotation.ingest.tokenizing import tokenizer_config
 from annotation.jobs import SUGGEST_REFRESH, dispatch_on_commit
 from annotation.models import (
+    AssignmentStatus,
     Engine,
     FinalAnnotation,
     GazetteerEntry,
@@ -38,12 +39,15 @@ from annotation.models import (
     Snippet,
     SuggestionState,
 )
+from annotation.quality.judgements import latest_revisions
 from annotation.quality.metrics import Matches, set_matches
+from annotation.quality.suggestion_use import ModelAgreement
 from annotation.suggesting import classes, crf, ranking
 from annotation.suggesting.lexicon import Lexicon, counted
 from projects.models import Kind, Project
 
 HOLD_OUT = 10  # every tenth final (by snippet id) scores a model and its baseline
+AGREEMENT_SAMPLE = 2000  # snippets with submitted work a new model is compared on
 MIN_FINALS = 20  # fewer finals than this train no model
 CHUNK = 1000  # open snippets suggested for a transaction
 
@@ -176,7 +180,8 @@ def model_train(*, project: Project, engine: Engine) -> ProjectModel | None:
     started = time.perf_counter()
     data = _trained(engine, project, train)
     seconds = time.perf_counter() - started
-    f1, baseline = _scores(engine, _loaded(engine, data), train, held, project)
+    model = _loaded(engine, data)
+    f1, baseline = _scores(engine, model, train, held, project)
     last = ProjectModel.objects.filter(project=project, engine=engine).aggregate(Max("version"))
     return ProjectModel.objects.create(
         project=project,
@@ -189,8 +194,55 @@ def model_train(*, project: Project, engine: Engine) -> ProjectModel | None:
         baseline_f1=baseline,
         shown=f1 >= baseline + project.suggest_margin,
         seconds=seconds,
+        annotators=_against_annotators(project, engine, model),
         data=data,
     )
+
+
+def _against_annotators(project: Project, engine: Engine, model: object) -> dict:
+    """Each annotator's F1 with the new model on up to AGREEMENT_SAMPLE snippets they did
+    (evenly spread through the project), and who is far from it."""
+    done = sorted(
+        set(
+            Snippet.objects.filter(
+                project=project, assignments__status=AssignmentStatus.SUBMITTED
+            ).values_list("id", flat=True)
+        )
+    )
+    step = max(1, len(done) // AGREEMENT_SAMPLE)
+    sample = done[::step][:AGREEMENT_SAMPLE]
+    texts = dict(Snippet.objects.filter(id__in=sample).values_list("id", "text"))
+    tokens = dict(Snippet.objects.filter(id__in=sample).values_list("id", "tokens"))
+    fields = ("assignment__annotator__username", _PART[engine])
+    work: dict[int, dict[str, set]] = {}
+    for _, snippet_id, annotator, given in latest_revisions(sample, *fields):
+        theirs: set
+        if engine == Engine.SPANS:
+            theirs = {(span["start"], span["end"], span["label"]) for span in given}
+        elif engine == Engine.CLASSES:
+            theirs = set(given)
+        elif given:  # words: only work that corrected the segmentation says anything
+            theirs = _words(given)
+        else:
+            continue
+        work.setdefault(snippet_id, {})[annotator] = theirs
+    agreement = ModelAgreement()
+    for snippet_id, annotators in work.items():
+        text = texts[snippet_id]
+        agreement.add(
+            _output(engine, model, text, _tokens(project, text, tokens[snippet_id])), annotators
+        )
+    return agreement.results()
+
+
+def _output(engine: Engine, model: object, text: str, tokens: list[int]) -> set:
+    """The model's output as the annotators' work is compared: spans, classes or words."""
+    if isinstance(model, classes.Model):
+        return {suggested.label for suggested in model.classes(text)}
+    assert isinstance(model, crf.Model)
+    if engine == Engine.SPANS:
+        return _spans(model.spans(text, tokens))
+    return _words(model.words(text, tokens))
 
 
 def _latest(project: Project, engine: Engine) -> ProjectModel | None:

@@ -3,7 +3,9 @@
 import json
 
 import pytest
+from django.test import Client
 
+from accounts.models import User
 from annotation.models import Engine, MachineSuggestion, ProjectModel, Snippet
 from annotation.suggesting import services
 
@@ -129,3 +131,65 @@ def test_the_class_model_learns_the_classes_of_the_finals(project, members, clie
     task = client_for("annotator").post(f"/api/v1/projects/{project.id}/tasks/next/").json()
     [given] = task["snippet"]["machine_suggestions"]
     assert given["engine"] == "linear-classes" and given["items"][0]["label"] == "体育"
+
+
+def test_the_quality_run_counts_what_each_annotator_took_of_each_engine(
+    learning, client_for, django_capture_on_commit_callbacks
+):
+    annotator = client_for("annotator")
+    task = annotator.post(f"/api/v1/projects/{learning.id}/tasks/next/").json()
+    assert task["snippet"]["text"] == "𠮷😀王建国来到北京大学。"
+    dictionary = {"王建国": (2, 5, "人名"), "北京大学": (7, 11, "机构")}
+    offered = {tuple(i.values())[:3] for i in suggested(task, "dictionary")}
+    assert offered == set(dictionary.values())
+    start, end, label = dictionary["北京大学"]
+    spans = [{"start": start, "end": end, "label": label, "text": "北京大学"}]
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = annotator.post(
+            f"/api/v1/assignments/{task['id']}/submit/", {"spans": spans}, format="json"
+        )
+    assert answer.status_code == 201, answer.json()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client_for("reviewer").post(f"/api/v1/projects/{learning.id}/quality-runs/")
+    run = client_for("reviewer").get(f"/api/v1/quality-runs/{started.json()['id']}/").json()
+
+    use = run["results"]["suggestions"]
+    [engine] = [row for row in use["engines"] if row["engine"] == "dictionary"]
+    assert (engine["suggested"], engine["taken"], engine["edited"]) == (2, 1, 0)
+    assert engine["taken_rate"] == 0.5
+    [mine] = [row for row in use["annotators"] if row["engine"] == "dictionary"]
+    assert mine["annotator"] == "annotator"
+
+
+def test_a_new_model_is_compared_with_each_annotator(
+    learning, client_for, django_capture_on_commit_callbacks
+):
+    annotator = client_for("annotator")
+    task = annotator.post(f"/api/v1/projects/{learning.id}/tasks/next/").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        annotator.post(f"/api/v1/assignments/{task['id']}/submit/", {"spans": []}, format="json")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for("manager").post(f"/api/v1/projects/{learning.id}/suggestions/")
+
+    latest = ProjectModel.objects.filter(project=learning, engine=Engine.SPANS).latest("version")
+    [row] = latest.annotators["annotators"]
+    assert row["annotator"] == "annotator" and row["items"] == 1
+    assert latest.annotators["flagged"] == []  # one snippet flags nobody
+
+
+def test_the_quality_page_shows_suggestion_use_and_the_model_against_annotators(
+    learning, client_for, django_capture_on_commit_callbacks
+):
+    annotator = client_for("annotator")
+    task = annotator.post(f"/api/v1/projects/{learning.id}/tasks/next/").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        annotator.post(f"/api/v1/assignments/{task['id']}/submit/", {"spans": []}, format="json")
+        client_for("manager").post(f"/api/v1/projects/{learning.id}/suggestions/")
+        client_for("reviewer").post(f"/api/v1/projects/{learning.id}/quality-runs/")
+    page = Client()
+    page.force_login(User.objects.get(username="reviewer"))
+    html = page.get(f"/projects/{learning.id}/quality/").content.decode()
+
+    assert 'id="suggestion-use"' in html and "model-agreement" in html
