@@ -52,8 +52,10 @@ class ProjectModel(models.Model):
 
 class MachineSuggestion(models.Model):
     """What one engine suggests for one snippet: ``items`` are spans ``{start, end,
-    label, score}``, or for words ``[{"segmentation": [ends...], "score"}]``. Written by
-    the suggestions refresh, which replaces a snippet's rows whole."""
+    label, score}``, classes ``{label, score}``, or for words ``[{"segmentation": [ends...],
+    "score"}]``; ``score`` is null where the engine gives none (a language model).
+    ``model_version`` is the engine's version that last changed the items. Written by the
+    suggestions refresh and by endpoint runs."""
 
     snippet = models.ForeignKey(Snippet, on_delete=models.CASCADE, related_name="+")
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")

@@ -320,7 +320,8 @@ def suggestions_refresh(*, project_id: int, force: bool = False) -> int:
 
     An engine runs over every open snippet only when its version changed since the last
     refresh (SuggestionState), else over the snippets that came since; a row is written
-    only where its items changed. A refresh run twice writes nothing the second time.
+    only where its items changed (a row's model_version is the version that last changed
+    its items). A refresh run twice writes nothing the second time.
     """
     project = Project.objects.get(id=project_id)
     models_retrain(project=project, force=force)
@@ -428,7 +429,7 @@ def _refresh_chunk(
                     )
             elif not items:
                 gone.append(row.id)
-            elif row.items != items or row.model_version != version:
+            elif row.items != items:  # the same items keep the version that gave them
                 row.items, row.model_version = items, version
                 changed_rows.append(row)
     with transaction.atomic():
