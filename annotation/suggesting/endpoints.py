@@ -57,6 +57,7 @@ class Endpoint:
     timeout: float = 60.0
     calls_per_minute: int = 60
     calls_per_day: int = 10_000
+    tokens_per_day: int = 0  # 0: no limit but the calls'; a chat model's usage counts
     batch: int = 16  # tasks a call, for the ML backend
     examples: int = 3  # gold items shown to a chat model
 

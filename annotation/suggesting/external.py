@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -87,9 +88,9 @@ class _Caller:
     def __init__(self, endpoint: endpoints.Endpoint, run: EndpointRun):
         self.endpoint, self.run = endpoint, run
         since = timezone.now() - timedelta(days=1)
-        self.today = EndpointCall.objects.filter(
-            endpoint=endpoint.name, created_at__gte=since
-        ).count()
+        today = EndpointCall.objects.filter(endpoint=endpoint.name, created_at__gte=since)
+        self.today = today.count()
+        self.tokens = today.aggregate(total=Sum("tokens"))["total"] or 0
         self.last = 0.0
         self.failed_in_a_row = 0
 
@@ -104,6 +105,10 @@ class _Caller:
         if self.today >= self.endpoint.calls_per_day:
             raise endpoints.EndpointError(
                 f"the endpoint's {self.endpoint.calls_per_day} calls a day are used up"
+            )
+        if self.endpoint.tokens_per_day and self.tokens >= self.endpoint.tokens_per_day:
+            raise endpoints.EndpointError(
+                f"the endpoint's {self.endpoint.tokens_per_day} tokens a day are used up"
             )
         pause = 60.0 / max(self.endpoint.calls_per_minute, 1) - (time.monotonic() - self.last)
         if pause > 0:
@@ -123,6 +128,7 @@ class _Caller:
             return None
         self.failed_in_a_row = 0
         tokens = answer.get("usage", {}).get("total_tokens", 0) if isinstance(answer, dict) else 0
+        self.tokens += tokens or 0
         try:
             with transaction.atomic():
                 EndpointCall.objects.create(

@@ -178,6 +178,18 @@ def test_a_run_stops_at_the_endpoints_calls_a_day_keeping_what_it_found(
     assert len(server.received) == 2 and run.snippets == 2
 
 
+def test_a_run_stops_at_the_endpoints_tokens_a_day(
+    learning, client_for, serve, configure, django_capture_on_commit_callbacks
+):
+    server = serve(chat_model)
+    configure(name="qwen", protocol="openai", url=f"{server.url}/v1", tokens_per_day=50)
+
+    run = run_endpoint(client_for("manager"), learning, "qwen", django_capture_on_commit_callbacks)
+
+    assert run.status == "failed" and "50 tokens a day are used up" in run.error
+    assert len(server.received) == 2 and run.tokens == 84  # 42, then 84 ≥ 50: stop
+
+
 def test_a_failing_endpoint_is_tried_a_bounded_number_of_times_and_the_run_says_why(
     learning, client_for, serve, configure, django_capture_on_commit_callbacks
 ):
