@@ -187,49 +187,58 @@ def endpoint_run_execute(*, run_id: int) -> None:
 
 
 def _chat(run, project, endpoint, labels, caller, headers) -> None:
+    """A chat model, one snippet a call."""
     examples = _examples(project, endpoint.examples)
+
+    def body(tasks):
+        return endpoints.chat_body(endpoint, labels, examples, tasks[0][1])
+
+    def read(tasks, reply):
+        answer, tokens = endpoints.chat_answer(tasks[0][1], reply, labels)
+        return [answer], "", tokens
+
     url = endpoint.url.rstrip("/") + "/chat/completions"
+    version = f"{endpoint.name}:{endpoint.model}"
+    _through(run, project, (url, headers, caller), Engine.LLM, version, 1, body, read)
+
+
+def _backend(run, project, endpoint, labels, caller, headers) -> None:
+    """An ML backend, a batch of snippets a call; its answer names its model's version."""
+
+    def body(tasks):
+        return endpoints.predict_body(project.id, labels, tasks)
+
+    def read(tasks, reply):
+        answers, said = endpoints.predictions(tasks, reply, labels)
+        return answers, f"{endpoint.name}:{said}" if said else "", 0
+
+    url = endpoint.url.rstrip("/") + "/predict"
+    calling = (url, headers, caller)
+    _through(run, project, calling, Engine.ML_BACKEND, endpoint.name, endpoint.batch, body, read)
+
+
+def _through(run, project, calling, engine, version, size, body, read) -> None:
+    """Every open snippet through the endpoint, ``size`` a call: ``body(tasks)`` is the
+    request of (id, text) tasks, ``read(tasks, reply)`` their answers, the model version
+    the reply names (or "") and the tokens it took. What came before a stop is kept."""
+    url, headers, caller = calling
     for chunk in open_snippets(project):
         found: dict = {}
         try:
-            for snippet_id, text, _ in chunk:
-                body = endpoints.chat_body(endpoint, labels, examples, text)
-                reply = caller.answer(url, body, headers)
+            for at in range(0, len(chunk), size):
+                tasks = [(snippet_id, text) for snippet_id, text, _ in chunk[at : at + size]]
+                reply = caller.answer(url, body(tasks), headers)
                 if reply is None:
                     continue
                 try:
-                    answer, tokens = endpoints.chat_answer(text, reply, labels)
+                    answers, said, tokens = read(tasks, reply)
                 except endpoints.EndpointError:
                     run.failures += 1
                     continue
                 run.tokens += tokens
-                found[snippet_id] = answer
-        finally:  # what came before a stop is kept
-            _write(run, Engine.LLM, f"{endpoint.name}:{endpoint.model}", found)
-
-
-def _backend(run, project, endpoint, labels, caller, headers) -> None:
-    url = endpoint.url.rstrip("/") + "/predict"
-    version = endpoint.name
-    for chunk in open_snippets(project):
-        found: dict = {}
-        try:
-            for at in range(0, len(chunk), endpoint.batch):
-                tasks = [
-                    (snippet_id, text) for snippet_id, text, _ in chunk[at : at + endpoint.batch]
-                ]
-                body = endpoints.predict_body(project.id, labels, tasks)
-                reply = caller.answer(url, body, headers)
-                if reply is None:
-                    continue
-                try:
-                    answers, said = endpoints.predictions(tasks, reply, labels)
-                except endpoints.EndpointError:
-                    run.failures += 1
-                    continue
-                version = f"{endpoint.name}:{said}" if said else endpoint.name
+                version = said or version
                 found.update(
                     {task_id: answer for (task_id, _), answer in zip(tasks, answers, strict=True)}
                 )
-        finally:  # what came before a stop is kept
-            _write(run, Engine.ML_BACKEND, version, found)
+        finally:
+            _write(run, engine, version, found)

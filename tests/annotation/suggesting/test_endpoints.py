@@ -166,28 +166,23 @@ def test_the_same_prompt_is_answered_from_the_cache(
     assert len(server.received) == 3 and EndpointCall.objects.count() == 3
 
 
-def test_a_run_stops_at_the_endpoints_calls_a_day_keeping_what_it_found(
-    learning, client_for, serve, configure, django_capture_on_commit_callbacks
+@pytest.mark.parametrize(
+    ("limit", "says"),
+    [
+        ({"calls_per_day": 2}, "2 calls a day are used up"),
+        ({"tokens_per_day": 50}, "50 tokens a day are used up"),  # 42, then 84: stop
+    ],
+)
+def test_a_run_stops_at_the_endpoints_daily_limit_keeping_what_it_found(
+    learning, client_for, serve, configure, django_capture_on_commit_callbacks, limit, says
 ):
     server = serve(chat_model)
-    configure(name="qwen", protocol="openai", url=f"{server.url}/v1", calls_per_day=2)
+    configure(name="qwen", protocol="openai", url=f"{server.url}/v1", **limit)
 
     run = run_endpoint(client_for("manager"), learning, "qwen", django_capture_on_commit_callbacks)
 
-    assert run.status == "failed" and "2 calls a day are used up" in run.error
-    assert len(server.received) == 2 and run.snippets == 2
-
-
-def test_a_run_stops_at_the_endpoints_tokens_a_day(
-    learning, client_for, serve, configure, django_capture_on_commit_callbacks
-):
-    server = serve(chat_model)
-    configure(name="qwen", protocol="openai", url=f"{server.url}/v1", tokens_per_day=50)
-
-    run = run_endpoint(client_for("manager"), learning, "qwen", django_capture_on_commit_callbacks)
-
-    assert run.status == "failed" and "50 tokens a day are used up" in run.error
-    assert len(server.received) == 2 and run.tokens == 84  # 42, then 84 ≥ 50: stop
+    assert run.status == "failed" and says in run.error
+    assert len(server.received) == 2 and run.snippets == 2 and run.tokens == 84
 
 
 def test_a_failing_endpoint_is_tried_a_bounded_number_of_times_and_the_run_says_why(
