@@ -100,6 +100,11 @@ class SuggestionState(models.Model):
     last_snippet = models.BigIntegerField(default=0)
     # What the open snippets' claim_rank was last computed from ("" when not ranked).
     ranking = models.CharField(max_length=100, blank=True, default="")
+    # One refresh at a time a project: the one running, since when, and whether another
+    # was asked for meanwhile (it then runs once more when it ends), with models trained.
+    running_since = models.DateTimeField(null=True, blank=True)
+    again = models.BooleanField(default=False)
+    again_force = models.BooleanField(default=False)
 
 
 class EndpointRun(Job):

@@ -21,9 +21,11 @@ same rows.
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from annotation.core.tokens import decode_ends
 from annotation.ingest.tokenizer import token_ends
@@ -50,6 +52,7 @@ HOLD_OUT = 10  # every tenth final (by snippet id) scores a model and its baseli
 AGREEMENT_SAMPLE = 2000  # snippets with submitted work a new model is compared on
 MIN_FINALS = 20  # fewer finals than this train no model
 CHUNK = 1000  # open snippets suggested for a transaction
+REFRESH_LEASE = timedelta(minutes=15)  # a refresh running longer is taken for dead
 
 _KIND = {Engine.WORDS: crf.WORDS, Engine.SPANS: crf.SPANS}
 _PART = {Engine.WORDS: "segmentation", Engine.SPANS: "spans", Engine.CLASSES: "classes"}
@@ -318,15 +321,49 @@ def suggestions_refresh(*, project_id: int, force: bool = False) -> int:
     """Retrain the project's models when due (or ``force``) and write every engine's
     suggestions for the open snippets; return how many rows were written or changed.
 
+    One refresh at a time a project, across processes: one asked for while another runs
+    marks the state (SuggestionState.again) and returns at once, and the running one goes
+    round once more when it ends, so that the newest finals are always learned from
+    without a pile of refreshes each training the same models. A refresh whose worker
+    died is taken over after REFRESH_LEASE.
+
     An engine runs over every open snippet only when its version changed since the last
     refresh (SuggestionState), else over the snippets that came since; a row is written
     only where its items changed (a row's model_version is the version that last changed
     its items). A refresh run twice writes nothing the second time.
     """
     project = Project.objects.get(id=project_id)
+    with transaction.atomic():
+        state, _ = SuggestionState.objects.select_for_update().get_or_create(project=project)
+        now = timezone.now()
+        if state.running_since and now - state.running_since < REFRESH_LEASE:
+            state.again, state.again_force = True, state.again_force or force
+            state.save(update_fields=["again", "again_force"])
+            return 0
+        state.running_since, state.again, state.again_force = now, False, False
+        state.save(update_fields=["running_since", "again", "again_force"])
+    written = 0
+    try:
+        while True:
+            written += _refresh(project, state, force)
+            with transaction.atomic():
+                state = SuggestionState.objects.select_for_update().get(project=project)
+                if not state.again:
+                    state.running_since = None
+                    state.save(update_fields=["running_since"])
+                    return written
+                force, state.again, state.again_force = state.again_force, False, False
+                state.running_since = timezone.now()
+                state.save(update_fields=["running_since", "again", "again_force"])
+    except BaseException:
+        SuggestionState.objects.filter(project=project).update(running_since=None)
+        raise
+
+
+def _refresh(project: Project, state: SuggestionState, force: bool) -> int:
+    """One round of the refresh (suggestions_refresh)."""
     models_retrain(project=project, force=force)
     engines = _engines_now(project)
-    state, _ = SuggestionState.objects.get_or_create(project=project)
     versions = {engine: version for engine, (version, _) in engines.items()}
     changed = {
         engine for engine, version in versions.items() if state.versions.get(engine) != version

@@ -1,12 +1,14 @@
 """The engines' suggestions reach the annotator's task, apart from their own work."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import User
-from annotation.models import Engine, MachineSuggestion, ProjectModel, Snippet
+from annotation.models import Engine, MachineSuggestion, ProjectModel, Snippet, SuggestionState
 from annotation.suggesting import services
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +195,22 @@ def test_the_quality_page_shows_suggestion_use_and_the_model_against_annotators(
     html = page.get(f"/projects/{learning.id}/quality/").content.decode()
 
     assert 'id="suggestion-use"' in html and "model-agreement" in html
+
+
+def test_a_refresh_asked_for_while_one_runs_waits_for_it_to_go_round_again(learning):
+    running = timezone.now()
+    SuggestionState.objects.filter(project=learning).update(running_since=running)
+
+    assert services.suggestions_refresh(project_id=learning.id, force=True) == 0
+    state = SuggestionState.objects.get(project=learning)
+    assert state.again and state.again_force and state.running_since == running
+    assert ProjectModel.objects.filter(project=learning).count() == 1  # nothing trained
+
+    # The running one died long ago: the next refresh takes over, and clears the marks.
+    SuggestionState.objects.filter(project=learning).update(
+        running_since=running - timedelta(hours=1), again=False, again_force=False
+    )
+    services.suggestions_refresh(project_id=learning.id, force=True)
+    state.refresh_from_db()
+    assert state.running_since is None and not state.again
+    assert ProjectModel.objects.filter(project=learning).count() == 2
