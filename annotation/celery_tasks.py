@@ -76,7 +76,7 @@ def finals_refresh_task(self, project_id: int) -> None:
 def _finals_refreshed(project_id: int) -> None:
     """Refresh the project's finals; when any changed, the suggestions learn from them."""
     if finals.finals_refresh(project_id=project_id):
-        jobs.dispatch_on_commit(jobs.SUGGEST_REFRESH, project_id, coalesce=f"suggest:{project_id}")
+        jobs.suggest_refresh_ask(project_id)
 
 
 @shared_task(name=jobs.SUGGEST_REFRESH, bind=True, **RETRY)

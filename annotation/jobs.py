@@ -75,6 +75,12 @@ def dispatch_on_commit(task: str, *args: Any, coalesce: str = "") -> None:
     transaction.on_commit(publisher.poke)
 
 
+def suggest_refresh_ask(project_id: int, force: bool = False) -> None:
+    """The project's suggestions refreshed after the caller's transaction (one message
+    waits a project); with ``force`` its models train again whatever is due."""
+    dispatch_on_commit(SUGGEST_REFRESH, project_id, force, coalesce=f"suggest:{project_id}:{force}")
+
+
 # The jobs that take long: without a broker they run beside the request that asked for
 # them (settings.BIAOZHU_JOBS_IN_BACKGROUND), which answers at once, as with a worker.
 HEAVY = frozenset({IMPORT_FILE, EXPORT, QUALITY_RUN, SUGGEST_REFRESH, ENDPOINT_RUN})

@@ -1,6 +1,8 @@
 """A label renamed in a project's set is renamed in every annotation stored with it:
-revisions, drafts, settlements, finals, gold references and imported suggestions. A label
-keeps its identity under a new name; nothing else of an annotation changes.
+revisions, drafts, settlements, finals, gold references, imported suggestions, the
+engines' suggestions and the gazetteer; the project models, which learned the old names,
+train again. A label keeps its identity under a new name; nothing else of an annotation
+changes.
 
 Connected to projects.signals.labels_renamed (annotation.apps), and run in the transaction
 that renamed the labels: either everything carries the new name, or nothing does.
@@ -13,11 +15,14 @@ from django.db import models
 
 from annotation.core.links import SpanKey, link_keys, relinked
 from annotation.core.search import label_lines
+from annotation.jobs import suggest_refresh_ask
 from annotation.models import (
     Adjudication,
     Assignment,
     FinalAnnotation,
+    GazetteerEntry,
     GoldItem,
+    MachineSuggestion,
     Revision,
     Snippet,
 )
@@ -141,6 +146,18 @@ def labels_rename(*, project: Project, renamed: list[tuple[str, str, str]]) -> i
         ("suggestions",),
         lambda suggestions: [_suggested(rename, suggestions)],
     )
+    changed += _rewrite(
+        MachineSuggestion.objects.filter(project=project),
+        ("items",),
+        lambda items: [_suggested(rename, items)],
+    )
+    changed += _rewrite(
+        GazetteerEntry.objects.filter(project=project),
+        ("label",),
+        lambda label: [rename.spans.get(label, label)],
+    )
+    if rename.spans or rename.classes:
+        suggest_refresh_ask(project.id, force=True)
     return changed
 
 

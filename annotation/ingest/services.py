@@ -32,11 +32,11 @@ from annotation.ingest.tokenizing import tokenize_run_create, tokenizer_config
 from annotation.jobs import (
     FINALS_REFRESH,
     IMPORT_FILE,
-    SUGGEST_REFRESH,
     dispatch_on_commit,
     in_worker,
     job_start,
     progress_publish,
+    suggest_refresh_ask,
 )
 from annotation.models import (
     Adjudication,
@@ -630,7 +630,7 @@ def import_run(*, job_id: int) -> None:
             if writer.final:
                 dispatch_on_commit(FINALS_REFRESH, project.id, coalesce=f"finals:{project.id}")
             else:
-                dispatch_on_commit(SUGGEST_REFRESH, project.id, coalesce=f"suggest:{project.id}")
+                suggest_refresh_ask(project.id)
             UploadChunk.objects.filter(job=job).delete()
     except formats.ImportFileError as error:
         _job_fail(job, [error.as_dict()])

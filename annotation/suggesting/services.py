@@ -30,7 +30,7 @@ from django.utils import timezone
 from annotation.core.tokens import decode_ends
 from annotation.ingest.tokenizer import token_ends
 from annotation.ingest.tokenizing import tokenizer_config
-from annotation.jobs import SUGGEST_REFRESH, dispatch_on_commit
+from annotation.jobs import suggest_refresh_ask
 from annotation.models import (
     AssignmentStatus,
     Engine,
@@ -492,12 +492,6 @@ def _suggested(engine: Engine, suggester: object, text: str, tokens: list[int]) 
     return [{"segmentation": ends, "score": round(1 - suggester.uncertainty(text, tokens), 3)}]
 
 
-def suggestions_ask(*, project: Project, force: bool = False) -> None:
-    """The suggestions refreshed in a job after the caller's transaction (one waits per
-    project); with ``force`` the models train again whatever is due."""
-    dispatch_on_commit(SUGGEST_REFRESH, project.id, force, coalesce=f"suggest:{project.id}:{force}")
-
-
 @transaction.atomic
 def gazetteer_replace(*, project: Project, entries: list[tuple[str, str]]) -> int:
     """The project's gazetteer becomes ``entries`` (string, label), and the suggestions
@@ -507,5 +501,5 @@ def gazetteer_replace(*, project: Project, entries: list[tuple[str, str]]) -> in
         [GazetteerEntry(project=project, string=string, label=label) for string, label in entries],
         batch_size=2000,
     )
-    suggestions_ask(project=project)
+    suggest_refresh_ask(project.id)
     return len(entries)

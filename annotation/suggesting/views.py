@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from annotation.admission import TooManyJobs
 from annotation.ingest.formats import ImportFileError
+from annotation.jobs import suggest_refresh_ask
 from annotation.suggesting.external import UnknownEndpoint, configured, endpoint_run_start
 from annotation.suggesting.gazetteer import read_gazetteer
 from annotation.suggesting.selectors import suggestions_overview
@@ -18,7 +19,7 @@ from annotation.suggesting.serializers import (
     GazetteerUploadSerializer,
     SuggestionsSerializer,
 )
-from annotation.suggesting.services import gazetteer_replace, suggestions_ask
+from annotation.suggesting.services import gazetteer_replace
 from projects.access import access_project
 from projects.models import Kind, Role
 
@@ -43,7 +44,7 @@ class SuggestionsView(APIView):
     @extend_schema(request=None, responses={202: None})
     def post(self, request: Request, project_id: int) -> Response:
         project = access_project(request.user, project_id, min_role=Role.MANAGER).project
-        suggestions_ask(project=project, force=True)
+        suggest_refresh_ask(project.id, force=True)
         return Response(status=status.HTTP_202_ACCEPTED)
 
 

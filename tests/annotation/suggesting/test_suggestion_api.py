@@ -3,7 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from annotation.models import GazetteerEntry, ProjectModel
+from annotation.models import GazetteerEntry, MachineSuggestion, ProjectModel
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +81,30 @@ def test_a_bad_line_refuses_the_gazetteer_naming_it_and_keeps_the_old_one(learni
     assert manager.delete(url(learning, "gazetteer")).status_code == 204
     assert not GazetteerEntry.objects.exists()
     assert upload(client_for("reviewer"), learning, b"x\tx\n").status_code == 403
+
+
+def test_a_renamed_label_is_renamed_in_the_suggestions_and_the_models_learn_it(
+    learning, client_for, django_capture_on_commit_callbacks
+):
+    manager = client_for("manager")
+    assert upload(manager, learning, "人民日报\t机构\n".encode()).status_code == 200
+    labels = manager.get(f"/api/v1/projects/{learning.id}/").json()["labels"]
+    renamed = [{**label, "name": "组织"} if label["name"] == "机构" else label for label in labels]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = manager.patch(
+            f"/api/v1/projects/{learning.id}/", {"labels": renamed}, format="json"
+        )
+
+    assert answer.status_code == 200, answer.json()
+    assert list(GazetteerEntry.objects.values_list("label", flat=True)) == ["组织"]
+    labels_suggested = {
+        item["label"]
+        for items in MachineSuggestion.objects.filter(project=learning).values_list(
+            "items", flat=True
+        )
+        for item in items
+    }
+    assert "组织" in labels_suggested and "机构" not in labels_suggested
+    latest = ProjectModel.objects.filter(project=learning).order_by("-version").first()
+    assert latest.version == 2  # trained again on the new name
