@@ -17,6 +17,7 @@ from annotation.models import (
     FinalAnnotation,
     JobStatus,
     MachineSuggestion,
+    ProjectModel,
     QualityRun,
     Snippet,
 )
@@ -90,6 +91,7 @@ def quality_run_execute(*, run_id: int) -> None:
     if spans:
         unlabelled_locate(project=project, findings=results["consistency"]["unlabelled"])
     results["suggestions"] = suggestion_use(project=project)
+    results["model_agreement"] = model_agreement(project=project)
     with transaction.atomic():
         run = QualityRun.objects.select_for_update().get(id=run_id)
         if run.finished:
@@ -119,6 +121,27 @@ def suggestion_use(*, project: Project) -> dict:
             chunk = []
     _use_chunk(use, chunk)
     return use.results()
+
+
+def model_agreement(*, project: Project) -> dict:
+    """Each project model's latest comparison with the annotators (made when it trained,
+    annotation.suggesting.services), by engine: who is far from it."""
+    found = {}
+    for engine in (
+        ProjectModel.objects.filter(project=project)
+        .values_list("engine", flat=True)
+        .distinct()
+        .order_by("engine")
+    ):
+        latest = (
+            ProjectModel.objects.filter(project=project, engine=engine)
+            .order_by("-version")
+            .values("version", "annotators")
+            .first()
+        )
+        if latest and latest["annotators"]:
+            found[engine] = {"version": latest["version"], **latest["annotators"]}
+    return found
 
 
 def _use_chunk(use: SuggestionUse, chunk: list[tuple[int, str, list]]) -> None:

@@ -156,6 +156,7 @@ def test_the_quality_run_counts_what_each_annotator_took_of_each_engine(
         started = client_for("reviewer").post(f"/api/v1/projects/{learning.id}/quality-runs/")
     run = client_for("reviewer").get(f"/api/v1/quality-runs/{started.json()['id']}/").json()
 
+    assert run["results"]["model_agreement"]["crf-spans"]["version"] == 1
     use = run["results"]["suggestions"]
     [engine] = [row for row in use["engines"] if row["engine"] == "dictionary"]
     assert (engine["suggested"], engine["taken"], engine["edited"]) == (2, 1, 0)
