@@ -142,7 +142,7 @@ def test_the_quality_run_counts_what_each_annotator_took_of_each_engine(
     task = annotator.post(f"/api/v1/projects/{learning.id}/tasks/next/").json()
     assert task["snippet"]["text"] == "𠮷😀王建国来到北京大学。"
     dictionary = {"王建国": (2, 5, "人名"), "北京大学": (7, 11, "机构")}
-    offered = {tuple(i.values())[:3] for i in suggested(task, "dictionary")}
+    offered = {(i["start"], i["end"], i["label"]) for i in suggested(task, "dictionary")}
     assert offered == set(dictionary.values())
     start, end, label = dictionary["北京大学"]
     spans = [{"start": start, "end": end, "label": label, "text": "北京大学"}]
