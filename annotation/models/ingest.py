@@ -196,6 +196,9 @@ class Snippet(models.Model):
     # (annotation.suggesting.ranking).
     # A default in the database too, so that the imports' COPY need not name it.
     claim_rank = models.PositiveIntegerField(default=0, db_default=0)
+    # Whether an engine suggests anything for it (annotation.suggesting): a task reads the
+    # MachineSuggestion rows only then, so that a project without suggestions pays nothing.
+    suggested = models.BooleanField(default=False, db_default=False)
 
     objects = SnippetQuerySet.as_manager()
 

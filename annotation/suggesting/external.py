@@ -30,7 +30,7 @@ from annotation.models import (
     MachineSuggestion,
 )
 from annotation.suggesting import endpoints
-from annotation.suggesting.services import open_snippets
+from annotation.suggesting.services import open_snippets, suggested_mark
 from projects.models import Kind, Project
 
 FAILURES_IN_A_ROW = 3
@@ -155,6 +155,7 @@ def _write(run: EndpointRun, engine: Engine, version: str, found: dict) -> None:
     with transaction.atomic():
         MachineSuggestion.objects.filter(snippet_id__in=list(found), engine=engine).delete()
         MachineSuggestion.objects.bulk_create(rows)
+        suggested_mark(list(found))
     run.snippets += len(rows)
     run.dropped += sum(answer.dropped for answer in found.values())
     run.save(update_fields=["snippets", "calls", "cached", "tokens", "dropped", "failures"])

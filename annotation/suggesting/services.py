@@ -371,8 +371,13 @@ def _refresh(project: Project, state: SuggestionState, force: bool) -> int:
     stopped = set(state.versions) - set(versions)
     last = state.last_snippet
     written = 0
-    with transaction.atomic():
-        MachineSuggestion.objects.filter(project=project, engine__in=stopped).delete()
+    if stopped:
+        gone = MachineSuggestion.objects.filter(project=project, engine__in=stopped)
+        ids = sorted(set(gone.values_list("snippet_id", flat=True)))
+        with transaction.atomic():
+            gone.delete()
+            for at in range(0, len(ids), CHUNK):
+                suggested_mark(ids[at : at + CHUNK])
     for chunk in open_snippets(project):
         written += _refresh_chunk(project, engines, chunk, changed, last)
         state.last_snippet = max(state.last_snippet, chunk[-1][0])
@@ -473,7 +478,22 @@ def _refresh_chunk(
         MachineSuggestion.objects.filter(id__in=gone).delete()
         MachineSuggestion.objects.bulk_create(made)
         MachineSuggestion.objects.bulk_update(changed_rows, ["items", "model_version"])
+        if made or gone:
+            suggested_mark([row[0] for row in chunk])
     return len(made) + len(changed_rows)
+
+
+def suggested_mark(snippet_ids: list[int]) -> None:
+    """Mark which of these snippets any engine suggests something for (Snippet.suggested),
+    writing only the rows whose mark changes."""
+    having = set(
+        MachineSuggestion.objects.filter(snippet_id__in=snippet_ids).values_list(
+            "snippet_id", flat=True
+        )
+    )
+    Snippet.objects.filter(id__in=having, suggested=False).update(suggested=True)
+    lacking = set(snippet_ids) - having
+    Snippet.objects.filter(id__in=lacking, suggested=True).update(suggested=False)
 
 
 def _suggested(engine: Engine, suggester: object, text: str, tokens: list[int]) -> list[dict]:

@@ -19,7 +19,10 @@ class TaskSnippetSerializer(serializers.Serializer):
 
     def get_machine_suggestions(self, snippet) -> list[dict]:
         """What each engine suggests (annotation.suggesting), with where it comes from:
-        never part of the annotation until the annotator takes it."""
+        never part of the annotation until the annotator takes it. Read only for a snippet
+        marked as having suggestions."""
+        if not snippet.suggested:
+            return []
         rows = MachineSuggestion.objects.filter(snippet_id=snippet.id).order_by("engine")
         return [
             {

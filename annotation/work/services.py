@@ -84,6 +84,7 @@ def _task_snippet(project_id: int, slot: statements.Slot) -> Snippet:
         text=slot.text,
         tokens=slot.tokens,
         suggestions=slot.suggestions,
+        suggested=bool(slot.suggested),
     )
 
 

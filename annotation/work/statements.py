@@ -105,7 +105,7 @@ _OPEN = f"""
 
 _SLOT_COLUMNS = (
     "id AS snippet_id, batch_id AS batch_id, text AS text, tokens AS tokens,"
-    " suggestions AS suggestions"
+    " suggestions AS suggestions, suggested AS suggested"
 )
 
 _FREE = f"""
@@ -316,6 +316,7 @@ class Slot:
     text: str
     tokens: str
     suggestions: list
+    suggested: bool  # whether any engine suggests something for it
 
 
 def take_gold(*, project_id: int, user_id: int) -> Slot | None:

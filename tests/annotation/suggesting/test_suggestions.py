@@ -57,6 +57,8 @@ def test_a_model_short_of_its_margin_suggests_nothing(learning):
         MachineSuggestion.objects.filter(project=learning).values_list("engine", flat=True)
     )
     assert engines == {"dictionary"}
+    with_rows = set(MachineSuggestion.objects.values_list("snippet_id", flat=True))
+    assert set(Snippet.objects.filter(suggested=True).values_list("id", flat=True)) == with_rows
 
 
 def test_suggestions_are_not_the_annotators_work_until_taken(learning, client_for):
@@ -88,6 +90,9 @@ def test_a_refresh_run_twice_writes_the_same_rows(learning):
     assert after == before and before
     finals = Snippet.objects.filter(project=learning, final__isnull=False).values("id")
     assert not MachineSuggestion.objects.filter(snippet_id__in=finals).exists()
+    # Only the snippets an engine suggests for are marked, for the task to read them.
+    marked = set(Snippet.objects.filter(suggested=True).values_list("id", flat=True))
+    assert marked == {snippet for snippet, _, _ in before}
 
 
 def test_new_snippets_get_suggestions_without_the_old_ones_computed_again(learning, upload):
