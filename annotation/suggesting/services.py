@@ -268,12 +268,12 @@ def models_retrain(*, project: Project, force: bool = False) -> list[ProjectMode
     return trained
 
 
-def open_snippets(project: Project) -> Iterator[list[tuple[int, str, str]]]:
-    """The open snippets, a chunk of (id, text, tokens) at a time: pooled, and with no
-    final annotation yet. A snippet some annotator has done keeps the suggestions it had
-    before: under overlap, suggestions learned from its first annotator's work would
-    hand that work to the next, and the agreement between them would mean nothing."""
-    after = 0
+def open_snippets(project: Project, after: int = 0) -> Iterator[list[tuple[int, str, str]]]:
+    """The open snippets (past the id ``after``), a chunk of (id, text, tokens) at a time:
+    pooled, and with no final annotation yet. A snippet some annotator has done keeps the
+    suggestions it had before: under overlap, suggestions learned from its first
+    annotator's work would hand that work to the next, and the agreement between them
+    would mean nothing."""
     while True:
         chunk = list(
             Snippet.objects.pooled()
@@ -378,7 +378,8 @@ def _refresh(project: Project, state: SuggestionState, force: bool) -> int:
             gone.delete()
             for at in range(0, len(ids), CHUNK):
                 suggested_mark(ids[at : at + CHUNK])
-    for chunk in open_snippets(project):
+    # With no engine changed, only the snippets that came since need anything.
+    for chunk in open_snippets(project, after=0 if changed else last):
         written += _refresh_chunk(project, engines, chunk, changed, last)
         state.last_snippet = max(state.last_snippet, chunk[-1][0])
     state.versions = versions
