@@ -170,13 +170,17 @@ def test_the_quality_run_counts_what_each_annotator_took_of_each_engine(
     assert mine["annotator"] == "annotator"
 
 
+def submit_first(client, project, capture) -> None:
+    """The annotator submits the first open snippet with nothing labelled."""
+    task = client.post(f"/api/v1/projects/{project.id}/tasks/next/").json()
+    with capture(execute=True):
+        client.post(f"/api/v1/assignments/{task['id']}/submit/", {"spans": []}, format="json")
+
+
 def test_a_new_model_is_compared_with_each_annotator(
     learning, client_for, django_capture_on_commit_callbacks
 ):
-    annotator = client_for("annotator")
-    task = annotator.post(f"/api/v1/projects/{learning.id}/tasks/next/").json()
-    with django_capture_on_commit_callbacks(execute=True):
-        annotator.post(f"/api/v1/assignments/{task['id']}/submit/", {"spans": []}, format="json")
+    submit_first(client_for("annotator"), learning, django_capture_on_commit_callbacks)
 
     with django_capture_on_commit_callbacks(execute=True):
         client_for("manager").post(f"/api/v1/projects/{learning.id}/suggestions/")
@@ -190,10 +194,8 @@ def test_a_new_model_is_compared_with_each_annotator(
 def test_the_quality_page_shows_suggestion_use_and_the_model_against_annotators(
     learning, client_for, django_capture_on_commit_callbacks
 ):
-    annotator = client_for("annotator")
-    task = annotator.post(f"/api/v1/projects/{learning.id}/tasks/next/").json()
+    submit_first(client_for("annotator"), learning, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        annotator.post(f"/api/v1/assignments/{task['id']}/submit/", {"spans": []}, format="json")
         client_for("manager").post(f"/api/v1/projects/{learning.id}/suggestions/")
         client_for("reviewer").post(f"/api/v1/projects/{learning.id}/quality-runs/")
     page = Client()
