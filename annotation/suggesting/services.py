@@ -1,271 +1,50 @@
-"""Training the project models and writing what each engine suggests for the open snippets.
+"""Writing what each engine suggests for the open snippets: the refresh job, active
+learning's order, the gazetteer.
 
 The refresh job (``suggestions_refresh``) follows every refresh of the final annotations.
-It trains a project model again once ``Project.suggest_every`` new finals have come since
-the last one, then writes, for every open snippet (pooled, with no final annotation yet),
-one ``MachineSuggestion`` row per engine that has something to say:
+It trains the project models again when due (annotation.suggesting.training), then writes,
+for every open snippet (pooled, with no final annotation yet), one ``MachineSuggestion``
+row per engine that has something to say:
 
 - the dictionary: every string the finals label and every entry of the manager's
   gazetteer, matched leftmost-longest (annotation.suggesting.lexicon), scored by the share
   of its uses its label has;
-- the project models (annotation.suggesting.crf for words and spans,
-  annotation.suggesting.classes for classes), only while the latest one ``shown``:
-  on the finals it held out (every tenth by snippet id) its F1 beat its baseline's by the
-  project's margin. The baseline is jieba's words for segmentation, the dictionary for
-  spans and the commonest classes for classes, scored on the same held-out finals.
+- the project models, only while the latest one is ``shown`` (it beat its baseline by the
+  project's margin on the finals it held out).
 
 Gold items get no suggestions: they measure the annotators. A refresh run twice writes the
 same rows.
 """
 
-import time
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
-from annotation.core.tokens import decode_ends
-from annotation.ingest.tokenizer import token_ends
-from annotation.ingest.tokenizing import tokenizer_config
 from annotation.jobs import suggest_refresh_ask
 from annotation.models import (
-    AssignmentStatus,
     Engine,
     FinalAnnotation,
     GazetteerEntry,
     MachineSuggestion,
-    ProjectModel,
     Snippet,
     SuggestionState,
 )
-from annotation.quality.judgements import latest_revisions
-from annotation.quality.metrics import Matches, set_matches
-from annotation.quality.suggestion_use import ModelAgreement
 from annotation.suggesting import classes, crf, ranking
-from annotation.suggesting.lexicon import Lexicon, counted
+from annotation.suggesting.lexicon import Lexicon
+from annotation.suggesting.training import (
+    dictionary_of,
+    model_latest,
+    model_loaded,
+    models_retrain,
+    project_engines,
+    tokens_of,
+)
 from projects.models import Kind, Project
 
-HOLD_OUT = 10  # every tenth final (by snippet id) scores a model and its baseline
-AGREEMENT_SAMPLE = 2000  # snippets with submitted work a new model is compared on
-MIN_FINALS = 20  # fewer finals than this train no model
 CHUNK = 1000  # open snippets suggested for a transaction
 REFRESH_LEASE = timedelta(minutes=15)  # a refresh running longer is taken for dead
-
-_KIND = {Engine.WORDS: crf.WORDS, Engine.SPANS: crf.SPANS}
-_PART = {Engine.WORDS: "segmentation", Engine.SPANS: "spans", Engine.CLASSES: "classes"}
-
-
-def _engines(project: Project) -> list[Engine]:
-    """The project models this project's kinds ask for."""
-    wanted = []
-    if Kind.SPANS in project.kinds:
-        wanted.append(Engine.SPANS)
-    if Kind.SEGMENTATION in project.kinds:
-        wanted.append(Engine.WORDS)
-    if Kind.CLASSES in project.kinds:
-        wanted.append(Engine.CLASSES)
-    return wanted
-
-
-def _tokens(project: Project, text: str, stored: str) -> list[int]:
-    """jieba's token ends as the snippet stores them, or as the project's tokenizer gives
-    them while the snippet waits for its tokens."""
-    return decode_ends(stored) or token_ends(text, tokenizer_config(project))
-
-
-def _examples(project: Project, engine: Engine) -> list[tuple[int, crf.Example]]:
-    """The finals a model of ``engine`` learns from, by snippet id: for words those with a
-    segmentation; for spans and classes all (a final with none teaches that too)."""
-    part = _PART[engine]
-    rows = (
-        FinalAnnotation.objects.filter(project=project)
-        .order_by("snippet_id")
-        .values_list("snippet_id", "snippet__text", "snippet__tokens", part)
-    )
-    examples = []
-    for snippet_id, text, tokens, target in rows.iterator(chunk_size=2000):
-        if engine == Engine.WORDS and not target:
-            continue
-        if engine == Engine.SPANS:
-            target = [(span["start"], span["end"], span["label"]) for span in target]
-        if engine == Engine.CLASSES:  # the classes need no tokens
-            examples.append((snippet_id, crf.Example(text, [], target)))
-            continue
-        examples.append((snippet_id, crf.Example(text, _tokens(project, text, tokens), target)))
-    return examples
-
-
-def _f1(found: Iterable[set], gold: Iterable[set]) -> float:
-    total = Matches()
-    for mine, theirs in zip(found, gold, strict=True):
-        total.add(set_matches(theirs, mine))
-    return total.f1() or 0.0
-
-
-def _words(ends: Iterable[int]) -> set[tuple[int, int]]:
-    ends = list(ends)
-    return set(zip([0, *ends[:-1]], ends, strict=True))
-
-
-def _gazetteer(project: Project) -> list[tuple[str, str]]:
-    return list(
-        GazetteerEntry.objects.filter(project=project).order_by("id").values_list("string", "label")
-    )
-
-
-def _dictionary(project: Project, labelled: Iterable[tuple[str, str]]) -> Lexicon:
-    """The dictionary engine: the strings finals label (``labelled``: string, label) and
-    the gazetteer's entries."""
-    return Lexicon(counted([*labelled, *_gazetteer(project)]))
-
-
-def _scores(
-    engine: Engine,
-    model: object,
-    train: list[crf.Example],
-    held: list[crf.Example],
-    project: Project,
-) -> tuple[float, float]:
-    """The model's F1 on the held-out finals, and its baseline's: jieba's words for words,
-    the dictionary of the training finals for spans, and for classes the classes given
-    most often in training, given to every snippet."""
-    if isinstance(model, classes.Model):
-        class_gold = [{(i, label) for label in e.target} for i, e in enumerate(held)]
-        class_found = [{(i, s.label) for s in model.classes(e.text)} for i, e in enumerate(held)]
-        common = Counter(tuple(sorted(e.target)) for e in train).most_common(1)[0][0]
-        class_baseline = [{(i, label) for label in common} for i in range(len(held))]
-        return _f1(class_found, class_gold), _f1(class_baseline, class_gold)
-    assert isinstance(model, crf.Model)
-    if engine == Engine.WORDS:
-        gold = [_words(example.target) for example in held]
-        found = [_words(model.words(example.text, example.tokens)) for example in held]
-        baseline = [_words(example.tokens) for example in held]
-        return _f1(found, gold), _f1(baseline, gold)
-    spans_gold = [set(example.target) for example in held]
-    dictionary = _dictionary(
-        project, ((e.text[start:end], label) for e in train for start, end, label in e.target)
-    )
-    spans_found = [_spans(model.spans(example.text, example.tokens)) for example in held]
-    spans_baseline = [_spans(dictionary.matches(example.text)) for example in held]
-    return _f1(spans_found, spans_gold), _f1(spans_baseline, spans_gold)
-
-
-def _trained(engine: Engine, project: Project, train: list[crf.Example]) -> bytes:
-    if engine == Engine.CLASSES:
-        texts = [example.text for example in train]
-        given = [list(example.target) for example in train]
-        return classes.train(texts, given, multi_label=project.multi_label)
-    extra = _gazetteer(project) if engine == Engine.SPANS else []
-    return crf.train(train, _KIND[engine], extra=extra)
-
-
-def _loaded(engine: Engine, data: bytes) -> object:
-    return classes.Model(data) if engine == Engine.CLASSES else crf.Model(data)
-
-
-def _spans(matches: Iterable) -> set[tuple[int, int, str]]:
-    return {(match.start, match.end, match.label) for match in matches}
-
-
-def model_train(*, project: Project, engine: Engine) -> ProjectModel | None:
-    """Train a model of ``engine`` on the project's finals and store it with its scores;
-    None when there are fewer than MIN_FINALS to learn from."""
-    examples = _examples(project, engine)
-    if len(examples) < MIN_FINALS:
-        return None
-    held = [example for snippet_id, example in examples if snippet_id % HOLD_OUT == 0]
-    train = [example for snippet_id, example in examples if snippet_id % HOLD_OUT != 0]
-    if not held:  # ids that all miss the tenth: hold the last one out
-        held = [train.pop()]
-    started = time.perf_counter()
-    data = _trained(engine, project, train)
-    seconds = time.perf_counter() - started
-    model = _loaded(engine, data)
-    f1, baseline = _scores(engine, model, train, held, project)
-    last = ProjectModel.objects.filter(project=project, engine=engine).aggregate(Max("version"))
-    return ProjectModel.objects.create(
-        project=project,
-        engine=engine,
-        version=(last["version__max"] or 0) + 1,
-        trained_on=len(train),
-        held_out=len(held),
-        finals=FinalAnnotation.objects.filter(project=project).count(),
-        f1=f1,
-        baseline_f1=baseline,
-        shown=f1 >= baseline + project.suggest_margin,
-        seconds=seconds,
-        annotators=_against_annotators(project, engine, model),
-        data=data,
-    )
-
-
-def _against_annotators(project: Project, engine: Engine, model: object) -> dict:
-    """Each annotator's F1 with the new model on up to AGREEMENT_SAMPLE snippets they did
-    (evenly spread through the project), and who is far from it."""
-    done = sorted(
-        set(
-            Snippet.objects.filter(
-                project=project, assignments__status=AssignmentStatus.SUBMITTED
-            ).values_list("id", flat=True)
-        )
-    )
-    step = max(1, len(done) // AGREEMENT_SAMPLE)
-    sample = done[::step][:AGREEMENT_SAMPLE]
-    texts = dict(Snippet.objects.filter(id__in=sample).values_list("id", "text"))
-    tokens = dict(Snippet.objects.filter(id__in=sample).values_list("id", "tokens"))
-    fields = ("assignment__annotator__username", _PART[engine])
-    work: dict[int, dict[str, set]] = {}
-    for _, snippet_id, annotator, given in latest_revisions(sample, *fields):
-        theirs: set
-        if engine == Engine.SPANS:
-            theirs = {(span["start"], span["end"], span["label"]) for span in given}
-        elif engine == Engine.CLASSES:
-            theirs = set(given)
-        elif given:  # words: only work that corrected the segmentation says anything
-            theirs = _words(given)
-        else:
-            continue
-        work.setdefault(snippet_id, {})[annotator] = theirs
-    agreement = ModelAgreement()
-    for snippet_id, annotators in work.items():
-        text = texts[snippet_id]
-        agreement.add(
-            _output(engine, model, text, _tokens(project, text, tokens[snippet_id])), annotators
-        )
-    return agreement.results()
-
-
-def _output(engine: Engine, model: object, text: str, tokens: list[int]) -> set:
-    """The model's output as the annotators' work is compared: spans, classes or words."""
-    if isinstance(model, classes.Model):
-        return {suggested.label for suggested in model.classes(text)}
-    assert isinstance(model, crf.Model)
-    if engine == Engine.SPANS:
-        return _spans(model.spans(text, tokens))
-    return _words(model.words(text, tokens))
-
-
-def _latest(project: Project, engine: Engine) -> ProjectModel | None:
-    return ProjectModel.objects.filter(project=project, engine=engine).order_by("-version").first()
-
-
-def models_retrain(*, project: Project, force: bool = False) -> list[ProjectModel]:
-    """Train each of the project's models again once ``suggest_every`` new finals have
-    come since it last trained (or it never did, or ``force``); the models trained."""
-    finals = FinalAnnotation.objects.filter(project=project).count()
-    trained = []
-    for engine in _engines(project):
-        latest = _latest(project, engine)
-        due = latest is None or finals - latest.finals >= project.suggest_every
-        if not (due or force):
-            continue
-        model = model_train(project=project, engine=engine)
-        if model is not None:
-            trained.append(model)
-    return trained
 
 
 def open_snippets(project: Project, after: int = 0) -> Iterator[list[tuple[int, str, str]]]:
@@ -307,13 +86,13 @@ def _engines_now(project: Project) -> dict[Engine, tuple[str, object]]:
             for spans, text in finals.iterator(chunk_size=2000)
             for span in spans
         ]
-        dictionary = _dictionary(project, labelled)
+        dictionary = dictionary_of(project, labelled)
         if dictionary.size:
             engines[Engine.DICTIONARY] = (dictionary.version, dictionary)
-    for engine in _engines(project):
-        latest = _latest(project, engine)
+    for engine in project_engines(project):
+        latest = model_latest(project, engine)
         if latest is not None and latest.shown:
-            engines[engine] = (f"v{latest.version}", _loaded(engine, bytes(latest.data)))
+            engines[engine] = (f"v{latest.version}", model_loaded(engine, bytes(latest.data)))
     return engines
 
 
@@ -408,8 +187,8 @@ def _rank(project: Project, state: SuggestionState) -> None:
     latest = None
     if project.active_learning:
         for engine in _RANKERS:
-            if engine in _engines(project):
-                latest = _latest(project, engine)
+            if engine in project_engines(project):
+                latest = model_latest(project, engine)
                 if latest is not None:
                     break
     if latest is None:
@@ -421,9 +200,9 @@ def _rank(project: Project, state: SuggestionState) -> None:
     unranked = Snippet.objects.pooled().filter(project=project, final__isnull=True, claim_rank=0)
     if state.ranking == key and not unranked.exists():
         return
-    model = _loaded(Engine(latest.engine), bytes(latest.data))
+    model = model_loaded(Engine(latest.engine), bytes(latest.data))
     scored = [
-        (_uncertainty(model, text, _tokens(project, text, stored)), snippet_id)
+        (_uncertainty(model, text, tokens_of(project, text, stored)), snippet_id)
         for chunk in open_snippets(project)
         for snippet_id, text, stored in chunk
     ]
@@ -454,7 +233,7 @@ def _refresh_chunk(
     made, changed_rows, gone = [], [], []
     for snippet_id, text, stored in chunk:
         due = [engine for engine in engines if engine in changed or snippet_id > last]
-        tokens = _tokens(project, text, stored) if due else []
+        tokens = tokens_of(project, text, stored) if due else []
         for engine in due:
             version, suggester = engines[engine]
             items = _suggested(engine, suggester, text, tokens)
