@@ -134,6 +134,7 @@ def suggestions_refresh(*, project_id: int, force: bool = False) -> int:
                 force, state.again, state.again_force = state.again_force, False, False
                 state.running_since = timezone.now()
                 state.save(update_fields=["running_since", "again", "again_force"])
+            project.refresh_from_db()  # its settings may have changed meanwhile
     except BaseException:
         SuggestionState.objects.filter(project=project).update(running_since=None)
         raise
