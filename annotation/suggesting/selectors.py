@@ -1,6 +1,12 @@
 from django.db.models import Count
 
-from annotation.models import EndpointRun, GazetteerEntry, MachineSuggestion, ProjectModel
+from annotation.models import (
+    EndpointRun,
+    Engine,
+    GazetteerEntry,
+    MachineSuggestion,
+    ProjectModel,
+)
 from projects.models import Project
 
 RECENT_MODELS = 20
@@ -29,6 +35,7 @@ def suggestions_overview(*, project: Project, endpoints: list[dict]) -> dict:
         "gazetteer": GazetteerEntry.objects.filter(project=project).count(),
         "suggested": {row["engine"]: row["snippets"] for row in suggested},
         "endpoints": endpoints,
+        "engine_names": {engine.value: str(engine.label) for engine in Engine},
         "runs": list(EndpointRun.objects.filter(project=project).order_by("-id")[:RECENT_RUNS]),
     }
 

@@ -55,6 +55,9 @@ class SuggestionsSerializer(serializers.Serializer):
         child=serializers.IntegerField(), read_only=True, help_text="Snippets, by engine."
     )
     endpoints = EndpointSerializer(many=True, read_only=True)
+    engine_names = serializers.DictField(
+        child=serializers.CharField(), read_only=True, help_text="Each engine's name, by code."
+    )
     runs = EndpointRunSerializer(many=True, read_only=True, help_text="Newest first.")
 
 

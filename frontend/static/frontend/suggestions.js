@@ -24,7 +24,9 @@ async function load(projectId) {
   );
   $("project-models").querySelector("tbody").replaceChildren(...rows);
   $("project-models-none").hidden = rows.length > 0;
-  const counts = Object.entries(overview.suggested).map(([engine, count]) => `${engine}: ${count}`);
+  const counts = Object.entries(overview.suggested).map(
+    ([engine, count]) => `${overview.engine_names[engine] ?? engine}: ${count}`,
+  );
   $("suggested-counts").textContent = counts.length
     ? interpolate(gettext("Open snippets with suggestions, by engine: %s"), [counts.join(", ")])
     : gettext("No open snippet has suggestions.");
