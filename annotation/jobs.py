@@ -21,6 +21,7 @@ from celery import Celery, Task, current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
@@ -239,7 +240,8 @@ os.register_at_fork(after_in_child=publisher.reset)
 
 
 def heavy_jobs_resend() -> int:
-    """Send again every import, export and quality run left unfinished; return how many.
+    """Send again every import, export, quality run and endpoint run left unfinished;
+    return how many.
 
     Called when a worker starts. A worker killed as a whole leaves its job "running", and
     the broker hands the message out again only after its visibility timeout (an hour by
@@ -248,9 +250,25 @@ def heavy_jobs_resend() -> int:
     message waiting per job. Every job is safe to run twice: one already done, or done
     meanwhile by the message the broker restores, is left as it is.
     """
-    from annotation.models import ExportJob, ImportJob, QualityRun
+    from annotation.models import EndpointRun, ExportJob, ImportJob, QualityRun
 
     sent = 0
+    # An endpoint run holds no lock while it runs (it calls out for minutes): it is sent
+    # again when it never started, or stopped beating (EndpointRun.beat_at).
+    stale = timezone.now() - EndpointRun.STALE_AFTER
+    with transaction.atomic():
+        unfinished = list(
+            EndpointRun.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(status=JobStatus.PENDING)
+                | Q(status=JobStatus.RUNNING, beat_at__lt=stale)
+                | Q(status=JobStatus.RUNNING, beat_at__isnull=True)
+            )
+            .values_list("id", flat=True)
+        )
+        for run_id in unfinished:
+            dispatch_on_commit(ENDPOINT_RUN, run_id, coalesce=f"{ENDPOINT_RUN}:{run_id}")
+    sent += len(unfinished)
     for model, task in ((ImportJob, IMPORT_FILE), (ExportJob, EXPORT), (QualityRun, QUALITY_RUN)):
         with transaction.atomic():
             unfinished = list(

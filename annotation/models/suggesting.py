@@ -1,6 +1,8 @@
 """Suggestions made by machines: the project models trained on the final annotations, and
 what each engine suggests for each open snippet (annotation.suggesting)."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -124,6 +126,11 @@ class EndpointRun(Job):
     dropped = models.PositiveIntegerField(default=0, help_text="Mentions the text lacks.")
     failures = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
+    # When the worker running it last called the endpoint: a run that has not for
+    # STALE_AFTER is taken for dead, and sent again (annotation.jobs.heavy_jobs_resend).
+    beat_at = models.DateTimeField(null=True, blank=True)
+
+    STALE_AFTER = timedelta(minutes=10)
 
 
 class EndpointCall(models.Model):

@@ -113,6 +113,8 @@ class _Caller:
         pause = 60.0 / max(self.endpoint.calls_per_minute, 1) - (time.monotonic() - self.last)
         if pause > 0:
             time.sleep(pause)
+        # Alive: a run that stops beating is taken for dead and sent again.
+        EndpointRun.objects.filter(id=self.run.id).update(beat_at=timezone.now())
         self.last = time.monotonic()
         self.today += 1
         self.run.calls += 1
@@ -162,12 +164,19 @@ def _write(run: EndpointRun, engine: Engine, version: str, found: dict) -> None:
 
 
 def endpoint_run_execute(*, run_id: int) -> None:
-    """The run: every open snippet through the endpoint. A finished run is left alone;
-    one whose worker died starts again, the answers it had found coming from the cache."""
-    run = EndpointRun.objects.select_related("project").filter(id=run_id).first()
-    if run is None or run.finished:
-        return
-    job_start(run)
+    """The run: every open snippet through the endpoint. A finished run is left alone, and
+    so is one another worker is running (it called the endpoint within STALE_AFTER); one
+    whose worker died starts again, the answers it had found coming from the cache."""
+    with transaction.atomic():
+        run = EndpointRun.objects.select_for_update().select_related("project").get(id=run_id)
+        if run.finished:
+            return
+        beat = run.beat_at
+        if run.status == JobStatus.RUNNING and beat and timezone.now() - beat < run.STALE_AFTER:
+            return
+        job_start(run)
+        run.beat_at = timezone.now()
+        run.save(update_fields=["beat_at"])
     endpoint = configured().get(run.endpoint)
     if endpoint is None:
         return endpoint_run_fail(run_id=run.id, reason="the endpoint is no longer configured")

@@ -3,12 +3,16 @@ OpenAI-compatible chat-completions server and a Label Studio ML backend."""
 
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.utils import timezone
 
+from annotation.jobs import heavy_jobs_resend
 from annotation.models import EndpointCall, EndpointRun, MachineSuggestion, Snippet
 from annotation.suggesting import endpoints
+from annotation.suggesting.external import endpoint_run_execute
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +229,30 @@ def test_only_a_configured_endpoint_runs_and_only_for_a_manager(learning, client
     assert client_for("reviewer").post(url, {"endpoint": "qwen"}, format="json").status_code == 403
     listed = client_for("reviewer").get(f"/api/v1/projects/{learning.id}/suggestions/").json()
     assert listed["endpoints"] == [{"name": "qwen", "protocol": "openai", "model": ""}]
+
+
+def test_a_run_another_worker_is_on_is_left_alone_and_a_dead_one_taken_over(
+    learning, members, serve, configure, django_capture_on_commit_callbacks
+):
+    server = serve(chat_model)
+    configure(name="qwen", protocol="openai", url=f"{server.url}/v1")
+    now = timezone.now()
+    made = {
+        "live": dict(status="running", beat_at=now),
+        "dead": dict(status="running", beat_at=now - timedelta(minutes=11)),
+        "lost": dict(status="pending"),
+    }
+    runs = {
+        name: EndpointRun.objects.create(project=learning, endpoint="qwen", **fields)
+        for name, fields in made.items()
+    }
+
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        assert heavy_jobs_resend() == 2  # the dead one and the one that never started
+
+    endpoint_run_execute(run_id=runs["live"].id)
+    assert server.received == []  # another worker is on it
+    endpoint_run_execute(run_id=runs["dead"].id)
+    runs["dead"].refresh_from_db()
+    assert runs["dead"].status == "succeeded" and len(server.received) == 3
+    assert len(sent) >= 2
