@@ -3,7 +3,7 @@ taken or dropped by key, and only what was taken is the annotator's work."""
 
 import pytest
 
-from annotation.models import ProjectModel, Revision
+from annotation.models import MachineSuggestion, ProjectModel, Revision, Snippet
 from annotation.suggesting import services
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -78,4 +78,40 @@ def test_a_manager_sees_how_the_models_did_and_uploads_a_gazetteer(
     gazetteer.locator("select[name=label]").select_option("机构")
     gazetteer.locator("button[type=submit]").click()
     page.locator("#gazetteer-count", has_text="2").wait_for()
+    assert page.errors == []
+
+
+def test_a_suggested_segmentation_shows_where_it_differs_and_is_taken_whole(
+    page_for, live_server, project, members, client_for, upload
+):
+    client_for("manager").patch(
+        f"/api/v1/projects/{project.id}/", {"kinds": ["spans", "segmentation"]}, format="json"
+    )
+    _, job = upload(project, "a.txt", "江泽民发表新年讲话。\n".encode())
+    assert job["status"] == "succeeded"
+    snippet = Snippet.objects.get(project=project)
+    jieba = [int(end) for end in snippet.tokens.split(",")]
+    standard = sorted({*jieba, 1})  # People's Daily writes 江/泽民
+    MachineSuggestion.objects.create(
+        snippet=snippet,
+        project=project,
+        engine="crf-words",
+        model_version="v1",
+        items=[{"segmentation": standard, "score": 0.9}],
+    )
+    Snippet.objects.filter(id=snippet.id).update(suggested=True)
+    page = page_for("annotator")
+    page.goto(f"{live_server.url}/projects/{project.id}/annotate/")
+    page.locator("#suggested-words").wait_for()
+
+    page.keyboard.press("w")  # segmenting: the model's extra boundary is marked
+    assert page.locator("#snippet .seg.suggested-break").all_inner_texts() == ["江"]
+    page.keyboard.press("Shift+Enter")
+    assert page.locator("#snippet .seg.suggested-break").count() == 0
+    page.keyboard.press("w")
+    page.keyboard.press("Enter")
+    page.locator("#done").wait_for()
+
+    [revision] = Revision.objects.all()
+    assert revision.segmentation == standard
     assert page.errors == []

@@ -67,12 +67,18 @@ function linkMarks() {
 
 function drawWords() {
   const ends = new Set(editor.wordEnds());
+  // The suggested segmentation, where it differs: a boundary it adds, one it removes.
+  const differences = editor.wordDifferences();
+  const added = new Set(differences.added);
+  const removed = new Set(differences.removed);
   const { graphemes, text } = editor;
   const pieces = graphemes.slice(0, -1).map((start, i) => {
     const end = graphemes[i + 1];
     const piece = el("span", { class: "seg char", "data-start": String(start), "data-end": String(end) });
     piece.textContent = slice(text, start, end);
     if (ends.has(end) && end !== editor.length) piece.classList.add("word-break");
+    if (added.has(end)) piece.classList.add("suggested-break");
+    if (removed.has(end) && end !== editor.length) piece.classList.add("suggested-join");
     if (start === editor.caret) piece.classList.add("caret");
     piece.addEventListener("click", () => act(editor.placeCaret(start)));
     return piece;

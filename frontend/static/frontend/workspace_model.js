@@ -571,6 +571,19 @@ export class Editor {
     return given;
   }
 
+  // Where the suggested segmentation differs from the words as they are: the boundaries
+  // it would add and those it would remove (none while it suggests nothing new).
+  wordDifferences() {
+    const given = this.suggestedWords();
+    if (!given) return { added: [], removed: [] };
+    const now = new Set(this.wordEnds());
+    const suggested = new Set(given.ends);
+    return {
+      added: given.ends.filter((end) => !now.has(end)),
+      removed: [...now].filter((end) => !suggested.has(end)),
+    };
+  }
+
   pickedSuggestion() {
     return this.suggestions().find((item) => item.key === this.picked) ?? null;
   }

@@ -158,3 +158,12 @@ test("a language model's suggestions have no score, and come after scored ones",
   model.acceptAllSuggestions();
   assert.equal(model.state.spans.length, 2);
 });
+
+test("where the suggested words differ from the words there are, both ways", () => {
+  const model = editor();
+  // jieba: 𠮷野家|在|北京|开|了|新店|👨‍👩‍👧|！  suggested: 𠮷|野家|在|北京|开|了|新店|👨‍👩‍👧|！ (no 开|了 split)
+  model.suggest([{ engine: "crf-words", items: [{ segmentation: [1, 3, 4, 6, 8, 10, 15, 16], score: 0.9 }] }]);
+  assert.deepEqual(model.wordDifferences(), { added: [1], removed: [7] });
+  model.acceptAllSuggestions();
+  assert.deepEqual(model.wordDifferences(), { added: [], removed: [] });
+});
