@@ -41,8 +41,9 @@ from pathlib import Path
 
 from common import ROOT, print_figures
 
+from annotation.core.tokens import word_spans
 from annotation.ingest.tokenizer import TokenizerConfig, token_ends
-from annotation.quality.metrics import Matches, set_matches
+from annotation.quality.metrics import span_f1
 from annotation.suggesting import crf
 from annotation.suggesting.lexicon import Lexicon, counted
 
@@ -104,7 +105,7 @@ def gold_of(sentence: list[tuple[str, str]]) -> tuple[str, list[int], list[crf.S
 
 
 def words(ends: list[int]) -> set[tuple[int, int]]:
-    return set(zip([0, *ends[:-1]], ends, strict=True))
+    return set(word_spans(ends))
 
 
 def edits(hint: set, gold: set) -> int:
@@ -183,10 +184,7 @@ def main() -> None:
     jieba_words = [words(list(e.tokens)) for e in test]
 
     def f1(found: list[set], gold: list[set]) -> float:
-        total = Matches()
-        for mine, theirs in zip(found, gold, strict=True):
-            total.add(set_matches(theirs, mine))
-        return total.f1() or 0.0
+        return span_f1(gold, found) or 0.0
 
     jieba_f1 = f1(jieba_words, gold_words)
     jieba_edits = sum(map(edits, jieba_words, gold_words)) / len(test)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import pycrfsuite
 
+from annotation.core.tokens import word_spans
 from annotation.suggesting.lexicon import WORD, Lexicon, Match
 
 FOLDS = 10
@@ -172,10 +173,9 @@ def _strings(example: Example, kind: str) -> list[tuple[str, str]]:
     """The lexicon entries an example gives: its words of two or more characters, or
     its spans' strings with their labels."""
     if kind == WORDS:
-        starts = [0, *example.target[:-1]]
         return [
             (example.text[start:end], WORD)
-            for start, end in zip(starts, example.target, strict=True)
+            for start, end in word_spans(example.target)
             if end - start > 1
         ]
     return [(example.text[start:end], label) for start, end, label in example.target]

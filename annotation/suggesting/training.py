@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from django.db.models import Max
 
-from annotation.core.tokens import decode_ends
+from annotation.core.tokens import decode_ends, word_spans
 from annotation.ingest.tokenizer import token_ends
 from annotation.ingest.tokenizing import tokenizer_config
 from annotation.models import (
@@ -27,7 +27,7 @@ from annotation.models import (
     Snippet,
 )
 from annotation.quality.judgements import latest_revisions
-from annotation.quality.metrics import Matches, set_matches
+from annotation.quality.metrics import span_f1
 from annotation.quality.suggestion_use import ModelAgreement
 from annotation.suggesting import classes, crf
 from annotation.suggesting.lexicon import Lexicon, counted
@@ -82,15 +82,11 @@ def _examples(project: Project, engine: Engine) -> list[tuple[int, crf.Example]]
 
 
 def _f1(found: Iterable[set], gold: Iterable[set]) -> float:
-    total = Matches()
-    for mine, theirs in zip(found, gold, strict=True):
-        total.add(set_matches(theirs, mine))
-    return total.f1() or 0.0
+    return span_f1(list(gold), list(found)) or 0.0
 
 
 def _words(ends: Iterable[int]) -> set[tuple[int, int]]:
-    ends = list(ends)
-    return set(zip([0, *ends[:-1]], ends, strict=True))
+    return set(word_spans(list(ends)))
 
 
 def gazetteer_entries(project: Project) -> list[tuple[str, str]]:
