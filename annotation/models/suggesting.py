@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from annotation.models.ingest import Job, Snippet
@@ -20,6 +21,17 @@ class Engine(models.TextChoices):
     CLASSES = "linear-classes", _("Project model: classes")
     LLM = "llm", _("Language model")
     ML_BACKEND = "ml-backend", _("ML backend")
+
+
+class ProjectModelQuerySet(models.QuerySet):
+    def newest(self, project: Project) -> "models.QuerySet[ProjectModel]":
+        """The latest training of each engine of ``project``, in engine order: one query."""
+        latest = (
+            ProjectModel.objects.filter(project=OuterRef("project"), engine=OuterRef("engine"))
+            .order_by("-version")
+            .values("version")[:1]
+        )
+        return self.filter(project=project, version=Subquery(latest)).order_by("engine")
 
 
 class ProjectModel(models.Model):
@@ -43,6 +55,8 @@ class ProjectModel(models.Model):
     annotators = models.JSONField(default=dict, blank=True)
     data = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectModelQuerySet.as_manager()
 
     class Meta:
         constraints = [

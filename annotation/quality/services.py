@@ -125,23 +125,13 @@ def suggestion_use(*, project: Project) -> dict:
 
 def model_agreement(*, project: Project) -> dict:
     """Each project model's latest comparison with the annotators (made when it trained,
-    annotation.suggesting.services), by engine: who is far from it."""
-    found = {}
-    for engine in (
-        ProjectModel.objects.filter(project=project)
-        .values_list("engine", flat=True)
-        .distinct()
-        .order_by("engine")
-    ):
-        latest = (
-            ProjectModel.objects.filter(project=project, engine=engine)
-            .order_by("-version")
-            .values("version", "annotators")
-            .first()
-        )
-        if latest and latest["annotators"]:
-            found[engine] = {"version": latest["version"], **latest["annotators"]}
-    return found
+    annotation.suggesting.training), by engine: who is far from it."""
+    latest = ProjectModel.objects.newest(project).values("engine", "version", "annotators")
+    return {
+        row["engine"]: {"version": row["version"], **row["annotators"]}
+        for row in latest
+        if row["annotators"]
+    }
 
 
 def _use_chunk(use: SuggestionUse, chunk: list[tuple[int, str, list]]) -> None:

@@ -42,17 +42,4 @@ def suggestions_overview(*, project: Project, endpoints: list[dict]) -> dict:
 
 def models_latest(*, project: Project) -> list[ProjectModel]:
     """The latest training of each project model, without its bytes."""
-    latest = []
-    for engine in (
-        ProjectModel.objects.filter(project=project)
-        .values_list("engine", flat=True)
-        .distinct()
-        .order_by("engine")
-    ):
-        latest.append(
-            ProjectModel.objects.filter(project=project, engine=engine)
-            .defer("data")
-            .order_by("-version")
-            .first()
-        )
-    return latest
+    return list(ProjectModel.objects.newest(project).defer("data"))

@@ -228,7 +228,7 @@ def _output(engine: Engine, model: object, text: str, tokens: list[int]) -> set:
 
 
 def model_latest(project: Project, engine: Engine) -> ProjectModel | None:
-    return ProjectModel.objects.filter(project=project, engine=engine).order_by("-version").first()
+    return ProjectModel.objects.newest(project).filter(engine=engine).first()
 
 
 def models_retrain(*, project: Project, force: bool = False) -> list[ProjectModel]:

@@ -51,7 +51,7 @@ def test_a_model_short_of_its_margin_suggests_nothing(learning):
 
     services.suggestions_refresh(project_id=learning.id)
 
-    latest = ProjectModel.objects.filter(project=learning).order_by("-version").first()
+    [latest] = ProjectModel.objects.newest(learning)  # of the one engine, the newest
     assert latest.version == 2 and not latest.shown
     engines = set(
         MachineSuggestion.objects.filter(project=learning).values_list("engine", flat=True)
