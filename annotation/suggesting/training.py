@@ -184,17 +184,20 @@ def model_train(*, project: Project, engine: Engine) -> ProjectModel | None:
 def _against_annotators(project: Project, engine: Engine, model: object) -> dict:
     """Each annotator's F1 with the new model on up to AGREEMENT_SAMPLE snippets they did
     (evenly spread through the project), and who is far from it."""
-    done = sorted(
-        set(
-            Snippet.objects.filter(
-                project=project, assignments__status=AssignmentStatus.SUBMITTED
-            ).values_list("id", flat=True)
-        )
+    done = list(
+        Snippet.objects.filter(project=project, assignments__status=AssignmentStatus.SUBMITTED)
+        .values_list("id", flat=True)
+        .distinct()
+        .order_by("id")
     )
     step = max(1, len(done) // AGREEMENT_SAMPLE)
     sample = done[::step][:AGREEMENT_SAMPLE]
-    texts = dict(Snippet.objects.filter(id__in=sample).values_list("id", "text"))
-    tokens = dict(Snippet.objects.filter(id__in=sample).values_list("id", "tokens"))
+    snippets = {
+        snippet_id: (text, stored)
+        for snippet_id, text, stored in Snippet.objects.filter(id__in=sample).values_list(
+            "id", "text", "tokens"
+        )
+    }
     fields = ("assignment__annotator__username", _PART[engine])
     work: dict[int, dict[str, set]] = {}
     for _, snippet_id, annotator, given in latest_revisions(sample, *fields):
@@ -210,10 +213,8 @@ def _against_annotators(project: Project, engine: Engine, model: object) -> dict
         work.setdefault(snippet_id, {})[annotator] = theirs
     agreement = ModelAgreement()
     for snippet_id, annotators in work.items():
-        text = texts[snippet_id]
-        agreement.add(
-            _output(engine, model, text, tokens_of(project, text, tokens[snippet_id])), annotators
-        )
+        text, stored = snippets[snippet_id]
+        agreement.add(_output(engine, model, text, tokens_of(project, text, stored)), annotators)
     return agreement.results()
 
 
