@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from annotation.jobs import heavy_jobs_resend
-from annotation.models import EndpointCall, EndpointRun, MachineSuggestion, Snippet
+from annotation.jobs import ENDPOINT_RUN, heavy_jobs_resend
+from annotation.models import EndpointCall, EndpointRun, MachineSuggestion, OutboxMessage, Snippet
 from annotation.suggesting import endpoints
 from annotation.suggesting.external import endpoint_run_execute
 
@@ -231,9 +231,10 @@ def test_only_a_configured_endpoint_runs_and_only_for_a_manager(learning, client
     assert listed["endpoints"] == [{"name": "qwen", "protocol": "openai", "model": ""}]
 
 
-def test_a_run_another_worker_is_on_is_left_alone_and_a_dead_one_taken_over(
-    learning, members, serve, configure, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def three_runs(learning, serve, configure):
+    """Runs of a local chat model: one a live worker is on, one whose worker died (no
+    beat for 11 minutes), one that never started."""
     server = serve(chat_model)
     configure(name="qwen", protocol="openai", url=f"{server.url}/v1")
     now = timezone.now()
@@ -246,13 +247,26 @@ def test_a_run_another_worker_is_on_is_left_alone_and_a_dead_one_taken_over(
         name: EndpointRun.objects.create(project=learning, endpoint="qwen", **fields)
         for name, fields in made.items()
     }
+    return server, runs
 
-    with django_capture_on_commit_callbacks(execute=False) as sent:
-        assert heavy_jobs_resend() == 2  # the dead one and the one that never started
+
+def test_a_starting_worker_sends_again_the_dead_run_and_the_lost_one(
+    three_runs, broker_jobs, django_capture_on_commit_callbacks
+):
+    _, runs = three_runs
+
+    with django_capture_on_commit_callbacks(execute=False):
+        assert heavy_jobs_resend() == 2
+
+    sent = OutboxMessage.objects.filter(task=ENDPOINT_RUN).values_list("args", flat=True)
+    assert sorted(sent) == sorted([[runs["dead"].id], [runs["lost"].id]])
+
+
+def test_a_run_another_worker_is_on_is_left_alone_and_a_dead_one_taken_over(three_runs):
+    server, runs = three_runs
 
     endpoint_run_execute(run_id=runs["live"].id)
     assert server.received == []  # another worker is on it
     endpoint_run_execute(run_id=runs["dead"].id)
     runs["dead"].refresh_from_db()
     assert runs["dead"].status == "succeeded" and len(server.received) == 3
-    assert len(sent) >= 2
