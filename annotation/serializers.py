@@ -2,6 +2,7 @@ from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from annotation.core.i18n import translated
 from annotation.core.tokens import decode_spans
 from annotation.ingest.formats import FORMATS
 from annotation.ingest.tokenizer import ENGINES, engine_available
@@ -66,11 +67,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
         for error in job.errors:
             message = error.get("message")
             params = error.get("params") or {}
-            reason = (
-                (gettext(message) % params if params else gettext(message))
-                if message
-                else error["reason"]
-            )
+            reason = translated(message, params, gettext) if message else error["reason"]
             errors.append({"line": error.get("line"), "reason": reason})
         return errors
 

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.admission import TooManyJobs
+from annotation.core.i18n import translated
 from annotation.ingest.formats import ImportFileError
 from annotation.jobs import suggest_refresh_ask
 from annotation.suggesting.external import UnknownEndpoint, configured, endpoint_run_start
@@ -67,7 +68,7 @@ class GazetteerView(APIView):
         try:
             entries = read_gazetteer(upload.read(), labels, given.validated_data["label"])
         except ImportFileError as refused:
-            reason = _(refused.message) % refused.params if refused.params else _(refused.message)
+            reason = translated(refused.message, refused.params, _)
             body = {"file": upload.name, "line": refused.line, "reason": reason}
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
         return Response({"entries": gazetteer_replace(project=project, entries=entries)})
