@@ -46,3 +46,12 @@ test("spans sent to the API carry the text they cover, in code points", () => {
   );
   assert.equal(withTexts(TEXT, spans)[0].label, "地名");
 });
+
+test("slicing one text, then another, then the first again, cuts each by its own code points", () => {
+  const other = "😀张三在北京";
+
+  assert.equal(slice(TEXT, 0, 3), "𠮷野家");
+  assert.equal(slice(other, 0, 3), "😀张三");
+  assert.equal(slice(TEXT, 0, 3), "𠮷野家");
+  assert.equal(slice(other, 4, 6), "北京");
+});
