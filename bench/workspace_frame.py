@@ -1,6 +1,7 @@
 """The workspace with relations, in Chromium: how long drawing and a key press take.
 
-    python bench/workspace_frame.py [--presses 200] [--snippets 30] [--relations 20]
+    python bench/workspace_frame.py [--opens 10] [--presses 200] [--snippets 30]
+                                    [--relations 20] [--against CHECKOUT]
 
 Creates a scratch PostgreSQL database with a project of ``--snippets`` snippets of 256
 characters, each imported with 30 spans and 20 relations (the dense case of issue 31),
@@ -8,20 +9,25 @@ which start each task as suggestions. It serves them with gunicorn on loopback a
 the workspace in Debian's Chromium at 1366×768. Timed with the Performance API inside the
 page:
 
-- the first drawing of a snippet with its arcs, when the page opens (the browser has run
-  none of the page's code yet);
+- the first drawing of a snippet with its arcs when the page opens from the project's
+  page, ``--opens`` times, each in a new browser context (nothing cached: the browser has
+  run none of the workspace's code yet); then its lists, drawn once that frame is
+  painted, their layout included;
 - the whole snippet drawn again, arcs and all, a relation of the list picked out each time;
 - ``--presses`` Tab presses while a relation is made (each offers the next span: the text,
   the lists and every arc are drawn again): the handler (the model's change and the
   drawing, layout read included) and the time until the next animation frame, beside the
   time from one frame to the next with no key pressed (headless Chromium's own pace);
 - each following snippet drawn after an Enter submits the one before, as an annotator
-  goes through a batch: a new text, its spans and arcs drawn from nothing.
+  goes through a batch: a new text, its spans and arcs drawn from nothing; then its lists,
+  the frame after.
 
 ``--relations 0``: the same spans without relations, to tell what the arcs cost.
+``--against CHECKOUT``: the page's first opening timed in another checkout of the code as
+well, served from the same data, the two in turn (an A/B in one run).
 
 Target (issue 31): the dense snippet drawn and a key press answered within one frame,
-≤ 16 ms.
+≤ 16 ms; and each frame of a new snippet (the snippet, then its lists) within one.
 """
 
 import argparse
@@ -77,24 +83,27 @@ REDRAWS = """async (count) => {
 # submit's answer brings it.
 NEXT_SNIPPETS = """async (count) => {
   const drawn = () => performance.getEntriesByName("workspace-drawn");
-  const times = [];
+  const listed = () => performance.getEntriesByName("workspace-lists-drawn");
+  const times = [], lists = [];
   for (let n = 0; n < count; n += 1) {
-    const before = drawn().length;
+    const before = listed().length, beforeDrawn = drawn().length;
     const target = document.getElementById("snippet");
     target.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
-    for (let wait = 0; wait < 500 && drawn().length === before; wait += 1) {
+    for (let wait = 0; wait < 500 && listed().length === before; wait += 1) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    if (drawn().length === before) break;
-    times.push(drawn()[before].duration);
+    if (listed().length === before) break;
+    times.push(drawn()[beforeDrawn].duration);
+    lists.push(listed()[before].duration);
   }
-  return times;
+  return { times, lists };
 }"""
 
-# The first drawing: the task's snippet, its spans and arcs, from the draft as loaded.
+# The first drawing, from the draft as loaded: the task's snippet with its spans and arcs,
+# then its lists in the next frame.
 FIRST_DRAW = """() => {
-  const marks = performance.getEntriesByName("workspace-drawn");
-  return marks.length ? marks[marks.length - 1].duration : null;
+  const last = (name) => performance.getEntriesByName(name).at(-1)?.duration ?? null;
+  return { snippet: last("workspace-drawn"), lists: last("workspace-lists-drawn") };
 }"""
 
 
@@ -157,12 +166,23 @@ def main() -> None:
     parser.add_argument(
         "--relations", type=int, default=20, help="0: the same spans without relations"
     )
+    parser.add_argument("--opens", type=int, default=10, help="times the page is opened afresh")
+    parser.add_argument(
+        "--against",
+        metavar="CHECKOUT",
+        help="another checkout of the code: the page's first opening timed in both, in turn",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
 
     env = django_on_scratch(DB_NAME, None)
     project_id = project_made(args.snippets, args.relations)
-    server = start_server(env, workers=1, worker_class="sync", threads=1, keep_alive=2, port=PORT)
+    serving = dict(workers=1, worker_class="sync", threads=1, keep_alive=2)
+    servers = [start_server(env, **serving, port=PORT)]
+    bases = {"": f"http://{HOST}:{PORT}"}
+    if args.against:  # the same data served by the other checkout
+        servers.append(start_server(env, **serving, port=PORT + 1, cwd=args.against))
+        bases[f" ({args.against})"] = f"http://{HOST}:{PORT + 1}"
     from playwright.sync_api import sync_playwright
 
     try:
@@ -178,13 +198,31 @@ def main() -> None:
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")
             page.wait_for_url(lambda url: "/login/" not in url)
-            started = time.perf_counter()
-            page.goto(f"{base}/projects/{project_id}/annotate/")
-            page.locator("#span-list li").nth(29).wait_for()
-            if args.relations:
-                page.locator("#arcs .arc").nth(args.relations - 1).wait_for()
-            shown = time.perf_counter() - started
-            first = page.evaluate(FIRST_DRAW)
+            signed_in = page.context.storage_state()
+
+            def opened(page, base: str) -> dict:
+                """The workspace opened on ``page`` from ``base``: its first drawing, and
+                how long the page took from the address to every arc."""
+                page.goto(f"{base}/projects/{project_id}/")
+                started = time.perf_counter()
+                page.goto(f"{base}/projects/{project_id}/annotate/")
+                page.locator("#span-list li").nth(29).wait_for()
+                if args.relations:
+                    page.locator("#arcs .arc").nth(args.relations - 1).wait_for()
+                return {**page.evaluate(FIRST_DRAW), "shown": time.perf_counter() - started}
+
+            # Each time in a new browser context, nothing cached, and from the project's
+            # page, as an annotator comes to the workspace; with --against, the two
+            # checkouts in turn.
+            firsts: dict[str, list[dict]] = {name: [] for name in bases}
+            for _ in range(args.opens - 1):
+                for name, other in bases.items():
+                    context = browser.new_context(
+                        viewport={"width": 1366, "height": 768}, storage_state=signed_in
+                    )
+                    firsts[name].append(opened(context.new_page(), other))
+                    context.close()
+            firsts[""].append(opened(page, base))
             redrawn = page.evaluate(REDRAWS, 100) if args.relations else []
             page.keyboard.press("Escape")
             page.locator("#snippet .seg.in-span").first.click()
@@ -195,20 +233,32 @@ def main() -> None:
             following = page.evaluate(NEXT_SNIPPETS, args.snippets - 1)
             browser.close()
     finally:
-        os.killpg(server.pid, 15)
-        server.wait(30)
+        for server in servers:
+            os.killpg(server.pid, 15)
+            server.wait(30)
     handled, framed = timed["handled"], timed["framed"]
 
     def spread(values: list[float], *shares: float) -> str:
         return " / ".join(f"{percentile(values, share):.2f}" for share in shares) + " ms"
 
-    rows = [
-        ("snippet: characters / spans / relations", f"256 / 30 / {args.relations}"),
-        ("page opened → every arc drawn", f"{shown * 1000:.0f} ms"),
-        (
-            "the snippet drawn with its arcs, first time",
-            "–" if first is None else f"{first:.1f} ms",
-        ),
+    rows = [("snippet: characters / spans / relations", f"256 / 30 / {args.relations}")]
+    for name, opens in firsts.items():
+        lists = [first["lists"] for first in opens if first["lists"] is not None]
+        rows += [
+            (
+                f"page opened → every arc drawn, {len(opens)}: p50{name}",
+                f"{percentile([first['shown'] for first in opens], 0.5) * 1000:.0f} ms",
+            ),
+            (
+                f"the snippet drawn with its arcs, first: p50 / p95 / max{name}",
+                spread([first["snippet"] for first in opens], 0.5, 0.95, 1),
+            ),
+            (
+                f"its lists, the frame after: p50 / p95 / max{name}",
+                spread(lists, 0.5, 0.95, 1) if lists else "–",
+            ),
+        ]
+    rows += [
         (
             "drawn again, a relation picked out: p50 / p95",
             spread(redrawn, 0.5, 0.95) if redrawn else "–",
@@ -217,8 +267,12 @@ def main() -> None:
         ("Tab → next animation frame p50 / p95", spread(framed, 0.5, 0.95)),
         ("no key: one frame to the next p50 / p95", spread(timed["idle"], 0.5, 0.95)),
         (
-            f"each next snippet drawn, {len(following)}: p50 / p95 / max",
-            spread(following, 0.5, 0.95, 1) if following else "–",
+            f"each next snippet drawn, {len(following['times'])}: p50 / p95 / max",
+            spread(following["times"], 0.5, 0.95, 1) if following["times"] else "–",
+        ),
+        (
+            "its lists, the frame after: p50 / p95 / max",
+            spread(following["lists"], 0.5, 0.95, 1) if following["lists"] else "–",
         ),
     ]
     print_figures(rows)

@@ -386,6 +386,43 @@ def test_an_imports_pre_annotations_start_the_task_and_are_submitted_as_correcte
     assert revision.classes == ["正面"]
 
 
+def test_overlapping_spans_each_underline_the_characters_they_cover(
+    page_for, live_server, work_project, client_for
+):
+    client_for("manager").patch(
+        f"/api/v1/projects/{work_project.id}/", {"allow_overlap": True}, format="json"
+    )
+    first = work_project.snippets.get(text=SNIPPETS[0])
+    first.suggestions = [  # 𠮷野家 a 机构, its 𠮷 a 人名 too, and 北京
+        {"start": 0, "end": 3, "label": "机构"},
+        {"start": 0, "end": 1, "label": "人名"},
+        {"start": 4, "end": 6, "label": "地名"},
+    ]
+    first.save(update_fields=["suggestions"])
+    page = page_for("annotator")
+    open_workspace(page, live_server, work_project)
+    page.locator("#span-list li").nth(2).wait_for()
+
+    # Each character with the number of lines under it, read from the pieces drawn.
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll("#snippet .seg")].flatMap((piece) =>
+          [...piece.textContent].map((char) =>
+            [char, (piece.style.boxShadow.match(/inset/g) ?? []).length]))"""
+    )
+    assert lines[:8] == [
+        ["𠮷", 2],
+        ["野", 1],
+        ["家", 1],
+        ["在", 0],
+        ["北", 1],
+        ["京", 1],
+        ["开", 0],
+        ["了", 0],
+    ]
+    assert all(count == 0 for _, count in lines[8:])
+    assert page.errors == []
+
+
 def test_keyboard_labelling_keeps_its_place_in_a_long_snippet(
     page_for, live_server, project, members, client_for, upload
 ):
