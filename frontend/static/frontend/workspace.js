@@ -314,17 +314,23 @@ function drawArcs() {
   const arcs = editor.segmenting ? [] : arcsToDraw();
   if (!arcs.length) {
     text.style.lineHeight = "";
+    text.style.removeProperty("--arc-room");
     svg.replaceChildren();
     return;
   }
-  // Room over every line for the stacked arcs; where the lines grow, the places are read
-  // again (the arcs' stacking depends on their places along the lines only).
+  // Room over every line for the stacked arcs: the space between two lines holds the arcs
+  // of the lower one and the underlines of the upper one; over the first line, its share
+  // of that space and padding. Where the lines grow, the places are read again (the arcs'
+  // stacking depends on their places along the lines only).
   const width = text.clientWidth;
   let { laid, most } = stack(arcs, spanPlaces(), width);
   const size = parseFloat(getComputedStyle(text).fontSize);
-  const height = `${Math.max(2.6 * size, 1.5 * size + 2 * (most * LEVEL + LABEL_HEIGHT))}px`;
+  const room = most * LEVEL + LABEL_HEIGHT;
+  const between = Math.max(1.1 * size, room + 4 * lanes(spans).count + 2);
+  const height = `${1.5 * size + between}px`;
   if (text.style.lineHeight !== height) {
     text.style.lineHeight = height;
+    text.style.setProperty("--arc-room", `${Math.max(0, room - between / 2)}px`);
     ({ laid, most } = stack(arcs, spanPlaces(), width));
   }
   const arrow = svgNode("marker", { id: "arrow", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, orient: "auto" });
