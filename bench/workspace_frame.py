@@ -9,10 +9,11 @@ which start each task as suggestions. It serves them with gunicorn on loopback a
 the workspace in Debian's Chromium at 1366×768. Timed with the Performance API inside the
 page:
 
-- the first drawing of a snippet with its arcs when the page opens from the project's
-  page, ``--opens`` times, each in a new browser context (nothing cached: the browser has
-  run none of the workspace's code yet); then its lists, drawn once that frame is
-  painted, their layout included;
+- the first snippet shown when the page opens from the project's page, ``--opens`` times,
+  each in a new browser context (nothing cached: the browser has run none of the
+  workspace's code yet): from the task's answer to its text, spans and arcs drawn (the
+  editor's model loaded and the layout read on the way); then its lists, drawn once that
+  frame is painted, their layout included;
 - the whole snippet drawn again, arcs and all, a relation of the list picked out each time;
 - ``--presses`` Tab presses while a relation is made (each offers the next span: the text,
   the lists and every arc are drawn again): the handler (the model's change and the

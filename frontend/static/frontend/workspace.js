@@ -719,6 +719,7 @@ function submit() {
 // An assignment, or none: then ``stopped`` says why when it is not the end of the work
 // (a submit's no_next_detail: paused, or no longer on the project).
 function show(assignment, stopped = null) {
+  const drawing = performance.now();
   $("task").hidden = !assignment;
   $("task").inert = false;
   $("task").removeAttribute("aria-busy");
@@ -746,7 +747,6 @@ function show(assignment, stopped = null) {
   const restored = assignment.version && !past ? gettext("Draft restored") : "";
   setSaveState(null, suggested ? gettext("Pre-annotated: check and correct") : restored);
   $("snippet").focus(); // before the drawing, which would have to be laid out again for it
-  const drawing = performance.now();
   drawNew();
   performance.measure("workspace-drawn", { start: drawing }); // bench/workspace_frame.py
   showProgress(assignment.snippet.batch);
