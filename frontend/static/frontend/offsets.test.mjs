@@ -54,4 +54,7 @@ test("slicing one text, then another, then the first again, cuts each by its own
   assert.equal(slice(other, 0, 3), "😀张三");
   assert.equal(slice(TEXT, 0, 3), "𠮷野家");
   assert.equal(slice(other, 4, 6), "北京");
+  assert.equal(slice(TEXT, 3, 8), "👩‍👩‍👧"); // five code points, eight units
+  assert.equal(slice(other, 5, 99), "京"); // past the end: to the end
+  assert.equal(slice(other, 4, 2), "");
 });
