@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 // Every network call of the frontend goes through this module.
 import { gettext, interpolate } from "./dom.js";
 

@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 // Small DOM helpers. Text always goes in through textContent, never innerHTML.
 
 export function el(tag, attrs = {}, ...children) {

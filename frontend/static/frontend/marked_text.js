@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 // A snippet drawn as pieces between span boundaries, for the pages that show finished work
 // (review, acceptance, adjudication). A piece inside spans is underlined in their labels'
 // colours, one lane each. Offsets are code points (offsets.js).

@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 // Offsets between the browser and the API. The DOM counts UTF-16 code units; the API
 // counts code points of the snippet text (end-exclusive). 𠮷 is one code point and two
 // units; a family emoji joined by ZWJ is five code points and eight units. These are the

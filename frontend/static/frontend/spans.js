@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 // Spans in code points: snapping a selection to jieba's words, and laying overlapping
 // spans out in lanes so that each stays readable.
 import { widen } from "./offsets.js";

@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 // The workspace's model: what the annotator has made of one snippet, and every edit of it
 // (selection, spans, classes, segmentation, relations and events, undo). No DOM and no
 // network: the view draws it and the session saves it. Offsets are code points of the

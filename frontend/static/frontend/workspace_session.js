@@ -1,3 +1,4 @@
+//# allFunctionsCalledOnLoad
 // The workspace's session with the server: the task on screen, its autosave queue, the
 // answer to a draft saved elsewhere (409), retries while offline, the idempotent submit,
 // and moving between tasks. It takes the API and the timers it runs on, so that it can be
