@@ -13,7 +13,9 @@ page:
   new browser contexts (nothing cached: the browser has run none of the workspace's code
   yet), and again on the third opening in each (as for an annotator who comes back: the
   compiled code cached): from the task's answer to its text, spans and arcs drawn (the
-  editor's model loaded and the layout read on the way); then its lists, drawn once that
+  editor's model loaded and the layout read on the way); beside it, from a trace, the
+  main thread's CPU time in the task that drew it (which holds a little more: the answer
+  read), to tell the page's work from waiting for a core; then its lists, drawn once that
   frame is painted, their layout included;
 - the whole snippet drawn again, arcs and all, a relation of the list picked out each time;
 - ``--presses`` Tab presses while a relation is made (each offers the next span: the text,
@@ -107,6 +109,27 @@ FIRST_DRAW = """() => {
   const last = (name) => performance.getEntriesByName(name).at(-1)?.duration ?? null;
   return { snippet: last("workspace-drawn"), lists: last("workspace-lists-drawn") };
 }"""
+
+
+def drawing_cpu(trace: bytes) -> float | None:
+    """The main-thread CPU time, in ms, of the task that drew the first snippet: the one
+    around the "workspace-drawn" measure in a Chromium trace. Beside its wall-clock time it
+    tells the page's own work from the wait for a core of a busy machine."""
+    events = json.loads(trace)
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    marks = [e for e in events if e.get("name") == "workspace-drawn" and e.get("ph") == "b"]
+    if not marks:
+        return None
+    mark = marks[-1]
+    tasks = [
+        e
+        for e in events
+        if e.get("name") == "RunTask"
+        and e.get("ph") == "X"
+        and (e["pid"], e["tid"]) == (mark["pid"], mark["tid"])
+        and e["ts"] <= mark["ts"] <= e["ts"] + e.get("dur", 0)
+    ]
+    return max(tasks, key=lambda e: e["dur"]).get("tdur", 0) / 1000 if tasks else None
 
 
 def dense(text: str, links: int) -> dict:
@@ -205,15 +228,22 @@ def main() -> None:
             signed_in = page.context.storage_state()
 
             def opened(page, base: str) -> dict:
-                """The workspace opened on ``page`` from ``base``: its first drawing, and
-                how long the page took from the address to every arc."""
+                """The workspace opened on ``page`` from ``base``, traced: its first
+                drawing, the CPU time of its task, and how long the page took from the
+                address to every arc."""
                 page.goto(f"{base}/projects/{project_id}/")
+                browser.start_tracing(
+                    page=page,
+                    categories=["disabled-by-default-devtools.timeline", "blink.user_timing"],
+                )
                 started = time.perf_counter()
                 page.goto(f"{base}/projects/{project_id}/annotate/")
                 page.locator("#span-list li").nth(29).wait_for()
                 if args.relations:
                     page.locator("#arcs .arc").nth(args.relations - 1).wait_for()
-                return {**page.evaluate(FIRST_DRAW), "shown": time.perf_counter() - started}
+                shown = time.perf_counter() - started
+                cpu = drawing_cpu(browser.stop_tracing())
+                return {**page.evaluate(FIRST_DRAW), "shown": shown, "cpu": cpu}
 
             # Each time in a new browser context, nothing cached, and from the project's
             # page, as an annotator comes to the workspace; then twice more in it, the
@@ -262,6 +292,10 @@ def main() -> None:
                 (
                     f"{visit}: snippet with its arcs p50 / p95 / max{name}",
                     spread([first["snippet"] for first in opens], 0.5, 0.95, 1),
+                ),
+                (
+                    f"{visit}: CPU of its task, traced{name}",
+                    spread([first["cpu"] for first in opens if first["cpu"]], 0.5, 0.95, 1),
                 ),
                 (
                     f"{visit}: its lists, the frame after{name}",
