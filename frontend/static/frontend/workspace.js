@@ -514,9 +514,9 @@ function draw() {
 }
 
 function drawNew() {
+  const due = ++listsLater;
   drawSnippet();
   if (document.hidden) return drawLists();
-  const due = ++listsLater;
   for (const list of [drawSpanList, drawLinks, drawSuggestions]) listsDrawnFrom.delete(list);
   for (const id of ["span-list", "relation-list", "suggestion-list"]) $(id).replaceChildren();
   $("suggestions").hidden = true;
@@ -721,13 +721,18 @@ function submit() {
 
 // ---- the task on screen ----
 
+// The card while the first snippet is on its way: shown, and inert.
+function busy(waiting) {
+  $("task").inert = waiting;
+  $("task").setAttribute("aria-busy", String(waiting));
+}
+
 // An assignment, or none: then ``stopped`` says why when it is not the end of the work
 // (a submit's no_next_detail: paused, or no longer on the project).
 function show(assignment, stopped = null) {
   const drawing = performance.now();
   $("task").hidden = !assignment;
-  $("task").inert = false;
-  $("task").removeAttribute("aria-busy");
+  busy(false);
   $("done").hidden = Boolean(assignment);
   $("nothing-left").hidden = Boolean(stopped);
   $("stopped").hidden = !stopped;
@@ -843,14 +848,12 @@ async function start() {
   // The card and its palettes, inert until the first snippet comes: laid out while it is
   // on its way, so that drawing it lays out the text alone.
   $("task").hidden = false;
-  $("task").inert = true;
-  $("task").setAttribute("aria-busy", "true");
+  busy(true);
   drawIfChanged(drawPalettes, editor.state.classes);
   try {
     await session.begin();
   } catch (failure) {
-    $("task").inert = false;
-    $("task").removeAttribute("aria-busy");
+    busy(false);
     $("task").hidden = false;
     showError(failure);
   }
