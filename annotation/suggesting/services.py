@@ -28,6 +28,7 @@ from annotation.models import (
     FinalAnnotation,
     GazetteerEntry,
     MachineSuggestion,
+    ProjectModel,
     Snippet,
     SuggestionState,
 )
@@ -35,8 +36,8 @@ from annotation.suggesting import classes, crf, ranking
 from annotation.suggesting.lexicon import Lexicon
 from annotation.suggesting.training import (
     dictionary_of,
-    model_latest,
     model_loaded,
+    models_newest,
     models_retrain,
     project_engines,
     tokens_of,
@@ -73,9 +74,12 @@ def _span_items(matches: Iterable) -> list[dict]:
     ]
 
 
-def _engines_now(project: Project) -> dict[Engine, tuple[str, object]]:
+def _engines_now(
+    project: Project, newest: dict[Engine, ProjectModel]
+) -> dict[Engine, tuple[str, object]]:
     """Each engine with something to say, by its version: the dictionary of the finals and
-    the gazetteer, and each project model whose latest training is shown."""
+    the gazetteer, and each project model whose latest training (of ``newest``) is
+    shown."""
     engines: dict[Engine, tuple[str, object]] = {}
     if Kind.SPANS in project.kinds:
         finals = FinalAnnotation.objects.filter(project=project).values_list(
@@ -90,7 +94,7 @@ def _engines_now(project: Project) -> dict[Engine, tuple[str, object]]:
         if dictionary.size:
             engines[Engine.DICTIONARY] = (dictionary.version, dictionary)
     for engine in project_engines(project):
-        latest = model_latest(project, engine)
+        latest = newest.get(engine)
         if latest is not None and latest.shown:
             engines[engine] = (f"v{latest.version}", model_loaded(engine, bytes(latest.data)))
     return engines
@@ -143,7 +147,8 @@ def suggestions_refresh(*, project_id: int, force: bool = False) -> int:
 def _refresh(project: Project, state: SuggestionState, force: bool) -> int:
     """One round of the refresh (suggestions_refresh)."""
     models_retrain(project=project, force=force)
-    engines = _engines_now(project)
+    newest = models_newest(project)
+    engines = _engines_now(project, newest)
     versions = {engine: version for engine, (version, _) in engines.items()}
     changed = {
         engine for engine, version in versions.items() if state.versions.get(engine) != version
@@ -163,7 +168,7 @@ def _refresh(project: Project, state: SuggestionState, force: bool) -> int:
         written += _refresh_chunk(project, engines, chunk, changed, last)
         state.last_snippet = max(state.last_snippet, chunk[-1][0])
     state.versions = versions
-    _rank(project, state)
+    _rank(project, state, newest)
     state.save(update_fields=["versions", "last_snippet", "ranking"])
     return written
 
@@ -179,19 +184,14 @@ def _uncertainty(model: object, text: str, tokens: list[int]) -> float:
     return model.uncertainty(text, tokens)
 
 
-def _rank(project: Project, state: SuggestionState) -> None:
+def _rank(project: Project, state: SuggestionState, newest: dict[Engine, ProjectModel]) -> None:
     """Active learning: the open snippets' claim_rank from the project model's uncertainty
     (annotation.suggesting.ranking), computed again when the model or the random share
     changed, or snippets came that have none; every rank back to 0 when it is off. Gold
     items are never ranked (they are served apart); review and acceptance samples are
     drawn from done work, which the order does not touch."""
-    latest = None
-    if project.active_learning:
-        for engine in _RANKERS:
-            if engine in project_engines(project):
-                latest = model_latest(project, engine)
-                if latest is not None:
-                    break
+    engines = project_engines(project) if project.active_learning else []
+    latest = next((newest[e] for e in _RANKERS if e in engines and e in newest), None)
     if latest is None:
         if state.ranking:
             Snippet.objects.filter(project=project, claim_rank__gt=0).update(claim_rank=0)

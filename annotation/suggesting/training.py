@@ -228,17 +228,21 @@ def _output(engine: Engine, model: object, text: str, tokens: list[int]) -> set:
     return _words(model.words(text, tokens))
 
 
-def model_latest(project: Project, engine: Engine) -> ProjectModel | None:
-    return ProjectModel.objects.newest(project).filter(engine=engine).first()
+def models_newest(project: Project, *, with_data: bool = True) -> dict[Engine, ProjectModel]:
+    """The latest training of each of the project's models, by engine (one query); without
+    the model's bytes unless ``with_data``."""
+    rows = ProjectModel.objects.newest(project)
+    return {Engine(row.engine): row for row in (rows if with_data else rows.defer("data"))}
 
 
 def models_retrain(*, project: Project, force: bool = False) -> list[ProjectModel]:
     """Train each of the project's models again once ``suggest_every`` new finals have
     come since it last trained (or it never did, or ``force``); the models trained."""
     finals = FinalAnnotation.objects.filter(project=project).count()
+    newest = models_newest(project, with_data=False)
     trained = []
     for engine in project_engines(project):
-        latest = model_latest(project, engine)
+        latest = newest.get(engine)
         due = latest is None or finals - latest.finals >= project.suggest_every
         if not (due or force):
             continue
