@@ -110,7 +110,8 @@ def events_by_role(
     return kept, [(trigger, kind, tuple(args)) for (trigger, kind), args in found.items()]
 
 
-def _key(span: dict) -> tuple[int, int, str]:
+def span_key(span: dict) -> tuple[int, int, str]:
+    """A stored span as (start, end, label): what compares two annotators' spans."""
     return span["start"], span["end"], span["label"]
 
 
@@ -133,8 +134,8 @@ def span_ids(spans: list[dict]) -> tuple[list[dict], dict[str, str]]:
             raise AnnotationError(
                 "spans", gettext_noop("the id %(id)r is given twice"), index, id=name
             )
-        given[name] = _key(span)
-    ordered = sorted({_key(span) for span in spans})
+        given[name] = span_key(span)
+    ordered = sorted({span_key(span) for span in spans})
     stored = {key: span_id(n) for n, key in enumerate(ordered)}
     spans_out = [{"start": key[0], "end": key[1], "label": key[2]} for key in ordered]
     return spans_out, {name: stored[key] for name, key in given.items()}
@@ -309,7 +310,7 @@ SpanKey = tuple[int, int, str]
 
 def span_keys(spans: list[dict]) -> dict[str, SpanKey]:
     """Each stored span's id and what it covers: (start, end, label)."""
-    return {span_id(n): _key(span) for n, span in enumerate(spans)}
+    return {span_id(n): span_key(span) for n, span in enumerate(spans)}
 
 
 def relation_key(relation: dict, keys: dict[str, SpanKey]) -> tuple[SpanKey, str, SpanKey]:
@@ -328,7 +329,7 @@ def relinked(spans: list[dict], relations: Iterable[tuple], events: Iterable[tup
     """Relations and events given by what they link (``relation_key``, ``event_key``) in
     stored form over ``spans`` (stored already); those with an end among no ``spans`` are
     left out."""
-    ids = {_key(span): span_id(n) for n, span in enumerate(spans)}
+    ids = {span_key(span): span_id(n) for n, span in enumerate(spans)}
     found_events = [
         (ids[trigger], kind, [{"role": role, "span": ids[span]} for role, span in arguments])
         for trigger, kind, arguments in sorted(set(events))

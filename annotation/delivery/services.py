@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from annotation.admission import heavy_job_admit
-from annotation.core.links import numbered, shifted_links
+from annotation.core.links import numbered, shifted_links, span_key
 from annotation.core.pieces import Piece
 from annotation.core.tokens import decode_ends
 from annotation.core.validation import PARTS
@@ -80,10 +80,6 @@ def export_create(
     )
     dispatch_on_commit(EXPORT, job.id)
     return job, True
-
-
-def _spans(stored: list[dict]) -> list[tuple[int, int, str]]:
-    return [(span["start"], span["end"], span["label"]) for span in stored]
 
 
 def exported_batches(job: ExportJob) -> QuerySet[Batch]:
@@ -210,7 +206,7 @@ def _finals(job: ExportJob, batch_ids: list[int], versions: Counter, raw: bool) 
         item = Item(
             snippet,
             text,
-            _spans(spans),
+            [span_key(span) for span in spans],
             classes,
             words or decode_ends(tokens),
             relations=relations,
@@ -249,7 +245,7 @@ def _every_version(page: list[tuple]) -> Iterator[Item]:
             yield Item(
                 snippet,
                 text,
-                _spans(spans),
+                [span_key(span) for span in spans],
                 classes,
                 words or decode_ends(tokens),
                 annotator,

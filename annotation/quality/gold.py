@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
-from annotation.core.links import link_keys
+from annotation.core.links import link_keys, span_key
 from annotation.models import GoldItem, GoldResult, Snippet
 from annotation.quality.metrics import span_f1
 from projects.models import Membership, Project
@@ -33,10 +33,8 @@ def gold_compare(reference: GoldItem, annotation: dict[str, Any]) -> tuple[bool,
     (spans exactly, the set of classes, the segmentation where one is given, relations
     and events by what they link), and the exact span F1."""
 
-    def spans(items: list[dict]) -> set[tuple]:
-        return {(span["start"], span["end"], span["label"]) for span in items}
-
-    mine, theirs = spans(annotation["spans"]), spans(reference.spans)
+    mine = {span_key(span) for span in annotation["spans"]}
+    theirs = {span_key(span) for span in reference.spans}
     correct = mine == theirs and set(annotation["classes"]) == set(reference.classes)
     if reference.segmentation:
         correct = correct and annotation["segmentation"] == reference.segmentation

@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass
 
-from annotation.core.links import link_keys
+from annotation.core.links import link_keys, span_key
 from annotation.core.tokens import decode_ends
 from annotation.core.validation import PARTS
 from annotation.models import (
@@ -96,7 +96,7 @@ def judgements_by_snippet(
             Judgement(
                 annotator=annotator,
                 classes=tuple(classes),
-                spans=frozenset((s["start"], s["end"], s["label"]) for s in spans),
+                spans=frozenset(span_key(span) for span in spans),
                 words=tuple(segmentation or current.word_ends),
                 relations=relation_keys,
                 events=event_keys,

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from annotation.admission import heavy_job_admit
-from annotation.core.links import link_schema, stored_refusal
+from annotation.core.links import link_schema, span_key, stored_refusal
 from annotation.core.validation import PARTS
 from annotation.jobs import QUALITY_RUN, dispatch_on_commit, job_start
 from annotation.models import (
@@ -141,13 +141,13 @@ def _use_chunk(use: SuggestionUse, chunk: list[tuple[int, str, list]]) -> None:
         sorted({row[0] for row in chunk}), *fields
     ):
         work[snippet_id][annotator] = (
-            {(span["start"], span["end"], span["label"]) for span in spans},
+            {span_key(span) for span in spans},
             set(classes),
         )
     for snippet_id, engine, items in chunk:
         if snippet_id not in work:
             continue
-        spans = [(i["start"], i["end"], i["label"]) for i in items if "start" in i]
+        spans = [span_key(item) for item in items if "start" in item]
         classes = [i["label"] for i in items if "start" not in i and "label" in i]
         use.add(engine, spans, classes, work[snippet_id])
 

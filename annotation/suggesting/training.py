@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from django.db.models import Max
 
+from annotation.core.links import span_key
 from annotation.core.tokens import decode_ends, word_spans
 from annotation.ingest.tokenizer import token_ends
 from annotation.ingest.tokenizing import tokenizer_config
@@ -73,7 +74,7 @@ def _examples(project: Project, engine: Engine) -> list[tuple[int, crf.Example]]
         if engine == Engine.WORDS and not target:
             continue
         if engine == Engine.SPANS:
-            target = [(span["start"], span["end"], span["label"]) for span in target]
+            target = [span_key(span) for span in target]
         if engine == Engine.CLASSES:  # the classes need no tokens
             examples.append((snippet_id, crf.Example(text, [], target)))
             continue
@@ -203,7 +204,7 @@ def _against_annotators(project: Project, engine: Engine, model: object) -> dict
     for _, snippet_id, annotator, given in latest_revisions(sample, *fields):
         theirs: set
         if engine == Engine.SPANS:
-            theirs = {(span["start"], span["end"], span["label"]) for span in given}
+            theirs = {span_key(span) for span in given}
         elif engine == Engine.CLASSES:
             theirs = set(given)
         elif given:  # words: only work that corrected the segmentation says anything
