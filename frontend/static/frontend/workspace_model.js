@@ -519,21 +519,22 @@ export class Editor {
     const classes = new Map();
     let segmentation = null;
     for (const { engine_name: name, engine, items } of Array.isArray(machine) ? machine : []) {
+      const from = name ?? engine;
       for (const item of Array.isArray(items) ? items : []) {
         if (item.start === undefined && classNames.has(item.label)) {
           const known = classes.get(item.label);
           if (known) known.score = higher(known.score, item.score);
-          else classes.set(item.label, { key: `class:${item.label}`, label: item.label, score: scoreOf(item), engines: [name ?? engine] });
+          else classes.set(item.label, { key: `class:${item.label}`, label: item.label, score: scoreOf(item), engines: [from] });
         } else if (Array.isArray(item.segmentation) && (this.rules.kinds ?? []).includes("segmentation")) {
-          segmentation = { ends: item.segmentation, engine: name ?? engine, score: scoreOf(item) };
+          segmentation = { ends: item.segmentation, engine: from, score: scoreOf(item) };
         } else if (Number.isInteger(item.start) && labels.has(item.label) && item.start < item.end && item.end <= this.length) {
           const key = suggestionKey(item);
           const known = spans.get(key);
           if (known) {
-            known.engines.push(name ?? engine);
+            known.engines.push(from);
             known.score = higher(known.score, item.score);
           } else {
-            spans.set(key, { key, start: item.start, end: item.end, label: item.label, score: scoreOf(item), engines: [name ?? engine] });
+            spans.set(key, { key, start: item.start, end: item.end, label: item.label, score: scoreOf(item), engines: [from] });
           }
         }
       }
