@@ -192,6 +192,33 @@ def test_previous_shows_earlier_work_and_enter_stores_a_correction(
     assert page.errors == []
 
 
+def test_the_next_snippet_never_shows_the_lists_of_the_one_before(
+    page_for, live_server, work_project
+):
+    page = page_for("annotator")
+    open_workspace(page, live_server, work_project)
+    select_by_keyboard(page, "北京")
+    page.keyboard.press("l")
+    page.locator("#span-list li", has_text="北京").wait_for()
+    # What the span list holds when the next text comes (before the lists are drawn
+    # again, a frame later): a button there would act on the new snippet.
+    page.evaluate(
+        """() => {
+          window.listed = [];
+          new MutationObserver(() => {
+            window.listed.push(document.getElementById("span-list").innerText);
+          }).observe(document.getElementById("snippet"), { childList: true });
+        }"""
+    )
+    page.keyboard.press("Enter")
+    page.locator("#snippet", has_text="onerror").wait_for()
+
+    assert page.evaluate("window.listed") == [""]
+    page.keyboard.press("PageUp")  # back: its span is listed again
+    page.locator("#span-list li", has_text="北京").wait_for()
+    assert page.errors == []
+
+
 def test_skip_asks_for_a_reason_in_the_page(page_for, live_server, work_project):
     page = page_for("annotator")
     open_workspace(page, live_server, work_project)
