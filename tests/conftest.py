@@ -132,8 +132,11 @@ def _worker_for_marked_tests(request):
         return
     if not worker_available():
         pytest.skip("needs DATABASE_URL and REDIS_URL for a real Celery worker")
-    request.getfixturevalue("celery_worker")
+    worker = request.getfixturevalue("celery_worker")
     yield
+    # A job the test did not wait for (the suggestions' refresh after a finals refresh,
+    # say) must end before the database is flushed: the two deadlock.
+    worker.settle()
 
 
 @pytest.fixture
@@ -152,9 +155,7 @@ def worker(request):
     """The session's real worker, for tests that stop or kill it; skipped without one."""
     if not worker_available():
         pytest.skip("needs DATABASE_URL and REDIS_URL for a real Celery worker")
-    worker = request.getfixturevalue("celery_worker")
-    yield worker
-    worker.settle()  # before the database is flushed
+    return request.getfixturevalue("celery_worker")  # settled by _worker_for_marked_tests
 
 
 @pytest.fixture
